@@ -1,0 +1,294 @@
+#include "answer/answer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dns/query.hpp"
+#include "dns/writer.hpp"
+
+namespace rpdns::answer {
+namespace {
+
+using dns::Name;
+using dns::Section;
+using zone::Node;
+using zone::RRset;
+using zone::Zone;
+
+constexpr unsigned kMaxChain = 16;       // CNAME/DNAME links followed in one answer
+constexpr unsigned kMaxAdditional = 32;  // names whose addresses go in additional
+constexpr uint8_t kYxDomain = 6;         // RFC 6672 §2.2
+
+// Walks one query through the zones, possibly across a CNAME/DNAME chain.
+class Responder {
+ public:
+  Responder(const zone::ZoneSet& zones, const dns::Query& q, dns::ReplyWriter& w)
+      : zones_(zones), q_(q), w_(w) {}
+
+  // Fills the writer; returns the rcode.
+  uint8_t run();
+
+ private:
+  enum class Next { done, follow };
+
+  Next lookup(const Name& name, unsigned step);
+  Next answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step);
+  Next synthesize_dname(const Node& node, const Name& name, unsigned below, unsigned step);
+  void negative(const Zone& zone, uint8_t rcode);
+  void referral(const Zone& zone, const Node& cut, unsigned step);
+  void add_addresses(const Zone* zone, std::string_view target);
+  void add_additional(const Zone& zone, const RRset& rrset);
+  bool put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap = 0);
+  bool put(Section section, std::string_view owner, const dns::RRsetWire& wire, uint32_t ttl_cap);
+  bool seen(const Node* node);
+  bool set_next(std::span<const uint8_t> target);
+
+  const zone::ZoneSet& zones_;
+  const dns::Query& q_;
+  dns::ReplyWriter& w_;
+  Name next_;
+  Name current_;
+  const Node* visited_[kMaxChain + 1];
+  unsigned visited_count_ = 0;
+  std::string_view additional_done_[kMaxAdditional];
+  unsigned additional_count_ = 0;
+  uint8_t rcode_ = dns::rcode::NOERROR;
+  bool truncated_ = false;
+};
+
+uint8_t Responder::run() {
+  const Name* name = &q_.qname;
+  for (unsigned step = 0; step < kMaxChain && !truncated_; ++step) {
+    if (lookup(*name, step) == Next::done) break;
+    current_ = next_;
+    name = &current_;
+  }
+  return rcode_;
+}
+
+bool Responder::put(Section section, std::string_view owner, const dns::RRsetWire& wire,
+                    uint32_t ttl_cap) {
+  if (truncated_) return false;
+  if (w_.put_rrset(section, owner, dns::klass::IN, wire, ttl_cap)) return true;
+  // RFC 2181 §9: never a partial RRset; a missing additional RRset is no loss.
+  if (section != Section::additional) {
+    w_.truncate();
+    truncated_ = true;
+  }
+  return false;
+}
+
+bool Responder::put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap) {
+  return put(section, owner, rrset.wire(), ttl_cap);
+}
+
+bool Responder::seen(const Node* node) {
+  for (unsigned i = 0; i < visited_count_; ++i) {
+    if (visited_[i] == node) return true;
+  }
+  if (visited_count_ <= kMaxChain) visited_[visited_count_++] = node;
+  return false;
+}
+
+bool Responder::set_next(std::span<const uint8_t> target) {
+  if (!next_.assign({reinterpret_cast<const char*>(target.data()), target.size()})) return false;
+  for (unsigned i = 0; i < next_.len; ++i) next_.data[i] = dns::lower(next_.data[i]);
+  return true;
+}
+
+Responder::Next Responder::lookup(const Name& name, unsigned step) {
+  const Zone* zone = zones_.find_zone(name);
+  // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut; when we serve
+  // the parent too, it answers.
+  if (zone != nullptr && q_.qtype == dns::type::DS && name.labels == zone->labels) {
+    if (const Zone* parent = zones_.find_parent_zone(name)) zone = parent;
+  }
+  if (zone == nullptr) {
+    if (step == 0) rcode_ = dns::rcode::REFUSED;
+    return Next::done;
+  }
+  if (step == 0) w_.set_flags(dns::flag::AA);
+
+  // Walk down from the apex, one label at a time (RFC 1034 §4.3.2 step 3).
+  const Node* encloser = nullptr;
+  for (unsigned skip = name.labels - zone->labels;; --skip) {
+    const Node* node = zone->find(name.suffix(skip));
+    if (node == nullptr) break;
+    encloser = node;
+    bool ds_at_cut = skip == 0 && q_.qtype == dns::type::DS;
+    if (node->is_delegation && !ds_at_cut) {
+      referral(*zone, *node, step);
+      return Next::done;
+    }
+    if (skip > 0) {
+      if (node->find(dns::type::DNAME) != nullptr) return synthesize_dname(*node, name, skip, step);
+    } else {
+      return answer_node(*zone, *node, name, step);
+    }
+  }
+
+  // No exact match: a wildcard child of the closest encloser (RFC 4592 §3.3.1).
+  char wildcard[dns::kMaxNameLength + 2] = {1, '*'};
+  std::size_t len = encloser->name.size();
+  if (len + 2 <= dns::kMaxNameLength) {
+    std::memcpy(wildcard + 2, encloser->name.data(), len);
+    if (const Node* star = zone->find({wildcard, len + 2})) {
+      return answer_node(*zone, *star, name, step);
+    }
+  }
+  negative(*zone, dns::rcode::NXDOMAIN);
+  return Next::done;
+}
+
+Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const Name& name,
+                                       unsigned step) {
+  if (seen(&node)) return Next::done;  // a CNAME loop: stop where it closes
+  std::string_view owner = name.view();
+  if (q_.qtype == dns::type::ANY && !node.rrsets.empty()) {
+    // RFC 8482 §4.2: one RRset of the name is enough for ANY.
+    put(Section::answer, owner, node.rrsets.front());
+    return Next::done;
+  }
+  if (const RRset* rrset = node.find(q_.qtype)) {
+    if (put(Section::answer, owner, *rrset)) add_additional(zone, *rrset);
+    return Next::done;
+  }
+  const RRset* cname = node.find(dns::type::CNAME);
+  if (cname == nullptr) {
+    negative(zone, dns::rcode::NOERROR);  // NODATA, RFC 2308 §2.2
+    return Next::done;
+  }
+  if (!put(Section::answer, owner, *cname) || !set_next(cname->first_rdata())) return Next::done;
+  return step + 1 < kMaxChain ? Next::follow : Next::done;
+}
+
+// RFC 6672 §3.3: answer with the DNAME, a CNAME synthesized from it, and
+// follow the new name.
+Responder::Next Responder::synthesize_dname(const Node& node, const Name& name, unsigned below,
+                                            unsigned step) {
+  const RRset* dname = node.find(dns::type::DNAME);
+  if (seen(&node) || !put(Section::answer, node.name, *dname)) return Next::done;
+  auto target = dname->first_rdata();
+  std::size_t prefix = name.offsets[below];
+  if (prefix + target.size() > dns::kMaxNameLength) {
+    rcode_ = kYxDomain;
+    return Next::done;
+  }
+  uint8_t record[6 + dns::kMaxNameLength];
+  dns::write_u32(record, dname->ttl);
+  dns::write_u16(record + 4, static_cast<uint16_t>(prefix + target.size()));
+  std::memcpy(record + 6, name.data, prefix);
+  std::memcpy(record + 6 + prefix, target.data(), target.size());
+  dns::RRsetWire cname{dns::type::CNAME, 1, {record, 6 + prefix + target.size()}};
+  if (!put(Section::answer, name.view(), cname, 0)) return Next::done;
+  if (!set_next({record + 6, prefix + target.size()})) return Next::done;
+  return step + 1 < kMaxChain ? Next::follow : Next::done;
+}
+
+void Responder::negative(const Zone& zone, uint8_t rcode) {
+  rcode_ = rcode;
+  put(Section::authority, zone.origin, *zone.soa, zone.negative_ttl());
+}
+
+// RFC 1034 §4.3.2 step 3b: not authoritative below a cut; hand out the
+// child's NS and the glue needed to reach them.
+void Responder::referral(const Zone& zone, const Node& cut, unsigned step) {
+  if (step == 0) w_.clear_flags(dns::flag::AA);
+  const RRset* ns = cut.find(dns::type::NS);
+  if (!put(Section::authority, cut.name, *ns)) return;
+  if (q_.has_edns && q_.edns_do) {
+    if (const RRset* ds = cut.find(dns::type::DS)) put(Section::authority, cut.name, *ds);
+  }
+  add_additional(zone, *ns);
+}
+
+void Responder::add_addresses(const Zone* zone, std::string_view target) {
+  for (unsigned i = 0; i < additional_count_; ++i) {
+    if (additional_done_[i] == target) return;
+  }
+  if (additional_count_ >= kMaxAdditional || zone == nullptr) return;
+  const Node* node = zone->find(target);
+  if (node == nullptr) return;
+  additional_done_[additional_count_++] = node->name;
+  if (const RRset* a = node->find(dns::type::A)) put(Section::additional, node->name, *a);
+  if (const RRset* aaaa = node->find(dns::type::AAAA)) put(Section::additional, node->name, *aaaa);
+}
+
+// RFC 1034 §3.7 / RFC 2782: addresses of the names an NS, MX or SRV answer
+// points to, when they are in our zones.
+void Responder::add_additional(const Zone& zone, const RRset& rrset) {
+  int offset = dns::additional_name_offset(rrset.type);
+  if (offset < 0) return;
+  const uint8_t* rec = rrset.records.data();
+  for (unsigned i = 0; i < rrset.count; ++i) {
+    uint16_t rdlen = dns::read_u16(rec + 4);
+    if (rdlen > offset) {
+      const uint8_t* at = rec + 6 + offset;
+      std::size_t avail = rdlen - static_cast<std::size_t>(offset);
+      std::size_t end = 0;
+      while (end < avail && at[end] != 0) end += at[end] + 1u;
+      Name target;
+      if (end < avail && target.assign({reinterpret_cast<const char*>(at), end + 1})) {
+        for (unsigned k = 0; k < target.len; ++k) target.data[k] = dns::lower(target.data[k]);
+        bool in_zone = dns::is_subdomain(target.view(), zone.origin);
+        add_addresses(in_zone ? &zone : zones_.find_zone(target), target.view());
+      }
+    }
+    rec += 6u + rdlen;
+  }
+}
+
+std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_tcp) {
+  if (over_tcp) return dns::kMaxMessageSize;
+  if (!q.has_edns) return dns::kClassicUdpSize;
+  // RFC 6891 §6.2.5: sizes below 512 are treated as 512.
+  std::size_t ours = std::max<std::size_t>(options.edns_udp_size, dns::kClassicUdpSize);
+  return std::clamp<std::size_t>(q.edns_udp_size, dns::kClassicUdpSize, ours);
+}
+
+}  // namespace
+
+Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
+                const Options& options, bool over_tcp, uint8_t* out) {
+  Outcome outcome;
+  dns::Query q;
+  dns::ParseStatus status = dns::parse_query(request, len, q);
+  if (status == dns::ParseStatus::drop) {
+    outcome.malformed = len < dns::kHeaderSize;
+    return outcome;
+  }
+  outcome.edns = q.has_edns;
+  outcome.qtype = q.qtype;
+  // Echo opcode, RD and CD (RFC 1035 §4.1.1, RFC 6840 §5.9).
+  auto flags = static_cast<uint16_t>(dns::flag::QR |
+                                     (q.flags & (0x7800 | dns::flag::RD | dns::flag::CD)));
+  std::span<const uint8_t> question;
+  if (q.has_question) question = {q.question, q.question_len};
+  dns::ReplyWriter w;
+  w.begin(out, reply_limit(q, options, over_tcp), q.id, flags, question, q.has_edns);
+
+  uint16_t rcode = dns::rcode::NOERROR;
+  if (status == dns::ParseStatus::formerr) {
+    rcode = dns::rcode::FORMERR;
+    outcome.malformed = true;
+  } else if (q.opcode != dns::opcode::QUERY) {
+    rcode = dns::rcode::NOTIMP;
+  } else if (q.has_edns && q.edns_version != 0) {
+    rcode = dns::rcode::BADVERS;  // RFC 6891 §6.1.3
+  } else if (q.qclass != dns::klass::IN) {
+    rcode = dns::rcode::REFUSED;
+  } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
+    rcode = dns::rcode::NOTIMP;  // zone transfers are not served (yet)
+  } else {
+    Responder responder(zones, q, w);
+    rcode = responder.run();
+  }
+  if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do);
+  w.set_rcode(static_cast<uint8_t>(rcode & 0x0F));
+  outcome.rcode = rcode;
+  outcome.truncated = (w.data()[2] & 0x02) != 0;
+  outcome.size = w.size();
+  return outcome;
+}
+
+}  // namespace rpdns::answer

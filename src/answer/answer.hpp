@@ -1,0 +1,31 @@
+// The authoritative algorithm (RFC 1034 §4.3.2): a request and a ZoneSet
+// snapshot in, a reply in the caller's buffer out. No sockets, no locks, no
+// allocation.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "zone/zone.hpp"
+
+namespace rpdns::answer {
+
+struct Options {
+  uint16_t edns_udp_size = 1232;  // what we advertise and accept at most (RFC 6891 §6.2.5)
+};
+
+struct Outcome {
+  std::size_t size = 0;     // reply length; 0 means send nothing
+  uint16_t rcode = 0;       // extended rcode of the reply
+  bool truncated = false;
+  bool edns = false;        // the request carried OPT
+  bool malformed = false;   // FORMERR or dropped as unparseable
+  uint16_t qtype = 0;
+};
+
+// Answers one request. `out` must hold dns::kMaxMessageSize bytes; over UDP
+// the reply is kept within 512 bytes or the EDNS size (RFC 6891 §7).
+Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
+                const Options& options, bool over_tcp, uint8_t* out);
+
+}  // namespace rpdns::answer

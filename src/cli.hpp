@@ -1,0 +1,31 @@
+// The command line: flags that stand alone or override the config file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace rpdns::cli {
+
+struct Arguments {
+  std::string config_file;
+  bool check_only = false;
+  bool show_help = false;
+  bool show_version = false;
+  std::vector<config::ListenAddress> listen;
+  std::vector<config::ZoneConfig> zones;
+  unsigned workers = 0;
+  std::string log_level;
+};
+
+// Appends "flag: problem" errors and returns nullopt on any.
+std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& errors);
+
+// The config file (if any) with the flags applied on top, defaults filled in.
+std::optional<config::Config> resolve(const Arguments& args, std::vector<std::string>& errors);
+
+const char* usage();
+
+}  // namespace rpdns::cli

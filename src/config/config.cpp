@@ -1,0 +1,196 @@
+#include "config/config.hpp"
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+namespace rpdns::config {
+namespace {
+
+class Checker {
+ public:
+  Checker(std::string file, std::vector<std::string>& errors) : file_(std::move(file)), errors_(errors) {}
+
+  void error(const YAML::Node& node, const std::string& key, const std::string& problem) {
+    errors_.push_back(file_ + ":" + std::to_string(node.Mark().line + 1) + ": " + key + ": " + problem);
+  }
+
+  bool scalar(const YAML::Node& node, const std::string& key, std::string& out) {
+    if (!node.IsScalar()) {
+      error(node, key, "expected a single value");
+      return false;
+    }
+    out = node.Scalar();
+    return true;
+  }
+
+  bool number(const YAML::Node& node, const std::string& key, long min, long max, long& out) {
+    std::string text;
+    if (!scalar(node, key, text)) return false;
+    try {
+      std::size_t used = 0;
+      out = std::stol(text, &used);
+      if (used == text.size() && out >= min && out <= max) return true;
+    } catch (const std::exception&) {
+    }
+    error(node, key, "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                         ", got '" + text + "'");
+    return false;
+  }
+
+  void listen(const YAML::Node& node, Config& config) {
+    std::vector<YAML::Node> items;
+    if (node.IsSequence()) {
+      for (const auto& item : node) items.push_back(item);
+    } else {
+      items.push_back(node);
+    }
+    for (const auto& item : items) {
+      std::string text;
+      if (!scalar(item, "listen", text)) continue;
+      if (auto addr = parse_listen(text)) config.listen.push_back(*addr);
+      else error(item, "listen", "bad address '" + text + "' (want ADDR, ADDR:PORT or [ADDR]:PORT)");
+    }
+  }
+
+  void zone(const YAML::Node& node, Config& config) {
+    if (!node.IsMap()) {
+      error(node, "zones", "each zone needs 'origin' and 'file'");
+      return;
+    }
+    ZoneConfig zone;
+    for (const auto& entry : node) {
+      auto key = entry.first.Scalar();
+      if (key == "origin") scalar(entry.second, "zones.origin", zone.origin);
+      else if (key == "file") scalar(entry.second, "zones.file", zone.file);
+      else error(entry.first, "zones." + key, "unknown key");
+    }
+    if (zone.origin.empty() || zone.file.empty()) {
+      error(node, "zones", "each zone needs 'origin' and 'file'");
+      return;
+    }
+    std::filesystem::path path(zone.file);
+    if (path.is_relative()) zone.file = (std::filesystem::path(file_).parent_path() / path).string();
+    config.zones.push_back(zone);
+  }
+
+  void zones(const YAML::Node& node, Config& config) {
+    if (!node.IsSequence()) {
+      error(node, "zones", "expected a list of zones");
+      return;
+    }
+    for (const auto& item : node) zone(item, config);
+  }
+
+  void top_level(const YAML::Node& root, Config& config) {
+    for (const auto& entry : root) {
+      auto key = entry.first.Scalar();
+      const auto& value = entry.second;
+      long n = 0;
+      if (key == "listen") {
+        listen(value, config);
+      } else if (key == "workers") {
+        if (number(value, key, 1, 1024, n)) config.workers = static_cast<unsigned>(n);
+      } else if (key == "zones") {
+        zones(value, config);
+      } else if (key == "log-level") {
+        if (scalar(value, key, config.log_level) && !valid_log_level(config.log_level)) {
+          error(value, key, "unknown level '" + config.log_level + "' (trace, debug, info, warn, error, off)");
+        }
+      } else if (key == "edns-udp-size") {
+        if (number(value, key, 512, 65535, n)) config.edns_udp_size = static_cast<uint16_t>(n);
+      } else {
+        error(entry.first, key, "unknown key");
+      }
+    }
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string>& errors_;
+};
+
+}  // namespace
+
+std::string ListenAddress::to_string() const {
+  return ipv6 ? "[" + host + "]:" + std::to_string(port) : host + ":" + std::to_string(port);
+}
+
+std::optional<ListenAddress> parse_listen(const std::string& text) {
+  ListenAddress addr;
+  std::string port;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    addr.host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return std::nullopt;
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    auto colon = text.find(':');
+    addr.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  } else {
+    addr.host = text;  // bare IPv4, or bare IPv6 without a port
+  }
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, addr.host.c_str(), buf) == 1) {
+    addr.ipv6 = false;
+  } else if (inet_pton(AF_INET6, addr.host.c_str(), buf) == 1) {
+    addr.ipv6 = true;
+  } else {
+    return std::nullopt;
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    unsigned long value = std::stoul(port);
+    if (value > 65535) return std::nullopt;
+    addr.port = static_cast<uint16_t>(value);
+  }
+  return addr;
+}
+
+bool valid_log_level(const std::string& level) {
+  static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  return levels.count(level) != 0;
+}
+
+std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    errors.push_back(path + ":0: cannot open file");
+    return std::nullopt;
+  } catch (const YAML::ParserException& e) {
+    errors.push_back(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return std::nullopt;
+  }
+  Config config;
+  config.source = path;
+  std::size_t before = errors.size();
+  Checker checker(path, errors);
+  if (root.IsNull()) {
+    // an empty file: all defaults
+  } else if (!root.IsMap()) {
+    checker.error(root, "(top level)", "expected a mapping of settings");
+  } else {
+    checker.top_level(root, config);
+  }
+  if (errors.size() != before) return std::nullopt;
+  return config;
+}
+
+void apply_defaults(Config& config) {
+  if (config.listen.empty()) {
+    config.listen.push_back(*parse_listen("0.0.0.0:53"));
+    config.listen.push_back(*parse_listen("[::]:53"));
+  }
+  if (config.workers == 0) config.workers = std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace rpdns::config

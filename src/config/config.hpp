@@ -1,0 +1,45 @@
+// Configuration: the YAML file and the command line, validated into one
+// Config value. Every error names where it came from (file:line or flag).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rpdns::config {
+
+struct ListenAddress {
+  std::string host;  // numeric IPv4 or IPv6 address, no brackets
+  uint16_t port = 53;
+  bool ipv6 = false;
+
+  std::string to_string() const;  // "1.2.3.4:53" or "[::1]:53"
+};
+
+struct ZoneConfig {
+  std::string origin;  // presentation form
+  std::string file;    // resolved against the config file's directory
+};
+
+struct Config {
+  std::vector<ListenAddress> listen;
+  unsigned workers = 0;  // 0 until resolved: then the number of CPUs
+  std::vector<ZoneConfig> zones;
+  std::string log_level = "info";
+  uint16_t edns_udp_size = 1232;
+  std::string source;  // the config file, empty when none
+};
+
+// Parses "ADDR", "ADDR:PORT" or "[ADDR]:PORT"; nullopt when malformed.
+std::optional<ListenAddress> parse_listen(const std::string& text);
+
+// Loads and validates a YAML file. Appends "file:line: key: problem" errors.
+std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors);
+
+// Fills in defaults that depend on the machine (listen addresses, workers).
+void apply_defaults(Config& config);
+
+bool valid_log_level(const std::string& level);
+
+}  // namespace rpdns::config

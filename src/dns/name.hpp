@@ -1,0 +1,45 @@
+// Domain names in canonical wire form: uncompressed labels, lowercase ASCII,
+// ending with the root label. Held as std::string_view over bytes so they can
+// key hash maps and be compared with memcmp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dns/wire.hpp"
+
+namespace rpdns::dns {
+
+// A name parsed from a packet, with its label offsets so that every ancestor
+// (suffix) can be looked up without re-walking the name. Fixed size: the
+// query path keeps one per worker and never allocates.
+struct Name {
+  uint8_t data[kMaxNameLength];
+  uint8_t offsets[kMaxLabels];  // start of each label, the root label excluded
+  uint8_t len = 0;              // bytes, root label included
+  uint8_t labels = 0;           // labels, root excluded
+
+  std::string_view view() const { return {reinterpret_cast<const char*>(data), len}; }
+  // The name with its first `skip` labels removed; skip == labels gives the root.
+  std::string_view suffix(unsigned skip) const {
+    unsigned start = skip >= labels ? len - 1u : offsets[skip];
+    return {reinterpret_cast<const char*>(data) + start, static_cast<std::size_t>(len - start)};
+  }
+  // Fills in from a canonical wire name; false when it is not well formed.
+  bool assign(std::string_view wire);
+};
+
+inline std::string_view root_name() { return {"\0", 1}; }
+
+unsigned count_labels(std::string_view wire);
+// True when `name` equals `parent` or lies below it (label-aligned).
+bool is_subdomain(std::string_view name, std::string_view parent);
+// `name` without its first label; the root stays the root.
+std::string_view parent_name(std::string_view name);
+// Presentation form with a trailing dot, escaping as RFC 4343 / RFC 1035 §5.1.
+std::string to_text(std::string_view wire);
+// Lowercases ASCII letters in a wire name in place.
+void lowercase(std::string& wire);
+
+}  // namespace rpdns::dns

@@ -1,0 +1,159 @@
+#include "dns/query.hpp"
+
+namespace rpdns::dns {
+namespace {
+
+class Reader {
+ public:
+  Reader(const uint8_t* p, std::size_t n) : packet_(p), len_(n) {}
+
+  std::size_t pos() const { return pos_; }
+  bool has(std::size_t n) const { return len_ - pos_ >= n; }
+  const uint8_t* at(std::size_t off) const { return packet_ + off; }
+  uint16_t u16() {
+    uint16_t v = read_u16(packet_ + pos_);
+    pos_ += 2;
+    return v;
+  }
+  uint32_t u32() {
+    uint32_t v = read_u32(packet_ + pos_);
+    pos_ += 4;
+    return v;
+  }
+  void skip(std::size_t n) { pos_ += n; }
+
+  // The question name: RFC 1035 labels only. A pointer could only point into
+  // the header here, so one is malformed.
+  bool question_name(Name& out) {
+    std::size_t out_len = 0;
+    unsigned labels = 0;
+    while (true) {
+      if (!has(1)) return false;
+      uint8_t len = packet_[pos_];
+      if (len == 0) break;
+      if (len > kMaxLabelLength || !has(1u + len) || labels >= kMaxLabels) return false;
+      if (out_len + 1u + len + 1u > kMaxNameLength) return false;
+      out.offsets[labels++] = static_cast<uint8_t>(out_len);
+      out.data[out_len++] = len;
+      for (unsigned i = 1; i <= len; ++i) out.data[out_len++] = lower(packet_[pos_ + i]);
+      pos_ += 1u + len;
+    }
+    out.data[out_len++] = 0;
+    ++pos_;
+    out.len = static_cast<uint8_t>(out_len);
+    out.labels = static_cast<uint8_t>(labels);
+    return true;
+  }
+
+  // Steps over any name, compressed or not. Each pointer must point strictly
+  // before the previous one, which rules out loops and forward pointers.
+  bool skip_name(bool& is_root) {
+    std::size_t cursor = pos_;
+    std::size_t limit = pos_;  // a pointer must go below this
+    std::size_t total = 0;
+    bool jumped = false;
+    is_root = true;
+    while (true) {
+      if (cursor >= len_) return false;
+      uint8_t len = packet_[cursor];
+      if ((len & 0xC0) == 0xC0) {
+        if (cursor + 1 >= len_) return false;
+        std::size_t target = static_cast<std::size_t>(len & 0x3F) << 8 | packet_[cursor + 1];
+        if (target >= limit) return false;
+        if (!jumped) pos_ = cursor + 2;
+        jumped = true;
+        limit = target;
+        cursor = target;
+        is_root = false;
+        continue;
+      }
+      if (len > kMaxLabelLength) return false;  // 0x40 and 0x80 label types are obsolete
+      total += len + 1u;
+      if (total > kMaxNameLength) return false;
+      if (len == 0) break;
+      is_root = false;
+      cursor += 1u + len;
+    }
+    if (!jumped) pos_ = cursor + 1;
+    return true;
+  }
+
+ private:
+  const uint8_t* packet_;
+  std::size_t len_;
+  std::size_t pos_ = 0;
+};
+
+bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query& out) {
+  out.has_edns = true;
+  out.edns_udp_size = udp_size;
+  out.edns_version = static_cast<uint8_t>(ttl >> 16);
+  out.edns_do = (ttl & 0x8000) != 0;
+  // Options are ignored, but they must fit the RDATA exactly (RFC 6891 §6.1.2).
+  std::size_t end = r.pos() + rdlen;
+  while (r.pos() < end) {
+    if (end - r.pos() < 4) return false;
+    r.skip(2);
+    uint16_t opt_len = r.u16();
+    if (end - r.pos() < opt_len) return false;
+    r.skip(opt_len);
+  }
+  return true;
+}
+
+// Answer and authority records of a request are stepped over; the
+// additional section is searched for the one allowed OPT record.
+bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
+  for (unsigned i = 0; i < count; ++i) {
+    bool owner_is_root = false;
+    if (!r.skip_name(owner_is_root) || !r.has(10)) return false;
+    uint16_t type = r.u16();
+    uint16_t klass = r.u16();
+    uint32_t ttl = r.u32();
+    uint16_t rdlen = r.u16();
+    if (!r.has(rdlen)) return false;
+    if (type != type::OPT) {
+      r.skip(rdlen);
+      continue;
+    }
+    // RFC 6891 §6.1.1: only one OPT, only in the additional section, owner root.
+    if (!additional || out.has_edns || !owner_is_root) return false;
+    if (!parse_opt(r, ttl, rdlen, klass, out)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
+  if (len < kHeaderSize) return ParseStatus::drop;
+  Reader r(packet, len);
+  out.id = r.u16();
+  out.flags = r.u16();
+  out.opcode = static_cast<uint8_t>((out.flags >> 11) & 0x0F);
+  out.has_question = false;
+  out.has_edns = false;
+  if (out.flags & flag::QR) return ParseStatus::drop;
+  uint16_t qdcount = r.u16();
+  uint16_t ancount = r.u16();
+  uint16_t nscount = r.u16();
+  uint16_t arcount = r.u16();
+  if (qdcount != 1) return ParseStatus::formerr;
+
+  std::size_t question_start = r.pos();
+  if (!r.question_name(out.qname) || !r.has(4)) return ParseStatus::formerr;
+  out.qtype = r.u16();
+  out.qclass = r.u16();
+  out.question = r.at(question_start);
+  out.question_len = r.pos() - question_start;
+  out.has_question = true;
+
+  if (!parse_records(r, ancount, false, out) || !parse_records(r, nscount, false, out) ||
+      !parse_records(r, arcount, true, out)) {
+    out.has_edns = false;
+    return ParseStatus::formerr;
+  }
+  return ParseStatus::ok;
+}
+
+}  // namespace rpdns::dns

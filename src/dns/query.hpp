@@ -1,0 +1,37 @@
+// Parsing a request: header, the one question, and the EDNS OPT record.
+// Runs on the query path: no allocation, every bound checked.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dns/name.hpp"
+
+namespace rpdns::dns {
+
+struct Query {
+  uint16_t id = 0;
+  uint16_t flags = 0;   // the request's header flags word, as sent
+  uint8_t opcode = 0;
+  bool has_question = false;
+  Name qname;           // lowercased; matching is case-insensitive (RFC 4343)
+  uint16_t qtype = 0;
+  uint16_t qclass = 0;
+  const uint8_t* question = nullptr;  // raw question bytes, echoed exactly (0x20 case kept)
+  std::size_t question_len = 0;
+
+  bool has_edns = false;
+  uint16_t edns_udp_size = 0;
+  uint8_t edns_version = 0;
+  bool edns_do = false;
+};
+
+enum class ParseStatus {
+  ok,
+  drop,     // not worth a reply: too short for a header, or a response (QR=1)
+  formerr,  // header readable but the rest is malformed (RFC 1035 §4.1.1)
+};
+
+ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out);
+
+}  // namespace rpdns::dns

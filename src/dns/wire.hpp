@@ -1,0 +1,65 @@
+// Wire-format constants and byte helpers (RFC 1035 §4, RFC 6891).
+// No I/O and no zone knowledge: this header is shared by every layer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rpdns::dns {
+
+inline constexpr std::size_t kHeaderSize = 12;
+inline constexpr std::size_t kMaxNameLength = 255;  // RFC 1035 §2.3.4, wire form
+inline constexpr std::size_t kMaxLabelLength = 63;
+inline constexpr std::size_t kMaxLabels = 128;
+inline constexpr std::size_t kClassicUdpSize = 512;  // RFC 1035 §4.2.1
+inline constexpr std::size_t kMaxMessageSize = 65535;
+
+namespace type {
+inline constexpr uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9,
+                          PTR = 12, HINFO = 13, MINFO = 14, MX = 15, TXT = 16, AAAA = 28, SRV = 33,
+                          DNAME = 39, OPT = 41, DS = 43, RRSIG = 46, IXFR = 251, AXFR = 252,
+                          MAILB = 253, MAILA = 254, ANY = 255;
+}
+
+namespace klass {
+inline constexpr uint16_t IN = 1, CH = 3, HS = 4, NONE = 254, ANY = 255;
+}
+
+namespace rcode {
+inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4,
+                         REFUSED = 5;
+inline constexpr uint16_t BADVERS = 16;  // extended, RFC 6891 §6.1.3
+}
+
+namespace opcode {
+inline constexpr uint8_t QUERY = 0, NOTIFY = 4;
+}
+
+// Header flag bits in the 16-bit flags word.
+namespace flag {
+inline constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, RA = 0x0080,
+                          AD = 0x0020, CD = 0x0010;
+}
+
+inline uint16_t read_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+
+inline uint32_t read_u32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
+         static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+
+inline void write_u16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+inline void write_u32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+inline uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
+
+}  // namespace rpdns::dns

@@ -1,0 +1,101 @@
+// rpdns: wiring of the command line, configuration, zones and workers.
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli.hpp"
+#include "server/server.hpp"
+#include "server/zones.hpp"
+
+#ifndef RPDNS_VERSION
+#define RPDNS_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace rpdns;
+
+int fail(const std::vector<std::string>& errors) {
+  for (const auto& e : errors) std::cerr << "error: " << e << '\n';
+  return 1;
+}
+
+void print_summary(const config::Config& config, const zone::ZoneSet& zones) {
+  std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
+  for (const auto& zc : config.zones) {
+    for (const auto& [name, z] : zones.zones()) {
+      if (z->file == zc.file) {
+        std::cout << "zone " << dns::to_text(name) << " from " << z->file << ": " << z->record_count
+                  << " records, serial " << z->serial << '\n';
+      }
+    }
+  }
+  for (const auto& l : config.listen) std::cout << "listen " << l.to_string() << '\n';
+  std::cout << "workers " << config.workers << " per listen address\n";
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("rpdns");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+int serve(const config::Config& config, std::shared_ptr<const zone::ZoneSet> zones) {
+  server::ZoneStore store(std::move(zones));
+  std::unique_ptr<server::Server> server;
+  try {
+    server = std::make_unique<server::Server>(config, store);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  boost::asio::io_context control;
+  boost::asio::signal_set stop_signals(control, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", signal);
+    server->stop();
+  });
+  server->start();
+  for (const auto& l : config.listen) spdlog::info("listening on {} (udp) with {} workers", l.to_string(), config.workers);
+  control.run();
+  server->log_counts();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> errors;
+  auto args = cli::parse(argc, argv, errors);
+  if (!args) return fail(errors);
+  if (args->show_help) {
+    std::cout << cli::usage();
+    return 0;
+  }
+  if (args->show_version) {
+    std::cout << "rpdns " << RPDNS_VERSION << '\n';
+    return 0;
+  }
+  auto config = cli::resolve(*args, errors);
+  if (!config) return fail(errors);
+  auto zones = server::load_zone_set(*config, errors);
+  if (!zones) return fail(errors);
+  if (args->check_only) {
+    print_summary(*config, *zones);
+    return 0;
+  }
+  setup_logging(config->log_level);
+  for (const auto& [name, z] : zones->zones()) {
+    spdlog::info("zone {} loaded from {}: {} records, serial {}", dns::to_text(name), z->file, z->record_count,
+                 z->serial);
+  }
+  return serve(*config, std::move(zones));
+}

@@ -1,0 +1,34 @@
+// The set of UDP workers: for each listen address, N workers with one
+// SO_REUSEPORT socket each. The set never changes while serving, because
+// the kernel's reuseport hash depends on the number of sockets.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "server/udp_worker.hpp"
+#include "server/zone_store.hpp"
+
+namespace rpdns::server {
+
+class Server {
+ public:
+  // Binds every socket; throws std::runtime_error naming the address that failed.
+  Server(const config::Config& config, ZoneStore& store);
+
+  void start();
+  void stop();  // stops receiving and joins every worker
+  void nudge_all();
+  // One line per worker with its query count, and the busiest/idlest ratio.
+  void log_counts() const;
+
+  const std::vector<std::unique_ptr<UdpWorker>>& workers() const { return workers_; }
+
+ private:
+  std::vector<std::unique_ptr<UdpWorker>> workers_;
+  std::vector<std::string> labels_;
+};
+
+}  // namespace rpdns::server

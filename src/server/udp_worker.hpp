@@ -1,0 +1,72 @@
+// One UDP worker: a thread, its own io_context and its own SO_REUSEPORT
+// socket. It waits for readability through Asio, then drains the socket in
+// batches with recvmmsg and answers each batch with one sendmmsg.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "answer/answer.hpp"
+#include "config/config.hpp"
+#include "server/zone_store.hpp"
+#include "stats/counters.hpp"
+
+namespace rpdns::server {
+
+struct WorkerSettings {
+  answer::Options answer;
+  unsigned batch_size = 64;
+};
+
+class UdpWorker {
+ public:
+  // Opens and binds the socket; throws std::system_error when that fails,
+  // before any thread starts.
+  UdpWorker(unsigned index, const config::ListenAddress& address, ZoneStore& store,
+            const WorkerSettings& settings);
+  ~UdpWorker();
+  UdpWorker(const UdpWorker&) = delete;
+  UdpWorker& operator=(const UdpWorker&) = delete;
+
+  void start();
+  // Stops receiving; the batch in hand is still answered. Then join().
+  void stop();
+  void join();
+  // Makes an idle worker drop its old snapshot after a publish.
+  void nudge();
+
+  unsigned index() const { return index_; }
+  const stats::WorkerCounters& counters() const { return counters_; }
+
+ private:
+  struct Slot;
+
+  void wait_readable();
+  void drain();
+  unsigned answer_batch(unsigned received);
+  void send_batch(unsigned count);
+  void refresh_snapshot();
+
+  unsigned index_;
+  ZoneStore& store_;
+  WorkerSettings settings_;
+  bool pktinfo_ = false;
+  std::size_t reply_capacity_;
+  boost::asio::io_context io_;
+  boost::asio::ip::udp::socket socket_;
+  std::thread thread_;
+  std::shared_ptr<const zone::ZoneSet> snapshot_;
+  uint64_t generation_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<mmsghdr> recv_msgs_;
+  std::vector<mmsghdr> send_msgs_;
+  stats::WorkerCounters counters_;
+};
+
+}  // namespace rpdns::server

@@ -1,0 +1,33 @@
+// Loads RFC 1035 master files with ldns and compiles them into Zone values.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zone/zone.hpp"
+
+namespace rpdns::zone {
+
+struct LoadError {
+  std::string file;
+  std::size_t line = 0;  // 0 when the problem is the whole file (e.g. unreadable)
+  std::string message;
+
+  std::string to_string() const;  // "file:line: message"
+};
+
+struct LoadResult {
+  std::shared_ptr<const Zone> zone;  // null when errors is not empty
+  std::vector<LoadError> errors;
+};
+
+// Parses `file` as the zone `origin` (presentation form, e.g. "example.com").
+// Collects every error it can find rather than stopping at the first.
+LoadResult load_zone(const std::string& origin, const std::string& file);
+
+// Canonical wire form of a presentation name; false when it is not a name.
+bool name_from_text(const std::string& text, std::string& wire);
+
+}  // namespace rpdns::zone

@@ -1,0 +1,64 @@
+#include "zone/master_reader.hpp"
+
+namespace rpdns::zone {
+
+bool MasterReader::read_line(std::string& out) {
+  if (!std::getline(in_, out)) return false;
+  ++line_;
+  if (!out.empty() && out.back() == '\r') out.pop_back();
+  return true;
+}
+
+bool MasterReader::next(std::string& entry, std::size_t& line, std::string& error) {
+  std::string text;
+  while (read_line(text)) {
+    entry.clear();
+    line = line_;
+    int depth = 0;
+    bool quoted = false;
+    bool first = true;
+    while (true) {
+      for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' && i + 1 < text.size()) {
+          entry += c;
+          entry += text[++i];
+        } else if (quoted) {
+          entry += c;
+          if (c == '"') quoted = false;
+        } else if (c == '"') {
+          quoted = true;
+          entry += c;
+        } else if (c == ';') {
+          break;
+        } else if (c == '(') {
+          ++depth;
+          entry += ' ';
+        } else if (c == ')') {
+          if (--depth < 0) {
+            error = "unbalanced ')'";
+            return false;
+          }
+          entry += ' ';
+        } else if (c == '\t' || c == ' ') {
+          if (first || (!entry.empty() && entry.back() != ' ')) entry += ' ';
+        } else {
+          entry += c;
+        }
+        first = false;
+      }
+      if (depth == 0 && !quoted) break;
+      entry += ' ';
+      first = false;
+      if (!read_line(text)) {
+        error = quoted ? "unterminated quoted string" : "unbalanced '('";
+        return false;
+      }
+    }
+    while (!entry.empty() && entry.back() == ' ') entry.pop_back();
+    if (entry.find_first_not_of(' ') != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace rpdns::zone

@@ -1,0 +1,36 @@
+#include "zone/zone.hpp"
+
+#include <algorithm>
+
+namespace rpdns::zone {
+
+uint32_t Zone::negative_ttl() const {
+  auto rdata = soa->first_rdata();
+  uint32_t minimum = dns::read_u32(rdata.data() + rdata.size() - 4);
+  return std::min(soa->ttl, minimum);
+}
+
+void ZoneSet::add(std::shared_ptr<const Zone> zone) {
+  unsigned labels = dns::count_labels(zone->origin);
+  min_labels_ = std::min(min_labels_, labels);
+  max_labels_ = std::max(max_labels_, labels);
+  zones_[zone->origin] = std::move(zone);
+}
+
+const Zone* ZoneSet::find_from(const dns::Name& name, unsigned first_skip) const {
+  if (zones_.empty() || name.labels < min_labels_) return nullptr;
+  // Try the longest candidate origin first; only label counts that some
+  // zone actually has are worth a hash lookup.
+  unsigned skip = std::max(first_skip, name.labels > max_labels_ ? name.labels - max_labels_ : 0u);
+  for (; skip + min_labels_ <= name.labels; ++skip) {
+    auto it = zones_.find(name.suffix(skip));
+    if (it != zones_.end()) return it->second.get();
+  }
+  return nullptr;
+}
+
+const Zone* ZoneSet::find_zone(const dns::Name& name) const { return find_from(name, 0); }
+
+const Zone* ZoneSet::find_parent_zone(const dns::Name& name) const { return find_from(name, 1); }
+
+}  // namespace rpdns::zone
