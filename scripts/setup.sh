@@ -8,6 +8,7 @@ packages=(
   g++ cmake make pkg-config
   libboost-dev libldns-dev libyaml-cpp-dev libgtest-dev libspdlog-dev libfmt-dev
   ldnsutils bind9-dnsutils knot-dnsutils
+  knot  # the reference server of the differential tests
 )
 
 missing=()
@@ -16,14 +17,19 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+[ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  sudo="sudo"
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+
+# Debian's knot package would start its daemon on port 53. A policy-rc.d that
+# answers 101 ("not allowed") keeps every package from starting services; we
+# only add one for the duration of the install, and only if none exists.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
 fi
 
 echo "setup: installing ${missing[*]}" >&2

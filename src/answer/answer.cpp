@@ -18,6 +18,7 @@ using zone::Zone;
 constexpr unsigned kMaxChain = 16;       // CNAME/DNAME links followed in one answer
 constexpr unsigned kMaxAdditional = 32;  // names whose addresses go in additional
 constexpr uint8_t kYxDomain = 6;         // RFC 6672 §2.2
+constexpr uint8_t kNotAuth = 9;          // RFC 2845 §1.7: not authorized
 
 // Walks one query through the zones, possibly across a CNAME/DNAME chain.
 class Responder {
@@ -31,14 +32,16 @@ class Responder {
  private:
   enum class Next { done, follow };
 
+  const Zone* first_zone(const Name& name) const;
   Next lookup(const Name& name, unsigned step);
   Next answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step);
   Next synthesize_dname(const Node& node, const Name& name, unsigned below, unsigned step);
   void negative(const Zone& zone, uint8_t rcode);
   void referral(const Zone& zone, const Node& cut, unsigned step);
-  void add_addresses(const Zone* zone, std::string_view target);
-  void add_additional(const Zone& zone, const RRset& rrset);
-  bool put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap = 0);
+  void add_addresses(const Zone& zone, std::string_view target, bool required);
+  // `cut` is set for a referral: glue below it must fit, or TC is set.
+  void add_additional(const Zone& zone, const RRset& rrset, std::string_view cut = {});
+  bool put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap = dns::kNoTtlCap);
   bool put(Section section, std::string_view owner, const dns::RRsetWire& wire, uint32_t ttl_cap);
   bool seen(const Node* node);
   bool set_next(std::span<const uint8_t> target);
@@ -46,6 +49,7 @@ class Responder {
   const zone::ZoneSet& zones_;
   const dns::Query& q_;
   dns::ReplyWriter& w_;
+  const Zone* zone_ = nullptr;  // the zone the answer comes from
   Name next_;
   Name current_;
   const Node* visited_[kMaxChain + 1];
@@ -55,6 +59,16 @@ class Responder {
   uint8_t rcode_ = dns::rcode::NOERROR;
   bool truncated_ = false;
 };
+
+const Zone* Responder::first_zone(const Name& name) const {
+  const Zone* zone = zones_.find_zone(name);
+  // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut; when we serve
+  // the parent too, it answers.
+  if (zone != nullptr && q_.qtype == dns::type::DS && name.labels == zone->labels) {
+    if (const Zone* parent = zones_.find_parent_zone(name)) return parent;
+  }
+  return zone;
+}
 
 uint8_t Responder::run() {
   const Name* name = &q_.qname;
@@ -97,17 +111,18 @@ bool Responder::set_next(std::span<const uint8_t> target) {
 }
 
 Responder::Next Responder::lookup(const Name& name, unsigned step) {
-  const Zone* zone = zones_.find_zone(name);
-  // RFC 4035 §3.1.4.1: DS lives on the parent side of a cut; when we serve
-  // the parent too, it answers.
-  if (zone != nullptr && q_.qtype == dns::type::DS && name.labels == zone->labels) {
-    if (const Zone* parent = zones_.find_parent_zone(name)) zone = parent;
-  }
+  const Zone* zone = step == 0 ? first_zone(name) : zone_;
   if (zone == nullptr) {
-    if (step == 0) rcode_ = dns::rcode::REFUSED;
+    rcode_ = dns::rcode::REFUSED;
     return Next::done;
   }
-  if (step == 0) w_.set_flags(dns::flag::AA);
+  // A chain is followed only inside the zone it started in, as Knot DNS and
+  // NSD do: data from another zone would be out of bailiwick for a resolver.
+  if (step > 0 && !dns::is_subdomain(name.view(), zone->origin)) return Next::done;
+  if (step == 0) {
+    zone_ = zone;
+    w_.set_flags(dns::flag::AA);
+  }
 
   // Walk down from the apex, one label at a time (RFC 1034 §4.3.2 step 3).
   const Node* encloser = nullptr;
@@ -145,8 +160,9 @@ Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const
   if (seen(&node)) return Next::done;  // a CNAME loop: stop where it closes
   std::string_view owner = name.view();
   if (q_.qtype == dns::type::ANY && !node.rrsets.empty()) {
-    // RFC 8482 §4.2: one RRset of the name is enough for ANY.
-    put(Section::answer, owner, node.rrsets.front());
+    // RFC 8482 §4.2: one RRset of the name is enough for ANY. Like Knot DNS,
+    // the one with the lowest type (the loader keeps them sorted).
+    if (put(Section::answer, owner, node.rrsets.front())) add_additional(zone, node.rrsets.front());
     return Next::done;
   }
   if (const RRset* rrset = node.find(q_.qtype)) {
@@ -180,7 +196,7 @@ Responder::Next Responder::synthesize_dname(const Node& node, const Name& name, 
   std::memcpy(record + 6, name.data, prefix);
   std::memcpy(record + 6 + prefix, target.data(), target.size());
   dns::RRsetWire cname{dns::type::CNAME, 1, {record, 6 + prefix + target.size()}};
-  if (!put(Section::answer, name.view(), cname, 0)) return Next::done;
+  if (!put(Section::answer, name.view(), cname, dns::kNoTtlCap) || q_.qtype == dns::type::CNAME) return Next::done;
   if (!set_next({record + 6, prefix + target.size()})) return Next::done;
   return step + 1 < kMaxChain ? Next::follow : Next::done;
 }
@@ -195,28 +211,29 @@ void Responder::negative(const Zone& zone, uint8_t rcode) {
 void Responder::referral(const Zone& zone, const Node& cut, unsigned step) {
   if (step == 0) w_.clear_flags(dns::flag::AA);
   const RRset* ns = cut.find(dns::type::NS);
-  if (!put(Section::authority, cut.name, *ns)) return;
-  if (q_.has_edns && q_.edns_do) {
-    if (const RRset* ds = cut.find(dns::type::DS)) put(Section::authority, cut.name, *ds);
-  }
-  add_additional(zone, *ns);
+  // DS would join the NS only in a signed zone (RFC 4035 §3.1.4); rpdns does
+  // not sign, so the referral is NS and glue.
+  if (put(Section::authority, cut.name, *ns)) add_additional(zone, *ns, cut.name);
 }
 
-void Responder::add_addresses(const Zone* zone, std::string_view target) {
+void Responder::add_addresses(const Zone& zone, std::string_view target, bool required) {
   for (unsigned i = 0; i < additional_count_; ++i) {
     if (additional_done_[i] == target) return;
   }
-  if (additional_count_ >= kMaxAdditional || zone == nullptr) return;
-  const Node* node = zone->find(target);
+  if (additional_count_ >= kMaxAdditional) return;
+  const Node* node = zone.find(target);
   if (node == nullptr) return;
   additional_done_[additional_count_++] = node->name;
-  if (const RRset* a = node->find(dns::type::A)) put(Section::additional, node->name, *a);
-  if (const RRset* aaaa = node->find(dns::type::AAAA)) put(Section::additional, node->name, *aaaa);
+  bool fitted = true;
+  if (const RRset* a = node->find(dns::type::A)) fitted &= put(Section::additional, node->name, *a);
+  if (const RRset* aaaa = node->find(dns::type::AAAA)) fitted &= put(Section::additional, node->name, *aaaa);
+  // RFC 9471 §3: in-domain glue that does not fit makes the referral truncated.
+  if (!fitted && required) w_.set_flags(dns::flag::TC);
 }
 
 // RFC 1034 §3.7 / RFC 2782: addresses of the names an NS, MX or SRV answer
 // points to, when they are in our zones.
-void Responder::add_additional(const Zone& zone, const RRset& rrset) {
+void Responder::add_additional(const Zone& zone, const RRset& rrset, std::string_view cut) {
   int offset = dns::additional_name_offset(rrset.type);
   if (offset < 0) return;
   const uint8_t* rec = rrset.records.data();
@@ -230,8 +247,12 @@ void Responder::add_additional(const Zone& zone, const RRset& rrset) {
       Name target;
       if (end < avail && target.assign({reinterpret_cast<const char*>(at), end + 1})) {
         for (unsigned k = 0; k < target.len; ++k) target.data[k] = dns::lower(target.data[k]);
-        bool in_zone = dns::is_subdomain(target.view(), zone.origin);
-        add_addresses(in_zone ? &zone : zones_.find_zone(target), target.view());
+        // Only addresses from the same zone, as Knot DNS does: anything else
+        // is out of bailiwick for the resolver reading it.
+        if (dns::is_subdomain(target.view(), zone.origin)) {
+          bool required = !cut.empty() && dns::is_subdomain(target.view(), cut);
+          add_addresses(zone, target.view(), required);
+        }
       }
     }
     rec += 6u + rdlen;
@@ -275,10 +296,12 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     rcode = dns::rcode::NOTIMP;
   } else if (q.has_edns && q.edns_version != 0) {
     rcode = dns::rcode::BADVERS;  // RFC 6891 §6.1.3
-  } else if (q.qclass != dns::klass::IN) {
-    rcode = dns::rcode::REFUSED;
-  } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
-    rcode = dns::rcode::NOTIMP;  // zone transfers are not served (yet)
+  } else if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) {
+    rcode = dns::rcode::REFUSED;  // QCLASS * is answered as IN, as Knot DNS does
+  } else if (q.qtype == dns::type::AXFR || q.qtype == 0) {
+    rcode = dns::rcode::NOTIMP;  // AXFR needs TCP (RFC 5936 §4.2); type 0 is reserved
+  } else if (q.qtype == dns::type::IXFR) {
+    rcode = kNotAuth;  // no transfer is allowed to anyone (yet)
   } else {
     Responder responder(zones, q, w);
     rcode = responder.run();

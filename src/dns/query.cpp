@@ -150,9 +150,12 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
 
   if (!parse_records(r, ancount, false, out) || !parse_records(r, nscount, false, out) ||
       !parse_records(r, arcount, true, out)) {
-    out.has_edns = false;
+    // has_edns stays as found: a FORMERR caused by a bad OPT still carries
+    // an OPT (RFC 6891 §7).
     return ParseStatus::formerr;
   }
+  // Bytes after the last record mean the counts lie (Knot DNS answers FORMERR too).
+  if (r.has(1)) return ParseStatus::formerr;
   return ParseStatus::ok;
 }
 

@@ -159,7 +159,7 @@ bool ReplyWriter::write_record(std::string_view owner, uint16_t t, uint16_t klas
   if (!write_name(owner) || !room(10)) return false;
   write_u16(buf_ + pos_, t);
   write_u16(buf_ + pos_ + 2, klass);
-  write_u32(buf_ + pos_ + 4, ttl_cap != 0 && ttl > ttl_cap ? ttl_cap : ttl);
+  write_u32(buf_ + pos_ + 4, ttl > ttl_cap ? ttl_cap : ttl);
   std::size_t rdlen_at = pos_ + 8;
   pos_ += 10;
   if (!write_rdata(t, rec + 6, rdlen)) return false;

@@ -23,6 +23,8 @@ struct RRsetWire {
   std::span<const uint8_t> records;
 };
 
+inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
+
 class ReplyWriter {
  public:
   // Starts a reply to `id`, echoing the raw question (may be empty).
@@ -32,10 +34,10 @@ class ReplyWriter {
              std::span<const uint8_t> question, bool reserve_opt);
 
   // Appends every record of the RRset under `owner` (canonical wire form),
-  // or nothing when it does not fit. `ttl_cap`, if non-zero, lowers each TTL
-  // to at most that value (negative answers, RFC 2308 §3).
+  // or nothing when it does not fit. `ttl_cap` lowers each TTL to at most
+  // that value (negative answers, RFC 2308 §3).
   bool put_rrset(Section section, std::string_view owner, uint16_t klass, const RRsetWire& rrset,
-                 uint32_t ttl_cap = 0);
+                 uint32_t ttl_cap = kNoTtlCap);
 
   // The OPT pseudo-record (RFC 6891 §6.1.2); space was reserved in begin().
   void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit);

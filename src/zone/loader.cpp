@@ -218,11 +218,12 @@ void add_empty_non_terminals(NodeMap& nodes, const std::string& origin) {
   for (auto& name : missing) nodes[name].name = name;
 }
 
-void check_node(const Node& node, const std::map<std::string, const Record*>& first_seen,
-                std::vector<LoadError>& errors) {
+using FirstSeen = std::map<std::pair<std::string, uint16_t>, const Record*>;
+
+void check_node(const Node& node, const FirstSeen& first_seen, std::vector<LoadError>& errors) {
   const RRset* cname = node.find(dns::type::CNAME);
   if (cname != nullptr && node.rrsets.size() > 1) {
-    const Record* r = first_seen.at(node.name);
+    const Record* r = first_seen.at({node.name, dns::type::CNAME});
     errors.push_back({r->file, r->line, "CNAME and other data at " + dns::to_text(node.name)});
   }
 }
@@ -258,15 +259,17 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   parser.parse_file(file, origin.p, 0);
   if (!result.errors.empty()) return result;
 
-  std::map<std::string, const Record*> first_seen;
+  FirstSeen first_seen;
   for (const auto& r : parser.records) {
     add_record(zone->nodes, r, result.errors);
-    first_seen.emplace(r.owner, &r);
+    first_seen.emplace(std::make_pair(r.owner, r.type), &r);
   }
   add_empty_non_terminals(zone->nodes, zone->origin);
   zone->apex = zone->find(zone->origin);
   check_apex(*zone, parser.records, file, result.errors);
   for (auto& [name, node] : zone->nodes) {
+    std::sort(node.rrsets.begin(), node.rrsets.end(),
+              [](const RRset& a, const RRset& b) { return a.type < b.type; });
     node.is_delegation = name != zone->origin && node.find(dns::type::NS) != nullptr;
     if (!node.rrsets.empty()) check_node(node, first_seen, result.errors);
   }

@@ -1,0 +1,794 @@
+// The authoritative answer engine, request bytes in, reply bytes out.
+// Requests are built by hand; replies are decoded with ldns, an independent
+// codec. Zones: tests/zones/unit/*.zone. RFC 1034 §4.3.2 (lookup), RFC 1035
+// §4.1 (format), RFC 2308 (negative answers), RFC 4592 (wildcards), RFC 6672
+// (DNAME), RFC 6891 (EDNS), RFC 2181 §9 (TC), RFC 9471 (glue).
+#include <gtest/gtest.h>
+#include <ldns/ldns.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "answer/answer.hpp"
+#include "zone/loader.hpp"
+
+namespace {
+
+using rpdns::answer::Options;
+using rpdns::answer::Outcome;
+using rpdns::answer::respond;
+
+constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, DNAME = 39,
+                   DS = 43;
+
+// ---- requests ----
+
+struct Packet {
+  std::vector<uint8_t> b;
+
+  Packet& u8(unsigned v) {
+    b.push_back(static_cast<uint8_t>(v));
+    return *this;
+  }
+  Packet& u16(unsigned v) { return u8(v >> 8).u8(v & 0xFF); }
+  Packet& header(unsigned id, unsigned flags, unsigned qd, unsigned an, unsigned ns, unsigned ar) {
+    return u16(id).u16(flags).u16(qd).u16(an).u16(ns).u16(ar);
+  }
+  Packet& name(const std::string& text) {
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t dot = text.find('.', start);
+      if (dot == std::string::npos) dot = text.size();
+      u8(static_cast<unsigned>(dot - start));
+      for (std::size_t i = start; i < dot; ++i) u8(static_cast<uint8_t>(text[i]));
+      start = dot + 1;
+    }
+    return u8(0);
+  }
+  Packet& question(const std::string& text, unsigned qtype, unsigned qclass = 1) {
+    return name(text).u16(qtype).u16(qclass);
+  }
+  Packet& opt(unsigned size, unsigned version, bool do_bit, const std::vector<uint8_t>& rdata = {}) {
+    u8(0).u16(41).u16(size).u8(0).u8(version).u16(do_bit ? 0x8000 : 0);
+    u16(static_cast<unsigned>(rdata.size()));
+    b.insert(b.end(), rdata.begin(), rdata.end());
+    return *this;
+  }
+};
+
+// A standard query: ID 0x1234, RD set, one question.
+std::vector<uint8_t> query(const std::string& name, unsigned qtype) {
+  Packet p;
+  p.header(0x1234, 0x0100, 1, 0, 0, 0).question(name, qtype);
+  return p.b;
+}
+
+std::vector<uint8_t> edns_query(const std::string& name, unsigned qtype, unsigned size, bool do_bit,
+                                unsigned version = 0) {
+  Packet p;
+  p.header(0x1234, 0x0100, 1, 0, 0, 1).question(name, qtype).opt(size, version, do_bit);
+  return p.b;
+}
+
+// ---- replies ----
+
+using Pkt = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
+
+struct RR {
+  std::string owner;
+  uint16_t type;
+  uint32_t ttl;
+  std::string rdata;  // the fields in presentation form, space-separated
+};
+
+std::string rdf_text(const ldns_rdf* rdf) {
+  char* s = ldns_rdf2str(rdf);
+  std::string out = s ? s : "";
+  free(s);
+  return out;
+}
+
+std::vector<RR> rrs(const ldns_rr_list* list) {
+  std::vector<RR> out;
+  for (std::size_t i = 0; list != nullptr && i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    RR r{rdf_text(ldns_rr_owner(rr)), static_cast<uint16_t>(ldns_rr_get_type(rr)), ldns_rr_ttl(rr), ""};
+    for (std::size_t k = 0; k < ldns_rr_rd_count(rr); ++k) {
+      if (k > 0) r.rdata += ' ';
+      r.rdata += rdf_text(ldns_rr_rdf(rr, k));
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::size_t count_type(const std::vector<RR>& list, uint16_t type) {
+  return static_cast<std::size_t>(
+      std::count_if(list.begin(), list.end(), [&](const RR& r) { return r.type == type; }));
+}
+
+bool has(const std::vector<RR>& list, const std::string& owner, uint16_t type, const std::string& rdata = "") {
+  return std::any_of(list.begin(), list.end(), [&](const RR& r) {
+    return r.owner == owner && r.type == type && (rdata.empty() || r.rdata == rdata);
+  });
+}
+
+struct Reply {
+  Outcome outcome;
+  std::vector<uint8_t> wire;
+  Pkt pkt{nullptr, ldns_pkt_free};
+
+  uint16_t id() const { return rpdns::dns::read_u16(wire.data()); }
+  uint16_t flags() const { return rpdns::dns::read_u16(wire.data() + 2); }
+  unsigned rcode() const { return flags() & 0x0F; }
+  uint16_t count(std::size_t index) const { return rpdns::dns::read_u16(wire.data() + 4 + 2 * index); }
+  bool aa() const { return (flags() & 0x0400) != 0; }
+  bool tc() const { return (flags() & 0x0200) != 0; }
+  std::vector<RR> answer() const { return rrs(ldns_pkt_answer(pkt.get())); }
+  std::vector<RR> authority() const { return rrs(ldns_pkt_authority(pkt.get())); }
+  std::vector<RR> additional() const { return rrs(ldns_pkt_additional(pkt.get())); }
+};
+
+class AnswerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    zones_ = new rpdns::zone::ZoneSet;
+    const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/";
+    for (const auto& [origin, file] : {std::pair{"example.com", "example.com.zone"},
+                                       std::pair{"child.example.com", "child.example.com.zone"},
+                                       std::pair{"zero.example", "zero.example.zone"}}) {
+      auto result = rpdns::zone::load_zone(origin, dir + file);
+      for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
+      if (result.zone) zones_->add(result.zone);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete zones_;
+    zones_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(load_errors_.empty()) << load_errors_; }
+
+  Reply ask(const std::vector<uint8_t>& request, const Options& options = {}) {
+    std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
+    Reply r;
+    r.outcome = respond(request.data(), request.size(), *zones_, options, false, out.data());
+    out.resize(r.outcome.size);
+    r.wire = out;
+    if (!out.empty()) {
+      ldns_pkt* p = nullptr;
+      if (ldns_wire2pkt(&p, out.data(), out.size()) == LDNS_STATUS_OK) r.pkt.reset(p);
+    }
+    return r;
+  }
+
+  static rpdns::zone::ZoneSet* zones_;
+  static std::string load_errors_;
+};
+
+rpdns::zone::ZoneSet* AnswerTest::zones_ = nullptr;
+std::string AnswerTest::load_errors_;
+
+// ---- RFC 1034 §4.3.2: the basic lookup ----
+
+// Step 3a: the name and type exist; the answer is authoritative.
+TEST_F(AnswerTest, ExactMatchIsAuthoritative) {
+  Reply r = ask(query("www.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  EXPECT_FALSE(r.tc());
+  EXPECT_TRUE(ldns_pkt_qr(r.pkt.get()));
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].owner, "www.example.com.");
+  EXPECT_EQ(answer[0].type, A);
+  EXPECT_EQ(answer[0].ttl, 300u);  // explicit TTL in the zone file
+  EXPECT_EQ(answer[0].rdata, "192.0.2.80");
+  EXPECT_TRUE(r.authority().empty());
+}
+
+// RFC 2308 §2.1 / §3: NXDOMAIN carries the zone's SOA in authority with
+// TTL min(SOA TTL 3600, MINIMUM 300) = 300.
+TEST_F(AnswerTest, NxdomainHasSoaWithNegativeTtl) {
+  Reply r = ask(query("nothere.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 3u);
+  EXPECT_TRUE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  auto auth = r.authority();
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].owner, "example.com.");
+  EXPECT_EQ(auth[0].type, SOA);
+  EXPECT_EQ(auth[0].ttl, 300u);
+}
+
+// RFC 2308 §3 with the SOA TTL (60) below MINIMUM (600): TTL 60.
+TEST_F(AnswerTest, NegativeTtlUsesSoaTtlWhenLower) {
+  Reply r = ask(query("nothere.child.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 3u);
+  auto auth = r.authority();
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].owner, "child.example.com.");
+  EXPECT_EQ(auth[0].ttl, 60u);
+}
+
+// RFC 2308 §3: MINIMUM 0 means negative answers must not be cached at all,
+// so the SOA goes out with TTL min(3600, 0) = 0.
+TEST_F(AnswerTest, NegativeTtlZeroMinimum) {
+  Reply r = ask(query("nothere.zero.example", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 3u);
+  auto auth = r.authority();
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].type, SOA);
+  EXPECT_EQ(auth[0].ttl, 0u);
+}
+
+// RFC 2308 §2.2: NODATA is NOERROR, no answer, SOA in authority.
+TEST_F(AnswerTest, NodataHasSoa) {
+  Reply r = ask(query("www.example.com", MX));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  auto auth = r.authority();
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].type, SOA);
+  EXPECT_EQ(auth[0].ttl, 300u);
+}
+
+// RFC 8020 §2 / RFC 4592 §2.2.2: an empty non-terminal exists, so the
+// answer is NODATA, never NXDOMAIN.
+TEST_F(AnswerTest, EmptyNonTerminalIsNodata) {
+  Reply r = ask(query("ent.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
+// RFC 1034 §4.3.2 step 2: no zone of ours holds the name: REFUSED, AA clear.
+TEST_F(AnswerTest, NameInNoZoneIsRefused) {
+  Reply r = ask(query("www.example.org", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 5u);
+  EXPECT_FALSE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_TRUE(r.authority().empty());
+}
+
+// RFC 1034 §4.3.2 step 2: the zone nearest the name is used, so a loaded
+// child zone answers instead of the parent's referral.
+TEST_F(AnswerTest, MostSpecificZoneWins) {
+  Reply r = ask(query("www.child.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].rdata, "198.51.100.80");
+}
+
+// ---- CNAME, RFC 1034 §3.6.2 and §4.3.2 step 3a ----
+
+TEST_F(AnswerTest, CnameFollowedInZone) {
+  Reply r = ask(query("alias.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 2u);
+  EXPECT_EQ(answer[0].owner, "alias.example.com.");
+  EXPECT_EQ(answer[0].type, CNAME);
+  EXPECT_EQ(answer[0].rdata, "www.example.com.");
+  EXPECT_EQ(answer[1].owner, "www.example.com.");
+  EXPECT_EQ(answer[1].rdata, "192.0.2.80");
+}
+
+TEST_F(AnswerTest, CnameChainFollowed) {
+  Reply r = ask(query("chain1.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 3u);
+  EXPECT_TRUE(has(answer, "chain1.example.com.", CNAME, "chain2.example.com."));
+  EXPECT_TRUE(has(answer, "chain2.example.com.", CNAME, "www.example.com."));
+  EXPECT_TRUE(has(answer, "www.example.com.", A, "192.0.2.80"));
+}
+
+// RFC 1034 §3.6.2: CNAME loops must be cut; each CNAME appears once.
+TEST_F(AnswerTest, CnameLoopTerminates) {
+  Reply r = ask(query("loop1.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_NE(r.rcode(), 3u);
+  auto answer = r.answer();
+  EXPECT_EQ(answer.size(), 2u);
+  EXPECT_TRUE(has(answer, "loop1.example.com.", CNAME, "loop2.example.com."));
+  EXPECT_TRUE(has(answer, "loop2.example.com.", CNAME, "loop1.example.com."));
+}
+
+// RFC 1034 §3.6.2: a query for the CNAME type gets the CNAME, not its target.
+TEST_F(AnswerTest, QtypeCnameReturnsCname) {
+  Reply r = ask(query("alias.example.com", CNAME));
+  ASSERT_TRUE(r.pkt);
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].type, CNAME);
+  EXPECT_EQ(answer[0].rdata, "www.example.com.");
+}
+
+// RFC 2308 §2.2: the chain ends in NODATA; the SOA goes in authority.
+TEST_F(AnswerTest, CnameToNodata) {
+  Reply r = ask(query("alias.example.com", MX));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].type, CNAME);
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
+// RFC 6604 §3: the rcode is that of the last name in the chain.
+TEST_F(AnswerTest, CnameToNxdomain) {
+  Reply r = ask(query("dangling.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 3u);
+  EXPECT_TRUE(has(r.answer(), "dangling.example.com.", CNAME, "nothere.example.com."));
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
+// RFC 1034 §4.3.2 step 3a: a target outside our zones ends the chain.
+TEST_F(AnswerTest, CnameOutOfZoneStops) {
+  Reply r = ask(query("outside.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].rdata, "www.example.org.");
+}
+
+// ---- wildcards, RFC 4592 ----
+
+// §3.3.1 / §4.3: a synthesized record is owned by the query name.
+TEST_F(AnswerTest, WildcardSynthesisOwnerIsQname) {
+  Reply r = ask(query("foo.wild.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].owner, "foo.wild.example.com.");
+  EXPECT_EQ(answer[0].rdata, "192.0.2.200");
+}
+
+// §2.1.1: a wildcard matches any number of labels below the encloser.
+TEST_F(AnswerTest, WildcardMatchesSeveralLabels) {
+  Reply r = ask(query("a.b.wild.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].owner, "a.b.wild.example.com.");
+}
+
+// §3.3.1: the wildcard exists but lacks the type: NODATA.
+TEST_F(AnswerTest, WildcardWithoutTypeIsNodata) {
+  Reply r = ask(query("foo.wild.example.com", MX));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
+// §2.2.1: a name that exists is never answered from the wildcard.
+TEST_F(AnswerTest, WildcardDoesNotMatchExistingName) {
+  Reply r = ask(query("exists.wild.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
+// §2.2.2: an empty non-terminal exists too, so no wildcard for it.
+TEST_F(AnswerTest, WildcardDoesNotMatchEmptyNonTerminal) {
+  Reply r = ask(query("ent.wild.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.answer().empty());
+}
+
+// §3.3.1: below an ENT the closest encloser is the ENT, which has no
+// wildcard child, so the answer is NXDOMAIN.
+TEST_F(AnswerTest, WildcardBlockedBelowEmptyNonTerminal) {
+  Reply r = ask(query("x.ent.wild.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 3u);
+  EXPECT_TRUE(r.answer().empty());
+}
+
+// ---- delegations, RFC 1034 §4.3.2 step 3b ----
+
+// A referral: AA clear, NS in authority, glue A and AAAA in additional,
+// and nothing for a name server outside our zones.
+TEST_F(AnswerTest, Referral) {
+  Reply r = ask(query("www.sub.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_FALSE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  auto auth = r.authority();
+  ASSERT_EQ(auth.size(), 2u);
+  EXPECT_TRUE(has(auth, "sub.example.com.", NS, "ns1.sub.example.com."));
+  EXPECT_TRUE(has(auth, "sub.example.com.", NS, "ns.elsewhere.net."));
+  EXPECT_EQ(count_type(auth, DS), 0u);  // DS only with DNSSEC (RFC 4035 §3.1.4)
+  auto add = r.additional();
+  ASSERT_EQ(add.size(), 2u);
+  EXPECT_TRUE(has(add, "ns1.sub.example.com.", A, "192.0.2.53"));
+  EXPECT_TRUE(has(add, "ns1.sub.example.com.", AAAA, "2001:db8::53"));
+}
+
+// Any name at or below the cut gets the same referral.
+TEST_F(AnswerTest, NameBelowCutGetsReferral) {
+  for (const char* name : {"a.b.c.sub.example.com", "sub.example.com", "ns1.sub.example.com"}) {
+    Reply r = ask(query(name, A));
+    ASSERT_TRUE(r.pkt) << name;
+    EXPECT_FALSE(r.aa()) << name;
+    EXPECT_TRUE(r.answer().empty()) << name;
+    EXPECT_EQ(count_type(r.authority(), NS), 2u) << name;
+  }
+}
+
+// The NS RRset at a cut belongs to the child: a referral, not an answer.
+TEST_F(AnswerTest, NsAtCutIsReferral) {
+  Reply r = ask(query("sub.example.com", NS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_FALSE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_EQ(count_type(r.authority(), NS), 2u);
+}
+
+// RFC 4035 §3.1.4.1 / RFC 4034 §5: DS lives on the parent side of the cut
+// and is answered authoritatively there.
+TEST_F(AnswerTest, DsAtCutIsAuthoritative) {
+  Reply r = ask(query("sub.example.com", DS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].owner, "sub.example.com.");
+  EXPECT_EQ(answer[0].type, DS);
+}
+
+// RFC 4035 §3.1.4.1: no DS at the cut: parent's NODATA, not a referral.
+TEST_F(AnswerTest, NoDsAtCutIsNodata) {
+  Reply r = ask(query("nods.example.com", DS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  EXPECT_TRUE(r.answer().empty());
+  auto auth = r.authority();
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].owner, "example.com.");
+  EXPECT_EQ(auth[0].type, SOA);
+}
+
+// RFC 4035 §3.1.4.1: serving parent and child, DS comes from the parent.
+TEST_F(AnswerTest, DsForServedChildComesFromParent) {
+  Reply r = ask(query("child.example.com", DS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].type, DS);
+  EXPECT_EQ(answer[0].owner, "child.example.com.");
+}
+
+// RFC 9471 §3: all in-domain glue must be in a referral, or TC set. Here
+// 13 servers' A and AAAA glue cannot all fit in 512 bytes.
+TEST_F(AnswerTest, InDomainGlueCompleteOrTruncated) {
+  Reply r = ask(query("www.many.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_FALSE(r.aa());
+  EXPECT_LE(r.wire.size(), 512u);
+  if (!r.tc()) {
+    auto add = r.additional();
+    EXPECT_EQ(count_type(add, A), 13u);
+    EXPECT_EQ(count_type(add, AAAA), 13u);
+  }
+}
+
+// ---- DNAME, RFC 6672 ----
+
+// §3.3 / §5.3.4: the DNAME, a CNAME synthesized from it (same TTL, owner
+// the qname, target with the DNAME's owner replaced), then the target.
+TEST_F(AnswerTest, DnameSynthesis) {
+  Reply r = ask(query("host.olddn.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.aa());
+  auto answer = r.answer();
+  ASSERT_EQ(answer.size(), 3u);
+  EXPECT_EQ(answer[0].owner, "olddn.example.com.");
+  EXPECT_EQ(answer[0].type, DNAME);
+  EXPECT_EQ(answer[0].rdata, "newdn.example.com.");
+  EXPECT_EQ(answer[0].ttl, 600u);
+  EXPECT_EQ(answer[1].owner, "host.olddn.example.com.");
+  EXPECT_EQ(answer[1].type, CNAME);
+  EXPECT_EQ(answer[1].rdata, "host.newdn.example.com.");
+  EXPECT_EQ(answer[1].ttl, 600u);
+  EXPECT_EQ(answer[2].owner, "host.newdn.example.com.");
+  EXPECT_EQ(answer[2].rdata, "192.0.2.77");
+}
+
+// §2.3: a DNAME does not redirect its own owner name.
+TEST_F(AnswerTest, DnameOwnerNotRedirected) {
+  Reply r = ask(query("olddn.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+  Reply d = ask(query("olddn.example.com", DNAME));
+  ASSERT_TRUE(d.pkt);
+  EXPECT_TRUE(has(d.answer(), "olddn.example.com.", DNAME, "newdn.example.com."));
+}
+
+// ---- additional section processing, RFC 1034 §4.3.2 step 6 ----
+
+// RFC 1035 §3.3.9: MX answers carry the exchange's addresses.
+TEST_F(AnswerTest, MxAdditionalAddresses) {
+  Reply r = ask(query("example.com", MX));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(has(r.answer(), "example.com.", MX, "10 mail.example.com."));
+  auto add = r.additional();
+  EXPECT_TRUE(has(add, "mail.example.com.", A, "192.0.2.25"));
+  EXPECT_TRUE(has(add, "mail.example.com.", AAAA, "2001:db8::25"));
+  EXPECT_EQ(add.size(), 2u);
+}
+
+// RFC 1035 §3.3.11: NS answers carry the servers' addresses.
+TEST_F(AnswerTest, ApexNsAdditionalAddresses) {
+  Reply r = ask(query("example.com", NS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(r.aa());
+  EXPECT_EQ(count_type(r.answer(), NS), 2u);
+  auto add = r.additional();
+  EXPECT_TRUE(has(add, "ns1.example.com.", A, "192.0.2.1"));
+  EXPECT_TRUE(has(add, "ns1.example.com.", AAAA, "2001:db8::1"));
+  EXPECT_TRUE(has(add, "ns2.example.com.", A, "192.0.2.2"));
+}
+
+// ---- header and question handling, RFC 1035 §4.1.1 ----
+
+// RFC 4343 §4 / draft 0x20: matching ignores case and the question is
+// returned byte for byte, case included.
+TEST_F(AnswerTest, CaseInsensitiveMatchQuestionEchoed) {
+  auto request = query("wWw.ExAmPlE.CoM", A);
+  Reply r = ask(request);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  ASSERT_EQ(r.answer().size(), 1u);
+  EXPECT_EQ(r.answer()[0].rdata, "192.0.2.80");
+  std::size_t qlen = request.size() - 12;
+  ASSERT_GE(r.wire.size(), 12 + qlen);
+  EXPECT_EQ(std::vector<uint8_t>(r.wire.begin() + 12, r.wire.begin() + 12 + static_cast<long>(qlen)),
+            std::vector<uint8_t>(request.begin() + 12, request.end()));
+}
+
+// RFC 1035 §4.1.1: ID and RD are copied; RA stays clear (no recursion);
+// RFC 6840 §5.9: CD is copied.
+TEST_F(AnswerTest, IdAndRdEchoed) {
+  Packet rd;
+  rd.header(0xBEEF, 0x0100, 1, 0, 0, 0).question("www.example.com", A);
+  Reply r1 = ask(rd.b);
+  ASSERT_TRUE(r1.pkt);
+  EXPECT_EQ(r1.id(), 0xBEEF);
+  EXPECT_TRUE(r1.flags() & 0x0100);
+  EXPECT_FALSE(r1.flags() & 0x0080);
+  Packet nord;
+  nord.header(0x0102, 0x0010, 1, 0, 0, 0).question("www.example.com", A);
+  Reply r2 = ask(nord.b);
+  ASSERT_TRUE(r2.pkt);
+  EXPECT_EQ(r2.id(), 0x0102);
+  EXPECT_FALSE(r2.flags() & 0x0100);
+  EXPECT_TRUE(r2.flags() & 0x0010);
+}
+
+// ---- EDNS, RFC 6891 ----
+
+// §7: no OPT in the request, none in the reply.
+TEST_F(AnswerTest, NoOptWithoutEdns) {
+  Reply r = ask(query("www.example.com", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.count(3), 0u);
+  EXPECT_FALSE(ldns_pkt_edns(r.pkt.get()));
+  EXPECT_FALSE(r.outcome.edns);
+}
+
+// §6.1.1 / §6.2.5: OPT in the request, OPT in the reply with our size.
+TEST_F(AnswerTest, OptEchoedWithOurSize) {
+  Reply r = ask(edns_query("www.example.com", A, 4096, false));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_EQ(r.count(3), 1u);
+  EXPECT_TRUE(ldns_pkt_edns(r.pkt.get()));
+  EXPECT_EQ(ldns_pkt_edns_udp_size(r.pkt.get()), 1232);
+  EXPECT_EQ(ldns_pkt_edns_version(r.pkt.get()), 0);
+  EXPECT_FALSE(ldns_pkt_edns_do(r.pkt.get()));
+}
+
+// RFC 3225 §3: the DO bit is copied into the reply.
+TEST_F(AnswerTest, DoBitCopied) {
+  Reply r = ask(edns_query("www.example.com", A, 1232, true));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(ldns_pkt_edns_do(r.pkt.get()));
+}
+
+// §6.1.3: an unknown EDNS version gets BADVERS (16): 1 in the OPT's
+// extended-rcode octet, 0 in the header, and an OPT of version 0.
+TEST_F(AnswerTest, UnknownVersionIsBadvers) {
+  Reply r = ask(edns_query("www.example.com", A, 1232, false, 1));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_EQ(ldns_pkt_edns_extended_rcode(r.pkt.get()), 1);
+  EXPECT_EQ(ldns_pkt_edns_version(r.pkt.get()), 0);
+  EXPECT_EQ(r.outcome.rcode, 16u);
+  EXPECT_TRUE(r.answer().empty());
+}
+
+// §6.1.1: two OPT records is FORMERR.
+TEST_F(AnswerTest, TwoOptsIsFormerr) {
+  Packet p;
+  p.header(0x1234, 0, 1, 0, 0, 2).question("www.example.com", A).opt(1232, 0, false).opt(1232, 0, false);
+  Reply r = ask(p.b);
+  ASSERT_FALSE(r.wire.empty());
+  EXPECT_EQ(r.rcode(), 1u);
+  EXPECT_EQ(r.id(), 0x1234);
+  EXPECT_EQ(r.count(1), 0u);
+}
+
+// §7: "If there is a problem with processing the OPT record itself ... a
+// FORMERR MUST be returned. If this occurs, the response MUST include an
+// OPT record." Here an option's length runs past the OPT RDATA.
+TEST_F(AnswerTest, MalformedOptFormerrKeepsOpt) {
+  Packet p;
+  p.header(0x1234, 0, 1, 0, 0, 1).question("www.example.com", A).opt(1232, 0, false, {0, 10, 0, 9, 1, 2});
+  Reply r = ask(p.b);
+  ASSERT_FALSE(r.wire.empty());
+  EXPECT_EQ(r.rcode(), 1u);
+  EXPECT_EQ(r.count(3), 1u);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(ldns_pkt_edns(r.pkt.get()));
+}
+
+// ---- malformed and unsupported requests ----
+
+// RFC 9619 §4: QDCOUNT must be 1 for QUERY.
+TEST_F(AnswerTest, QdcountZeroIsFormerr) {
+  Packet p;
+  p.header(0x1234, 0, 0, 0, 0, 0);
+  Reply r = ask(p.b);
+  ASSERT_GE(r.wire.size(), 12u);
+  EXPECT_EQ(r.rcode(), 1u);
+  EXPECT_EQ(r.id(), 0x1234);
+  EXPECT_TRUE(r.flags() & 0x8000);
+  EXPECT_TRUE(r.outcome.malformed);
+}
+
+TEST_F(AnswerTest, QdcountTwoIsFormerr) {
+  Packet p;
+  p.header(0x1234, 0, 2, 0, 0, 0).question("www.example.com", A).question("example.com", A);
+  Reply r = ask(p.b);
+  ASSERT_GE(r.wire.size(), 12u);
+  EXPECT_EQ(r.rcode(), 1u);
+  EXPECT_EQ(r.count(1), 0u);
+}
+
+// RFC 1035 §4.1.1: a response (QR=1) is never answered.
+TEST_F(AnswerTest, ResponseGetsNoReply) {
+  Packet p;
+  p.header(0x1234, 0x8000, 1, 0, 0, 0).question("www.example.com", A);
+  EXPECT_EQ(ask(p.b).outcome.size, 0u);
+}
+
+// RFC 1035 §4.1.1: without a whole header there is no ID to answer to.
+TEST_F(AnswerTest, ShortPacketGetsNoReply) {
+  std::vector<uint8_t> eleven(11, 0);
+  Reply r = ask(eleven);
+  EXPECT_EQ(r.outcome.size, 0u);
+  EXPECT_TRUE(r.outcome.malformed);
+}
+
+// RFC 1035 §2.3.4: a label over 63 octets.
+TEST_F(AnswerTest, LongLabelIsFormerr) {
+  Reply r = ask(query(std::string(64, 'a') + ".example.com", A));
+  ASSERT_GE(r.wire.size(), 12u);
+  EXPECT_EQ(r.rcode(), 1u);
+  EXPECT_EQ(r.id(), 0x1234);
+}
+
+// RFC 1035 §4.1.4: a compression pointer in the question name.
+TEST_F(AnswerTest, PointerInQuestionIsFormerr) {
+  Packet p;
+  p.header(0x1234, 0, 1, 0, 0, 0).u8(3).u8('w').u8('w').u8('w').u16(0xC000 | 12).u16(A).u16(1);
+  Reply r = ask(p.b);
+  ASSERT_GE(r.wire.size(), 12u);
+  EXPECT_EQ(r.rcode(), 1u);
+}
+
+// RFC 1035 §4.1.2: QTYPE/QCLASS missing.
+TEST_F(AnswerTest, TruncatedQuestionIsFormerr) {
+  auto request = query("www.example.com", A);
+  request.resize(request.size() - 3);
+  Reply r = ask(request);
+  ASSERT_GE(r.wire.size(), 12u);
+  EXPECT_EQ(r.rcode(), 1u);
+  EXPECT_EQ(r.id(), 0x1234);
+}
+
+// RFC 1035 §4.1.1: unsupported opcode (2, STATUS) is NOTIMP; the opcode
+// is copied into the reply.
+TEST_F(AnswerTest, StatusOpcodeIsNotimp) {
+  Packet p;
+  p.header(0x1234, 2u << 11, 1, 0, 0, 0).question("www.example.com", A);
+  Reply r = ask(p.b);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 4u);
+  EXPECT_EQ((r.flags() >> 11) & 0x0F, 2u);
+  EXPECT_TRUE(r.answer().empty());
+}
+
+// RFC 1035 §3.2.4: we serve class IN only; CHAOS is refused.
+TEST_F(AnswerTest, ChaosClassIsRefused) {
+  Packet p;
+  p.header(0x1234, 0, 1, 0, 0, 0).question("www.example.com", A, 3);
+  Reply r = ask(p.b);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 5u);
+  EXPECT_TRUE(r.answer().empty());
+}
+
+// ---- truncation, RFC 1035 §4.2.1, RFC 2181 §9, RFC 6891 §7 ----
+
+// 40 A records (about 670 bytes) exceed 512 without EDNS: TC set, no
+// partial RRset, header and question kept.
+TEST_F(AnswerTest, BigRrsetTruncatedWithoutEdns) {
+  auto request = query("big.example.com", A);
+  Reply r = ask(request);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(r.tc());
+  EXPECT_TRUE(r.outcome.truncated);
+  EXPECT_LE(r.wire.size(), 512u);
+  EXPECT_EQ(r.count(0), 1u);
+  EXPECT_EQ(r.count(1), 0u);
+  EXPECT_EQ(r.count(2), 0u);
+  EXPECT_EQ(r.count(3), 0u);
+  EXPECT_EQ(std::vector<uint8_t>(r.wire.begin() + 12, r.wire.end()),
+            std::vector<uint8_t>(request.begin() + 12, request.end()));
+}
+
+// RFC 6891 §6.2.5: with EDNS 4096 the limit is our 1232, which fits.
+TEST_F(AnswerTest, BigRrsetFitsWithEdns) {
+  Reply r = ask(edns_query("big.example.com", A, 4096, false));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_FALSE(r.tc());
+  EXPECT_EQ(count_type(r.answer(), A), 40u);
+  EXPECT_GT(r.wire.size(), 512u);
+  EXPECT_LE(r.wire.size(), 1232u);
+}
+
+// RFC 6891 §7: a truncated EDNS reply is header, question and OPT.
+TEST_F(AnswerTest, TruncatedEdnsReplyKeepsOpt) {
+  Reply r = ask(edns_query("big.example.com", A, 512, false));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(r.tc());
+  EXPECT_TRUE(r.answer().empty());
+  EXPECT_EQ(r.count(3), 1u);
+  EXPECT_EQ(ldns_pkt_edns_udp_size(r.pkt.get()), 1232);
+}
+
+}  // namespace

@@ -1,0 +1,507 @@
+// Configuration: the YAML file (config::load_file), listen addresses
+// (config::parse_listen: RFC 3986 §3.2.2-§3.2.3 host and port, RFC 5952 §6
+// bracketed IPv6 with a port, RFC 4291 §2.2 IPv6 text) and the command
+// line (cli::parse, cli::resolve).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "config/config.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using rpdns::config::load_file;
+using rpdns::config::parse_listen;
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<unsigned> counter{0};
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("rpdns-config-test-" + std::to_string(getpid()) + "-" +
+                                         std::to_string(counter++) + "-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string write(const std::string& name, const std::string& text) const {
+    fs::path p = path_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string joined(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += e + "\n";
+  return out;
+}
+
+// Each error must start with "<file>:<line>:" and mention the key.
+void expect_error_at(const std::vector<std::string>& errors, const std::string& file, int line,
+                     const std::string& key) {
+  ASSERT_EQ(errors.size(), 1u) << joined(errors);
+  const std::string& e = errors[0];
+  std::string prefix = file + ":" + std::to_string(line) + ":";
+  EXPECT_EQ(e.compare(0, prefix.size(), prefix), 0) << e;
+  EXPECT_NE(e.find(key), std::string::npos) << e;
+}
+
+// ---- load_file ----
+
+TEST(ConfigFile, GoodFile) {
+  TempDir dir;
+  std::string file = dir.write("rpdns.yaml",
+                               "# rpdns settings\n"
+                               "listen:\n"
+                               "  - 127.0.0.1:5353\n"
+                               "  - \"[::1]:5353\"\n"
+                               "workers: 4\n"
+                               "log-level: debug\n"
+                               "edns-udp-size: 1400\n"
+                               "zones:\n"
+                               "  - origin: example.com\n"
+                               "    file: zones/example.com.zone\n"
+                               "  - origin: example.net\n"
+                               "    file: /srv/dns/example.net.zone\n");
+  std::vector<std::string> errors;
+  auto config = load_file(file, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(config->listen.size(), 2u);
+  EXPECT_EQ(config->listen[0].host, "127.0.0.1");
+  EXPECT_EQ(config->listen[0].port, 5353);
+  EXPECT_FALSE(config->listen[0].ipv6);
+  EXPECT_EQ(config->listen[1].host, "::1");
+  EXPECT_TRUE(config->listen[1].ipv6);
+  EXPECT_EQ(config->workers, 4u);
+  EXPECT_EQ(config->log_level, "debug");
+  EXPECT_EQ(config->edns_udp_size, 1400);
+  ASSERT_EQ(config->zones.size(), 2u);
+  EXPECT_EQ(config->zones[0].origin, "example.com");
+  // A relative zone path is taken from the config file's directory.
+  EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "zones/example.com.zone");
+  EXPECT_EQ(config->zones[1].file, "/srv/dns/example.net.zone");
+  EXPECT_EQ(config->source, file);
+}
+
+// A single address may be given without a list.
+TEST(ConfigFile, ListenScalar) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "listen: \"[2001:db8::1]:53\"\n");
+  std::vector<std::string> errors;
+  auto config = load_file(file, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_EQ(config->listen.size(), 1u);
+  EXPECT_EQ(config->listen[0].host, "2001:db8::1");
+}
+
+// An empty file means every default.
+TEST(ConfigFile, EmptyFileIsDefaults) {
+  TempDir dir;
+  std::string file = dir.write("empty.yaml", "");
+  std::vector<std::string> errors;
+  auto config = load_file(file, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_TRUE(config->listen.empty());
+  EXPECT_TRUE(config->zones.empty());
+  EXPECT_EQ(config->workers, 0u);
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->edns_udp_size, 1232);  // RFC 6891 §6.2.5 / DNS flag day 2020
+}
+
+TEST(ConfigFile, UnknownKey) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "workers: 2\n"
+                               "listen: 127.0.0.1\n"
+                               "colour: blue\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 3, "colour");
+}
+
+TEST(ConfigFile, UnknownZoneKey) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "zones:\n"
+                               "  - origin: example.com\n"
+                               "    file: a.zone\n"
+                               "    flie: b.zone\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 4, "flie");
+}
+
+TEST(ConfigFile, WrongType) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "# settings\n"
+                               "workers: [1, 2]\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 2, "workers");
+}
+
+TEST(ConfigFile, ZonesNotAList) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "workers: 1\n"
+                               "zones: example.com\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 2, "zones");
+}
+
+TEST(ConfigFile, ZoneWithoutFile) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "zones:\n"
+                               "  - origin: example.com\n"
+                               "    file: a.zone\n"
+                               "  - origin: example.net\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 4, "zones");
+}
+
+TEST(ConfigFile, BadAddress) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "listen:\n"
+                               "  - 127.0.0.1:53\n"
+                               "  - 300.1.2.3:53\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 3, "listen");
+  EXPECT_NE(errors[0].find("300.1.2.3:53"), std::string::npos);
+}
+
+TEST(ConfigFile, BadWorkers) {
+  for (const char* value : {"0", "1025", "many", "4x", "-1"}) {
+    TempDir dir;
+    std::string file = dir.write("c.yaml", std::string("log-level: info\nworkers: ") + value + "\n");
+    std::vector<std::string> errors;
+    EXPECT_FALSE(load_file(file, errors)) << value;
+    expect_error_at(errors, file, 2, "workers");
+  }
+}
+
+TEST(ConfigFile, BadLogLevel) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "log-level: loud\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 1, "log-level");
+}
+
+// RFC 6891 §6.2.5: sizes below 512 make no sense.
+TEST(ConfigFile, BadEdnsSize) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "edns-udp-size: 100\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  expect_error_at(errors, file, 1, "edns-udp-size");
+}
+
+// Every problem is reported, each at its own line.
+TEST(ConfigFile, SeveralErrors) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "workers: 0\n"
+                               "listen: nowhere\n"
+                               "extra: 1\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  ASSERT_EQ(errors.size(), 3u) << joined(errors);
+  EXPECT_EQ(errors[0].rfind(file + ":1:", 0), 0u);
+  EXPECT_EQ(errors[1].rfind(file + ":2:", 0), 0u);
+  EXPECT_EQ(errors[2].rfind(file + ":3:", 0), 0u);
+}
+
+TEST(ConfigFile, YamlSyntaxError) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "workers: 2\n"
+                               "listen: [127.0.0.1\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].rfind(file + ":", 0), 0u) << errors[0];
+}
+
+TEST(ConfigFile, TopLevelNotAMapping) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "- workers\n- listen\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind(file + ":1:", 0), 0u) << errors[0];
+}
+
+TEST(ConfigFile, MissingFile) {
+  TempDir dir;
+  std::string file = (dir.path() / "absent.yaml").string();
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(file, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find(file), std::string::npos);
+}
+
+// ---- parse_listen ----
+
+// RFC 3986 §3.2.2-§3.2.3: IPv4 host, ":" then the port.
+TEST(ParseListen, Ipv4WithPort) {
+  auto a = parse_listen("1.2.3.4:53");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "1.2.3.4");
+  EXPECT_EQ(a->port, 53);
+  EXPECT_FALSE(a->ipv6);
+  EXPECT_EQ(a->to_string(), "1.2.3.4:53");
+  auto b = parse_listen("192.0.2.1:65535");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->port, 65535);
+}
+
+// RFC 5952 §6: an IPv6 address with a port goes in brackets.
+TEST(ParseListen, Ipv6InBrackets) {
+  auto a = parse_listen("[::1]:5353");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "::1");
+  EXPECT_EQ(a->port, 5353);
+  EXPECT_TRUE(a->ipv6);
+  EXPECT_EQ(a->to_string(), "[::1]:5353");
+  auto b = parse_listen("[2001:db8::53]");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->host, "2001:db8::53");
+  EXPECT_EQ(b->port, 53);
+}
+
+// A bare address listens on the DNS port, 53 (RFC 1035 §4.2).
+TEST(ParseListen, BareAddresses) {
+  auto v4 = parse_listen("127.0.0.1");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->port, 53);
+  EXPECT_FALSE(v4->ipv6);
+  auto v6 = parse_listen("::1");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 53);
+  EXPECT_TRUE(v6->ipv6);
+  auto any6 = parse_listen("::");
+  ASSERT_TRUE(any6);
+  EXPECT_EQ(any6->to_string(), "[::]:53");
+}
+
+TEST(ParseListen, BadForms) {
+  for (const char* text : {"", "localhost:53", "example.com", "1.2.3.4:65536", "1.2.3.4:99999",
+                           "1.2.3.4:abc", "1.2.3.4:-1", "1.2.3:53", "256.1.1.1:53", "[::1",
+                           "[::1]53", "[::1]:x", "[nope]:53", "1.2.3.4:53:53", "::1::2"}) {
+    EXPECT_FALSE(parse_listen(text)) << text;
+  }
+}
+
+// ---- cli::parse ----
+
+// argv as main() sees it.
+class Argv {
+ public:
+  Argv(std::initializer_list<std::string> args) : strings_(args) {
+    strings_.insert(strings_.begin(), "rpdns");
+    for (auto& s : strings_) pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  int argc() const { return static_cast<int>(strings_.size()); }
+  char** argv() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<char*> pointers_;
+};
+
+TEST(CliParse, Flags) {
+  Argv a{"--listen", "127.0.0.1:5353", "--listen", "[::1]:5353", "--zone", "example.com=/z/example.com.zone",
+         "--workers", "3", "--log-level", "warn", "--config", "/etc/x.yaml"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  ASSERT_EQ(args->listen.size(), 2u);
+  EXPECT_EQ(args->listen[0].to_string(), "127.0.0.1:5353");
+  EXPECT_EQ(args->listen[1].to_string(), "[::1]:5353");
+  ASSERT_EQ(args->zones.size(), 1u);
+  EXPECT_EQ(args->zones[0].origin, "example.com");
+  EXPECT_EQ(args->zones[0].file, "/z/example.com.zone");
+  EXPECT_EQ(args->workers, 3u);
+  EXPECT_EQ(args->log_level, "warn");
+  EXPECT_EQ(args->config_file, "/etc/x.yaml");
+  EXPECT_FALSE(args->check_only);
+}
+
+TEST(CliParse, HelpVersionCheck) {
+  Argv a{"--help", "-V", "--check-config", "/tmp/c.yaml"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  EXPECT_TRUE(args->show_help);
+  EXPECT_TRUE(args->show_version);
+  EXPECT_TRUE(args->check_only);
+  EXPECT_EQ(args->config_file, "/tmp/c.yaml");
+}
+
+TEST(CliParse, UnknownFlag) {
+  Argv a{"--zone", "example.com=z", "--bogus"};
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("--bogus"), std::string::npos);
+}
+
+TEST(CliParse, MissingValue) {
+  Argv a{"--listen"};
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("--listen"), std::string::npos);
+}
+
+TEST(CliParse, BadListen) {
+  Argv a{"--listen", "localhost:53"};
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("--listen"), std::string::npos);
+}
+
+TEST(CliParse, BadZone) {
+  for (const char* value : {"example.com", "=file.zone", "example.com="}) {
+    Argv a{"--zone", value};
+    std::vector<std::string> errors;
+    EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors)) << value;
+    ASSERT_EQ(errors.size(), 1u) << value;
+    EXPECT_NE(errors[0].find("--zone"), std::string::npos);
+  }
+}
+
+TEST(CliParse, BadWorkers) {
+  for (const char* value : {"0", "1025", "abc", "", "-2", "99999"}) {
+    Argv a{"--workers", value};
+    std::vector<std::string> errors;
+    EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors)) << value;
+    ASSERT_EQ(errors.size(), 1u) << value;
+    EXPECT_NE(errors[0].find("--workers"), std::string::npos);
+  }
+}
+
+TEST(CliParse, BadLogLevel) {
+  Argv a{"--log-level", "chatty"};
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("--log-level"), std::string::npos);
+}
+
+// ---- cli::resolve ----
+
+// With only --zone, defaults fill in: both wildcard addresses on port 53
+// and at least one worker.
+TEST(CliResolve, ZoneFlagOnly) {
+  rpdns::cli::Arguments args;
+  args.zones.push_back({"example.com", "/z/example.com.zone"});
+  std::vector<std::string> errors;
+  auto config = rpdns::cli::resolve(args, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_EQ(config->zones.size(), 1u);
+  ASSERT_EQ(config->listen.size(), 2u);
+  EXPECT_EQ(config->listen[0].to_string(), "0.0.0.0:53");
+  EXPECT_EQ(config->listen[1].to_string(), "[::]:53");
+  EXPECT_GE(config->workers, 1u);
+  EXPECT_EQ(config->log_level, "info");
+}
+
+// Flags override the file's settings; --zone adds to the file's zones.
+TEST(CliResolve, FlagsOverrideFile) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "listen: 127.0.0.1:5300\n"
+                               "workers: 2\n"
+                               "log-level: error\n"
+                               "zones:\n"
+                               "  - origin: example.com\n"
+                               "    file: example.com.zone\n");
+  Argv a{"--config", file, "--listen", "[::1]:5301", "--workers", "5", "--zone", "example.net=/n.zone",
+         "--log-level", "trace"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  auto config = rpdns::cli::resolve(*args, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_EQ(config->listen.size(), 1u);
+  EXPECT_EQ(config->listen[0].to_string(), "[::1]:5301");
+  EXPECT_EQ(config->workers, 5u);
+  EXPECT_EQ(config->log_level, "trace");
+  ASSERT_EQ(config->zones.size(), 2u);
+  EXPECT_EQ(config->zones[0].origin, "example.com");
+  EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "example.com.zone");
+  EXPECT_EQ(config->zones[1].origin, "example.net");
+}
+
+// Without flags the file's own settings stand.
+TEST(CliResolve, FileSettingsKept) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "listen: 127.0.0.1:5300\n"
+                               "workers: 2\n"
+                               "zones:\n"
+                               "  - origin: example.com\n"
+                               "    file: /z.zone\n");
+  rpdns::cli::Arguments args;
+  args.config_file = file;
+  std::vector<std::string> errors;
+  auto config = rpdns::cli::resolve(args, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_EQ(config->listen.size(), 1u);
+  EXPECT_EQ(config->listen[0].to_string(), "127.0.0.1:5300");
+  EXPECT_EQ(config->workers, 2u);
+}
+
+TEST(CliResolve, NoZonesIsAnError) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "workers: 2\n");
+  rpdns::cli::Arguments args;
+  args.config_file = file;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::resolve(args, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("zone"), std::string::npos);
+}
+
+TEST(CliResolve, BadFilePropagates) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "workers: lots\n");
+  rpdns::cli::Arguments args;
+  args.config_file = file;
+  args.zones.push_back({"example.com", "/z.zone"});
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::resolve(args, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind(file + ":1:", 0), 0u) << errors[0];
+}
+
+}  // namespace

@@ -1,0 +1,538 @@
+// Master file loading: RFC 1035 §5.1 (format, $ORIGIN, $INCLUDE, '@',
+// owner inheritance, parentheses, comments), RFC 2308 §4 ($TTL), RFC 3597 §5
+// (\# unknown RDATA), RFC 2181 §5 (RRsets), RFC 1035 §5.2 / RFC 1034 §4.2.1
+// (SOA and NS at the apex), RFC 2181 §10.1 (CNAME and other data).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "zone/loader.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using rpdns::zone::load_zone;
+using rpdns::zone::LoadResult;
+using rpdns::zone::RRset;
+
+// A fresh directory under the system temp dir, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<unsigned> counter{0};
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("rpdns-zone-test-" + std::to_string(getpid()) + "-" +
+                                         std::to_string(counter++) + "-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string write(const std::string& name, const std::string& text) const {
+    fs::path p = path_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string wire(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t dot = text.find('.', start);
+    if (dot == std::string::npos) dot = text.size();
+    out += static_cast<char>(dot - start);
+    out += text.substr(start, dot - start);
+    start = dot + 1;
+  }
+  out += '\0';
+  return out;
+}
+
+std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+// Each record of an RRset as (TTL, RDATA).
+struct Rec {
+  uint32_t ttl;
+  std::vector<uint8_t> rdata;
+};
+
+std::vector<Rec> records(const RRset& set) {
+  std::vector<Rec> out;
+  const uint8_t* p = set.records.data();
+  for (unsigned i = 0; i < set.count; ++i) {
+    uint16_t len = rpdns::dns::read_u16(p + 4);
+    out.push_back({rpdns::dns::read_u32(p), std::vector<uint8_t>(p + 6, p + 6 + len)});
+    p += 6u + len;
+  }
+  return out;
+}
+
+const RRset* find(const LoadResult& r, const std::string& name, uint16_t type) {
+  if (!r.zone) return nullptr;
+  const auto* node = r.zone->find(wire(name));
+  return node ? node->find(type) : nullptr;
+}
+
+std::string errors_text(const LoadResult& r) {
+  std::string out;
+  for (const auto& e : r.errors) out += e.to_string() + "\n";
+  return out;
+}
+
+// A minimal valid head: SOA and NS at the apex, lines 1-3.
+const char* kHead =
+    "$TTL 3600\n"
+    "@ IN SOA ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300\n"
+    "@ IN NS ns1.example.com.\n";
+
+// RFC 1035 §5.1: $ORIGIN, '@', relative names, parentheses over several
+// lines with comments, and a blank owner meaning "the previous owner".
+TEST(ZoneLoader, BasicFile) {
+  TempDir dir;
+  std::string file = dir.write("example.com.zone",
+                               "; a comment line\n"
+                               "$ORIGIN example.com.\n"
+                               "$TTL 600\n"
+                               "\n"
+                               "@   IN SOA ns1 hostmaster ( 2024010101 ; serial\n"
+                               "          7200 3600   ; refresh, retry\n"
+                               "          1209600 300 )   ; expire, minimum\n"
+                               "    IN NS ns1\n"
+                               "ns1 IN A 192.0.2.1\n"
+                               "    IN AAAA 2001:db8::1   ; owner is ns1\n"
+                               "www 120 IN A 192.0.2.80\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  ASSERT_TRUE(r.zone);
+  EXPECT_EQ(r.zone->origin, wire("example.com"));
+  EXPECT_EQ(r.zone->serial, 2024010101u);
+  EXPECT_EQ(r.zone->record_count, 5u);
+  const RRset* soa = find(r, "example.com", 6);
+  ASSERT_NE(soa, nullptr);
+  auto soa_rdata = records(*soa)[0].rdata;
+  auto mname = bytes(wire("ns1.example.com"));
+  auto rname = bytes(wire("hostmaster.example.com"));
+  ASSERT_EQ(soa_rdata.size(), mname.size() + rname.size() + 20);
+  EXPECT_TRUE(std::equal(mname.begin(), mname.end(), soa_rdata.begin()));
+  EXPECT_EQ(rpdns::dns::read_u32(soa_rdata.data() + soa_rdata.size() - 4), 300u);  // MINIMUM
+  const RRset* ns = find(r, "example.com", 2);
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(records(*ns)[0].rdata, mname);
+  ASSERT_NE(find(r, "ns1.example.com", 28), nullptr);  // the blank-owner line
+  const RRset* a = find(r, "ns1.example.com", 1);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(records(*a)[0].rdata, (std::vector<uint8_t>{192, 0, 2, 1}));
+}
+
+// RFC 2308 §4: $TTL is the default; an explicit TTL wins.
+TEST(ZoneLoader, TtlDirective) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a IN A 192.0.2.1\n"
+                                        "$TTL 60\n"
+                                        "b IN A 192.0.2.2\n"
+                                        "c 7 IN A 192.0.2.3\n"
+                                        "$TTL 1h\n"
+                                        "d IN A 192.0.2.4\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(find(r, "a.example.com", 1)->ttl, 3600u);
+  EXPECT_EQ(find(r, "b.example.com", 1)->ttl, 60u);
+  EXPECT_EQ(find(r, "c.example.com", 1)->ttl, 7u);
+  EXPECT_EQ(find(r, "d.example.com", 1)->ttl, 3600u);  // BIND-style unit: 1h
+}
+
+// RFC 2308 §3: negative TTL is min(SOA TTL, SOA MINIMUM).
+TEST(ZoneLoader, NegativeTtl) {
+  TempDir dir;
+  std::string low_ttl = dir.write("a", "@ 60 IN SOA ns1.example.com. h.example.com. 1 2 3 4 900\n"
+                                       "@ 60 IN NS ns1.example.com.\n");
+  std::string low_min = dir.write("b", "@ 900 IN SOA ns1.example.com. h.example.com. 1 2 3 4 45\n"
+                                       "@ 900 IN NS ns1.example.com.\n");
+  LoadResult a = load_zone("example.com", low_ttl);
+  LoadResult b = load_zone("example.com", low_min);
+  ASSERT_TRUE(a.zone) << errors_text(a);
+  ASSERT_TRUE(b.zone) << errors_text(b);
+  EXPECT_EQ(a.zone->negative_ttl(), 60u);
+  EXPECT_EQ(b.zone->negative_ttl(), 45u);
+}
+
+// RFC 1035 §5.1: a relative $ORIGIN is appended to the current origin.
+TEST(ZoneLoader, OriginDirective) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "$ORIGIN sub.example.com.\n"
+                                        "host IN A 192.0.2.5\n"
+                                        "$ORIGIN lab\n"
+                                        "box IN A 192.0.2.6\n"
+                                        "@ IN TXT \"lab apex\"\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_NE(find(r, "host.sub.example.com", 1), nullptr);
+  EXPECT_NE(find(r, "box.lab.sub.example.com", 1), nullptr);
+  EXPECT_NE(find(r, "lab.sub.example.com", 16), nullptr);
+}
+
+// RFC 1035 §5.1: $INCLUDE; a relative path is taken from the including
+// file's directory (not the process's working directory).
+TEST(ZoneLoader, IncludeRelativePath) {
+  TempDir dir;
+  dir.write("zones/hosts.inc", "www IN A 192.0.2.80\n");
+  std::string file = dir.write("zones/example.com.zone", std::string(kHead) +
+                                                             "$INCLUDE hosts.inc\n"
+                                                             "mail IN A 192.0.2.25\n");
+  ASSERT_NE(fs::current_path(), dir.path() / "zones");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_NE(find(r, "www.example.com", 1), nullptr);
+  EXPECT_NE(find(r, "mail.example.com", 1), nullptr);
+}
+
+// RFC 1035 §5.1: "$INCLUDE <file> <origin>" sets the included file's
+// origin, and an include never changes the origin of the including file.
+TEST(ZoneLoader, IncludeOriginDoesNotLeak) {
+  TempDir dir;
+  dir.write("lab.inc",
+            "box IN A 192.0.2.6\n"
+            "$ORIGIN deeper.example.com.\n"
+            "x IN A 192.0.2.7\n");
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "$INCLUDE lab.inc lab.example.com.\n"
+                                        "after IN A 192.0.2.8\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_NE(find(r, "box.lab.example.com", 1), nullptr);
+  EXPECT_NE(find(r, "x.deeper.example.com", 1), nullptr);
+  EXPECT_NE(find(r, "after.example.com", 1), nullptr);
+}
+
+// RFC 1035 §5.1: ';' starts a comment, except inside a quoted string.
+TEST(ZoneLoader, CommentsAndQuotes) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "; only a comment\n"
+                                        "   ; an indented comment\n"
+                                        "txt IN TXT \"a;b\" ; a real comment\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  const RRset* txt = find(r, "txt.example.com", 16);
+  ASSERT_NE(txt, nullptr);
+  ASSERT_EQ(txt->count, 1u);
+  EXPECT_EQ(records(*txt)[0].rdata, (std::vector<uint8_t>{3, 'a', ';', 'b'}));
+}
+
+// RFC 3597 §5: TYPEnnn with "\# length hex" RDATA, for unknown types and
+// for known ones (where it must equal the usual form).
+TEST(ZoneLoader, UnknownTypeRfc3597) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "legacy IN TYPE65534 \\# 4 0a000001\n"
+                                        "known IN A \\# 4 C0000201\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  const RRset* unknown = find(r, "legacy.example.com", 65534);
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_EQ(records(*unknown)[0].rdata, (std::vector<uint8_t>{0x0a, 0, 0, 1}));
+  const RRset* a = find(r, "known.example.com", 1);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(records(*a)[0].rdata, (std::vector<uint8_t>{192, 0, 2, 1}));
+}
+
+// RFC 2181 §5: an RRset is a set, so identical records collapse; §5.2: one
+// TTL per RRset.
+TEST(ZoneLoader, DuplicatesCollapse) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "dup IN A 192.0.2.7\n"
+                                        "dup IN A 192.0.2.7\n"
+                                        "dup 99 IN A 192.0.2.7\n"
+                                        "two 100 IN A 192.0.2.1\n"
+                                        "two 200 IN A 192.0.2.2\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(find(r, "dup.example.com", 1)->count, 1u);
+  const RRset* two = find(r, "two.example.com", 1);
+  ASSERT_NE(two, nullptr);
+  ASSERT_EQ(two->count, 2u);
+  auto recs = records(*two);
+  EXPECT_EQ(recs[0].ttl, recs[1].ttl);
+  EXPECT_EQ(r.zone->record_count, 2u + 1u + 2u);
+}
+
+// RFC 4343: owner names match without regard to case; stored lowercased.
+TEST(ZoneLoader, OwnerCaseFolded) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) + "WwW IN A 192.0.2.80\n");
+  LoadResult r = load_zone("Example.COM", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(r.zone->origin, wire("example.com"));
+  EXPECT_NE(find(r, "www.example.com", 1), nullptr);
+}
+
+// RFC 4592 §2.2.2 / RFC 8020: names between a record and the apex exist as
+// empty non-terminals; RFC 1034 §4.2.1: NS below the apex is a zone cut.
+TEST(ZoneLoader, EmptyNonTerminalsAndCuts) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a.b.c IN A 192.0.2.1\n"
+                                        "sub IN NS ns.sub\n"
+                                        "ns.sub IN A 192.0.2.53\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  const auto* bc = r.zone->find(wire("b.c.example.com"));
+  const auto* c = r.zone->find(wire("c.example.com"));
+  ASSERT_NE(bc, nullptr);
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(bc->rrsets.empty());
+  EXPECT_TRUE(c->rrsets.empty());
+  EXPECT_TRUE(r.zone->find(wire("sub.example.com"))->is_delegation);
+  EXPECT_FALSE(r.zone->apex->is_delegation);
+  EXPECT_FALSE(r.zone->find(wire("ns.sub.example.com"))->is_delegation);
+}
+
+// ---- errors: each names the file and the line of the offending entry ----
+
+// RFC 1035 §5.1: an RR that does not parse.
+TEST(ZoneLoaderErrors, TypoInRecord) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "ok IN A 192.0.2.1\n"
+                                        "bad IN A 192.0.2.999\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 5u);
+}
+
+// Every error is reported, not only the first.
+TEST(ZoneLoaderErrors, SeveralTyposAllReported) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a IN AA 192.0.2.1\n"
+                                        "b IN A 192.0.2.2\n"
+                                        "c IN MX mail.example.com.\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 2u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+  EXPECT_EQ(r.errors[1].line, 6u);
+}
+
+// RFC 1035 §5.1: the line of an entry is the one where it starts.
+TEST(ZoneLoaderErrors, MultiLineEntryReportsFirstLine) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "txt IN TXT (\n"
+                                        "  \"fine\"\n"
+                                        "  )\n"
+                                        "mx IN MX ( 10\n"
+                                        "   not..a..name. )\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 7u);
+}
+
+// RFC 1034 §4.2.1: a zone holds only names at or below its origin.
+TEST(ZoneLoaderErrors, RecordOutsideOrigin) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www IN A 192.0.2.80\n"
+                                        "www.example.net. IN A 192.0.2.81\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 5u);
+  EXPECT_NE(r.errors[0].message.find("example.net"), std::string::npos);
+}
+
+// RFC 1035 §5.2: exactly one SOA at the top of the zone. With none, the
+// error points at the start of the zone data (its first record).
+TEST(ZoneLoaderErrors, MissingSoa) {
+  TempDir dir;
+  std::string file = dir.write("z",
+                               "$TTL 3600\n"
+                               "; no SOA here\n"
+                               "@ IN NS ns1.example.com.\n"
+                               "ns1 IN A 192.0.2.1\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 3u);
+  EXPECT_NE(r.errors[0].message.find("SOA"), std::string::npos);
+}
+
+// RFC 1035 §5.2: one SOA only; the second is the one reported.
+TEST(ZoneLoaderErrors, TwoSoas) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www IN A 192.0.2.80\n"
+                                        "@ IN SOA ns1.example.com. other.example.com. 2 7200 3600 1209600 300\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 5u);
+  EXPECT_NE(r.errors[0].message.find("SOA"), std::string::npos);
+}
+
+// RFC 1035 §5.2: the SOA belongs at the apex only.
+TEST(ZoneLoaderErrors, SoaBelowApex) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "sub IN SOA ns1.example.com. h.example.com. 2 7200 3600 1209600 300\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+}
+
+// RFC 1034 §4.2.1: the apex must carry NS records. The error points at the
+// start of the zone data.
+TEST(ZoneLoaderErrors, NoApexNs) {
+  TempDir dir;
+  std::string file = dir.write("z",
+                               "$TTL 3600\n"
+                               "@ IN SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
+                               "sub IN NS ns1.example.com.\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 2u);
+  EXPECT_NE(r.errors[0].message.find("NS"), std::string::npos);
+}
+
+// RFC 2181 §10.1 / RFC 1034 §3.6.2: a CNAME may not share its name with
+// other data. The error names the CNAME record's line.
+TEST(ZoneLoaderErrors, CnameThenOtherData) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www IN CNAME web\n"
+                                        "www IN A 192.0.2.80\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 4u);
+  EXPECT_NE(r.errors[0].message.find("CNAME"), std::string::npos);
+}
+
+// RFC 2181 §10.1: the same conflict with the CNAME written second. The
+// error should still point at the CNAME (line 5), the record that breaks
+// the rule, not at the unrelated first record of the name.
+TEST(ZoneLoaderErrors, OtherDataThenCname) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www IN A 192.0.2.80\n"
+                                        "www IN CNAME web\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 5u);
+}
+
+// RFC 2181 §10.1: a CNAME RRset holds one record.
+TEST(ZoneLoaderErrors, TwoCnames) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www IN CNAME a\n"
+                                        "www IN CNAME b\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 5u);
+}
+
+TEST(ZoneLoaderErrors, UnreadableFile) {
+  TempDir dir;
+  std::string missing = (dir.path() / "does-not-exist.zone").string();
+  LoadResult r = load_zone("example.com", missing);
+  EXPECT_FALSE(r.zone);
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_EQ(r.errors[0].file, missing);
+  EXPECT_EQ(r.errors[0].line, 0u);
+}
+
+// An error inside an included file names that file and its own line.
+TEST(ZoneLoaderErrors, ErrorInIncludedFile) {
+  TempDir dir;
+  std::string inc = dir.write("hosts.inc",
+                              "ok IN A 192.0.2.1\n"
+                              "bad IN A not-an-address\n");
+  std::string file = dir.write("z", std::string(kHead) + "$INCLUDE hosts.inc\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(fs::path(r.errors[0].file), fs::path(inc));
+  EXPECT_EQ(r.errors[0].line, 2u);
+}
+
+// RFC 1035 §5.1: parentheses must balance; the entry's first line is named.
+TEST(ZoneLoaderErrors, UnbalancedParenthesis) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "txt IN TXT ( \"open\"\n"
+                                        "  \"never closed\"\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+}
+
+// RFC 2308 §4: $TTL takes a number.
+TEST(ZoneLoaderErrors, BadTtlDirective) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) + "$TTL soon\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+}
+
+// Only class IN is served (RFC 1035 §3.2.4 classes).
+TEST(ZoneLoaderErrors, OtherClassRejected) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) + "txt CH TXT \"chaos\"\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+}
+
+TEST(ZoneLoaderErrors, ToStringFormat) {
+  rpdns::zone::LoadError e{"zones/x.zone", 12, "bad thing"};
+  EXPECT_EQ(e.to_string(), "zones/x.zone:12: bad thing");
+}
+
+// RFC 1035 §5.1: a name with or without the final dot, any case.
+TEST(NameFromText, AbsoluteAndRelativeSame) {
+  std::string a, b;
+  ASSERT_TRUE(rpdns::zone::name_from_text("Example.COM", a));
+  ASSERT_TRUE(rpdns::zone::name_from_text("example.com.", b));
+  EXPECT_EQ(a, wire("example.com"));
+  EXPECT_EQ(b, wire("example.com"));
+  std::string bad;
+  EXPECT_FALSE(rpdns::zone::name_from_text(std::string(64, 'a') + ".com", bad));
+}
+
+}  // namespace
