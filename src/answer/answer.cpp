@@ -289,6 +289,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   w.begin(out, reply_limit(q, options, over_tcp), q.id, flags, question, q.has_edns);
 
   uint16_t rcode = dns::rcode::NOERROR;
+  int ede = dns::kNoEde;
   if (status == dns::ParseStatus::formerr) {
     rcode = dns::rcode::FORMERR;
     outcome.malformed = true;
@@ -305,8 +306,9 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   } else {
     Responder responder(zones, q, w);
     rcode = responder.run();
+    if (rcode == dns::rcode::REFUSED) ede = dns::kEdeNotAuthoritative;  // no zone of ours
   }
-  if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do);
+  if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede);
   w.set_rcode(static_cast<uint8_t>(rcode & 0x0F));
   outcome.rcode = rcode;
   outcome.truncated = (w.data()[2] & 0x02) != 0;

@@ -187,8 +187,11 @@ bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t kl
   return true;
 }
 
-void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit) {
+void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede) {
   if (!opt_reserved_) return;
+  constexpr std::size_t kEdeSize = 6;  // option code, length, INFO-CODE
+  limit_ += kOptSize;
+  bool with_ede = ede != kNoEde && room(kOptSize + kEdeSize);
   uint8_t* p = buf_ + pos_;
   p[0] = 0;  // root owner
   write_u16(p + 1, type::OPT);
@@ -196,9 +199,14 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit) {
   p[5] = static_cast<uint8_t>(ext_rcode >> 4);  // upper 8 bits of the 12-bit rcode
   p[6] = 0;                                      // version 0
   write_u16(p + 7, do_bit ? 0x8000 : 0);
-  write_u16(p + 9, 0);
+  write_u16(p + 9, with_ede ? kEdeSize : 0);
   pos_ += kOptSize;
-  limit_ += kOptSize;
+  if (with_ede) {
+    write_u16(buf_ + pos_, 15);  // EDNS option code of Extended DNS Errors
+    write_u16(buf_ + pos_ + 2, 2);
+    write_u16(buf_ + pos_ + 4, static_cast<uint16_t>(ede));
+    pos_ += kEdeSize;
+  }
   opt_reserved_ = false;
   counts_[2] = static_cast<uint16_t>(counts_[2] + 1);
   write_u16(buf_ + 10, counts_[2]);

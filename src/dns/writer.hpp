@@ -24,6 +24,8 @@ struct RRsetWire {
 };
 
 inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
+inline constexpr int kNoEde = -1;
+inline constexpr int kEdeNotAuthoritative = 20;  // RFC 8914 §4.21
 
 class ReplyWriter {
  public:
@@ -40,7 +42,8 @@ class ReplyWriter {
                  uint32_t ttl_cap = kNoTtlCap);
 
   // The OPT pseudo-record (RFC 6891 §6.1.2); space was reserved in begin().
-  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit);
+  // An Extended DNS Error (RFC 8914) is added when `ede` is set and it fits.
+  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde);
 
   // Clears every section after the question and sets TC (RFC 2181 §9).
   void truncate();

@@ -262,6 +262,23 @@ TEST_F(AnswerTest, NameInNoZoneIsRefused) {
   EXPECT_TRUE(r.authority().empty());
 }
 
+// RFC 8914 §4.21: with EDNS, a REFUSED for a name in no zone of ours says
+// why with Extended DNS Error 20 (Not Authoritative).
+TEST_F(AnswerTest, RefusedCarriesExtendedErrorNotAuthoritative) {
+  Reply r = ask(edns_query("www.example.org", A, 1232, false));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 5u);
+  // The OPT is the last 17 bytes: root, type, class, TTL, RDLENGTH 6, then
+  // option 15 (EDE), length 2, INFO-CODE 20.
+  ASSERT_GE(r.wire.size(), 12u + 17u);
+  const uint8_t* opt = r.wire.data() + r.wire.size() - 17;
+  EXPECT_EQ(rpdns::dns::read_u16(opt + 1), 41u);
+  EXPECT_EQ(rpdns::dns::read_u16(opt + 9), 6u);
+  EXPECT_EQ(rpdns::dns::read_u16(opt + 11), 15u);
+  EXPECT_EQ(rpdns::dns::read_u16(opt + 13), 2u);
+  EXPECT_EQ(rpdns::dns::read_u16(opt + 15), 20u);
+}
+
 // RFC 1034 §4.3.2 step 2: the zone nearest the name is used, so a loaded
 // child zone answers instead of the parent's referral.
 TEST_F(AnswerTest, MostSpecificZoneWins) {
