@@ -23,8 +23,9 @@ constexpr uint8_t kNotAuth = 9;          // RFC 2845 §1.7: not authorized
 // Walks one query through the zones, possibly across a CNAME/DNAME chain.
 class Responder {
  public:
-  Responder(const zone::ZoneSet& zones, const dns::Query& q, dns::ReplyWriter& w)
-      : zones_(zones), q_(q), w_(w) {}
+  Responder(const zone::ZoneSet& zones, const Options& options, const dns::Query& q,
+            dns::ReplyWriter& w)
+      : zones_(zones), options_(options), q_(q), w_(w) {}
 
   // Fills the writer; returns the rcode.
   uint8_t run();
@@ -46,7 +47,10 @@ class Responder {
   bool seen(const Node* node);
   bool set_next(std::span<const uint8_t> target);
 
+  void add_apex_ns();
+
   const zone::ZoneSet& zones_;
+  const Options& options_;
   const dns::Query& q_;
   dns::ReplyWriter& w_;
   const Zone* zone_ = nullptr;  // the zone the answer comes from
@@ -77,7 +81,22 @@ uint8_t Responder::run() {
     current_ = next_;
     name = &current_;
   }
+  if (!options_.minimal_responses) add_apex_ns();
   return rcode_;
+}
+
+// The zone's NS in the authority section of a positive answer, for servers
+// configured without minimal responses. Optional data: dropped, never a
+// reason to truncate.
+void Responder::add_apex_ns() {
+  bool positive = rcode_ == dns::rcode::NOERROR && w_.count(Section::answer) > 0 &&
+                  w_.count(Section::authority) == 0 && !truncated_;
+  if (!positive) return;
+  const RRset* ns = zone_->apex->find(dns::type::NS);
+  if (q_.qtype == dns::type::NS && q_.qname.view() == zone_->origin) return;
+  if (w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) {
+    add_additional(*zone_, *ns);
+  }
 }
 
 bool Responder::put(Section section, std::string_view owner, const dns::RRsetWire& wire,
@@ -259,6 +278,34 @@ void Responder::add_additional(const Zone& zone, const RRset& rrset, std::string
   }
 }
 
+bool is_name(const Name& name, const char* wire, std::size_t len) {
+  return name.view() == std::string_view(wire, len);
+}
+
+// RFC 4892: the server's identity and version as CHAOS TXT, when configured.
+uint8_t answer_chaos(const dns::Query& q, const Options& options, dns::ReplyWriter& w) {
+  const std::string* text = nullptr;
+  // Wire names; the literal's terminating NUL is the root label.
+  if (is_name(q.qname, "\x02" "id" "\x06" "server", 11) ||
+      is_name(q.qname, "\x08" "hostname" "\x04" "bind", 15)) {
+    text = &options.identity;
+  } else if (is_name(q.qname, "\x07" "version" "\x06" "server", 16) ||
+             is_name(q.qname, "\x07" "version" "\x04" "bind", 14)) {
+    text = &options.version;
+  }
+  bool txt = q.qtype == dns::type::TXT || q.qtype == dns::type::ANY;
+  if (text == nullptr || text->empty() || !txt) return dns::rcode::REFUSED;
+  std::size_t len = std::min<std::size_t>(text->size(), 255);
+  uint8_t record[6 + 1 + 255];
+  dns::write_u32(record, 0);
+  dns::write_u16(record + 4, static_cast<uint16_t>(len + 1));
+  record[6] = static_cast<uint8_t>(len);
+  std::memcpy(record + 7, text->data(), len);
+  dns::RRsetWire rrset{dns::type::TXT, 1, {record, 7 + len}};
+  if (!w.put_rrset(Section::answer, q.qname.view(), dns::klass::CH, rrset)) w.truncate();
+  return dns::rcode::NOERROR;
+}
+
 std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_tcp) {
   if (over_tcp) return dns::kMaxMessageSize;
   if (!q.has_edns) return dns::kClassicUdpSize;
@@ -297,6 +344,8 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     rcode = dns::rcode::NOTIMP;
   } else if (q.has_edns && q.edns_version != 0) {
     rcode = dns::rcode::BADVERS;  // RFC 6891 §6.1.3
+  } else if (q.qclass == dns::klass::CH) {
+    rcode = answer_chaos(q, options, w);
   } else if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) {
     rcode = dns::rcode::REFUSED;  // QCLASS * is answered as IN, as Knot DNS does
   } else if (q.qtype == dns::type::AXFR || q.qtype == 0) {
@@ -304,7 +353,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   } else if (q.qtype == dns::type::IXFR) {
     rcode = kNotAuth;  // no transfer is allowed to anyone (yet)
   } else {
-    Responder responder(zones, q, w);
+    Responder responder(zones, options, q, w);
     rcode = responder.run();
     if (rcode == dns::rcode::REFUSED) ede = dns::kEdeNotAuthoritative;  // no zone of ours
   }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "zone/zone.hpp"
 
@@ -12,6 +13,13 @@ namespace rpdns::answer {
 
 struct Options {
   uint16_t edns_udp_size = 1232;  // what we advertise and accept at most (RFC 6891 §6.2.5)
+  // Off (true) by default, like Knot DNS: positive answers carry no apex NS
+  // in the authority section. False adds it, with its addresses, as NSD does.
+  bool minimal_responses = true;
+  // CHAOS TXT answers for id.server/hostname.bind and version.server/
+  // version.bind (RFC 4892); empty means REFUSED.
+  std::string identity;
+  std::string version;
 };
 
 struct Outcome {

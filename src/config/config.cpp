@@ -41,6 +41,18 @@ class Checker {
     return false;
   }
 
+  bool boolean(const YAML::Node& node, const std::string& key, bool& out) {
+    std::string text;
+    if (!scalar(node, key, text)) return false;
+    if (text == "true" || text == "yes" || text == "on") out = true;
+    else if (text == "false" || text == "no" || text == "off") out = false;
+    else {
+      error(node, key, "expected true or false, got '" + text + "'");
+      return false;
+    }
+    return true;
+  }
+
   void listen(const YAML::Node& node, Config& config) {
     std::vector<YAML::Node> items;
     if (node.IsSequence()) {
@@ -102,6 +114,12 @@ class Checker {
         }
       } else if (key == "edns-udp-size") {
         if (number(value, key, 512, 65535, n)) config.edns_udp_size = static_cast<uint16_t>(n);
+      } else if (key == "minimal-responses") {
+        boolean(value, key, config.minimal_responses);
+      } else if (key == "identity") {
+        scalar(value, key, config.identity);
+      } else if (key == "version") {
+        scalar(value, key, config.version);
       } else {
         error(entry.first, key, "unknown key");
       }

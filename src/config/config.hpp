@@ -28,6 +28,9 @@ struct Config {
   std::vector<ZoneConfig> zones;
   std::string log_level = "info";
   uint16_t edns_udp_size = 1232;
+  bool minimal_responses = true;
+  std::string identity;  // CHAOS id.server; empty: REFUSED
+  std::string version;   // CHAOS version.bind; empty: REFUSED
   std::string source;  // the config file, empty when none
 };
 

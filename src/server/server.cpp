@@ -11,6 +11,9 @@ namespace rpdns::server {
 Server::Server(const config::Config& config, ZoneStore& store) {
   WorkerSettings settings;
   settings.answer.edns_udp_size = config.edns_udp_size;
+  settings.answer.minimal_responses = config.minimal_responses;
+  settings.answer.identity = config.identity;
+  settings.answer.version = config.version;
   unsigned index = 0;
   for (const auto& address : config.listen) {
     for (unsigned i = 0; i < config.workers; ++i) {

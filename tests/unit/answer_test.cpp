@@ -769,6 +769,63 @@ TEST_F(AnswerTest, ChaosClassIsRefused) {
   EXPECT_TRUE(r.answer().empty());
 }
 
+// RFC 4892 §2: id.server and version.bind answer as CHAOS TXT when set.
+TEST_F(AnswerTest, ChaosIdentityAndVersionWhenConfigured) {
+  Options options;
+  options.identity = "ns1.test";
+  options.version = "rpdns test";
+  Packet id;
+  id.header(0x1234, 0, 1, 0, 0, 0).question("id.server", 16, 3);
+  Reply r = ask(id.b, options);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  ASSERT_EQ(r.answer().size(), 1u);
+  EXPECT_EQ(r.answer()[0].rdata, "\"ns1.test\"");
+  EXPECT_EQ(ldns_rr_get_class(ldns_rr_list_rr(ldns_pkt_answer(r.pkt.get()), 0)), LDNS_RR_CLASS_CH);
+  Packet version;
+  version.header(0x1234, 0, 1, 0, 0, 0).question("VERSION.bind", 16, 3);
+  Reply v = ask(version.b, options);
+  ASSERT_TRUE(v.pkt);
+  ASSERT_EQ(v.answer().size(), 1u);
+  EXPECT_EQ(v.answer()[0].rdata, "\"rpdns test\"");
+}
+
+// Off by default: nothing about the server is given away.
+TEST_F(AnswerTest, ChaosVersionRefusedByDefault) {
+  Packet version;
+  version.header(0x1234, 0, 1, 0, 0, 0).question("version.bind", 16, 3);
+  Reply r = ask(version.b);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 5u);
+  EXPECT_TRUE(r.answer().empty());
+}
+
+// Without minimal responses (RFC 1034 §4.3.2 step 3a, "may" add the NS),
+// a positive answer carries the apex NS and their addresses.
+TEST_F(AnswerTest, ApexNsInAuthorityWhenNotMinimal) {
+  Options options;
+  options.minimal_responses = false;
+  Reply r = ask(query("www.example.com", A), options);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(count_type(r.answer(), A), 1u);
+  EXPECT_EQ(count_type(r.authority(), NS), 2u);
+  EXPECT_TRUE(has(r.additional(), "ns1.example.com.", A, "192.0.2.1"));
+  // The default (minimal) answer has no authority section.
+  Reply minimal = ask(query("www.example.com", A));
+  EXPECT_TRUE(minimal.authority().empty());
+}
+
+// Negative answers keep their SOA alone, whatever the setting (RFC 2308 §3).
+TEST_F(AnswerTest, NotMinimalLeavesNegativeAnswersAlone) {
+  Options options;
+  options.minimal_responses = false;
+  Reply r = ask(query("nothere.example.com", A), options);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 3u);
+  EXPECT_EQ(count_type(r.authority(), NS), 0u);
+  EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
 // ---- truncation, RFC 1035 §4.2.1, RFC 2181 §9, RFC 6891 §7 ----
 
 // 40 A records (about 670 bytes) exceed 512 without EDNS: TC set, no

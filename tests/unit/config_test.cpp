@@ -103,6 +103,25 @@ TEST(ConfigFile, GoodFile) {
 }
 
 // A single address may be given without a list.
+TEST(ConfigFile, AnswerSettings) {
+  TempDir dir;
+  std::string path = dir.write("c.yaml", "minimal-responses: false\nidentity: ns1\nversion: \"1.0\"\n");
+  std::vector<std::string> errors;
+  auto config = load_file(path, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_FALSE(config->minimal_responses);
+  EXPECT_EQ(config->identity, "ns1");
+  EXPECT_EQ(config->version, "1.0");
+}
+
+TEST(ConfigFile, BadBooleanNamesKeyAndLine) {
+  TempDir dir;
+  std::string path = dir.write("c.yaml", "workers: 1\nminimal-responses: maybe\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(path, errors));
+  expect_error_at(errors, path, 2, "minimal-responses");
+}
+
 TEST(ConfigFile, ListenScalar) {
   TempDir dir;
   std::string file = dir.write("c.yaml", "listen: \"[2001:db8::1]:53\"\n");
