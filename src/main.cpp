@@ -6,9 +6,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "cli.hpp"
+#include "server/reloader.hpp"
 #include "server/server.hpp"
 #include "server/zones.hpp"
 
@@ -25,18 +27,21 @@ int fail(const std::vector<std::string>& errors) {
   return 1;
 }
 
-void print_summary(const config::Config& config, const zone::ZoneSet& zones) {
+void print_summary(const config::Config& config, const std::vector<server::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
-  for (const auto& zc : config.zones) {
-    for (const auto& [name, z] : zones.zones()) {
-      if (z->file == zc.file) {
-        std::cout << "zone " << dns::to_text(name) << " from " << z->file << ": " << z->record_count
-                  << " records, serial " << z->serial << '\n';
-      }
-    }
+  for (const auto& r : reports) {
+    std::cout << "zone " << r.origin << ": " << r.records << " records, serial " << r.new_serial << '\n';
   }
   for (const auto& l : config.listen) std::cout << "listen " << l.to_string() << '\n';
   std::cout << "workers " << config.workers << " per listen address\n";
+}
+
+// Start-up is all or nothing: any zone error stops it before binding.
+std::shared_ptr<const zone::ZoneSet> load_all(const config::Config& config, std::vector<server::ZoneReport>& reports,
+                                              std::vector<std::string>& errors) {
+  auto zones = server::build_zone_set(config, nullptr, reports);
+  for (const auto& r : reports) errors.insert(errors.end(), r.errors.begin(), r.errors.end());
+  return errors.empty() ? zones : nullptr;
 }
 
 void setup_logging(const std::string& level) {
@@ -46,7 +51,7 @@ void setup_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-int serve(const config::Config& config, std::shared_ptr<const zone::ZoneSet> zones) {
+int serve(const cli::Arguments& args, const config::Config& config, std::shared_ptr<const zone::ZoneSet> zones) {
   server::ZoneStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
   try {
@@ -55,11 +60,22 @@ int serve(const config::Config& config, std::shared_ptr<const zone::ZoneSet> zon
     spdlog::critical("{}", e.what());
     return 1;
   }
+  server::Reloader reloader(args, config, store, *server);
   boost::asio::io_context control;
   boost::asio::signal_set stop_signals(control, SIGINT, SIGTERM);
+  boost::asio::signal_set reload_signal(control, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reloader.request();
+      wait_reload();
+    });
+  };
+  wait_reload();
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: stopping", signal);
+    reload_signal.cancel();
     server->stop();
   });
   server->start();
@@ -86,10 +102,11 @@ int main(int argc, char** argv) {
   }
   auto config = cli::resolve(*args, errors);
   if (!config) return fail(errors);
-  auto zones = server::load_zone_set(*config, errors);
+  std::vector<server::ZoneReport> reports;
+  auto zones = load_all(*config, reports, errors);
   if (!zones) return fail(errors);
   if (args->check_only) {
-    print_summary(*config, *zones);
+    print_summary(*config, reports);
     return 0;
   }
   setup_logging(config->log_level);
@@ -97,5 +114,5 @@ int main(int argc, char** argv) {
     spdlog::info("zone {} loaded from {}: {} records, serial {}", dns::to_text(name), z->file, z->record_count,
                  z->serial);
   }
-  return serve(*config, std::move(zones));
+  return serve(*args, *config, std::move(zones));
 }

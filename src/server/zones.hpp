@@ -1,4 +1,4 @@
-// Loads every zone a Config names into one ZoneSet.
+// Builds the ZoneSet a Config names, at start-up and on every reload.
 #pragma once
 
 #include <memory>
@@ -10,9 +10,27 @@
 
 namespace rpdns::server {
 
-// Null when any zone failed; every problem is appended to `errors` as
-// "file:line: message".
-std::shared_ptr<const zone::ZoneSet> load_zone_set(const config::Config& config,
-                                                   std::vector<std::string>& errors);
+// What happened to one zone in a (re)load, for the log and --check-config.
+struct ZoneReport {
+  enum class Outcome { loaded, unchanged, kept_old, failed, removed };
+  std::string origin;  // presentation form
+  Outcome outcome = Outcome::loaded;
+  bool had_old = false;
+  uint32_t old_serial = 0;
+  uint32_t new_serial = 0;
+  std::size_t records = 0;
+  double seconds = 0;
+  std::vector<std::string> errors;  // "file:line: message"
+};
+
+// Loads every zone of `config`. With a `previous` set (a reload), zones whose
+// files did not change are reused as they are, and a zone that fails to load
+// keeps its previous version. Never returns null; check the reports.
+std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config,
+                                                    const zone::ZoneSet* previous,
+                                                    std::vector<ZoneReport>& reports);
+
+// Logs a reload's reports: serials, record counts, timings, errors.
+void log_reports(const std::vector<ZoneReport>& reports);
 
 }  // namespace rpdns::server

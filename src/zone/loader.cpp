@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "zone/master_reader.hpp"
 
 namespace rpdns::zone {
@@ -48,6 +50,7 @@ class Parser {
       : zone_origin_(origin_wire), errors_(errors) {}
 
   std::vector<Record> records;
+  std::vector<SourceFile> sources;
 
   void parse_file(const std::string& file, ldns_rdf* origin, int depth);
 
@@ -142,11 +145,14 @@ void Parser::record(const std::string& entry, const std::string& file, std::size
 }
 
 void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
-  std::ifstream in(file);
-  if (!in) {
+  SourceFile source;
+  std::string contents;
+  if (!stamp_file(file, source, &contents)) {
     error(file, 0, "cannot open file");
     return;
   }
+  sources.push_back(source);
+  std::istringstream in(contents);
   RdfPtr current;
   current.reset(ldns_rdf_clone(origin));
   MasterReader reader(in);
@@ -228,7 +234,39 @@ void check_node(const Node& node, const FirstSeen& first_seen, std::vector<LoadE
   }
 }
 
+uint64_t fnv1a(const std::string& data) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : data) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
 }  // namespace
+
+bool stamp_file(const std::string& path, SourceFile& out, std::string* contents) {
+  struct stat st {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  out.path = path;
+  out.size = static_cast<uint64_t>(st.st_size);
+  out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  out.hash = fnv1a(buffer.str());
+  if (contents != nullptr) *contents = std::move(buffer).str();
+  return true;
+}
+
+bool sources_unchanged(const Zone& zone) {
+  for (const auto& old : zone.sources) {
+    struct stat st {};
+    if (stat(old.path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != old.size) return false;
+    int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    if (mtime == old.mtime_ns) continue;
+    SourceFile now;
+    if (!stamp_file(old.path, now) || now.hash != old.hash) return false;
+  }
+  return true;
+}
 
 std::string LoadError::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
@@ -275,6 +313,7 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   }
   if (!result.errors.empty()) return result;
 
+  zone->sources = std::move(parser.sources);
   zone->soa = zone->apex->find(dns::type::SOA);
   zone->serial = dns::read_u32(zone->soa->first_rdata().data() + zone->soa->first_rdata().size() - 20);
   zone->record_count = 0;

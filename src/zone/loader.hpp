@@ -27,6 +27,13 @@ struct LoadResult {
 // Collects every error it can find rather than stopping at the first.
 LoadResult load_zone(const std::string& origin, const std::string& file);
 
+// Reads a file's size, modification time and content hash; false if unreadable.
+bool stamp_file(const std::string& path, SourceFile& out, std::string* contents = nullptr);
+
+// True when every file the zone was read from still has the same size and
+// modification time, or failing that the same contents.
+bool sources_unchanged(const Zone& zone);
+
 // Canonical wire form of a presentation name; false when it is not a name.
 bool name_from_text(const std::string& text, std::string& wire);
 

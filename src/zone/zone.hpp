@@ -50,10 +50,19 @@ struct NameHash {
 };
 using NodeMap = std::unordered_map<std::string, Node, NameHash, std::equal_to<>>;
 
+// What a zone was read from, to tell on reload whether it changed.
+struct SourceFile {
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t hash = 0;  // FNV-1a of the contents
+};
+
 struct Zone {
   std::string origin;           // canonical wire form
   unsigned labels = 0;          // labels in origin
   std::string file;
+  std::vector<SourceFile> sources;  // the file and everything it $INCLUDEs
   uint32_t serial = 0;
   std::size_t record_count = 0;
   NodeMap nodes;                // every owner name and every empty non-terminal

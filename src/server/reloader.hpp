@@ -1,0 +1,45 @@
+// Zone reloads on SIGHUP. Loading runs on a thread of its own, so neither
+// the workers nor the signal handling wait for it; the result is published
+// with one atomic swap. Requests that arrive during a reload are coalesced
+// into one more run.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <thread>
+
+#include "cli.hpp"
+#include "config/config.hpp"
+#include "server/server.hpp"
+#include "server/zone_store.hpp"
+
+namespace rpdns::server {
+
+class Reloader {
+ public:
+  Reloader(cli::Arguments args, config::Config current, ZoneStore& store, Server& server);
+  ~Reloader();
+  Reloader(const Reloader&) = delete;
+  Reloader& operator=(const Reloader&) = delete;
+
+  // Safe from any thread; returns at once.
+  void request();
+
+ private:
+  void run_pending();
+  void reload();
+  void warn_restart_only(const config::Config& next) const;
+
+  cli::Arguments args_;
+  config::Config current_;
+  ZoneStore& store_;
+  Server& server_;
+  std::atomic<uint64_t> requested_{0};
+  uint64_t done_ = 0;  // loader thread only
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+}  // namespace rpdns::server
