@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "answer/answer.hpp"
 #include "zone/loader.hpp"
 
@@ -26,38 +27,7 @@ constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 
 
 // ---- requests ----
 
-struct Packet {
-  std::vector<uint8_t> b;
-
-  Packet& u8(unsigned v) {
-    b.push_back(static_cast<uint8_t>(v));
-    return *this;
-  }
-  Packet& u16(unsigned v) { return u8(v >> 8).u8(v & 0xFF); }
-  Packet& header(unsigned id, unsigned flags, unsigned qd, unsigned an, unsigned ns, unsigned ar) {
-    return u16(id).u16(flags).u16(qd).u16(an).u16(ns).u16(ar);
-  }
-  Packet& name(const std::string& text) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t dot = text.find('.', start);
-      if (dot == std::string::npos) dot = text.size();
-      u8(static_cast<unsigned>(dot - start));
-      for (std::size_t i = start; i < dot; ++i) u8(static_cast<uint8_t>(text[i]));
-      start = dot + 1;
-    }
-    return u8(0);
-  }
-  Packet& question(const std::string& text, unsigned qtype, unsigned qclass = 1) {
-    return name(text).u16(qtype).u16(qclass);
-  }
-  Packet& opt(unsigned size, unsigned version, bool do_bit, const std::vector<uint8_t>& rdata = {}) {
-    u8(0).u16(41).u16(size).u8(0).u8(version).u16(do_bit ? 0x8000 : 0);
-    u16(static_cast<unsigned>(rdata.size()));
-    b.insert(b.end(), rdata.begin(), rdata.end());
-    return *this;
-  }
-};
+using Packet = rpdns::testing::PacketBuilder;
 
 // A standard query: ID 0x1234, RD set, one question.
 std::vector<uint8_t> query(const std::string& name, unsigned qtype) {

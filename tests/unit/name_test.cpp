@@ -4,26 +4,14 @@
 
 #include <string>
 
+#include "test_support.hpp"
 #include "dns/name.hpp"
 
 namespace {
 
 using rpdns::dns::Name;
 
-// "www.example.com" -> "\3www\7example\3com\0", built by hand from the text.
-std::string wire(const std::string& text) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t dot = text.find('.', start);
-    if (dot == std::string::npos) dot = text.size();
-    out += static_cast<char>(dot - start);
-    out += text.substr(start, dot - start);
-    start = dot + 1;
-  }
-  out += '\0';
-  return out;
-}
+using rpdns::testing::wire;
 
 // RFC 1035 §3.1: a name is a sequence of length-prefixed labels ending in 0.
 TEST(Name, AssignSplitsLabels) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "dns/query.hpp"
 
 namespace {
@@ -14,49 +15,12 @@ using rpdns::dns::ParseStatus;
 using rpdns::dns::Query;
 using rpdns::dns::parse_query;
 
-// Builds a packet byte by byte.
-struct Packet {
-  std::vector<uint8_t> b;
-
-  Packet& u8(unsigned v) {
-    b.push_back(static_cast<uint8_t>(v));
-    return *this;
-  }
-  Packet& u16(unsigned v) { return u8(v >> 8).u8(v & 0xFF); }
-  Packet& u32(uint32_t v) { return u16(v >> 16).u16(v & 0xFFFF); }
-  Packet& header(unsigned id, unsigned flags, unsigned qd, unsigned an, unsigned ns, unsigned ar) {
-    return u16(id).u16(flags).u16(qd).u16(an).u16(ns).u16(ar);
-  }
-  // Presentation name, case kept, uncompressed.
-  Packet& name(const std::string& text) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t dot = text.find('.', start);
-      if (dot == std::string::npos) dot = text.size();
-      u8(static_cast<unsigned>(dot - start));
-      for (std::size_t i = start; i < dot; ++i) u8(static_cast<uint8_t>(text[i]));
-      start = dot + 1;
-    }
-    return u8(0);
-  }
-  Packet& question(const std::string& text, unsigned qtype = 1, unsigned qclass = 1) {
-    return name(text).u16(qtype).u16(qclass);
-  }
-  // OPT RR (RFC 6891 §6.1.2): root owner, CLASS = UDP size, TTL = ext-rcode,
-  // version, DO and Z.
-  Packet& opt(unsigned size, unsigned version, bool do_bit, const std::vector<uint8_t>& rdata = {}) {
-    u8(0).u16(41).u16(size).u8(0).u8(version).u16(do_bit ? 0x8000 : 0).u16(static_cast<unsigned>(rdata.size()));
-    b.insert(b.end(), rdata.begin(), rdata.end());
-    return *this;
-  }
+// The shared builder, plus a shortcut to parse what it built.
+struct Packet : rpdns::testing::PacketBuilder {
   ParseStatus parse(Query& q) const { return parse_query(b.data(), b.size(), q); }
 };
 
-std::string wire(const std::string& text) {
-  Packet p;
-  p.name(text);
-  return {p.b.begin(), p.b.end()};
-}
+using rpdns::testing::wire;
 
 // RFC 1035 §4.1.1 / §4.1.2: header fields and the question.
 TEST(ParseQuery, PlainQuery) {

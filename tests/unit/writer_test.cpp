@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "dns/writer.hpp"
 
 namespace {
@@ -18,19 +19,7 @@ using rpdns::dns::ReplyWriter;
 using rpdns::dns::RRsetWire;
 using rpdns::dns::Section;
 
-std::string wire(const std::string& text) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t dot = text.find('.', start);
-    if (dot == std::string::npos) dot = text.size();
-    out += static_cast<char>(dot - start);
-    out += text.substr(start, dot - start);
-    start = dot + 1;
-  }
-  out += '\0';
-  return out;
-}
+using rpdns::testing::wire;
 
 std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
