@@ -19,6 +19,7 @@ bool take_value(const std::string& flag, std::string& value, int& i, int argc, c
                 std::vector<std::string>& errors) {
   if (i + 1 >= argc) {
     errors.push_back(flag + ": needs a value");
+    i = argc;
     return false;
   }
   value = argv[++i];
@@ -62,6 +63,13 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
       args.show_help = true;
     } else if (flag == "--version" || flag == "-V") {
       args.show_version = true;
+    } else if (flag == "--probe") {
+      std::string name;
+      if (take_value(flag, value, i, argc, argv, errors) && take_value(flag, name, i, argc, argv, errors)) {
+        args.probe_server = config::parse_listen(value);
+        args.probe_name = name;
+        if (!args.probe_server) errors.push_back("--probe: bad address '" + value + "'");
+      }
     } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
                flag == "--workers" || flag == "--log-level") {
       if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
@@ -111,6 +119,8 @@ Options:
   --zone ORIGIN=FILE     serve the master file FILE as zone ORIGIN (repeatable)
   --workers N            worker threads per listen address (default: number of CPUs)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off
+  --probe ADDR:PORT NAME  ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative
+                         answer comes back within 2 s (a health check), else 1
   --version              print the version and exit
   --help                 print this help and exit
 

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "probe.hpp"
 #include "server/reloader.hpp"
 #include "server/server.hpp"
 #include "server/zones.hpp"
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     std::cout << "rpdns " << RPDNS_VERSION << '\n';
     return 0;
   }
+  if (args->probe_server) return probe::run(*args->probe_server, args->probe_name);
   auto config = cli::resolve(*args, errors);
   if (!config) return fail(errors);
   std::vector<server::ZoneReport> reports;

@@ -169,3 +169,23 @@ TEST(Server, VersionAndHelp) {
 
 }  // namespace
 }  // namespace rpdns::test
+
+namespace rpdns::test {
+namespace {
+
+// The container health check: --probe asks a real question and reports.
+TEST(Server, ProbeSucceedsOnlyForAnAuthoritativeAnswer) {
+  ServerProcess server(bundled_zone_args());
+  std::string addr = "127.0.0.1:" + std::to_string(server.port());
+  RunResult ok = run_rpdns({"--probe", addr, "example.com"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  RunResult refused = run_rpdns({"--probe", addr, "example.org"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("rcode 5"), std::string::npos) << refused.output;
+  server.stop();
+  RunResult silent = run_rpdns({"--probe", addr, "example.com"});
+  EXPECT_EQ(silent.exit_code, 1) << silent.output;
+}
+
+}  // namespace
+}  // namespace rpdns::test
