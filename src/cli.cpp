@@ -43,6 +43,9 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
     } else {
       args.zones.push_back({value.substr(0, eq), value.substr(eq + 1)});
     }
+  } else if (flag == "--stats-listen") {
+    args.stats_listen = config::parse_listen(value);
+    if (!args.stats_listen) errors.push_back("--stats-listen: bad address '" + value + "'");
   } else if (flag == "--workers") {
     if (!parse_workers(value, args.workers)) errors.push_back("--workers: want 1 to 1024, got '" + value + "'");
   } else if (flag == "--log-level") {
@@ -71,7 +74,8 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
         if (!args.probe_server) errors.push_back("--probe: bad address '" + value + "'");
       }
     } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
-               flag == "--workers" || flag == "--log-level") {
+               flag == "--workers" || flag == "--log-level" ||
+               flag == "--stats-listen") {
       if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
     } else {
       errors.push_back(flag + ": unknown option (see --help)");
@@ -95,6 +99,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   if (!args.listen.empty()) config.listen = args.listen;
   config.zones.insert(config.zones.end(), args.zones.begin(), args.zones.end());
   if (args.workers != 0) config.workers = args.workers;
+  if (args.stats_listen) config.stats_listen = args.stats_listen;
   if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {
     errors.push_back("no zones to serve: give --config FILE or --zone ORIGIN=FILE");
@@ -119,12 +124,15 @@ Options:
   --zone ORIGIN=FILE     serve the master file FILE as zone ORIGIN (repeatable)
   --workers N            worker threads per listen address (default: number of CPUs)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off
+  --stats-listen ADDR:PORT
+                         serve Prometheus metrics at http://ADDR:PORT/metrics
   --probe ADDR:PORT NAME  ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative
                          answer comes back within 2 s (a health check), else 1
   --version              print the version and exit
   --help                 print this help and exit
 
-Signals: SIGINT and SIGTERM stop the server cleanly.
+Signals: SIGHUP reloads zones; SIGUSR1 logs per-worker counters; SIGINT and
+SIGTERM stop the server cleanly (a second one exits at once).
 )";
 }
 

@@ -18,6 +18,7 @@ struct Arguments {
   std::vector<config::ZoneConfig> zones;
   unsigned workers = 0;
   std::string log_level;
+  std::optional<config::ListenAddress> stats_listen;
   std::optional<config::ListenAddress> probe_server;  // --probe ADDR:PORT NAME
   std::string probe_name;
 };

@@ -4,13 +4,16 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
-#include <functional>
+#include <cstdlib>
+#include <thread>
 #include <iostream>
 
 #include "cli.hpp"
 #include "probe.hpp"
+#include "server/http_stats.hpp"
 #include "server/reloader.hpp"
 #include "server/server.hpp"
 #include "server/zones.hpp"
@@ -52,6 +55,84 @@ void setup_logging(const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
+std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
+  std::vector<stats::ZoneFacts> out;
+  for (const auto& [name, z] : zones.zones()) out.push_back({dns::to_text(name), z->serial, z->record_count});
+  return out;
+}
+
+// Signals are turned into work on the control context, never handled in a
+// worker: SIGHUP reloads, SIGUSR1 logs counters, SIGINT/SIGTERM stop (a
+// second one exits at once).
+class Control {
+ public:
+  Control(server::Server& server, server::Reloader& reloader)
+      : server_(server), reloader_(reloader), stop_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP), usr1_(io_, SIGUSR1) {}
+
+  void run() {
+    wait_hup();
+    wait_usr1();
+    wait_stop();
+    io_.run();
+    if (joiner_.joinable()) joiner_.join();
+  }
+
+ private:
+  void wait_hup() {
+    hup_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      reloader_.request();
+      wait_hup();
+    });
+  }
+  void wait_usr1() {
+    usr1_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      server_.log_counts();
+      wait_usr1();
+    });
+  }
+  void wait_stop() {
+    stop_.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (stopping_) {
+        spdlog::warn("signal {} again: exiting at once", signal);
+        std::_Exit(1);
+      }
+      stopping_ = true;
+      spdlog::info("signal {}: stopping", signal);
+      hup_.cancel();
+      usr1_.cancel();
+      server_.request_stop();
+      // Join off the control thread so a second signal is still heard.
+      joiner_ = std::thread([this] {
+        server_.join();
+        boost::asio::post(io_, [this] { stop_.cancel(); });
+      });
+      wait_stop();
+    });
+  }
+
+  server::Server& server_;
+  server::Reloader& reloader_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set stop_, hup_, usr1_;
+  bool stopping_ = false;
+  std::thread joiner_;
+};
+
+std::unique_ptr<server::HttpStats> start_stats(const config::Config& config, server::Server& server,
+                                               server::ZoneStore& store, server::Reloader& reloader) {
+  if (!config.stats_listen) return nullptr;
+  auto render = [&server, &store, &reloader] {
+    return stats::prometheus_text(server.views(), zone_facts(*store.load()), reloader.facts());
+  };
+  auto http = std::make_unique<server::HttpStats>(*config.stats_listen, render);
+  http->start();
+  spdlog::info("statistics at http://{}/metrics", config.stats_listen->to_string());
+  return http;
+}
+
 int serve(const cli::Arguments& args, const config::Config& config, std::shared_ptr<const zone::ZoneSet> zones) {
   server::ZoneStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
@@ -62,26 +143,18 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
     return 1;
   }
   server::Reloader reloader(args, config, store, *server);
-  boost::asio::io_context control;
-  boost::asio::signal_set stop_signals(control, SIGINT, SIGTERM);
-  boost::asio::signal_set reload_signal(control, SIGHUP);
-  std::function<void()> wait_reload = [&] {
-    reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      reloader.request();
-      wait_reload();
-    });
-  };
-  wait_reload();
-  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("signal {}: stopping", signal);
-    reload_signal.cancel();
-    server->stop();
-  });
+  std::unique_ptr<server::HttpStats> http;
+  try {
+    http = start_stats(config, *server, store, reloader);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  Control control(*server, reloader);
   server->start();
   for (const auto& l : config.listen) spdlog::info("listening on {} (udp) with {} workers", l.to_string(), config.workers);
   control.run();
+  if (http) http->stop();
   server->log_counts();
   spdlog::info("stopped");
   return 0;

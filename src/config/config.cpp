@@ -89,6 +89,23 @@ class Checker {
     config.zones.push_back(zone);
   }
 
+  void stats(const YAML::Node& node, Config& config) {
+    if (!node.IsMap()) {
+      error(node, "stats", "expected a mapping (listen: ADDR:PORT)");
+      return;
+    }
+    for (const auto& entry : node) {
+      auto key = entry.first.Scalar();
+      std::string text;
+      if (key != "listen") {
+        error(entry.first, "stats." + key, "unknown key");
+      } else if (scalar(entry.second, "stats.listen", text)) {
+        config.stats_listen = parse_listen(text);
+        if (!config.stats_listen) error(entry.second, "stats.listen", "bad address '" + text + "'");
+      }
+    }
+  }
+
   void zones(const YAML::Node& node, Config& config) {
     if (!node.IsSequence()) {
       error(node, "zones", "expected a list of zones");
@@ -114,6 +131,8 @@ class Checker {
         }
       } else if (key == "edns-udp-size") {
         if (number(value, key, 512, 65535, n)) config.edns_udp_size = static_cast<uint16_t>(n);
+      } else if (key == "stats") {
+        stats(value, config);
       } else if (key == "minimal-responses") {
         boolean(value, key, config.minimal_responses);
       } else if (key == "identity") {

@@ -31,6 +31,7 @@ struct Config {
   bool minimal_responses = true;
   std::string identity;  // CHAOS id.server; empty: REFUSED
   std::string version;   // CHAOS version.bind; empty: REFUSED
+  std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
   std::string source;  // the config file, empty when none
 };
 

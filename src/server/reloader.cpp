@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <chrono>
 
 #include "server/zones.hpp"
@@ -26,6 +27,11 @@ Reloader::~Reloader() {
 void Reloader::request() {
   requested_.fetch_add(1);
   boost::asio::post(io_, [this] { run_pending(); });
+}
+
+stats::ReloadFacts Reloader::facts() const {
+  std::lock_guard lock(facts_mutex_);
+  return facts_;
 }
 
 void Reloader::run_pending() {
@@ -54,6 +60,7 @@ void Reloader::reload() {
   if (!next) {
     for (const auto& e : errors) spdlog::error("reload: {}", e);
     spdlog::error("reload: configuration not usable; nothing changed");
+    record(false, start);
     return;
   }
   warn_restart_only(*next);
@@ -65,8 +72,20 @@ void Reloader::reload() {
   server_.nudge_all();  // idle workers drop the old set now, not at their next query
   previous.reset();
   current_.zones = next->zones;
+  bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
+  double seconds = record(ok, start);
+  spdlog::info("reload: done in {:.3f} s{}", seconds, ok ? "" : " (with errors)");
+}
+
+double Reloader::record(bool ok, std::chrono::steady_clock::time_point start) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("reload: done in {:.3f} s", seconds);
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  std::lock_guard lock(facts_mutex_);
+  (ok ? facts_.succeeded : facts_.failed) += 1;
+  facts_.last_ok = ok;
+  facts_.last_seconds = seconds;
+  facts_.last_unix_time = std::chrono::duration<double>(now).count();
+  return seconds;
 }
 
 }  // namespace rpdns::server

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <thread>
@@ -13,6 +15,7 @@
 #include "config/config.hpp"
 #include "server/server.hpp"
 #include "server/zone_store.hpp"
+#include "stats/exposition.hpp"
 
 namespace rpdns::server {
 
@@ -25,16 +28,22 @@ class Reloader {
 
   // Safe from any thread; returns at once.
   void request();
+  // What the last reloads did, for the stats endpoint.
+  stats::ReloadFacts facts() const;
 
  private:
   void run_pending();
   void reload();
   void warn_restart_only(const config::Config& next) const;
+  // Notes a finished reload in facts_; returns its duration in seconds.
+  double record(bool ok, std::chrono::steady_clock::time_point start);
 
   cli::Arguments args_;
   config::Config current_;
   ZoneStore& store_;
   Server& server_;
+  mutable std::mutex facts_mutex_;
+  stats::ReloadFacts facts_;
   std::atomic<uint64_t> requested_{0};
   uint64_t done_ = 0;  // loader thread only
   boost::asio::io_context io_;

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 
@@ -31,8 +30,11 @@ void Server::start() {
   for (auto& w : workers_) w->start();
 }
 
-void Server::stop() {
+void Server::request_stop() {
   for (auto& w : workers_) w->stop();
+}
+
+void Server::join() {
   for (auto& w : workers_) w->join();
 }
 
@@ -40,23 +42,20 @@ void Server::nudge_all() {
   for (auto& w : workers_) w->nudge();
 }
 
+std::vector<stats::WorkerView> Server::views() const {
+  std::vector<stats::WorkerView> out;
+  for (std::size_t i = 0; i < workers_.size(); ++i) out.push_back({&workers_[i]->counters(), labels_[i]});
+  return out;
+}
+
 void Server::log_counts() const {
-  uint64_t total = 0, most = 0, least = UINT64_MAX;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     const auto& c = workers_[i]->counters();
-    uint64_t q = c.queries.get();
-    total += q;
-    most = std::max(most, q);
-    least = std::min(least, q);
     spdlog::info("worker {} on {}: {} queries, {} replies, {} dropped, {} truncated, {} send errors", i,
-                 labels_[i], q, c.replies.get(), c.dropped.get(), c.truncated.get(), c.send_errors.get());
+                 labels_[i], c.queries.get(), c.replies.get(), c.dropped.get(), c.truncated.get(),
+                 c.send_errors.get());
   }
-  if (least > 0) {
-    spdlog::info("{} queries in all; busiest/idlest worker = {:.2f}", total,
-                 static_cast<double>(most) / static_cast<double>(least));
-  } else {
-    spdlog::info("{} queries in all; at least one worker received none", total);
-  }
+  spdlog::info("{}", stats::balance_line(views()));
 }
 
 }  // namespace rpdns::server

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "server/udp_worker.hpp"
 #include "server/zone_store.hpp"
+#include "stats/exposition.hpp"
 
 namespace rpdns::server {
 
@@ -19,10 +20,16 @@ class Server {
   Server(const config::Config& config, ZoneStore& store);
 
   void start();
-  void stop();  // stops receiving and joins every worker
+  void request_stop();  // every worker stops receiving; returns at once
+  void join();          // waits for every worker to finish its batch and exit
+  void stop() {
+    request_stop();
+    join();
+  }
   void nudge_all();
   // One line per worker with its query count, and the busiest/idlest ratio.
   void log_counts() const;
+  std::vector<stats::WorkerView> views() const;
 
   const std::vector<std::unique_ptr<UdpWorker>>& workers() const { return workers_; }
 

@@ -156,15 +156,11 @@ unsigned UdpWorker::answer_batch(unsigned received) {
       result = answer::respond(slot.request, recv_msgs_[i].msg_len, *snapshot_, settings_.answer,
                                false, slot.reply.get());
     }
-    if (result.edns) counters_.edns.add();
     if (result.size == 0) {
       counters_.dropped.add();
       continue;
     }
-    if (result.rcode == dns::rcode::FORMERR) counters_.formerr.add();
-    if (result.rcode == dns::rcode::NXDOMAIN) counters_.nxdomain.add();
-    if (result.rcode == dns::rcode::REFUSED) counters_.refused.add();
-    if (result.truncated) counters_.truncated.add();
+    count(result);
     slot.reply_iov = {slot.reply.get(), result.size};
     msghdr& h = send_msgs_[out].msg_hdr;
     h = {};
@@ -180,6 +176,13 @@ unsigned UdpWorker::answer_batch(unsigned received) {
     ++out;
   }
   return out;
+}
+
+void UdpWorker::count(const answer::Outcome& result) {
+  if (result.edns) counters_.edns.add();
+  if (result.truncated) counters_.truncated.add();
+  counters_.by_rcode[stats::rcode_slot(result.rcode)].add();
+  counters_.by_type[stats::type_slot(result.qtype)].add();
 }
 
 void UdpWorker::send_batch(unsigned count) {

@@ -50,6 +50,7 @@ class UdpWorker {
   void wait_readable();
   void drain();
   unsigned answer_batch(unsigned received);
+  void count(const answer::Outcome& result);
   void send_batch(unsigned count);
   void refresh_snapshot();
 

@@ -3,29 +3,54 @@
 // sum the blocks when asked.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 
 namespace rpdns::stats {
 
-struct alignas(64) WorkerCounters {
-  // Written by one thread only: a relaxed load and store is enough, and
-  // keeps the increment free of locked instructions.
-  struct Counter {
-    std::atomic<uint64_t> value{0};
-    void add(uint64_t n = 1) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-    uint64_t get() const { return value.load(std::memory_order_relaxed); }
-  };
+// Written by one thread only: a relaxed load and store is enough, and keeps
+// the increment free of locked instructions. Readers on other threads see a
+// recent value without tearing.
+struct Counter {
+  std::atomic<uint64_t> value{0};
+  void add(uint64_t n = 1) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t get() const { return value.load(std::memory_order_relaxed); }
+};
 
+// The query types counted one by one; everything else is "other".
+inline constexpr std::array<std::pair<uint16_t, std::string_view>, 12> kCountedTypes = {{
+    {1, "A"}, {2, "NS"}, {5, "CNAME"}, {6, "SOA"}, {12, "PTR"}, {15, "MX"},
+    {16, "TXT"}, {28, "AAAA"}, {33, "SRV"}, {43, "DS"}, {65, "HTTPS"}, {255, "ANY"},
+}};
+inline constexpr std::size_t kTypeSlots = kCountedTypes.size() + 1;  // + other
+
+inline std::size_t type_slot(uint16_t qtype) {
+  for (std::size_t i = 0; i < kCountedTypes.size(); ++i) {
+    if (kCountedTypes[i].first == qtype) return i;
+  }
+  return kCountedTypes.size();
+}
+
+// Reply codes 0..5 by name, then BADVERS, then everything else.
+inline constexpr std::array<std::string_view, 8> kRcodeNames = {
+    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "BADVERS", "other"};
+
+inline std::size_t rcode_slot(uint16_t rcode) {
+  if (rcode <= 5) return rcode;
+  return rcode == 16 ? 6 : 7;
+}
+
+struct alignas(64) WorkerCounters {
   Counter queries;    // datagrams received
   Counter replies;    // replies sent
   Counter dropped;    // received but not answered (unparseable, or a response)
   Counter truncated;  // replies with TC set
   Counter edns;       // requests carrying OPT
-  Counter formerr;
-  Counter nxdomain;
-  Counter refused;
   Counter send_errors;
+  std::array<Counter, kRcodeNames.size()> by_rcode;
+  std::array<Counter, kTypeSlots> by_type;
 };
 
 }  // namespace rpdns::stats

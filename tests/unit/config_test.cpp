@@ -98,6 +98,24 @@ TEST(ConfigFile, BadBooleanNamesKeyAndLine) {
   expect_error_at(errors, path, 2, "minimal-responses");
 }
 
+TEST(ConfigFile, StatsListen) {
+  TempDir dir;
+  std::string path = dir.write("c.yaml", "stats:\n  listen: 127.0.0.1:9153\n");
+  std::vector<std::string> errors;
+  auto config = load_file(path, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_TRUE(config->stats_listen);
+  EXPECT_EQ(config->stats_listen->port, 9153);
+}
+
+TEST(ConfigFile, StatsBadAddressNamesKeyAndLine) {
+  TempDir dir;
+  std::string path = dir.write("c.yaml", "workers: 1\nstats:\n  listen: nowhere:1\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(path, errors));
+  expect_error_at(errors, path, 3, "stats.listen");
+}
+
 TEST(ConfigFile, ListenScalar) {
   TempDir dir;
   std::string file = dir.write("c.yaml", "listen: \"[2001:db8::1]:53\"\n");

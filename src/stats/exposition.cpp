@@ -1,0 +1,106 @@
+#include "stats/exposition.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace rpdns::stats {
+namespace {
+
+void header(std::ostringstream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+void per_worker(std::ostringstream& out, const std::vector<WorkerView>& workers, const char* name,
+                const char* help, Counter WorkerCounters::*field) {
+  header(out, name, "counter", help);
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    out << name << "{worker=\"" << i << "\",listen=\"" << workers[i].listen << "\"} "
+        << (workers[i].counters->*field).get() << '\n';
+  }
+}
+
+void by_rcode(std::ostringstream& out, const std::vector<WorkerView>& workers) {
+  header(out, "rpdns_replies_total", "counter", "Replies sent, by response code.");
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    for (std::size_t r = 0; r < kRcodeNames.size(); ++r) {
+      out << "rpdns_replies_total{worker=\"" << i << "\",rcode=\"" << kRcodeNames[r] << "\"} "
+          << workers[i].counters->by_rcode[r].get() << '\n';
+    }
+  }
+}
+
+void by_type(std::ostringstream& out, const std::vector<WorkerView>& workers) {
+  header(out, "rpdns_queries_by_type_total", "counter", "Answered queries, by query type.");
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    for (std::size_t t = 0; t < kTypeSlots; ++t) {
+      std::string_view type = t < kCountedTypes.size() ? kCountedTypes[t].second : "other";
+      out << "rpdns_queries_by_type_total{worker=\"" << i << "\",type=\"" << type << "\"} "
+          << workers[i].counters->by_type[t].get() << '\n';
+    }
+  }
+}
+
+void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
+  header(out, "rpdns_zone_serial", "gauge", "SOA serial of each zone being served.");
+  for (const auto& z : zones) out << "rpdns_zone_serial{zone=\"" << z.name << "\"} " << z.serial << '\n';
+  header(out, "rpdns_zone_records", "gauge", "Records in each zone being served.");
+  for (const auto& z : zones) out << "rpdns_zone_records{zone=\"" << z.name << "\"} " << z.records << '\n';
+}
+
+void reload_facts(std::ostringstream& out, const ReloadFacts& reload) {
+  header(out, "rpdns_reloads_total", "counter", "Zone reloads (SIGHUP), by result.");
+  out << "rpdns_reloads_total{result=\"ok\"} " << reload.succeeded << '\n';
+  out << "rpdns_reloads_total{result=\"error\"} " << reload.failed << '\n';
+  header(out, "rpdns_last_reload_timestamp_seconds", "gauge", "When the last reload finished (0: none yet).");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", reload.last_unix_time);
+  out << "rpdns_last_reload_timestamp_seconds " << buf << '\n';
+  header(out, "rpdns_last_reload_duration_seconds", "gauge", "How long the last reload took.");
+  std::snprintf(buf, sizeof buf, "%.6f", reload.last_seconds);
+  out << "rpdns_last_reload_duration_seconds " << buf << '\n';
+  header(out, "rpdns_last_reload_success", "gauge", "1 when the last reload loaded every zone.");
+  out << "rpdns_last_reload_success " << (reload.last_ok ? 1 : 0) << '\n';
+}
+
+}  // namespace
+
+std::string prometheus_text(const std::vector<WorkerView>& workers, const std::vector<ZoneFacts>& zones,
+                            const ReloadFacts& reload) {
+  std::ostringstream out;
+  per_worker(out, workers, "rpdns_queries_total", "Datagrams received.", &WorkerCounters::queries);
+  per_worker(out, workers, "rpdns_responses_sent_total", "Replies handed to the kernel.", &WorkerCounters::replies);
+  per_worker(out, workers, "rpdns_dropped_total", "Datagrams not answered (malformed, or responses).",
+             &WorkerCounters::dropped);
+  per_worker(out, workers, "rpdns_truncated_total", "Replies sent with TC set.", &WorkerCounters::truncated);
+  per_worker(out, workers, "rpdns_edns_total", "Requests that carried an EDNS OPT record.", &WorkerCounters::edns);
+  per_worker(out, workers, "rpdns_send_errors_total", "Replies the kernel would not send.",
+             &WorkerCounters::send_errors);
+  by_rcode(out, workers);
+  by_type(out, workers);
+  zone_facts(out, zones);
+  reload_facts(out, reload);
+  return out.str();
+}
+
+std::string balance_line(const std::vector<WorkerView>& workers) {
+  uint64_t total = 0, most = 0, least = UINT64_MAX;
+  for (const auto& w : workers) {
+    uint64_t q = w.counters->queries.get();
+    total += q;
+    most = std::max(most, q);
+    least = std::min(least, q);
+  }
+  std::ostringstream out;
+  out << total << " queries in all over " << workers.size() << " workers; ";
+  if (workers.empty() || least == 0) {
+    out << "at least one worker received none";
+  } else {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(most) / static_cast<double>(least));
+    out << "busiest/idlest worker = " << buf;
+  }
+  return out.str();
+}
+
+}  // namespace rpdns::stats

@@ -1,0 +1,39 @@
+// Turns counters and zone facts into Prometheus text and log lines. Pure
+// formatting: callers gather the numbers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stats/counters.hpp"
+
+namespace rpdns::stats {
+
+struct ZoneFacts {
+  std::string name;  // presentation form
+  uint32_t serial = 0;
+  std::size_t records = 0;
+};
+
+struct ReloadFacts {
+  uint64_t succeeded = 0;      // reloads that published a new zone table
+  uint64_t failed = 0;         // reloads with at least one error
+  double last_unix_time = 0;   // when the last one finished; 0 if none yet
+  double last_seconds = 0;     // how long it took
+  bool last_ok = true;
+};
+
+struct WorkerView {
+  const WorkerCounters* counters;
+  std::string listen;  // the address the worker's socket is bound to
+};
+
+// Prometheus text exposition format 0.0.4, metric names prefixed rpdns_.
+std::string prometheus_text(const std::vector<WorkerView>& workers, const std::vector<ZoneFacts>& zones,
+                            const ReloadFacts& reload);
+
+// "N queries in all; busiest/idlest worker = R" for the log.
+std::string balance_line(const std::vector<WorkerView>& workers);
+
+}  // namespace rpdns::stats

@@ -1,0 +1,40 @@
+// Prometheus text exposition (format 0.0.4) of the per-worker counters.
+#include <gtest/gtest.h>
+
+#include "stats/exposition.hpp"
+
+namespace {
+
+using namespace rpdns::stats;
+
+TEST(Exposition, PerWorkerLinesWithLabels) {
+  WorkerCounters a, b;
+  a.queries.add(7);
+  b.queries.add(3);
+  a.by_rcode[rcode_slot(3)].add(2);
+  b.by_type[type_slot(28)].add(1);
+  std::string text = prometheus_text({{&a, "127.0.0.1:53"}, {&b, "127.0.0.1:53"}}, {{"example.com.", 42, 5}}, {});
+  EXPECT_NE(text.find("rpdns_queries_total{worker=\"0\",listen=\"127.0.0.1:53\"} 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rpdns_queries_total{worker=\"1\",listen=\"127.0.0.1:53\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("rpdns_replies_total{worker=\"0\",rcode=\"NXDOMAIN\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("rpdns_queries_by_type_total{worker=\"1\",type=\"AAAA\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("rpdns_zone_serial{zone=\"example.com.\"} 42\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE rpdns_queries_total counter\n"), std::string::npos);
+}
+
+TEST(Exposition, UnknownTypesAndRcodesGoToOther) {
+  EXPECT_EQ(type_slot(65280), kCountedTypes.size());
+  EXPECT_EQ(kRcodeNames[rcode_slot(9)], "other");
+  EXPECT_EQ(kRcodeNames[rcode_slot(16)], "BADVERS");
+}
+
+TEST(Exposition, BalanceLineGivesBusiestOverIdlest) {
+  WorkerCounters a, b;
+  a.queries.add(300);
+  b.queries.add(100);
+  EXPECT_NE(balance_line({{&a, ""}, {&b, ""}}).find("busiest/idlest worker = 3.00"), std::string::npos);
+  WorkerCounters idle;
+  EXPECT_NE(balance_line({{&a, ""}, {&idle, ""}}).find("received none"), std::string::npos);
+}
+
+}  // namespace
