@@ -98,7 +98,12 @@ bool Parser::directive(const std::string& entry, const std::string& file, std::s
     if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
     RdfPtr include_origin;
     include_origin.reset(ldns_rdf_clone(origin.p));
-    if (!extra.empty() && ldns_str2rdf_dname(&include_origin.p, extra.c_str()) != LDNS_STATUS_OK) {
+    ldns_rdf* named = nullptr;
+    if (!extra.empty() && ldns_str2rdf_dname(&named, extra.c_str()) == LDNS_STATUS_OK) {
+      if (!ldns_dname_str_absolute(extra.c_str())) ldns_dname_cat(named, origin.p);
+      include_origin.reset(named);
+    }
+    if (!extra.empty() && named == nullptr) {
       error(file, line, "bad $INCLUDE origin '" + extra + "'");
     } else if (depth >= kMaxIncludeDepth) {
       error(file, line, "$INCLUDE nested too deeply (loop?)");

@@ -1,5 +1,7 @@
 #include "server_process.hpp"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -124,6 +126,19 @@ ServerProcess::~ServerProcess() {
   std::filesystem::remove(log_path_);
 }
 
+namespace {
+
+// Under a sanitizer build the server's own reports land in its log: any of
+// them fails the test that ran it.
+void check_sanitizer_reports(const std::string& log) {
+  for (const char* marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:",
+                             "ERROR: LeakSanitizer"}) {
+    if (log.find(marker) != std::string::npos) ADD_FAILURE() << "sanitizer report from rpdns:\n" << log;
+  }
+}
+
+}  // namespace
+
 RunResult ServerProcess::stop(std::chrono::seconds timeout) {
   RunResult result;
   if (pid_ > 0) {
@@ -132,6 +147,7 @@ RunResult ServerProcess::stop(std::chrono::seconds timeout) {
     pid_ = -1;
   }
   result.output = read_file(log_path_);
+  check_sanitizer_reports(result.output);
   return result;
 }
 

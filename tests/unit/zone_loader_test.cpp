@@ -184,6 +184,16 @@ TEST(ZoneLoader, IncludeOriginDoesNotLeak) {
   EXPECT_NE(find(r, "after.example.com", 1), nullptr);
 }
 
+// RFC 1035 §5.1: a relative $INCLUDE origin is relative to the current origin.
+TEST(ZoneLoader, IncludeWithRelativeOrigin) {
+  TempDir dir;
+  dir.write("sub.inc", "www IN A 192.0.2.9\n");
+  std::string file = dir.write("z", std::string(kHead) + "$INCLUDE sub.inc sub\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_NE(find(r, "www.sub.example.com", 1), nullptr);
+}
+
 // RFC 1035 §5.1: ';' starts a comment, except inside a quoted string.
 TEST(ZoneLoader, CommentsAndQuotes) {
   TempDir dir;

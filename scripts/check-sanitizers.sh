@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds and runs the test suite under sanitizers, each in its own build dir:
+#   build-asan: every test under AddressSanitizer + UndefinedBehaviorSanitizer
+#   build-tsan: the threaded tests (server, reload, stats) under ThreadSanitizer
+# Usage: scripts/check-sanitizers.sh [address|thread]   (default: both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+build() {  # build DIR SANITIZER
+  cmake -S . -B "$1" -DCMAKE_BUILD_TYPE=Debug -DRPDNS_WERROR=ON -DRPDNS_SANITIZE="$2" >/dev/null
+  cmake --build "$1" -j"$(nproc)"
+}
+
+run_address() {
+  build build-asan address
+  # A leak or any UB report fails the test that caused it.
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure -j"$(nproc)" --timeout 600)
+}
+
+run_thread() {
+  build build-tsan thread
+  # The tests that start the real (TSan-built) server with several workers,
+  # reload it under load and read its counters from other threads.
+  (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --output-on-failure -j"$(nproc)" --timeout 600 -R '^(Server|ReloadTest|Stats)\.')
+}
+
+case "${1:-both}" in
+  address) run_address ;;
+  thread) run_thread ;;
+  both) run_address; run_thread ;;
+  *) echo "usage: $0 [address|thread]" >&2; exit 2 ;;
+esac
