@@ -41,8 +41,17 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
     if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
       errors.push_back("--zone: want ORIGIN=FILE, got '" + value + "'");
     } else {
-      args.zones.push_back({value.substr(0, eq), value.substr(eq + 1)});
+      config::ZoneConfig zone;
+      zone.origin = value.substr(0, eq);
+      zone.file = value.substr(eq + 1);
+      args.zones.push_back(zone);
     }
+  } else if (flag == "--allow-transfer") {
+    if (auto p = net::Prefix::parse(value)) args.allow_transfer.push_back(*p);
+    else errors.push_back("--allow-transfer: bad address prefix '" + value + "'");
+  } else if (flag == "--notify") {
+    if (auto a = config::parse_listen(value)) args.notify.push_back(*a);
+    else errors.push_back("--notify: bad address '" + value + "'");
   } else if (flag == "--stats-listen") {
     args.stats_listen = config::parse_listen(value);
     if (!args.stats_listen) errors.push_back("--stats-listen: bad address '" + value + "'");
@@ -75,7 +84,7 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
       }
     } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
                flag == "--workers" || flag == "--log-level" ||
-               flag == "--stats-listen") {
+               flag == "--stats-listen" || flag == "--allow-transfer" || flag == "--notify") {
       if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
     } else {
       errors.push_back(flag + ": unknown option (see --help)");
@@ -97,7 +106,11 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
     config = *loaded;
   }
   if (!args.listen.empty()) config.listen = args.listen;
-  config.zones.insert(config.zones.end(), args.zones.begin(), args.zones.end());
+  for (auto zone : args.zones) {
+    zone.allow_transfer = args.allow_transfer;
+    zone.notify = args.notify;
+    config.zones.push_back(zone);
+  }
   if (args.workers != 0) config.workers = args.workers;
   if (args.stats_listen) config.stats_listen = args.stats_listen;
   if (!args.log_level.empty()) config.log_level = args.log_level;
@@ -124,6 +137,10 @@ Options:
   --zone ORIGIN=FILE     serve the master file FILE as zone ORIGIN (repeatable)
   --workers N            worker threads per listen address (default: number of CPUs)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off
+  --allow-transfer PREFIX allow AXFR/IXFR of the --zone zones to PREFIX (repeatable;
+                         ADDR or ADDR/LEN; default nobody)
+  --notify ADDR:PORT     send NOTIFY for the --zone zones there when their serial
+                         changes on reload (repeatable)
   --stats-listen ADDR:PORT
                          serve Prometheus metrics at http://ADDR:PORT/metrics
   --probe ADDR:PORT NAME  ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative

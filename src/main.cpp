@@ -152,7 +152,7 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
   }
   Control control(*server, reloader);
   server->start();
-  for (const auto& l : config.listen) spdlog::info("listening on {} (udp) with {} workers", l.to_string(), config.workers);
+  for (const auto& l : config.listen) spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
   control.run();
   if (http) http->stop();
   server->log_counts();

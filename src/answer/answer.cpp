@@ -278,6 +278,24 @@ void Responder::add_additional(const Zone& zone, const RRset& rrset, std::string
   }
 }
 
+// AXFR (RFC 5936) and IXFR (RFC 1995) for clients on the zone's access
+// list. IXFR is answered with the SOA alone when the client is current, or
+// over UDP (RFC 1995 §2: "try TCP"); otherwise with the whole zone.
+uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp, const sockaddr* peer,
+                 dns::ReplyWriter& w, Outcome& outcome) {
+  const Zone* zone = zones.find_zone(q.qname);
+  if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
+  if (!zones.transfer_allowed(*zone, peer)) return dns::rcode::REFUSED;
+  bool current = q.has_ixfr_serial && static_cast<int32_t>(zone->serial - q.ixfr_serial) <= 0;
+  if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
+    outcome.transfer = zone;
+    return dns::rcode::NOERROR;
+  }
+  w.set_flags(dns::flag::AA);
+  if (!w.put_rrset(Section::answer, zone->origin, dns::klass::IN, zone->soa->wire())) w.truncate();
+  return dns::rcode::NOERROR;
+}
+
 bool is_name(const Name& name, const char* wire, std::size_t len) {
   return name.view() == std::string_view(wire, len);
 }
@@ -317,7 +335,7 @@ std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_t
 }  // namespace
 
 Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
-                const Options& options, bool over_tcp, uint8_t* out) {
+                const Options& options, bool over_tcp, uint8_t* out, const sockaddr* peer) {
   Outcome outcome;
   dns::Query q;
   dns::ParseStatus status = dns::parse_query(request, len, q);
@@ -348,10 +366,11 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     rcode = answer_chaos(q, options, w);
   } else if (q.qclass != dns::klass::IN && q.qclass != dns::klass::ANY) {
     rcode = dns::rcode::REFUSED;  // QCLASS * is answered as IN, as Knot DNS does
-  } else if (q.qtype == dns::type::AXFR || q.qtype == 0) {
+  } else if (q.qtype == 0 || (q.qtype == dns::type::AXFR && !over_tcp)) {
     rcode = dns::rcode::NOTIMP;  // AXFR needs TCP (RFC 5936 §4.2); type 0 is reserved
-  } else if (q.qtype == dns::type::IXFR) {
-    rcode = kNotAuth;  // no transfer is allowed to anyone (yet)
+  } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
+    rcode = transfer(q, zones, over_tcp, peer, w, outcome);
+    if (outcome.transfer != nullptr) return outcome;
   } else {
     Responder responder(zones, options, q, w);
     rcode = responder.run();

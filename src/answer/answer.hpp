@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string>
 
@@ -29,11 +31,15 @@ struct Outcome {
   bool edns = false;        // the request carried OPT
   bool malformed = false;   // FORMERR or dropped as unparseable
   uint16_t qtype = 0;
+  // Set when the request is an allowed zone transfer to be streamed over
+  // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`.
+  const zone::Zone* transfer = nullptr;
 };
 
 // Answers one request. `out` must hold dns::kMaxMessageSize bytes; over UDP
 // the reply is kept within 512 bytes or the EDNS size (RFC 6891 §7).
+// `peer` is the client's address, for transfer access lists (null: nobody).
 Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
-                const Options& options, bool over_tcp, uint8_t* out);
+                const Options& options, bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);
 
 }  // namespace rpdns::answer

@@ -78,6 +78,8 @@ class Checker {
       auto key = entry.first.Scalar();
       if (key == "origin") scalar(entry.second, "zones.origin", zone.origin);
       else if (key == "file") scalar(entry.second, "zones.file", zone.file);
+      else if (key == "allow-transfer") prefixes(entry.second, zone.allow_transfer);
+      else if (key == "notify") notify(entry.second, zone.notify);
       else error(entry.first, "zones." + key, "unknown key");
     }
     if (zone.origin.empty() || zone.file.empty()) {
@@ -106,6 +108,34 @@ class Checker {
     }
   }
 
+  std::vector<YAML::Node> items(const YAML::Node& node) {
+    std::vector<YAML::Node> out;
+    if (node.IsSequence()) {
+      for (const auto& item : node) out.push_back(item);
+    } else {
+      out.push_back(node);
+    }
+    return out;
+  }
+
+  void prefixes(const YAML::Node& node, std::vector<net::Prefix>& out) {
+    for (const auto& item : items(node)) {
+      std::string text;
+      if (!scalar(item, "zones.allow-transfer", text)) continue;
+      if (auto p = net::Prefix::parse(text)) out.push_back(*p);
+      else error(item, "zones.allow-transfer", "bad address prefix '" + text + "' (want ADDR or ADDR/LEN)");
+    }
+  }
+
+  void notify(const YAML::Node& node, std::vector<ListenAddress>& out) {
+    for (const auto& item : items(node)) {
+      std::string text;
+      if (!scalar(item, "zones.notify", text)) continue;
+      if (auto a = parse_listen(text)) out.push_back(*a);
+      else error(item, "zones.notify", "bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)");
+    }
+  }
+
   void zones(const YAML::Node& node, Config& config) {
     if (!node.IsSequence()) {
       error(node, "zones", "expected a list of zones");
@@ -131,6 +161,10 @@ class Checker {
         }
       } else if (key == "edns-udp-size") {
         if (number(value, key, 512, 65535, n)) config.edns_udp_size = static_cast<uint16_t>(n);
+      } else if (key == "tcp-idle-timeout") {
+        if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
+      } else if (key == "tcp-max-connections") {
+        if (number(value, key, 1, 1000000, n)) config.tcp_max_connections = static_cast<unsigned>(n);
       } else if (key == "stats") {
         stats(value, config);
       } else if (key == "minimal-responses") {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "net/prefix.hpp"
+
 namespace rpdns::config {
 
 struct ListenAddress {
@@ -20,6 +22,8 @@ struct ListenAddress {
 struct ZoneConfig {
   std::string origin;  // presentation form
   std::string file;    // resolved against the config file's directory
+  std::vector<net::Prefix> allow_transfer;  // AXFR/IXFR clients; empty: nobody
+  std::vector<ListenAddress> notify;        // secondaries told of new serials (RFC 1996)
 };
 
 struct Config {
@@ -32,6 +36,8 @@ struct Config {
   std::string identity;  // CHAOS id.server; empty: REFUSED
   std::string version;   // CHAOS version.bind; empty: REFUSED
   std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
+  unsigned tcp_idle_timeout = 10;             // seconds a TCP connection may sit idle
+  unsigned tcp_max_connections = 1024;        // in total; each worker takes its share
   std::string source;  // the config file, empty when none
 };
 

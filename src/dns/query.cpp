@@ -101,6 +101,18 @@ bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query
   return true;
 }
 
+// The SOA an IXFR request carries in its authority section: two names,
+// then the serial.
+bool read_soa_serial(Reader& r, uint16_t rdlen, Query& out) {
+  std::size_t end = r.pos() + rdlen;
+  bool root = false;
+  if (!r.skip_name(root) || !r.skip_name(root) || r.pos() + 20 != end) return false;
+  out.ixfr_serial = r.u32();
+  out.has_ixfr_serial = true;
+  r.skip(16);
+  return true;
+}
+
 // Answer and authority records of a request are stepped over; the
 // additional section is searched for the one allowed OPT record.
 bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
@@ -112,6 +124,10 @@ bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
     uint32_t ttl = r.u32();
     uint16_t rdlen = r.u16();
     if (!r.has(rdlen)) return false;
+    if (type == type::SOA && out.qtype == type::IXFR && !additional) {
+      if (!read_soa_serial(r, rdlen, out)) return false;
+      continue;
+    }
     if (type != type::OPT) {
       r.skip(rdlen);
       continue;
@@ -133,6 +149,7 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
   out.opcode = static_cast<uint8_t>((out.flags >> 11) & 0x0F);
   out.has_question = false;
   out.has_edns = false;
+  out.has_ixfr_serial = false;
   if (out.flags & flag::QR) return ParseStatus::drop;
   uint16_t qdcount = r.u16();
   uint16_t ancount = r.u16();

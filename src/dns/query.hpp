@@ -20,6 +20,9 @@ struct Query {
   const uint8_t* question = nullptr;  // raw question bytes, echoed exactly (0x20 case kept)
   std::size_t question_len = 0;
 
+  bool has_ixfr_serial = false;  // IXFR: the client's SOA serial (RFC 1995 §3)
+  uint32_t ixfr_serial = 0;
+
   bool has_edns = false;
   uint16_t edns_udp_size = 0;
   uint8_t edns_version = 0;

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "server/zones.hpp"
+#include "zone/loader.hpp"
 
 namespace rpdns::server {
 
@@ -69,12 +70,25 @@ void Reloader::reload() {
   auto zones = build_zone_set(*next, previous.get(), reports);
   log_reports(reports);
   store_.publish(std::move(zones));
+  send_notifies(*next, reports);
   server_.nudge_all();  // idle workers drop the old set now, not at their next query
   previous.reset();
   current_.zones = next->zones;
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
   spdlog::info("reload: done in {:.3f} s{}", seconds, ok ? "" : " (with errors)");
+}
+
+// RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
+void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
+  for (std::size_t i = 0; i < reports.size() && i < next.zones.size(); ++i) {
+    const auto& r = reports[i];
+    if (r.outcome != ZoneReport::Outcome::loaded || (r.had_old && r.new_serial == r.old_serial)) continue;
+    std::string origin;
+    if (!next.zones[i].notify.empty() && zone::name_from_text(next.zones[i].origin, origin)) {
+      notifier_.notify(origin, r.new_serial, next.zones[i].notify);
+    }
+  }
 }
 
 double Reloader::record(bool ok, std::chrono::steady_clock::time_point start) {

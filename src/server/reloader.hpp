@@ -13,7 +13,9 @@
 
 #include "cli.hpp"
 #include "config/config.hpp"
+#include "server/notifier.hpp"
 #include "server/server.hpp"
+#include "server/zones.hpp"
 #include "server/zone_store.hpp"
 #include "stats/exposition.hpp"
 
@@ -38,6 +40,8 @@ class Reloader {
   // Notes a finished reload in facts_; returns its duration in seconds.
   double record(bool ok, std::chrono::steady_clock::time_point start);
 
+  void send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports);
+
   cli::Arguments args_;
   config::Config current_;
   ZoneStore& store_;
@@ -46,6 +50,7 @@ class Reloader {
   stats::ReloadFacts facts_;
   std::atomic<uint64_t> requested_{0};
   uint64_t done_ = 0;  // loader thread only
+  Notifier notifier_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;

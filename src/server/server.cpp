@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 
@@ -13,13 +14,22 @@ Server::Server(const config::Config& config, ZoneStore& store) {
   settings.answer.minimal_responses = config.minimal_responses;
   settings.answer.identity = config.identity;
   settings.answer.version = config.version;
+  TcpLimits limits;
+  limits.idle = std::chrono::seconds(config.tcp_idle_timeout);
+  limits.total = config.tcp_max_connections;
+  unsigned sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
+  limits.per_worker = std::max(1u, (config.tcp_max_connections + sockets - 1) / sockets);
+  limits.open = &tcp_open_;
   unsigned index = 0;
   for (const auto& address : config.listen) {
     for (unsigned i = 0; i < config.workers; ++i) {
+      const char* proto = "udp";
       try {
         workers_.push_back(std::make_unique<UdpWorker>(index++, address, store, settings));
+        proto = "tcp";
+        listeners_.push_back(std::make_unique<TcpListener>(*workers_.back(), address, limits));
       } catch (const std::system_error& e) {
-        throw std::runtime_error("cannot listen on " + address.to_string() + " (udp): " + e.code().message());
+        throw std::runtime_error("cannot listen on " + address.to_string() + " (" + proto + "): " + e.code().message());
       }
       labels_.push_back(address.to_string());
     }
@@ -27,6 +37,7 @@ Server::Server(const config::Config& config, ZoneStore& store) {
 }
 
 void Server::start() {
+  for (auto& l : listeners_) l->start();
   for (auto& w : workers_) w->start();
 }
 

@@ -3,11 +3,13 @@
 // the kernel's reuseport hash depends on the number of sockets.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "server/tcp_listener.hpp"
 #include "server/udp_worker.hpp"
 #include "server/zone_store.hpp"
 #include "stats/exposition.hpp"
@@ -34,7 +36,11 @@ class Server {
   const std::vector<std::unique_ptr<UdpWorker>>& workers() const { return workers_; }
 
  private:
+  // Destroyed in reverse: listeners (their acceptors) go while the workers'
+  // io_contexts still exist.
   std::vector<std::unique_ptr<UdpWorker>> workers_;
+  std::vector<std::unique_ptr<TcpListener>> listeners_;
+  std::atomic<unsigned> tcp_open_{0};
   std::vector<std::string> labels_;
 };
 

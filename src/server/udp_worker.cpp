@@ -92,6 +92,9 @@ void UdpWorker::stop() {
   boost::asio::post(io_, [this] {
     boost::system::error_code ignored;
     socket_.close(ignored);
+    // TCP connections still open are dropped, not waited for: stopping must
+    // take well under a second whatever the clients do.
+    io_.stop();
   });
 }
 

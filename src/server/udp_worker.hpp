@@ -42,6 +42,18 @@ class UdpWorker {
   void nudge();
 
   unsigned index() const { return index_; }
+  boost::asio::io_context& io() { return io_; }
+  // The current zone snapshot (worker thread only).
+  std::shared_ptr<const zone::ZoneSet> snapshot() {
+    refresh_snapshot();
+    return snapshot_;
+  }
+  const answer::Options& answer_options() const { return settings_.answer; }
+  // Counts a TCP query the worker's listener answered (worker thread only).
+  void record_tcp(const answer::Outcome& result) {
+    counters_.queries.add();
+    count(result);
+  }
   const stats::WorkerCounters& counters() const { return counters_; }
 
  private:

@@ -69,7 +69,7 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");
     } else if (zone) {
-      set->add(zone);
+      set->add(zone, zc.allow_transfer);
     }
     reports.push_back(std::move(report));
   }

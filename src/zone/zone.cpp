@@ -10,7 +10,17 @@ uint32_t Zone::negative_ttl() const {
   return std::min(soa->ttl, minimum);
 }
 
-void ZoneSet::add(std::shared_ptr<const Zone> zone) {
+bool ZoneSet::transfer_allowed(const Zone& zone, const sockaddr* peer) const {
+  auto it = transfer_acl_.find(zone.origin);
+  if (it == transfer_acl_.end() || peer == nullptr) return false;
+  for (const auto& prefix : it->second) {
+    if (prefix.contains(peer)) return true;
+  }
+  return false;
+}
+
+void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<net::Prefix> allow_transfer) {
+  transfer_acl_[zone->origin] = std::move(allow_transfer);
   unsigned labels = dns::count_labels(zone->origin);
   min_labels_ = std::min(min_labels_, labels);
   max_labels_ = std::max(max_labels_, labels);

@@ -1,0 +1,78 @@
+#include "answer/transfer.hpp"
+
+#include "dns/query.hpp"
+#include "dns/writer.hpp"
+
+namespace rpdns::answer {
+
+TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone,
+                               const uint8_t* request, std::size_t request_len)
+    : snapshot_(std::move(snapshot)), zone_(zone), node_(zone.nodes.begin()) {
+  dns::Query q;
+  dns::parse_query(request, request_len, q);
+  id_ = q.id;
+  if (q.has_question) question_.assign(q.question, q.question + q.question_len);
+}
+
+// Moves to the next record of the zone, skipping the apex SOA (sent
+// separately, first and last).
+bool TransferWriter::advance() {
+  while (node_ != zone_.nodes.end()) {
+    const auto& rrsets = node_->second.rrsets;
+    if (rrset_ < rrsets.size()) {
+      const auto& rrset = rrsets[rrset_];
+      bool apex_soa = rrset.type == dns::type::SOA && &node_->second == zone_.apex;
+      if (!apex_soa && record_ < rrset.count) return true;
+      ++rrset_;
+      record_ = 0;
+      offset_ = 0;
+      continue;
+    }
+    ++node_;
+    rrset_ = 0;
+  }
+  return false;
+}
+
+// One record at a time, so even an RRset larger than a message can be split.
+bool TransferWriter::write_current(dns::ReplyWriter& w) {
+  const auto& rrset = node_->second.rrsets[rrset_];
+  const uint8_t* rec = rrset.records.data() + offset_;
+  std::size_t len = 6u + dns::read_u16(rec + 4);
+  dns::RRsetWire one{rrset.type, 1, {rec, len}};
+  if (!w.put_rrset(dns::Section::answer, node_->second.name, dns::klass::IN, one)) return false;
+  ++record_;
+  offset_ += len;
+  return true;
+}
+
+std::size_t TransferWriter::next(uint8_t* out) {
+  if (stage_ == Stage::done) return 0;
+  dns::ReplyWriter w;
+  std::span<const uint8_t> question;
+  if (first_message_) question = question_;
+  w.begin(out, dns::kMaxMessageSize, id_, dns::flag::QR | dns::flag::AA, question, false);
+  first_message_ = false;
+  if (stage_ == Stage::opening_soa) {
+    w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire());
+    stage_ = Stage::records;
+  }
+  while (stage_ == Stage::records) {
+    if (!advance()) {
+      stage_ = Stage::closing_soa;
+      break;
+    }
+    if (write_current(w)) continue;
+    if (w.count(dns::Section::answer) > 0) return w.size();  // full: the rest goes in the next message
+    // A record too big for any message (RDATA near 64 KiB) cannot be sent; skip it.
+    ++record_;
+    offset_ += 6u + dns::read_u16(node_->second.rrsets[rrset_].records.data() + offset_ + 4);
+  }
+  if (stage_ == Stage::closing_soa) {
+    if (!w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire())) return w.size();
+    stage_ = Stage::done;
+  }
+  return w.size();
+}
+
+}  // namespace rpdns::answer

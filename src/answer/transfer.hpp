@@ -1,0 +1,43 @@
+// Streams a zone as AXFR messages (RFC 5936 §2.2): the SOA first, every
+// record, the SOA again last, split over as many messages as needed. It
+// holds the snapshot it reads, so a reload during a transfer cannot mix
+// versions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "zone/zone.hpp"
+
+namespace rpdns::answer {
+
+class TransferWriter {
+ public:
+  // `request` is the client's message; its ID and question are echoed.
+  TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, const uint8_t* request,
+                 std::size_t request_len);
+
+  // Writes the next message into `out` (at least dns::kMaxMessageSize
+  // bytes) and returns its length; 0 once the closing SOA has been sent.
+  std::size_t next(uint8_t* out);
+
+ private:
+  // Advances to the next record to send; false at the end of the zone.
+  bool advance();
+  bool write_current(dns::ReplyWriter& w);
+
+  std::shared_ptr<const zone::ZoneSet> snapshot_;
+  const zone::Zone& zone_;
+  uint16_t id_ = 0;
+  std::vector<uint8_t> question_;
+  bool first_message_ = true;
+  enum class Stage { opening_soa, records, closing_soa, done } stage_ = Stage::opening_soa;
+  zone::NodeMap::const_iterator node_;
+  std::size_t rrset_ = 0;
+  std::size_t record_ = 0;
+  std::size_t offset_ = 0;  // of the current record inside its RRset's bytes
+};
+
+}  // namespace rpdns::answer

@@ -1,0 +1,131 @@
+#include "server/notifier.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <random>
+
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
+
+namespace rpdns::server {
+namespace {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+
+constexpr int kTries = 5;  // waits of 1, 2, 4, 8 and 16 s (RFC 1996 §3.6: retry, back off)
+
+// One NOTIFY to one secondary, resent until answered.
+class Notification : public std::enable_shared_from_this<Notification> {
+ public:
+  Notification(asio::io_context& io, const std::string& origin, uint32_t serial, const config::ListenAddress& target)
+      : socket_(io), timer_(io), origin_(origin), serial_(serial), target_(target),
+        endpoint_(asio::ip::make_address(target.host), target.port) {
+    id_ = static_cast<uint16_t>(std::random_device{}());
+    build();
+  }
+
+  void start() {
+    boost::system::error_code ec;
+    socket_.open(endpoint_.protocol(), ec);
+    if (ec) return spdlog::warn("notify {} to {}: {}", dns::to_text(origin_), target_.to_string(), ec.message());
+    receive();
+    send();
+  }
+
+ private:
+  // Header (opcode NOTIFY, AA), the zone's SOA as question (RFC 1996 §3.7).
+  void build() {
+    message_.assign(dns::kHeaderSize, 0);
+    dns::write_u16(message_.data(), id_);
+    dns::write_u16(message_.data() + 2, static_cast<uint16_t>(dns::opcode::NOTIFY << 11 | dns::flag::AA));
+    dns::write_u16(message_.data() + 4, 1);
+    message_.insert(message_.end(), origin_.begin(), origin_.end());
+    uint8_t tail[4];
+    dns::write_u16(tail, dns::type::SOA);
+    dns::write_u16(tail + 2, dns::klass::IN);
+    message_.insert(message_.end(), tail, tail + 4);
+  }
+
+  void send() {
+    if (done_) return;
+    if (tries_ == kTries) {
+      spdlog::warn("notify {} serial {} to {}: no answer after {} tries", dns::to_text(origin_), serial_,
+                   target_.to_string(), kTries);
+      return close();
+    }
+    boost::system::error_code ignored;
+    socket_.send_to(asio::buffer(message_), endpoint_, 0, ignored);
+    timer_.expires_after(std::chrono::seconds(1 << tries_++));
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->send();
+    });
+  }
+
+  void receive() {
+    socket_.async_receive_from(asio::buffer(reply_), from_,
+                               [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                 if (ec) return;
+                                 if (self->is_answer(n)) return self->answered();
+                                 self->receive();
+                               });
+  }
+
+  bool is_answer(std::size_t n) const {
+    if (n < dns::kHeaderSize || from_ != endpoint_ || dns::read_u16(reply_.data()) != id_) return false;
+    uint16_t flags = dns::read_u16(reply_.data() + 2);
+    return (flags & dns::flag::QR) != 0 && ((flags >> 11) & 0x0F) == dns::opcode::NOTIFY;
+  }
+
+  void answered() {
+    unsigned rcode = reply_[3] & 0x0F;
+    spdlog::info("notify {} serial {} to {}: answered (rcode {})", dns::to_text(origin_), serial_,
+                 target_.to_string(), rcode);
+    close();
+  }
+
+  void close() {
+    done_ = true;
+    timer_.cancel();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  udp::socket socket_;
+  asio::steady_timer timer_;
+  std::string origin_;
+  uint32_t serial_;
+  config::ListenAddress target_;
+  udp::endpoint endpoint_;
+  udp::endpoint from_;
+  uint16_t id_ = 0;
+  std::vector<uint8_t> message_;
+  std::array<uint8_t, 512> reply_{};
+  int tries_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+Notifier::Notifier() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+
+Notifier::~Notifier() {
+  work_.reset();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Notifier::notify(const std::string& origin, uint32_t serial, const std::vector<config::ListenAddress>& targets) {
+  for (const auto& target : targets) {
+    asio::post(io_, [this, origin, serial, target] {
+      std::make_shared<Notification>(io_, origin, serial, target)->start();
+    });
+  }
+}
+
+}  // namespace rpdns::server
