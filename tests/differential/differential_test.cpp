@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "../integration/server_process.hpp"
 
@@ -128,21 +129,22 @@ std::string summary(const std::vector<uint8_t>& wire) {
   return out.str();
 }
 
+// knotd on its own loopback port and directory; `zones` is the knot.conf
+// text from "zone:" on (plus any remote:/acl: sections before it).
 class Knot {
  public:
-  Knot() {
-    dir_ = temp_dir() + "/knot-" + std::to_string(getpid());
+  explicit Knot(const std::string& zones, const std::string& name = "primary") {
+    dir_ = temp_dir() + "/knot-" + name + "-" + std::to_string(getpid());
     std::filesystem::create_directories(dir_ + "/db");
     port_ = free_udp_port();
     std::ofstream conf(dir_ + "/knot.conf");
     conf << "server:\n  listen: 127.0.0.1@" << port_ << "\n  rundir: " << dir_
          << "\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n"
          << "database:\n  storage: " << dir_ << "/db\n"
-         << "log:\n  - target: stderr\n    any: error\n"
-         << "template:\n  - id: default\n    storage: " << kZoneDir
+         << "log:\n  - target: stderr\n    any: info\n"
+         << "template:\n  - id: default\n    storage: " << dir_
          << "\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n"
-         << "zone:\n";
-    for (const auto& [origin, file] : kZones) conf << "  - domain: " << origin << "\n    file: " << file << "\n";
+         << zones;
     conf.close();
     pid_ = spawn_process("/usr/sbin/knotd", {"-c", dir_ + "/knot.conf"}, dir_ + "/knot.log");
     for (int i = 0; i < 200; ++i) {
@@ -156,12 +158,21 @@ class Knot {
     std::filesystem::remove_all(dir_);
   }
   uint16_t port() const { return port_; }
+  std::string log() const { return read_file(dir_ + "/knot.log"); }
 
  private:
   std::string dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };
+
+std::string primary_zones() {
+  std::string text = "zone:\n";
+  for (const auto& [origin, file] : kZones) {
+    text += "  - domain: " + origin + "\n    file: " + kZoneDir + "/" + file + "\n";
+  }
+  return text;
+}
 
 std::vector<std::string> rpdns_args() {
   std::vector<std::string> args = {"--workers", "1", "--log-level", "warn"};
@@ -176,7 +187,7 @@ TEST(Differential, SameAnswersAsKnot) {
   ASSERT_TRUE(std::filesystem::exists("/usr/sbin/knotd")) << "knot is installed by scripts/setup.sh";
   auto cases = load_cases();
   ASSERT_GE(cases.size(), 200u);
-  Knot knot;
+  Knot knot(primary_zones());
   ServerProcess rpdns(rpdns_args(), "diff.example.");
   uint16_t id = 1;
   int compared = 0;
@@ -200,6 +211,92 @@ TEST(Differential, SameAnswersAsKnot) {
     EXPECT_EQ(a, b) << "case: " << c.line << "\n--- rpdns:\n" << a << "--- knot:\n" << b;
   }
   EXPECT_EQ(compared, static_cast<int>(cases.size()));
+}
+
+}  // namespace
+}  // namespace rpdns::test
+
+namespace rpdns::test {
+namespace {
+
+std::string serial_of(uint16_t port) {
+  auto reply = query(port, "diff.example.", LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(300));
+  if (!reply || !ldns_pkt_aa(reply.get()) || ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())) != 1) return "";
+  ldns_rr* soa = ldns_rr_list_rr(ldns_pkt_answer(reply.get()), 0);
+  char* text = ldns_rdf2str(ldns_rr_rdf(soa, 2));
+  std::string serial = text;
+  free(text);
+  return serial;
+}
+
+bool eventually_serial(uint16_t port, const std::string& want, int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (serial_of(port) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+void write_config(const std::string& path, const std::string& zone_file, const std::string& notify) {
+  std::ofstream out(path + ".tmp");
+  out << "workers: 2\nzones:\n  - origin: diff.example\n    file: " << zone_file
+      << "\n    allow-transfer: [127.0.0.0/8]\n";
+  if (!notify.empty()) out << "    notify: [\"" << notify << "\"]\n";
+  out.close();
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+// RFC 5936 / RFC 1996 interop: Knot DNS as a secondary of rpdns takes the
+// zone by AXFR and serves the same answers; after a change and SIGHUP,
+// rpdns's NOTIFY makes it fetch the new serial.
+TEST(Secondary, KnotTransfersAndFollowsNotify) {
+  std::string dir = temp_dir() + "/secondary-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::string zone_file = dir + "/diff.example.zone";
+  std::string zone_text = read_file(kZoneDir + "/diff.example.zone");
+  std::ofstream(zone_file) << zone_text;
+  std::string config = dir + "/rpdns.yaml";
+  write_config(config, zone_file, "");
+  ServerProcess rpdns({"--config", config}, "diff.example.");
+
+  Knot knot("remote:\n  - id: primary\n    address: 127.0.0.1@" + std::to_string(rpdns.port()) +
+                "\nacl:\n  - id: from_primary\n    address: 127.0.0.0/8\n    action: notify\n"
+                "zone:\n  - domain: diff.example\n    master: primary\n    acl: from_primary\n",
+            "secondary");
+  ASSERT_TRUE(eventually_serial(knot.port(), "2026112201", 10)) << knot.log();
+
+  // The secondary answers as rpdns does (queries of the differential suite
+  // within this zone and not touching the child zone rpdns does not serve here).
+  int compared = 0;
+  for (const auto& c : load_cases()) {
+    if (c.name.find("diff.example.") == std::string::npos || c.name.find("child") != std::string::npos ||
+        !c.expect_rcode.empty() || c.klass != "IN" || c.type == "AXFR" || c.type == "IXFR") {
+      continue;
+    }
+    auto request = build(c, static_cast<uint16_t>(compared + 1));
+    auto ours = exchange_raw(rpdns.port(), request);
+    auto theirs = exchange_raw(knot.port(), request);
+    ASSERT_TRUE(ours && theirs) << c.line;
+    EXPECT_EQ(summary(*ours), summary(*theirs)) << "case: " << c.line;
+    ++compared;
+  }
+  EXPECT_GT(compared, 100);
+
+  // A new serial, announced by NOTIFY on reload.
+  std::string changed = zone_text;
+  changed.replace(changed.find("2026112201"), 10, "2026112202");
+  changed += "notified    A     192.0.2.222\n";
+  std::ofstream(zone_file + ".tmp") << changed;
+  std::filesystem::rename(zone_file + ".tmp", zone_file);
+  write_config(config, zone_file, "127.0.0.1:" + std::to_string(knot.port()));
+  kill(rpdns.pid(), SIGHUP);
+  EXPECT_TRUE(eventually_serial(knot.port(), "2026112202", 10)) << knot.log();
+  auto added = query(knot.port(), "notified.diff.example.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(added);
+  EXPECT_NE(section_text(ldns_pkt_answer(added.get())).find("192.0.2.222"), std::string::npos);
+  RunResult result = rpdns.stop();
+  EXPECT_NE(result.output.find("notify diff.example. serial 2026112202"), std::string::npos) << result.output;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
