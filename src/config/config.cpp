@@ -53,6 +53,22 @@ class Checker {
     return true;
   }
 
+  // One of `options`; `out` is its index (0 when it is none of them).
+  void choice(const YAML::Node& node, const std::string& key, const std::vector<std::string>& options, long& out) {
+    out = 0;
+    std::string text;
+    if (!scalar(node, key, text)) return;
+    for (std::size_t i = 0; i < options.size(); ++i) {
+      if (text == options[i]) {
+        out = static_cast<long>(i);
+        return;
+      }
+    }
+    std::string all;
+    for (const auto& o : options) all += (all.empty() ? "" : ", ") + o;
+    error(node, key, "expected one of " + all + ", got '" + text + "'");
+  }
+
   void listen(const YAML::Node& node, Config& config) {
     std::vector<YAML::Node> items;
     if (node.IsSequence()) {
@@ -161,6 +177,21 @@ class Checker {
         }
       } else if (key == "edns-udp-size") {
         if (number(value, key, 512, 65535, n)) config.edns_udp_size = static_cast<uint16_t>(n);
+      } else if (key == "batch-size") {
+        if (number(value, key, 1, 1024, n)) config.batch_size = static_cast<unsigned>(n);
+      } else if (key == "receive-buffer") {
+        if (number(value, key, 4096, 1 << 30, n)) config.receive_buffer = static_cast<int>(n);
+      } else if (key == "cpu-affinity") {
+        boolean(value, key, config.cpu_affinity);
+      } else if (key == "reuseport-steering") {
+        choice(value, key, {"hash", "cpu", "random"}, n);
+        config.steering = static_cast<Steering>(n);
+      } else if (key == "listen-mode") {
+        choice(value, key, {"reuseport", "shared"}, n);
+        config.shared_socket = n == 1;
+      } else if (key == "io-mode") {
+        choice(value, key, {"batched", "plain"}, n);
+        config.plain_io = n == 1;
       } else if (key == "tcp-idle-timeout") {
         if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
       } else if (key == "tcp-max-connections") {

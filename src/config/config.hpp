@@ -19,6 +19,9 @@ struct ListenAddress {
   std::string to_string() const;  // "1.2.3.4:53" or "[::1]:53"
 };
 
+// How the kernel picks a worker's socket in a SO_REUSEPORT group.
+enum class Steering { hash, cpu, random };
+
 struct ZoneConfig {
   std::string origin;  // presentation form
   std::string file;    // resolved against the config file's directory
@@ -36,6 +39,12 @@ struct Config {
   std::string identity;  // CHAOS id.server; empty: REFUSED
   std::string version;   // CHAOS version.bind; empty: REFUSED
   std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
+  unsigned batch_size = 64;           // datagrams per recvmmsg/sendmmsg
+  int receive_buffer = 4 << 20;       // SO_RCVBUF of each UDP socket
+  bool cpu_affinity = false;          // pin worker i to CPU i
+  Steering steering = Steering::hash;
+  bool shared_socket = false;         // listen-mode: shared (one socket, N threads)
+  bool plain_io = false;              // io-mode: plain (async_receive_from, one at a time)
   unsigned tcp_idle_timeout = 10;             // seconds a TCP connection may sit idle
   unsigned tcp_max_connections = 1024;        // in total; each worker takes its share
   std::string source;  // the config file, empty when none

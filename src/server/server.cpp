@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
+
+#include "server/udp_socket.hpp"
 
 namespace rpdns::server {
 
@@ -14,6 +17,13 @@ Server::Server(const config::Config& config, ZoneStore& store) {
   settings.answer.minimal_responses = config.minimal_responses;
   settings.answer.identity = config.identity;
   settings.answer.version = config.version;
+  settings.batch_size = config.batch_size;
+  settings.plain_io = config.plain_io;
+  UdpSocketOptions socket_options;
+  socket_options.receive_buffer = config.receive_buffer;
+  socket_options.reuseport = !config.shared_socket;
+  socket_options.steering = config.steering;
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   TcpLimits limits;
   limits.idle = std::chrono::seconds(config.tcp_idle_timeout);
   limits.total = config.tcp_max_connections;
@@ -22,16 +32,25 @@ Server::Server(const config::Config& config, ZoneStore& store) {
   limits.open = &tcp_open_;
   unsigned index = 0;
   for (const auto& address : config.listen) {
+    std::vector<int> fds;
+    try {
+      fds = open_udp_sockets(address, config.workers, socket_options);
+    } catch (const std::system_error& e) {
+      throw std::runtime_error("cannot listen on " + address.to_string() + " (udp): " + e.what());
+    }
     for (unsigned i = 0; i < config.workers; ++i) {
-      const char* proto = "udp";
-      try {
-        workers_.push_back(std::make_unique<UdpWorker>(index++, address, store, settings));
-        proto = "tcp";
-        listeners_.push_back(std::make_unique<TcpListener>(*workers_.back(), address, limits));
-      } catch (const std::system_error& e) {
-        throw std::runtime_error("cannot listen on " + address.to_string() + " (" + proto + "): " + e.code().message());
-      }
+      settings.cpu = config.cpu_affinity ? static_cast<int>(i % cpus) : -1;
+      workers_.push_back(std::make_unique<UdpWorker>(index++, fds[i], address.ipv6, needs_pktinfo(address), store,
+                                                     settings));
       labels_.push_back(address.to_string());
+    }
+    try {
+      for (unsigned i = 0; i < config.workers; ++i) {
+        auto& worker = *workers_[workers_.size() - config.workers + i];
+        listeners_.push_back(std::make_unique<TcpListener>(worker, address, limits));
+      }
+    } catch (const std::system_error& e) {
+      throw std::runtime_error("cannot listen on " + address.to_string() + " (tcp): " + e.code().message());
     }
   }
 }

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <pthread.h>
+#include <sched.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -12,14 +14,7 @@ namespace {
 
 constexpr std::size_t kRequestCapacity = 4096;  // larger requests are not DNS queries we serve
 constexpr std::size_t kControlCapacity = 64;    // fits one in6_pktinfo control message
-constexpr int kReceiveBuffer = 4 << 20;         // absorbs bursts; the kernel caps it at rmem_max
 constexpr unsigned kBatchesPerWakeup = 16;      // then let the io_context run posted work
-
-using reuse_port = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-
-bool is_wildcard(const config::ListenAddress& address) {
-  return address.host == "0.0.0.0" || address.host == "::";
-}
 
 // Turns the destination address the query came to into the source address
 // of the reply: a socket bound to the wildcard address must answer from the
@@ -45,30 +40,15 @@ struct UdpWorker::Slot {
   std::unique_ptr<uint8_t[]> reply;
 };
 
-UdpWorker::UdpWorker(unsigned index, const config::ListenAddress& address, ZoneStore& store,
+UdpWorker::UdpWorker(unsigned index, int fd, bool ipv6, bool pktinfo, ZoneStore& store,
                      const WorkerSettings& settings)
     : index_(index),
       store_(store),
       settings_(settings),
-      pktinfo_(is_wildcard(address)),
+      pktinfo_(pktinfo && !settings.plain_io),
       reply_capacity_(std::max<std::size_t>(settings.answer.edns_udp_size, dns::kClassicUdpSize)),
       socket_(io_) {
-  namespace ip = boost::asio::ip;
-  ip::udp::endpoint endpoint(ip::make_address(address.host), address.port);
-  socket_.open(endpoint.protocol());
-  socket_.set_option(boost::asio::socket_base::reuse_address(true));
-  socket_.set_option(reuse_port(true));
-  if (address.ipv6) socket_.set_option(ip::v6_only(true));
-  int fd = socket_.native_handle();
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof kReceiveBuffer);
-  if (pktinfo_) {
-    int on = 1;
-    if (address.ipv6) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-    else setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-  }
-  socket_.bind(endpoint);
-  socket_.non_blocking(true);
-
+  socket_.assign(ipv6 ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4(), fd);
   unsigned batch = std::max(1u, settings_.batch_size);
   slots_ = std::vector<Slot>(batch);
   recv_msgs_.resize(batch);
@@ -84,8 +64,45 @@ UdpWorker::~UdpWorker() {
 }
 
 void UdpWorker::start() {
-  wait_readable();
-  thread_ = std::thread([this] { io_.run(); });
+  if (settings_.plain_io) receive_plain();
+  else wait_readable();
+  thread_ = std::thread([this] {
+    if (settings_.cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(settings_.cpu, &set);
+      if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+        spdlog::warn("worker {}: cannot pin to CPU {}", index_, settings_.cpu);
+      }
+    }
+    io_.run();
+  });
+}
+
+// The plain Asio path, kept to measure what batching buys: one datagram per
+// receive, one send per reply. Replies leave from the address the kernel
+// picks, so it is not for sockets bound to a wildcard address.
+void UdpWorker::receive_plain() {
+  Slot& slot = slots_.front();
+  socket_.async_receive_from(
+      boost::asio::buffer(slot.request), plain_peer_, [this](const boost::system::error_code& ec, std::size_t n) {
+        if (ec == boost::asio::error::operation_aborted || !socket_.is_open()) return;
+        if (!ec) {
+          refresh_snapshot();
+          counters_.queries.add();
+          Slot& s = slots_.front();
+          auto result = answer::respond(s.request, n, *snapshot_, settings_.answer, false, s.reply.get());
+          if (result.size == 0) {
+            counters_.dropped.add();
+          } else {
+            count(result);
+            boost::system::error_code send_ec;
+            socket_.send_to(boost::asio::buffer(s.reply.get(), result.size), plain_peer_, 0, send_ec);
+            (send_ec ? counters_.send_errors : counters_.replies).add();
+          }
+        }
+        receive_plain();
+      });
 }
 
 void UdpWorker::stop() {

@@ -22,14 +22,15 @@ namespace rpdns::server {
 struct WorkerSettings {
   answer::Options answer;
   unsigned batch_size = 64;
+  bool plain_io = false;  // async_receive_from, one datagram at a time (for comparison)
+  int cpu = -1;           // pin the thread to this CPU; -1: leave it to the scheduler
 };
 
 class UdpWorker {
  public:
-  // Opens and binds the socket; throws std::system_error when that fails,
-  // before any thread starts.
-  UdpWorker(unsigned index, const config::ListenAddress& address, ZoneStore& store,
-            const WorkerSettings& settings);
+  // Takes ownership of `fd`, a bound non-blocking UDP socket (see
+  // open_udp_sockets); `pktinfo` when it is bound to a wildcard address.
+  UdpWorker(unsigned index, int fd, bool ipv6, bool pktinfo, ZoneStore& store, const WorkerSettings& settings);
   ~UdpWorker();
   UdpWorker(const UdpWorker&) = delete;
   UdpWorker& operator=(const UdpWorker&) = delete;
@@ -61,6 +62,7 @@ class UdpWorker {
 
   void wait_readable();
   void drain();
+  void receive_plain();
   unsigned answer_batch(unsigned received);
   void count(const answer::Outcome& result);
   void send_batch(unsigned count);
@@ -79,6 +81,7 @@ class UdpWorker {
   std::vector<Slot> slots_;
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;
+  boost::asio::ip::udp::endpoint plain_peer_;
   stats::WorkerCounters counters_;
 };
 

@@ -116,6 +116,31 @@ TEST(ConfigFile, StatsBadAddressNamesKeyAndLine) {
   expect_error_at(errors, path, 3, "stats.listen");
 }
 
+TEST(ConfigFile, WorkerModes) {
+  TempDir dir;
+  std::string path = dir.write("c.yaml",
+                               "batch-size: 32\nreceive-buffer: 8388608\ncpu-affinity: true\n"
+                               "reuseport-steering: random\nlisten-mode: shared\nio-mode: plain\n");
+  std::vector<std::string> errors;
+  auto config = load_file(path, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_EQ(config->batch_size, 32u);
+  EXPECT_EQ(config->receive_buffer, 8388608);
+  EXPECT_TRUE(config->cpu_affinity);
+  EXPECT_EQ(config->steering, rpdns::config::Steering::random);
+  EXPECT_TRUE(config->shared_socket);
+  EXPECT_TRUE(config->plain_io);
+}
+
+TEST(ConfigFile, UnknownSteeringNamesKeyAndChoices) {
+  TempDir dir;
+  std::string path = dir.write("c.yaml", "workers: 2\nreuseport-steering: roundrobin\n");
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_file(path, errors));
+  expect_error_at(errors, path, 2, "reuseport-steering");
+  EXPECT_NE(joined(errors).find("hash, cpu, random"), std::string::npos) << joined(errors);
+}
+
 TEST(ConfigFile, ListenScalar) {
   TempDir dir;
   std::string file = dir.write("c.yaml", "listen: \"[2001:db8::1]:53\"\n");

@@ -1,0 +1,107 @@
+#include "server/udp_socket.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace rpdns::server {
+namespace {
+
+[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+void set_int(int fd, int level, int option, int value, const char* what) {
+  if (setsockopt(fd, level, option, &value, sizeof value) != 0) fail(what);
+}
+
+socklen_t fill_address(const config::ListenAddress& address, sockaddr_storage& out) {
+  std::memset(&out, 0, sizeof out);
+  if (address.ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(address.port);
+    inet_pton(AF_INET6, address.host.c_str(), &a->sin6_addr);
+    return sizeof *a;
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(&out);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(address.port);
+  inet_pton(AF_INET, address.host.c_str(), &a->sin_addr);
+  return sizeof *a;
+}
+
+int open_one(const config::ListenAddress& address, const UdpSocketOptions& options) {
+  int fd = socket(address.ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("socket");
+  try {
+    set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+    if (options.reuseport) set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+    if (address.ipv6) set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
+    // Best effort: an unprivileged process gets at most rmem_max.
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer, sizeof options.receive_buffer);
+    if (needs_pktinfo(address)) {
+      if (address.ipv6) set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+      else set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+    }
+    sockaddr_storage addr;
+    socklen_t len = fill_address(address, addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) fail("bind");
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  return fd;
+}
+
+// A classic BPF program for the reuseport group: the value it returns is
+// the index of the socket (in bind order) that receives the datagram.
+void attach_steering(int fd, config::Steering steering, unsigned count) {
+  if (steering == config::Steering::hash) return;  // the kernel's 4-tuple hash
+  uint32_t source = steering == config::Steering::cpu ? SKF_AD_CPU : SKF_AD_RANDOM;
+  sock_filter code[] = {
+      {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<uint32_t>(SKF_AD_OFF) + source},  // A = cpu or random
+      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, count},                                       // A %= sockets
+      {BPF_RET | BPF_A, 0, 0, 0},
+  };
+  sock_fprog program{static_cast<unsigned short>(std::size(code)), code};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program) != 0) {
+    fail("SO_ATTACH_REUSEPORT_CBPF");
+  }
+}
+
+}  // namespace
+
+bool needs_pktinfo(const config::ListenAddress& address) {
+  return address.host == "0.0.0.0" || address.host == "::";
+}
+
+std::vector<int> open_udp_sockets(const config::ListenAddress& address, unsigned count,
+                                  const UdpSocketOptions& options) {
+  std::vector<int> fds;
+  try {
+    if (!options.reuseport) {
+      int fd = open_one(address, options);
+      fds.push_back(fd);
+      for (unsigned i = 1; i < count; ++i) {
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (copy < 0) fail("dup");
+        fds.push_back(copy);
+      }
+      return fds;
+    }
+    for (unsigned i = 0; i < count; ++i) fds.push_back(open_one(address, options));
+    attach_steering(fds.front(), options.steering, count);
+  } catch (...) {
+    for (int fd : fds) close(fd);
+    throw;
+  }
+  return fds;
+}
+
+}  // namespace rpdns::server
