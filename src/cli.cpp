@@ -7,12 +7,12 @@ namespace {
 
 constexpr const char* kDefaultConfig = "/etc/rpdns/rpdns.yaml";
 
-bool parse_workers(const std::string& text, unsigned& out) {
-  if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != std::string::npos) {
+bool parse_count(const std::string& text, unsigned min, unsigned max, unsigned& out) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   out = static_cast<unsigned>(std::stoul(text));
-  return out >= 1 && out <= 1024;
+  return out >= min && out <= max;
 }
 
 bool take_value(const std::string& flag, std::string& value, int& i, int argc, char** argv,
@@ -52,11 +52,17 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
   } else if (flag == "--notify") {
     if (auto a = config::parse_listen(value)) args.notify.push_back(*a);
     else errors.push_back("--notify: bad address '" + value + "'");
+  } else if (flag == "--rate-limit") {
+    if (!parse_count(value, 1, 1000000, args.rate_limit)) {
+      errors.push_back("--rate-limit: want responses per second from 1 to 1000000, got '" + value + "'");
+    }
+  } else if (flag == "--user") {
+    args.user = value;
   } else if (flag == "--stats-listen") {
     args.stats_listen = config::parse_listen(value);
     if (!args.stats_listen) errors.push_back("--stats-listen: bad address '" + value + "'");
   } else if (flag == "--workers") {
-    if (!parse_workers(value, args.workers)) errors.push_back("--workers: want 1 to 1024, got '" + value + "'");
+    if (!parse_count(value, 1, 1024, args.workers)) errors.push_back("--workers: want 1 to 1024, got '" + value + "'");
   } else if (flag == "--log-level") {
     if (config::valid_log_level(value)) args.log_level = value;
     else errors.push_back("--log-level: unknown level '" + value + "'");
@@ -84,7 +90,8 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
       }
     } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
                flag == "--workers" || flag == "--log-level" ||
-               flag == "--stats-listen" || flag == "--allow-transfer" || flag == "--notify") {
+               flag == "--stats-listen" || flag == "--allow-transfer" || flag == "--notify" ||
+               flag == "--rate-limit" || flag == "--user") {
       if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
     } else {
       errors.push_back(flag + ": unknown option (see --help)");
@@ -113,6 +120,8 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   }
   if (args.workers != 0) config.workers = args.workers;
   if (args.stats_listen) config.stats_listen = args.stats_listen;
+  if (args.rate_limit != 0) config.rrl_responses_per_second = args.rate_limit;
+  if (!args.user.empty()) config.user = args.user;
   if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {
     errors.push_back("no zones to serve: give --config FILE or --zone ORIGIN=FILE");
@@ -141,6 +150,9 @@ Options:
                          ADDR or ADDR/LEN; default nobody)
   --notify ADDR:PORT     send NOTIFY for the --zone zones there when their serial
                          changes on reload (repeatable)
+  --rate-limit N         response rate limiting: N replies per second per client
+                         prefix and kind of reply (see README)
+  --user NAME            after binding, drop privileges to this user
   --stats-listen ADDR:PORT
                          serve Prometheus metrics at http://ADDR:PORT/metrics
   --probe ADDR:PORT NAME  ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative

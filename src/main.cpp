@@ -14,6 +14,7 @@
 #include "cli.hpp"
 #include "probe.hpp"
 #include "server/http_stats.hpp"
+#include "server/privileges.hpp"
 #include "server/reloader.hpp"
 #include "server/server.hpp"
 #include "server/zones.hpp"
@@ -149,6 +150,14 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
+  }
+  if (!config.user.empty()) {
+    std::string problem = server::drop_privileges(config.user, config.group);
+    if (!problem.empty()) {
+      spdlog::critical("cannot drop privileges to user '{}': {}; refusing to run", config.user, problem);
+      return 1;
+    }
+    spdlog::info("running as user {}", config.user);
   }
   Control control(*server, reloader);
   server->start();

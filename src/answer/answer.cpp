@@ -29,6 +29,7 @@ class Responder {
 
   // Fills the writer; returns the rcode.
   uint8_t run();
+  const Zone* zone() const { return zone_; }
 
  private:
   enum class Next { done, follow };
@@ -374,12 +375,14 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   } else {
     Responder responder(zones, options, q, w);
     rcode = responder.run();
+    outcome.zone = responder.zone();
     if (rcode == dns::rcode::REFUSED) ede = dns::kEdeNotAuthoritative;  // no zone of ours
   }
   if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede);
   w.set_rcode(static_cast<uint8_t>(rcode & 0x0F));
   outcome.rcode = rcode;
   outcome.truncated = (w.data()[2] & 0x02) != 0;
+  outcome.question_end = dns::kHeaderSize + (q.has_question ? q.question_len : 0);
   outcome.size = w.size();
   return outcome;
 }

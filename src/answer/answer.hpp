@@ -34,6 +34,8 @@ struct Outcome {
   // Set when the request is an allowed zone transfer to be streamed over
   // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`.
   const zone::Zone* transfer = nullptr;
+  const zone::Zone* zone = nullptr;  // the zone that answered, if any
+  std::size_t question_end = 0;      // header + question bytes of the reply
 };
 
 // Answers one request. `out` must hold dns::kMaxMessageSize bytes; over UDP

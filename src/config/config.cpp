@@ -107,6 +107,37 @@ class Checker {
     config.zones.push_back(zone);
   }
 
+  void rate_limit(const YAML::Node& node, Config& config) {
+    if (!node.IsMap()) {
+      error(node, "rate-limit", "expected a mapping (responses-per-second, slip, ...)");
+      return;
+    }
+    for (const auto& entry : node) {
+      auto key = entry.first.Scalar();
+      const auto& value = entry.second;
+      std::string full = "rate-limit." + key;
+      long n = 0;
+      if (key == "responses-per-second") {
+        if (number(value, full, 0, 1000000, n)) config.rrl_responses_per_second = static_cast<unsigned>(n);
+      } else if (key == "slip") {
+        if (number(value, full, 0, 100, n)) config.rrl_slip = static_cast<unsigned>(n);
+      } else if (key == "ipv4-prefix-length") {
+        if (number(value, full, 8, 32, n)) config.rrl_ipv4_prefix = static_cast<unsigned>(n);
+      } else if (key == "ipv6-prefix-length") {
+        if (number(value, full, 16, 128, n)) config.rrl_ipv6_prefix = static_cast<unsigned>(n);
+      } else if (key == "whitelist") {
+        for (const auto& item : items(value)) {
+          std::string text;
+          if (!scalar(item, full, text)) continue;
+          if (auto p = net::Prefix::parse(text)) config.rrl_whitelist.push_back(*p);
+          else error(item, full, "bad address prefix '" + text + "'");
+        }
+      } else {
+        error(entry.first, full, "unknown key");
+      }
+    }
+  }
+
   void stats(const YAML::Node& node, Config& config) {
     if (!node.IsMap()) {
       error(node, "stats", "expected a mapping (listen: ADDR:PORT)");
@@ -196,6 +227,12 @@ class Checker {
         if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
       } else if (key == "tcp-max-connections") {
         if (number(value, key, 1, 1000000, n)) config.tcp_max_connections = static_cast<unsigned>(n);
+      } else if (key == "rate-limit") {
+        rate_limit(value, config);
+      } else if (key == "user") {
+        scalar(value, key, config.user);
+      } else if (key == "group") {
+        scalar(value, key, config.group);
       } else if (key == "stats") {
         stats(value, config);
       } else if (key == "minimal-responses") {

@@ -46,6 +46,15 @@ struct Config {
   bool shared_socket = false;         // listen-mode: shared (one socket, N threads)
   bool plain_io = false;              // io-mode: plain (async_receive_from, one at a time)
   unsigned tcp_idle_timeout = 10;             // seconds a TCP connection may sit idle
+  // Response rate limiting; off while responses_per_second is 0.
+  unsigned rrl_responses_per_second = 0;
+  unsigned rrl_slip = 2;
+  unsigned rrl_ipv4_prefix = 24;
+  unsigned rrl_ipv6_prefix = 56;
+  std::vector<net::Prefix> rrl_whitelist;
+  // Drop to this user (and group) after binding; empty: stay as started.
+  std::string user;
+  std::string group;
   unsigned tcp_max_connections = 1024;        // in total; each worker takes its share
   std::string source;  // the config file, empty when none
 };

@@ -19,6 +19,11 @@ Server::Server(const config::Config& config, ZoneStore& store) {
   settings.answer.version = config.version;
   settings.batch_size = config.batch_size;
   settings.plain_io = config.plain_io;
+  settings.rate_limit.responses_per_second = config.rrl_responses_per_second;
+  settings.rate_limit.slip = config.rrl_slip;
+  settings.rate_limit.ipv4_prefix = config.rrl_ipv4_prefix;
+  settings.rate_limit.ipv6_prefix = config.rrl_ipv6_prefix;
+  settings.rate_limit.whitelist = config.rrl_whitelist;
   UdpSocketOptions socket_options;
   socket_options.receive_buffer = config.receive_buffer;
   socket_options.reuseport = !config.shared_socket;

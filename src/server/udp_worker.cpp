@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace rpdns::server {
@@ -29,6 +30,36 @@ void prepare_reply_source(msghdr& msg) {
   }
 }
 
+uint64_t monotonic_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// What the rate limiter counts as "the same response" (as BIND and Knot do):
+// a positive answer is its name and type; a negative answer or referral is
+// its zone and rcode, so random names under one zone share one bucket;
+// errors are their rcode.
+uint64_t response_kind(const answer::Outcome& result, const uint8_t* request, const uint8_t* reply) {
+  uint64_t h = 0x84222325cbf29ce4ULL ^ result.rcode;
+  bool positive = result.rcode == dns::rcode::NOERROR && dns::read_u16(reply + 6) > 0;
+  if (positive) {
+    for (std::size_t i = dns::kHeaderSize; i < result.question_end; ++i) h = (h ^ dns::lower(request[i])) * 0x100000001b3ULL;
+  } else if (result.zone != nullptr) {
+    h = (h ^ reinterpret_cast<uintptr_t>(result.zone)) * 0x100000001b3ULL;
+    h ^= reply[3] & 0x0F;  // NXDOMAIN and NODATA apart
+  }
+  return h;
+}
+
+// A slipped reply: header and question only, TC set, so the client retries
+// over TCP (where a spoofed source cannot follow).
+std::size_t truncate_reply(uint8_t* reply, const answer::Outcome& result) {
+  reply[2] |= 0x02;
+  std::memset(reply + 6, 0, 6);
+  return result.question_end;
+}
+
 }  // namespace
 
 struct UdpWorker::Slot {
@@ -47,7 +78,8 @@ UdpWorker::UdpWorker(unsigned index, int fd, bool ipv6, bool pktinfo, ZoneStore&
       settings_(settings),
       pktinfo_(pktinfo && !settings.plain_io),
       reply_capacity_(std::max<std::size_t>(settings.answer.edns_udp_size, dns::kClassicUdpSize)),
-      socket_(io_) {
+      socket_(io_),
+      limiter_(settings.rate_limit) {
   socket_.assign(ipv6 ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4(), fd);
   unsigned batch = std::max(1u, settings_.batch_size);
   slots_ = std::vector<Slot>(batch);
@@ -96,9 +128,11 @@ void UdpWorker::receive_plain() {
             counters_.dropped.add();
           } else {
             count(result);
+            std::size_t size = screen(plain_peer_.data(), s.request, s.reply.get(), result,
+                                      limiter_.enabled() ? monotonic_ms() : 0);
             boost::system::error_code send_ec;
-            socket_.send_to(boost::asio::buffer(s.reply.get(), result.size), plain_peer_, 0, send_ec);
-            (send_ec ? counters_.send_errors : counters_.replies).add();
+            if (size > 0) socket_.send_to(boost::asio::buffer(s.reply.get(), size), plain_peer_, 0, send_ec);
+            if (size > 0) (send_ec ? counters_.send_errors : counters_.replies).add();
           }
         }
         receive_plain();
@@ -168,6 +202,7 @@ void UdpWorker::drain() {
 unsigned UdpWorker::answer_batch(unsigned received) {
   unsigned out = 0;
   counters_.queries.add(received);
+  uint64_t now_ms = limiter_.enabled() ? monotonic_ms() : 0;
   for (unsigned i = 0; i < received; ++i) {
     Slot& slot = slots_[i];
     msghdr& in = recv_msgs_[i].msg_hdr;
@@ -181,7 +216,10 @@ unsigned UdpWorker::answer_batch(unsigned received) {
       continue;
     }
     count(result);
-    slot.reply_iov = {slot.reply.get(), result.size};
+    std::size_t size = screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result,
+                              now_ms);
+    if (size == 0) continue;
+    slot.reply_iov = {slot.reply.get(), size};
     msghdr& h = send_msgs_[out].msg_hdr;
     h = {};
     h.msg_name = &slot.peer;
@@ -203,6 +241,29 @@ void UdpWorker::count(const answer::Outcome& result) {
   if (result.truncated) counters_.truncated.add();
   counters_.by_rcode[stats::rcode_slot(result.rcode)].add();
   counters_.by_type[stats::type_slot(result.qtype)].add();
+}
+
+std::size_t UdpWorker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
+                              const answer::Outcome& result, uint64_t now_ms) {
+  // A reply to port 0 can only be reflection abuse: no real client sends from it.
+  uint16_t port = peer->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(peer)->sin6_port
+                                              : reinterpret_cast<const sockaddr_in*>(peer)->sin_port;
+  if (port == 0) {
+    counters_.dropped.add();
+    return 0;
+  }
+  if (!limiter_.enabled()) return result.size;
+  switch (limiter_.check(peer, response_kind(result, request, reply), now_ms)) {
+    case RateLimiter::Verdict::send:
+      return result.size;
+    case RateLimiter::Verdict::drop:
+      counters_.rate_limited_dropped.add();
+      return 0;
+    case RateLimiter::Verdict::slip:
+      counters_.rate_limited_slipped.add();
+      return truncate_reply(reply, result);
+  }
+  return 0;
 }
 
 void UdpWorker::send_batch(unsigned count) {

@@ -14,6 +14,7 @@
 
 #include "answer/answer.hpp"
 #include "config/config.hpp"
+#include "server/rate_limit.hpp"
 #include "server/zone_store.hpp"
 #include "stats/counters.hpp"
 
@@ -24,6 +25,7 @@ struct WorkerSettings {
   unsigned batch_size = 64;
   bool plain_io = false;  // async_receive_from, one datagram at a time (for comparison)
   int cpu = -1;           // pin the thread to this CPU; -1: leave it to the scheduler
+  RateLimitSettings rate_limit;
 };
 
 class UdpWorker {
@@ -65,6 +67,10 @@ class UdpWorker {
   void receive_plain();
   unsigned answer_batch(unsigned received);
   void count(const answer::Outcome& result);
+  // Applies rate limiting and reflection rules; returns the bytes to send
+  // (0: send nothing), having made a truncated reply in `reply` on a slip.
+  std::size_t screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
+                     const answer::Outcome& result, uint64_t now_ms);
   void send_batch(unsigned count);
   void refresh_snapshot();
 
@@ -82,6 +88,7 @@ class UdpWorker {
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;
   boost::asio::ip::udp::endpoint plain_peer_;
+  RateLimiter limiter_;
   stats::WorkerCounters counters_;
 };
 

@@ -49,6 +49,8 @@ struct alignas(64) WorkerCounters {
   Counter truncated;  // replies with TC set
   Counter edns;       // requests carrying OPT
   Counter send_errors;
+  Counter rate_limited_dropped;   // over the rate limit, not answered
+  Counter rate_limited_slipped;   // over the rate limit, answered truncated
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
 };

@@ -76,6 +76,10 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
   per_worker(out, workers, "rpdns_edns_total", "Requests that carried an EDNS OPT record.", &WorkerCounters::edns);
   per_worker(out, workers, "rpdns_send_errors_total", "Replies the kernel would not send.",
              &WorkerCounters::send_errors);
+  per_worker(out, workers, "rpdns_rate_limited_dropped_total", "Replies dropped by response rate limiting.",
+             &WorkerCounters::rate_limited_dropped);
+  per_worker(out, workers, "rpdns_rate_limited_slipped_total",
+             "Replies sent truncated (slip) by response rate limiting.", &WorkerCounters::rate_limited_slipped);
   by_rcode(out, workers);
   by_type(out, workers);
   zone_facts(out, zones);

@@ -1,0 +1,172 @@
+// Hostile input against the real binary: response rate limiting, a storm
+// of mutated packets, and dropping root after binding.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "server_process.hpp"
+
+namespace rpdns::test {
+namespace {
+
+const std::string kBundled = RPDNS_BUNDLED_ZONES;
+
+std::vector<std::string> bundled(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"--zone", "example.com=" + kBundled + "/example.com.zone"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+int udp_socket_from(const char* source) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &local.sin_addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  return fd;
+}
+
+sockaddr_in server_address(uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+
+struct Tally {
+  int full = 0;       // normal replies
+  int truncated = 0;  // TC set (slipped)
+};
+
+// Sends `count` identical queries as fast as possible from `source`, then
+// collects every reply that arrives.
+Tally burst(uint16_t port, const char* source, int count) {
+  int fd = udp_socket_from(source);
+  auto addr = server_address(port);
+  auto request = make_query("www.example.com.", LDNS_RR_TYPE_A);
+  for (int i = 0; i < count; ++i) {
+    sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  Tally tally;
+  uint8_t buf[1500];
+  pollfd p{fd, POLLIN, 0};
+  while (poll(&p, 1, 300) == 1) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 12) continue;
+    if (buf[2] & 0x02) ++tally.truncated;
+    else ++tally.full;
+  }
+  close(fd);
+  return tally;
+}
+
+// RRL: a source far above the rate gets about `rate` full replies, half of
+// the rest truncated (slip 2) and the other half dropped; a source in
+// another /24 is not affected.
+TEST(RateLimit, OneSourceLimitedOtherUnaffected) {
+  ServerProcess server(bundled({"--workers", "1", "--rate-limit", "10"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the start-up probe's bucket refills
+  Tally heavy = burst(server.port(), "127.0.0.1", 400);
+  EXPECT_GE(heavy.full, 8);
+  EXPECT_LE(heavy.full, 20);
+  EXPECT_GE(heavy.truncated, 150);  // about half of the ~390 over the limit
+  EXPECT_LE(heavy.truncated, 210);
+  Tally other = burst(server.port(), "127.0.1.1", 5);
+  EXPECT_EQ(other.full, 5);
+  EXPECT_EQ(other.truncated, 0);
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// A million random mutations of valid queries: no crash, correct answers
+// afterwards, and memory where it was.
+TEST(Storm, MillionMutatedQueries) {
+  ServerProcess server(bundled({"--workers", "2"}));
+  std::vector<std::vector<uint8_t>> seeds = {
+      make_query("www.example.com.", LDNS_RR_TYPE_A), make_query("example.com.", LDNS_RR_TYPE_MX, true),
+      make_query("nope.example.com.", LDNS_RR_TYPE_AAAA, true), make_query("_sip._udp.example.com.", LDNS_RR_TYPE_SRV),
+      make_query("x.apps.example.com.", LDNS_RR_TYPE_TXT, true), make_query("sub.example.com.", LDNS_RR_TYPE_NS)};
+  // Warm up so that RSS is measured after the buffers are touched.
+  for (int i = 0; i < 2000; ++i) query(server.port(), "www.example.com.", LDNS_RR_TYPE_A, false, std::chrono::milliseconds(100));
+  long before = rss_kb(server.pid());
+  std::mt19937 rng(12345);
+  int fd = udp_socket_from("127.0.0.1");
+  int flags = 0;
+  auto addr = server_address(server.port());
+  uint8_t sink[1500];
+  for (int i = 0; i < 1000000; ++i) {
+    std::vector<uint8_t> packet = seeds[rng() % seeds.size()];
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      switch (rng() % 4) {
+        case 0: packet[rng() % packet.size()] = static_cast<uint8_t>(rng()); break;            // flip a byte
+        case 1: packet.resize(rng() % (packet.size() + 1)); if (packet.empty()) packet.push_back(0); break;  // cut
+        case 2: packet.push_back(static_cast<uint8_t>(rng())); break;                         // extend
+        default: packet[rng() % packet.size()] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;  // bit
+      }
+    }
+    sendto(fd, packet.data(), packet.size(), flags, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (i % 64 == 0) {
+      while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+      }
+      if (i % 4096 == 0) std::this_thread::yield();
+    }
+  }
+  close(fd);
+  for (const char* name : {"www.example.com.", "mail.example.com."}) {
+    auto reply = query(server.port(), name, LDNS_RR_TYPE_A);
+    ASSERT_TRUE(reply) << name;
+    EXPECT_EQ(ldns_pkt_get_rcode(reply.get()), LDNS_RCODE_NOERROR);
+    EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())), 1u);
+  }
+  long after = rss_kb(server.pid());
+  EXPECT_LE(after, before + before / 10) << "RSS " << before << " kB -> " << after << " kB";
+  RunResult result = server.stop();
+  EXPECT_EQ(result.exit_code, 0);
+}
+
+// Least privilege: with --user, the process runs as that user once its
+// sockets are bound (as root), or refuses to run when it cannot switch.
+TEST(Privileges, DropsToConfiguredUser) {
+  if (geteuid() == 0) {
+    ServerProcess server(bundled({"--user", "nobody"}));
+    std::ifstream status("/proc/" + std::to_string(server.pid()) + "/status");
+    std::string line, uid_line, cap_line;
+    while (std::getline(status, line)) {
+      if (line.rfind("Uid:", 0) == 0) uid_line = line;
+      if (line.rfind("CapEff:", 0) == 0) cap_line = line;
+    }
+    EXPECT_EQ(uid_line, "Uid:\t65534\t65534\t65534\t65534");
+    EXPECT_EQ(cap_line, "CapEff:\t0000000000000000");
+    EXPECT_TRUE(query(server.port(), "www.example.com.", LDNS_RR_TYPE_A));
+  } else {
+    RunResult result = run_rpdns(bundled({"--user", "root", "--listen", "127.0.0.1:" + std::to_string(free_udp_port())}));
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find("cannot drop privileges"), std::string::npos) << result.output;
+  }
+}
+
+TEST(Privileges, UnknownUserRefusesToRun) {
+  RunResult result = run_rpdns(bundled({"--user", "no-such-user-rpdns", "--listen",
+                                        "127.0.0.1:" + std::to_string(free_udp_port())}));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("no such user"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace rpdns::test
