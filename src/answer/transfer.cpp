@@ -18,10 +18,10 @@ TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, co
 // separately, first and last).
 bool TransferWriter::advance() {
   while (node_ != zone_.nodes.end()) {
-    const auto& rrsets = node_->second.rrsets;
+    const auto& rrsets = node_->rrsets;
     if (rrset_ < rrsets.size()) {
       const auto& rrset = rrsets[rrset_];
-      bool apex_soa = rrset.type == dns::type::SOA && &node_->second == zone_.apex;
+      bool apex_soa = rrset.type == dns::type::SOA && &*node_ == zone_.apex;
       if (!apex_soa && record_ < rrset.count) return true;
       ++rrset_;
       record_ = 0;
@@ -36,11 +36,11 @@ bool TransferWriter::advance() {
 
 // One record at a time, so even an RRset larger than a message can be split.
 bool TransferWriter::write_current(dns::ReplyWriter& w) {
-  const auto& rrset = node_->second.rrsets[rrset_];
+  const auto& rrset = node_->rrsets[rrset_];
   const uint8_t* rec = rrset.records.data() + offset_;
   std::size_t len = 6u + dns::read_u16(rec + 4);
   dns::RRsetWire one{rrset.type, 1, {rec, len}};
-  if (!w.put_rrset(dns::Section::answer, node_->second.name, dns::klass::IN, one)) return false;
+  if (!w.put_rrset(dns::Section::answer, node_->name, dns::klass::IN, one)) return false;
   ++record_;
   offset_ += len;
   return true;
@@ -66,7 +66,7 @@ std::size_t TransferWriter::next(uint8_t* out) {
     if (w.count(dns::Section::answer) > 0) return w.size();  // full: the rest goes in the next message
     // A record too big for any message (RDATA near 64 KiB) cannot be sent; skip it.
     ++record_;
-    offset_ += 6u + dns::read_u16(node_->second.rrsets[rrset_].records.data() + offset_ + 4);
+    offset_ += 6u + dns::read_u16(node_->rrsets[rrset_].records.data() + offset_ + 4);
   }
   if (stage_ == Stage::closing_soa) {
     if (!w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire())) return w.size();

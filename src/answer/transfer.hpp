@@ -34,7 +34,7 @@ class TransferWriter {
   std::vector<uint8_t> question_;
   bool first_message_ = true;
   enum class Stage { opening_soa, records, closing_soa, done } stage_ = Stage::opening_soa;
-  zone::NodeMap::const_iterator node_;
+  std::vector<zone::Node>::const_iterator node_;
   std::size_t rrset_ = 0;
   std::size_t record_ = 0;
   std::size_t offset_ = 0;  // of the current record inside its RRset's bytes

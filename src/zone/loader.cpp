@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include <sys/stat.h>
 
+#include "zone/builder.hpp"
 #include "zone/master_reader.hpp"
 
 namespace rpdns::zone {
@@ -18,15 +18,6 @@ namespace {
 constexpr int kMaxIncludeDepth = 16;
 constexpr std::size_t kMaxErrors = 50;
 constexpr uint32_t kDefaultTtl = 3600;
-
-struct Record {
-  std::string owner;  // canonical wire form
-  uint16_t type = 0;
-  uint32_t ttl = 0;
-  std::vector<uint8_t> rdata;
-  std::string file;
-  std::size_t line = 0;
-};
 
 // Owns an ldns_rdf and frees it on scope exit.
 struct RdfPtr {
@@ -47,9 +38,12 @@ std::string rdf_wire(const ldns_rdf* rdf) {
 class Parser {
  public:
   Parser(const std::string& origin_wire, std::vector<LoadError>& errors)
-      : zone_origin_(origin_wire), errors_(errors) {}
+      : zone_origin_(origin_wire), errors_(errors), rdata_(ldns_buffer_new(512)) {}
+  ~Parser() { ldns_buffer_free(rdata_); }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
 
-  std::vector<Record> records;
+  ParsedRecords parsed;
   std::vector<SourceFile> sources;
 
   void parse_file(const std::string& file, ldns_rdf* origin, int depth);
@@ -67,6 +61,8 @@ class Parser {
   std::vector<LoadError>& errors_;
   uint32_t default_ttl_ = kDefaultTtl;
   RdfPtr prev_;
+  ldns_buffer* rdata_;       // reused for every record
+  uint32_t source_ = 0;      // index of the file being read in parsed.files
 };
 
 // $ORIGIN, $TTL and $INCLUDE (RFC 1035 §5.1, RFC 2308 §4). Returns false when
@@ -124,28 +120,22 @@ void Parser::record(const std::string& entry, const std::string& file, std::size
     error(file, line, ldns_get_errorstr_by_id(status));
     return;
   }
-  Record rec;
-  rec.owner = rdf_wire(ldns_rr_owner(rr));
-  rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
-  rec.ttl = ldns_rr_ttl(rr);
-  rec.file = file;
-  rec.line = line;
-  ldns_buffer* buf = ldns_buffer_new(512);
-  if (ldns_rr_rdata2buffer_wire(buf, rr) == LDNS_STATUS_OK) {
-    const uint8_t* data = ldns_buffer_begin(buf);
-    rec.rdata.assign(data, data + ldns_buffer_position(buf));
-  }
-  ldns_buffer_free(buf);
+  std::string owner = rdf_wire(ldns_rr_owner(rr));
+  auto type = static_cast<uint16_t>(ldns_rr_get_type(rr));
+  ldns_buffer_clear(rdata_);
+  bool wire_ok = ldns_rr_rdata2buffer_wire(rdata_, rr) == LDNS_STATUS_OK;
+  std::span<const uint8_t> rdata{ldns_buffer_begin(rdata_), ldns_buffer_position(rdata_)};
   bool in_class = ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN;
+  uint32_t ttl = ldns_rr_ttl(rr);
   ldns_rr_free(rr);
   if (!in_class) {
     error(file, line, "only class IN is served");
-  } else if (!dns::is_subdomain(rec.owner, zone_origin_)) {
-    error(file, line, dns::to_text(rec.owner) + " is outside the zone " + dns::to_text(zone_origin_));
-  } else if (rec.rdata.size() > 65535) {
+  } else if (!dns::is_subdomain(owner, zone_origin_)) {
+    error(file, line, dns::to_text(owner) + " is outside the zone " + dns::to_text(zone_origin_));
+  } else if (!wire_ok || rdata.size() > 65535) {
     error(file, line, "RDATA too long");
   } else {
-    records.push_back(std::move(rec));
+    parsed.add(owner, type, ttl, rdata, source_, static_cast<uint32_t>(line));
   }
 }
 
@@ -157,6 +147,9 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
     return;
   }
   sources.push_back(source);
+  uint32_t outer = source_;
+  source_ = static_cast<uint32_t>(parsed.files.size());
+  parsed.files.push_back(file);
   std::istringstream in(contents);
   RdfPtr current;
   current.reset(ldns_rdf_clone(origin));
@@ -167,76 +160,7 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
     if (!directive(entry, file, line, current, depth)) record(entry, file, line, current.p);
   }
   if (!problem.empty()) error(file, line, problem);
-}
-
-void check_apex(const Zone& zone, const std::vector<Record>& records, const std::string& file,
-                std::vector<LoadError>& errors) {
-  std::size_t soa_count = 0;
-  for (const auto& r : records) {
-    if (r.type != dns::type::SOA) continue;
-    if (r.owner != zone.origin) {
-      errors.push_back({r.file, r.line, "SOA record outside the zone apex"});
-    } else if (++soa_count > 1) {
-      errors.push_back({r.file, r.line, "more than one SOA record at the apex"});
-    }
-  }
-  std::size_t first_line = records.empty() ? 0 : records.front().line;
-  if (soa_count == 0) errors.push_back({file, first_line, "no SOA record at the zone apex"});
-  if (zone.apex == nullptr || zone.apex->find(dns::type::NS) == nullptr) {
-    errors.push_back({file, first_line, "no NS records at the zone apex"});
-  }
-}
-
-void add_record(NodeMap& nodes, const Record& r, std::vector<LoadError>& errors) {
-  Node& node = nodes[r.owner];
-  node.name = r.owner;
-  auto it = std::find_if(node.rrsets.begin(), node.rrsets.end(),
-                         [&](const RRset& s) { return s.type == r.type; });
-  if (it == node.rrsets.end()) {
-    node.rrsets.push_back({r.type, 0, r.ttl, {}});
-    it = node.rrsets.end() - 1;
-  } else {
-    // RFC 2181 §5: an RRset is a set; identical records collapse into one.
-    const uint8_t* rec = it->records.data();
-    for (unsigned i = 0; i < it->count; ++i) {
-      uint16_t len = dns::read_u16(rec + 4);
-      if (len == r.rdata.size() && std::equal(r.rdata.begin(), r.rdata.end(), rec + 6)) return;
-      rec += 6u + len;
-    }
-    if (r.type == dns::type::CNAME || r.type == dns::type::DNAME) {
-      errors.push_back({r.file, r.line, "more than one record in a singleton RRset"});
-      return;
-    }
-  }
-  // RFC 2181 §5.2: one TTL per RRset; the first record's wins.
-  std::size_t at = it->records.size();
-  it->records.resize(at + 6 + r.rdata.size());
-  dns::write_u32(it->records.data() + at, it->ttl);
-  dns::write_u16(it->records.data() + at + 4, static_cast<uint16_t>(r.rdata.size()));
-  std::copy(r.rdata.begin(), r.rdata.end(), it->records.begin() + static_cast<long>(at) + 6);
-  ++it->count;
-}
-
-// Every name between a record's owner and the apex exists in the tree, even
-// with no data (an empty non-terminal, RFC 8020 / RFC 4592 §2.2.2).
-void add_empty_non_terminals(NodeMap& nodes, const std::string& origin) {
-  std::vector<std::string> missing;
-  for (const auto& [name, node] : nodes) {
-    for (auto up = dns::parent_name(name); up.size() > origin.size(); up = dns::parent_name(up)) {
-      if (nodes.find(up) == nodes.end()) missing.emplace_back(up);
-    }
-  }
-  for (auto& name : missing) nodes[name].name = name;
-}
-
-using FirstSeen = std::map<std::pair<std::string, uint16_t>, const Record*>;
-
-void check_node(const Node& node, const FirstSeen& first_seen, std::vector<LoadError>& errors) {
-  const RRset* cname = node.find(dns::type::CNAME);
-  if (cname != nullptr && node.rrsets.size() > 1) {
-    const Record* r = first_seen.at({node.name, dns::type::CNAME});
-    errors.push_back({r->file, r->line, "CNAME and other data at " + dns::to_text(node.name)});
-  }
+  source_ = outer;
 }
 
 uint64_t fnv1a(const std::string& data) {
@@ -302,29 +226,8 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   parser.parse_file(file, origin.p, 0);
   if (!result.errors.empty()) return result;
 
-  FirstSeen first_seen;
-  for (const auto& r : parser.records) {
-    add_record(zone->nodes, r, result.errors);
-    first_seen.emplace(std::make_pair(r.owner, r.type), &r);
-  }
-  add_empty_non_terminals(zone->nodes, zone->origin);
-  zone->apex = zone->find(zone->origin);
-  check_apex(*zone, parser.records, file, result.errors);
-  for (auto& [name, node] : zone->nodes) {
-    std::sort(node.rrsets.begin(), node.rrsets.end(),
-              [](const RRset& a, const RRset& b) { return a.type < b.type; });
-    node.is_delegation = name != zone->origin && node.find(dns::type::NS) != nullptr;
-    if (!node.rrsets.empty()) check_node(node, first_seen, result.errors);
-  }
-  if (!result.errors.empty()) return result;
-
+  if (!build_zone(parser.parsed, file, *zone, result.errors)) return result;
   zone->sources = std::move(parser.sources);
-  zone->soa = zone->apex->find(dns::type::SOA);
-  zone->serial = dns::read_u32(zone->soa->first_rdata().data() + zone->soa->first_rdata().size() - 20);
-  zone->record_count = 0;
-  for (const auto& [name, node] : zone->nodes) {
-    for (const auto& rrset : node.rrsets) zone->record_count += rrset.count;
-  }
   result.zone = std::move(zone);
   return result;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,23 +16,22 @@
 
 namespace rpdns::zone {
 
+// An RRset as stored: its records live in the zone's arena.
 struct RRset {
   uint16_t type = 0;
   uint16_t count = 0;
-  uint32_t ttl = 0;              // of the first record
-  std::vector<uint8_t> records;  // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire
+  uint32_t ttl = 0;                    // one TTL per RRset (RFC 2181 §5.2)
+  std::span<const uint8_t> records;    // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire
 
   dns::RRsetWire wire() const { return {type, count, records}; }
   // RDATA of the first record (for SOA fields and CNAME/DNAME targets).
-  std::span<const uint8_t> first_rdata() const {
-    return {records.data() + 6, dns::read_u16(records.data() + 4)};
-  }
+  std::span<const uint8_t> first_rdata() const { return {records.data() + 6, dns::read_u16(records.data() + 4)}; }
 };
 
 struct Node {
-  std::string name;             // canonical wire form
-  std::vector<RRset> rrsets;    // empty for an empty non-terminal
-  bool is_delegation = false;   // NS below the apex: a zone cut (RFC 1034 §4.2.1)
+  std::string_view name;            // canonical wire form, in the zone's arena
+  std::span<const RRset> rrsets;    // sorted by type; empty for an empty non-terminal
+  bool is_delegation = false;       // NS below the apex: a zone cut (RFC 1034 §4.2.1)
 
   const RRset* find(uint16_t type) const {
     for (const auto& r : rrsets) {
@@ -45,11 +45,8 @@ struct Node {
 // lookup never builds a std::string.
 struct NameHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
-using NodeMap = std::unordered_map<std::string, Node, NameHash, std::equal_to<>>;
 
 // What a zone was read from, to tell on reload whether it changed.
 struct SourceFile {
@@ -59,6 +56,9 @@ struct SourceFile {
   uint64_t hash = 0;  // FNV-1a of the contents
 };
 
+// One zone, compiled for lookup: every name (owner names and empty
+// non-terminals) and every record in one arena, nodes and RRsets in flat
+// arrays, and an open-addressing index from name to node.
 struct Zone {
   std::string origin;           // canonical wire form
   unsigned labels = 0;          // labels in origin
@@ -66,13 +66,21 @@ struct Zone {
   std::vector<SourceFile> sources;  // the file and everything it $INCLUDEs
   uint32_t serial = 0;
   std::size_t record_count = 0;
-  NodeMap nodes;                // every owner name and every empty non-terminal
+  std::vector<uint8_t> arena;       // names and records; never resized once filled
+  std::vector<RRset> rrset_store;   // the RRsets of every node, node after node
+  std::vector<Node> nodes;          // every owner name and every empty non-terminal
+  std::vector<uint32_t> index;      // node number + 1 by hash slot, 0 when empty; a power of two long
   const Node* apex = nullptr;
   const RRset* soa = nullptr;
 
   const Node* find(std::string_view name) const {
-    auto it = nodes.find(name);
-    return it == nodes.end() ? nullptr : &it->second;
+    if (index.empty()) return nullptr;
+    std::size_t mask = index.size() - 1;
+    for (std::size_t slot = NameHash{}(name) & mask;; slot = (slot + 1) & mask) {
+      uint32_t entry = index[slot];
+      if (entry == 0) return nullptr;
+      if (nodes[entry - 1].name == name) return &nodes[entry - 1];
+    }
   }
   // TTL for the SOA in negative answers: min(SOA TTL, SOA MINIMUM), RFC 2308 §3.
   uint32_t negative_ttl() const;

@@ -1,0 +1,271 @@
+#include "zone/builder.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+namespace rpdns::zone {
+namespace {
+
+// Names seen while building, each with a number, in an open-addressing table.
+class NameTable {
+ public:
+  explicit NameTable(std::size_t expected) { slots_.assign(capacity_for(expected), 0); }
+
+  // The number of `name`, added if new. `name` must outlive the table.
+  uint32_t intern(std::string_view name, bool& added) {
+    if ((names_.size() + 1) * 2 > slots_.size()) grow();
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t slot = NameHash{}(name) & mask;; slot = (slot + 1) & mask) {
+      if (slots_[slot] == 0) {
+        names_.push_back(name);
+        slots_[slot] = static_cast<uint32_t>(names_.size());
+        added = true;
+        return static_cast<uint32_t>(names_.size() - 1);
+      }
+      if (names_[slots_[slot] - 1] == name) {
+        added = false;
+        return slots_[slot] - 1;
+      }
+    }
+  }
+  const std::vector<std::string_view>& names() const { return names_; }
+  std::vector<uint32_t> take_slots() { return std::move(slots_); }
+
+ private:
+  static std::size_t capacity_for(std::size_t n) {
+    std::size_t size = 16;
+    while (size < n * 2 + 2) size <<= 1;
+    return size;
+  }
+  void grow() {
+    std::vector<uint32_t> bigger(slots_.size() * 2, 0);
+    std::size_t mask = bigger.size() - 1;
+    for (uint32_t entry : slots_) {
+      if (entry == 0) continue;
+      std::size_t slot = NameHash{}(names_[entry - 1]) & mask;
+      while (bigger[slot] != 0) slot = (slot + 1) & mask;
+      bigger[slot] = entry;
+    }
+    slots_ = std::move(bigger);
+  }
+
+  std::vector<uint32_t> slots_;
+  std::vector<std::string_view> names_;
+};
+
+class Builder {
+ public:
+  Builder(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors)
+      : parsed_(parsed), file_(file), zone_(zone), errors_(errors), table_(parsed.records.size()) {}
+
+  bool run();
+
+ private:
+  void error(const ParsedRecords::Record& r, std::string message) {
+    errors_.push_back({parsed_.files[r.source], r.line, std::move(message)});
+  }
+  void number_names();
+  void add_empty_non_terminals();
+  void group_by_name();
+  void select_records();
+  bool keep(std::size_t first, std::size_t i);
+  void check_node(std::size_t node);
+  void lay_out();
+  void check_apex();
+
+  const ParsedRecords& parsed_;
+  const std::string& file_;
+  Zone& zone_;
+  std::vector<LoadError>& errors_;
+  NameTable table_;
+  std::vector<uint32_t> node_of_;      // record -> node
+  std::vector<uint32_t> order_;        // records grouped by node, then by type
+  std::vector<uint32_t> node_start_;   // node -> first position in order_ (size nodes + 1)
+  std::vector<bool> kept_;             // record survives de-duplication
+};
+
+void Builder::number_names() {
+  node_of_.resize(parsed_.records.size());
+  for (std::size_t i = 0; i < parsed_.records.size(); ++i) {
+    bool added = false;
+    node_of_[i] = table_.intern(parsed_.owner(parsed_.records[i]), added);
+  }
+}
+
+// Every name between an owner and the apex exists, even with no data (an
+// empty non-terminal, RFC 8020, RFC 4592 §2.2.2).
+void Builder::add_empty_non_terminals() {
+  std::size_t owners = table_.names().size();
+  for (std::size_t n = 0; n < owners; ++n) {
+    std::string_view name = table_.names()[n];
+    for (auto up = dns::parent_name(name); up.size() > zone_.origin.size(); up = dns::parent_name(up)) {
+      bool added = false;
+      table_.intern(up, added);
+      if (!added) break;  // that name's ancestors are (or will be) walked from it
+    }
+  }
+}
+
+// A counting sort of the records by node keeps file order within a node.
+void Builder::group_by_name() {
+  std::size_t nodes = table_.names().size();
+  node_start_.assign(nodes + 1, 0);
+  for (uint32_t n : node_of_) ++node_start_[n + 1];
+  std::partial_sum(node_start_.begin(), node_start_.end(), node_start_.begin());
+  order_.resize(node_of_.size());
+  std::vector<uint32_t> next(node_start_.begin(), node_start_.end() - 1);
+  for (std::size_t i = 0; i < node_of_.size(); ++i) order_[next[node_of_[i]]++] = static_cast<uint32_t>(i);
+  const auto& records = parsed_.records;
+  for (std::size_t n = 0; n < nodes; ++n) {
+    std::stable_sort(order_.begin() + node_start_[n], order_.begin() + node_start_[n + 1],
+                     [&](uint32_t a, uint32_t b) { return records[a].type < records[b].type; });
+  }
+}
+
+// RFC 2181 §5: an RRset is a set, so a record equal to an earlier one of the
+// same RRset (which starts at `first`) goes; CNAME and DNAME hold one record.
+bool Builder::keep(std::size_t first, std::size_t i) {
+  const auto& r = parsed_.records[order_[i]];
+  auto rdata = parsed_.rdata(r);
+  for (std::size_t k = first; k < i; ++k) {
+    if (!kept_[order_[k]]) continue;
+    auto other = parsed_.rdata(parsed_.records[order_[k]]);
+    if (other.size() == rdata.size() && std::equal(rdata.begin(), rdata.end(), other.begin())) return false;
+    if (r.type == dns::type::CNAME || r.type == dns::type::DNAME) {
+      error(r, "more than one record in a singleton RRset");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Builder::select_records() {
+  kept_.assign(parsed_.records.size(), false);
+  std::size_t nodes = table_.names().size();
+  for (std::size_t n = 0; n < nodes; ++n) {
+    std::size_t first = node_start_[n];
+    for (std::size_t i = node_start_[n]; i < node_start_[n + 1]; ++i) {
+      if (parsed_.records[order_[i]].type != parsed_.records[order_[first]].type) first = i;
+      kept_[order_[i]] = keep(first, i);
+    }
+    check_node(n);
+  }
+}
+
+// RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME owner has no other data.
+void Builder::check_node(std::size_t n) {
+  std::size_t begin = node_start_[n], end = node_start_[n + 1];
+  if (end - begin < 2) return;
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& r = parsed_.records[order_[i]];
+    if (r.type == dns::type::CNAME && parsed_.records[order_[begin]].type != parsed_.records[order_[end - 1]].type) {
+      error(r, "CNAME and other data at " + dns::to_text(table_.names()[n]));
+      return;
+    }
+  }
+}
+
+void Builder::lay_out() {
+  const auto& names = table_.names();
+  std::size_t bytes = 0, rrsets = 0;
+  for (auto name : names) bytes += name.size();
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    uint16_t last_type = 0;
+    bool any = false;
+    for (std::size_t i = node_start_[n]; i < node_start_[n + 1]; ++i) {
+      const auto& r = parsed_.records[order_[i]];
+      if (!kept_[order_[i]]) continue;
+      bytes += 6u + r.rdata_length;
+      if (!any || r.type != last_type) ++rrsets;
+      any = true;
+      last_type = r.type;
+    }
+  }
+  // Sized once: the spans below point into these and must never move.
+  zone_.arena.resize(bytes);
+  zone_.rrset_store.resize(rrsets);
+  zone_.nodes.resize(names.size());
+  uint8_t* out = zone_.arena.data();
+  RRset* rrset = zone_.rrset_store.data();
+  zone_.record_count = 0;
+  for (std::size_t n = 0; n < names.size(); ++n) {
+    Node& node = zone_.nodes[n];
+    std::memcpy(out, names[n].data(), names[n].size());
+    node.name = {reinterpret_cast<const char*>(out), names[n].size()};
+    out += names[n].size();
+    RRset* first_rrset = rrset;
+    for (std::size_t i = node_start_[n]; i < node_start_[n + 1]; ++i) {
+      const auto& r = parsed_.records[order_[i]];
+      if (!kept_[order_[i]]) continue;
+      if (rrset == first_rrset || (rrset - 1)->type != r.type) {
+        *rrset++ = RRset{r.type, 0, r.ttl, {out, std::size_t{0}}};
+      }
+      RRset& current = *(rrset - 1);
+      dns::write_u32(out, current.ttl);  // the RRset's first TTL for every record
+      dns::write_u16(out + 4, r.rdata_length);
+      std::memcpy(out + 6, parsed_.bytes.data() + r.rdata_offset, r.rdata_length);
+      out += 6u + r.rdata_length;
+      current.records = {current.records.data(), current.records.size() + 6u + r.rdata_length};
+      ++current.count;
+      ++zone_.record_count;
+    }
+    node.rrsets = {first_rrset, static_cast<std::size_t>(rrset - first_rrset)};
+    node.is_delegation = node.name != zone_.origin && node.find(dns::type::NS) != nullptr;
+  }
+  zone_.index = table_.take_slots();
+}
+
+void Builder::check_apex() {
+  std::size_t soa_count = 0;
+  for (const auto& r : parsed_.records) {
+    if (r.type != dns::type::SOA) continue;
+    if (parsed_.owner(r) != zone_.origin) error(r, "SOA record outside the zone apex");
+    else if (++soa_count > 1) error(r, "more than one SOA record at the apex");
+  }
+  std::size_t first_line = parsed_.records.empty() ? 0 : parsed_.records.front().line;
+  zone_.apex = zone_.find(zone_.origin);
+  if (soa_count == 0) errors_.push_back({file_, first_line, "no SOA record at the zone apex"});
+  if (zone_.apex == nullptr || zone_.apex->find(dns::type::NS) == nullptr) {
+    errors_.push_back({file_, first_line, "no NS records at the zone apex"});
+  }
+}
+
+bool Builder::run() {
+  std::size_t before = errors_.size();
+  number_names();
+  add_empty_non_terminals();
+  group_by_name();
+  select_records();
+  lay_out();
+  check_apex();
+  if (errors_.size() != before) return false;
+  zone_.soa = zone_.apex->find(dns::type::SOA);
+  auto soa = zone_.soa->first_rdata();
+  zone_.serial = dns::read_u32(soa.data() + soa.size() - 20);
+  return true;
+}
+
+}  // namespace
+
+void ParsedRecords::add(std::string_view owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
+                        uint32_t source, uint32_t line) {
+  Record r{};
+  r.owner_offset = static_cast<uint32_t>(bytes.size());
+  r.owner_length = static_cast<uint8_t>(owner.size());
+  bytes.insert(bytes.end(), owner.begin(), owner.end());
+  r.rdata_offset = static_cast<uint32_t>(bytes.size());
+  r.rdata_length = static_cast<uint16_t>(rdata.size());
+  bytes.insert(bytes.end(), rdata.begin(), rdata.end());
+  r.type = type;
+  r.ttl = ttl;
+  r.source = source;
+  r.line = line;
+  records.push_back(r);
+}
+
+bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors) {
+  return Builder(parsed, file, zone, errors).run();
+}
+
+}  // namespace rpdns::zone
