@@ -264,6 +264,17 @@ void ParsedRecords::add(std::string_view owner, uint16_t type, uint32_t ttl, std
   records.push_back(r);
 }
 
+void ParsedRecords::append(const ParsedRecords& more) {
+  auto shift = static_cast<uint32_t>(bytes.size());
+  bytes.insert(bytes.end(), more.bytes.begin(), more.bytes.end());
+  records.reserve(records.size() + more.records.size());
+  for (Record r : more.records) {
+    r.owner_offset += shift;
+    r.rdata_offset += shift;
+    records.push_back(r);
+  }
+}
+
 bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors) {
   return Builder(parsed, file, zone, errors).run();
 }

@@ -36,6 +36,8 @@ struct ParsedRecords {
   std::span<const uint8_t> rdata(const Record& r) const { return {bytes.data() + r.rdata_offset, r.rdata_length}; }
   void add(std::string_view owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata, uint32_t source,
            uint32_t line);
+  // Appends another batch (parsed by another thread) after these records.
+  void append(const ParsedRecords& more);
 };
 
 // Fills `zone` (origin, labels and file already set) from `parsed`; appends

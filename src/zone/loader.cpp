@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -38,15 +39,21 @@ std::string rdf_wire(const ldns_rdf* rdf) {
 class Parser {
  public:
   Parser(const std::string& origin_wire, std::vector<LoadError>& errors)
-      : zone_origin_(origin_wire), errors_(errors), rdata_(ldns_buffer_new(512)) {}
-  ~Parser() { ldns_buffer_free(rdata_); }
+      : zone_origin_(origin_wire), errors_(errors) {}
+  ~Parser() {
+    for (ldns_rdf* o : origins_) ldns_rdf_deep_free(o);
+  }
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
 
-  ParsedRecords parsed;
   std::vector<SourceFile> sources;
 
+  // Pass 1, in file order: directives, and every record entry queued with
+  // the origin and default TTL in force for it.
   void parse_file(const std::string& file, ldns_rdf* origin, int depth);
+  // Pass 2: the queued entries turned into records by ldns, split over
+  // threads (ldns is most of the load time), merged back in file order.
+  ParsedRecords parse_records();
 
  private:
   void error(const std::string& file, std::size_t line, std::string message) {
@@ -54,16 +61,73 @@ class Parser {
   }
   bool directive(const std::string& entry, const std::string& file, std::size_t line,
                  RdfPtr& origin, int depth);
-  void record(const std::string& entry, const std::string& file, std::size_t line,
-              const ldns_rdf* origin);
+  void queue(const std::string& entry, std::size_t line, const ldns_rdf* origin);
+
+  struct Entry {
+    uint32_t text;    // offset of the NUL-terminated text in texts_
+    uint32_t line;
+    uint32_t source;  // index into files_
+    uint32_t origin;  // index into origins_
+    uint32_t ttl;     // the $TTL in force
+  };
+  class Chunk;
 
   std::string zone_origin_;
   std::vector<LoadError>& errors_;
   uint32_t default_ttl_ = kDefaultTtl;
-  RdfPtr prev_;
-  ldns_buffer* rdata_;       // reused for every record
-  uint32_t source_ = 0;      // index of the file being read in parsed.files
+  uint32_t source_ = 0;               // index of the file being read in files_
+  std::vector<std::string> files_;
+  std::vector<ldns_rdf*> origins_;    // every origin in force at some entry, owned
+  std::string texts_;
+  std::vector<Entry> entries_;
 };
+
+// One thread's share of pass 2: entries [begin, end) into its own records.
+class Parser::Chunk {
+ public:
+  Chunk(const Parser& parser, std::size_t begin, std::size_t end)
+      : parser_(parser), begin_(begin), end_(end), rdata_(ldns_buffer_new(512)) {}
+  ~Chunk() {
+    ldns_buffer_free(rdata_);
+    ldns_rdf_deep_free(prev_);
+  }
+  Chunk(const Chunk&) = delete;
+  Chunk& operator=(const Chunk&) = delete;
+
+  void run();
+
+  ParsedRecords records;
+  std::vector<LoadError> errors;
+
+ private:
+  void seed_previous_owner();
+  void record(const Entry& e);
+  const char* text(const Entry& e) const { return parser_.texts_.data() + e.text; }
+
+  const Parser& parser_;
+  std::size_t begin_, end_;
+  ldns_buffer* rdata_;
+  ldns_rdf* prev_ = nullptr;  // the owner a record with a blank owner field inherits
+};
+
+// A chunk may start with a record that inherits its owner from the last
+// record of the previous chunk: parse that one's owner first.
+void Parser::Chunk::seed_previous_owner() {
+  for (std::size_t i = begin_; i-- > 0;) {
+    const Entry& e = parser_.entries_[i];
+    if (text(e)[0] == ' ') continue;
+    ldns_rr* rr = nullptr;
+    if (ldns_rr_new_frm_str(&rr, text(e), e.ttl, parser_.origins_[e.origin], &prev_) == LDNS_STATUS_OK) {
+      ldns_rr_free(rr);
+    }
+    return;
+  }
+}
+
+void Parser::Chunk::run() {
+  seed_previous_owner();
+  for (std::size_t i = begin_; i < end_; ++i) record(parser_.entries_[i]);
+}
 
 // $ORIGIN, $TTL and $INCLUDE (RFC 1035 §5.1, RFC 2308 §4). Returns false when
 // the entry is not a directive.
@@ -112,12 +176,12 @@ bool Parser::directive(const std::string& entry, const std::string& file, std::s
   return true;
 }
 
-void Parser::record(const std::string& entry, const std::string& file, std::size_t line,
-                    const ldns_rdf* origin) {
+void Parser::Chunk::record(const Entry& e) {
+  const std::string& file = parser_.files_[e.source];
   ldns_rr* rr = nullptr;
-  ldns_status status = ldns_rr_new_frm_str(&rr, entry.c_str(), default_ttl_, origin, &prev_.p);
+  ldns_status status = ldns_rr_new_frm_str(&rr, text(e), e.ttl, parser_.origins_[e.origin], &prev_);
   if (status != LDNS_STATUS_OK) {
-    error(file, line, ldns_get_errorstr_by_id(status));
+    errors.push_back({file, e.line, ldns_get_errorstr_by_id(status)});
     return;
   }
   std::string owner = rdf_wire(ldns_rr_owner(rr));
@@ -128,15 +192,45 @@ void Parser::record(const std::string& entry, const std::string& file, std::size
   bool in_class = ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN;
   uint32_t ttl = ldns_rr_ttl(rr);
   ldns_rr_free(rr);
+  const std::string& origin = parser_.zone_origin_;
   if (!in_class) {
-    error(file, line, "only class IN is served");
-  } else if (!dns::is_subdomain(owner, zone_origin_)) {
-    error(file, line, dns::to_text(owner) + " is outside the zone " + dns::to_text(zone_origin_));
+    errors.push_back({file, e.line, "only class IN is served"});
+  } else if (!dns::is_subdomain(owner, origin)) {
+    errors.push_back({file, e.line, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin)});
   } else if (!wire_ok || rdata.size() > 65535) {
-    error(file, line, "RDATA too long");
+    errors.push_back({file, e.line, "RDATA too long"});
   } else {
-    parsed.add(owner, type, ttl, rdata, source_, static_cast<uint32_t>(line));
+    records.add(owner, type, ttl, rdata, e.source, e.line);
   }
+}
+
+void Parser::queue(const std::string& entry, std::size_t line, const ldns_rdf* origin) {
+  if (origins_.empty() || ldns_rdf_compare(origins_.back(), origin) != 0) origins_.push_back(ldns_rdf_clone(origin));
+  entries_.push_back({static_cast<uint32_t>(texts_.size()), static_cast<uint32_t>(line), source_,
+                      static_cast<uint32_t>(origins_.size() - 1), default_ttl_});
+  texts_ += entry;
+  texts_ += '\0';
+}
+
+ParsedRecords Parser::parse_records() {
+  // Below a few thousand records a thread costs more than it saves.
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  if (entries_.size() < 4096) threads = 1;
+  std::vector<std::unique_ptr<Chunk>> chunks;
+  for (unsigned t = 0; t < threads; ++t) {
+    chunks.push_back(std::make_unique<Chunk>(*this, entries_.size() * t / threads, entries_.size() * (t + 1) / threads));
+  }
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&chunks, t] { chunks[t]->run(); });
+  chunks[0]->run();
+  for (auto& w : workers) w.join();
+  ParsedRecords all;
+  all.files = files_;
+  for (auto& chunk : chunks) {
+    all.append(chunk->records);
+    for (auto& e : chunk->errors) error(e.file, e.line, e.message);
+  }
+  return all;
 }
 
 void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
@@ -148,8 +242,8 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
   }
   sources.push_back(source);
   uint32_t outer = source_;
-  source_ = static_cast<uint32_t>(parsed.files.size());
-  parsed.files.push_back(file);
+  source_ = static_cast<uint32_t>(files_.size());
+  files_.push_back(file);
   std::istringstream in(contents);
   RdfPtr current;
   current.reset(ldns_rdf_clone(origin));
@@ -157,7 +251,7 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
   std::string entry, problem;
   std::size_t line = 0;
   while (reader.next(entry, line, problem)) {
-    if (!directive(entry, file, line, current, depth)) record(entry, file, line, current.p);
+    if (!directive(entry, file, line, current, depth)) queue(entry, line, current.p);
   }
   if (!problem.empty()) error(file, line, problem);
   source_ = outer;
@@ -224,9 +318,9 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()),
                                        zone->origin.data()));
   parser.parse_file(file, origin.p, 0);
+  ParsedRecords parsed = parser.parse_records();
   if (!result.errors.empty()) return result;
-
-  if (!build_zone(parser.parsed, file, *zone, result.errors)) return result;
+  if (!build_zone(parsed, file, *zone, result.errors)) return result;
   zone->sources = std::move(parser.sources);
   result.zone = std::move(zone);
   return result;

@@ -194,6 +194,31 @@ TEST(ZoneLoader, IncludeWithRelativeOrigin) {
   EXPECT_NE(find(r, "www.sub.example.com", 1), nullptr);
 }
 
+// A large zone is parsed by several threads; records with a blank owner
+// field still take the owner of the record before them (RFC 1035 §5.1),
+// across chunk boundaries too, and $ORIGIN/$TTL changes hold where they appear.
+TEST(ZoneLoader, LargeZoneKeepsOwnersAcrossParallelChunks) {
+  TempDir dir;
+  // 2 + 12000 entries: with two threads the split falls on entry 6001,
+  // n2999's blank-owner TXT.
+  std::string text = std::string(kHead);
+  for (int i = 0; i < 6000; ++i) {
+    if (i == 3000) text += "$ORIGIN sub.example.com.\n$TTL 77\n";
+    text += "n" + std::to_string(i) + " IN A 192.0.2." + std::to_string(i % 250) + "\n";
+    text += "   IN TXT \"t" + std::to_string(i) + "\"\n";
+  }
+  std::string file = dir.write("big", text);
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  for (int i : {0, 1, 2047, 2048, 2999, 3000, 4095, 4096, 5999}) {
+    std::string owner = "n" + std::to_string(i) + (i >= 3000 ? ".sub.example.com" : ".example.com");
+    const RRset* txt = find(r, owner, 16);
+    ASSERT_NE(txt, nullptr) << owner;
+    EXPECT_EQ(txt->ttl, i >= 3000 ? 77u : 3600u) << owner;
+    EXPECT_NE(find(r, owner, 1), nullptr) << owner;
+  }
+}
+
 // RFC 1035 §5.1: ';' starts a comment, except inside a quoted string.
 TEST(ZoneLoader, CommentsAndQuotes) {
   TempDir dir;
