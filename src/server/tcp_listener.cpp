@@ -53,7 +53,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void arm_timer() {
     timer_.expires_after(idle_);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->close();  // idle, or a client that does not read its replies
+      // Idle, or a client that does not read its replies. The expiry check
+      // skips a wake-up that was already queued when the timer was re-armed.
+      if (!ec && self->timer_.expiry() <= std::chrono::steady_clock::now()) self->close();
     });
   }
 
