@@ -1,6 +1,9 @@
 #include "server/reloader.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <algorithm>
@@ -17,7 +20,13 @@ Reloader::Reloader(cli::Arguments args, config::Config current, ZoneStore& store
       store_(store),
       server_(server),
       work_(io_.get_executor()),
-      thread_([this] { io_.run(); }) {}
+      thread_([this] {
+        // Loading yields the CPU to the workers: a big zone parses in the
+        // background while answers keep their speed. The parse threads it
+        // starts inherit this nice value.
+        setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+        io_.run();
+      }) {}
 
 Reloader::~Reloader() {
   work_.reset();
