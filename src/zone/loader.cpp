@@ -244,10 +244,10 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
   uint32_t outer = source_;
   source_ = static_cast<uint32_t>(files_.size());
   files_.push_back(file);
-  std::istringstream in(contents);
+
   RdfPtr current;
   current.reset(ldns_rdf_clone(origin));
-  MasterReader reader(in);
+  MasterReader reader(contents);
   std::string entry, problem;
   std::size_t line = 0;
   while (reader.next(entry, line, problem)) {
@@ -269,13 +269,14 @@ bool stamp_file(const std::string& path, SourceFile& out, std::string* contents)
   struct stat st {};
   std::ifstream in(path, std::ios::binary);
   if (!in || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<std::size_t>(in.gcount()));
   out.path = path;
   out.size = static_cast<uint64_t>(st.st_size);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  out.hash = fnv1a(buffer.str());
-  if (contents != nullptr) *contents = std::move(buffer).str();
+  out.hash = fnv1a(data);
+  if (contents != nullptr) *contents = std::move(data);
   return true;
 }
 

@@ -2,15 +2,19 @@
 
 namespace rpdns::zone {
 
-bool MasterReader::read_line(std::string& out) {
-  if (!std::getline(in_, out)) return false;
+bool MasterReader::read_line(std::string_view& out) {
+  if (pos_ >= text_.size()) return false;
+  std::size_t end = text_.find('\n', pos_);
+  if (end == std::string_view::npos) end = text_.size();
+  out = text_.substr(pos_, end - pos_);
+  pos_ = end + 1;
   ++line_;
-  if (!out.empty() && out.back() == '\r') out.pop_back();
+  if (!out.empty() && out.back() == '\r') out.remove_suffix(1);
   return true;
 }
 
 bool MasterReader::next(std::string& entry, std::size_t& line, std::string& error) {
-  std::string text;
+  std::string_view text;
   while (read_line(text)) {
     entry.clear();
     line = line_;

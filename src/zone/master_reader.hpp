@@ -4,14 +4,15 @@
 #pragma once
 
 #include <cstddef>
-#include <istream>
 #include <string>
+#include <string_view>
 
 namespace rpdns::zone {
 
 class MasterReader {
  public:
-  explicit MasterReader(std::istream& in) : in_(in) {}
+  // `text` is the whole file; it must outlive the reader.
+  explicit MasterReader(std::string_view text) : text_(text) {}
 
   // Next non-blank entry. A leading blank is kept as one space, since it
   // means "same owner as the previous record". False at end of input.
@@ -19,9 +20,10 @@ class MasterReader {
   bool next(std::string& entry, std::size_t& line, std::string& error);
 
  private:
-  bool read_line(std::string& out);
+  bool read_line(std::string_view& out);
 
-  std::istream& in_;
+  std::string_view text_;
+  std::size_t pos_ = 0;
   std::size_t line_ = 0;
 };
 
