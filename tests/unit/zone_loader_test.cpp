@@ -220,6 +220,19 @@ TEST(ZoneLoader, LargeZoneKeepsOwnersAcrossParallelChunks) {
   }
 }
 
+// Regression (found by fuzz_zone): a CERT record whose algorithm field is
+// not one is an error at its line, not a crash. ldns itself leaks 2 bytes on
+// this path (tests/fuzz/lsan.supp).
+TEST(ZoneLoaderErrors, CertWithBadAlgorithmNamesLine) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) + "ok IN A 192.0.2.1\nbad IN CERT 0 issue \"x.org\"\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].file, file);
+  EXPECT_EQ(r.errors[0].line, 5u);
+  EXPECT_FALSE(r.zone);
+}
+
 // RFC 1035 §5.1: ';' starts a comment, except inside a quoted string.
 TEST(ZoneLoader, CommentsAndQuotes) {
   TempDir dir;
