@@ -16,22 +16,6 @@
 namespace rpdns::probe {
 namespace {
 
-std::size_t fill_address(const config::ListenAddress& server, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof out);
-  if (server.ipv6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(server.port);
-    inet_pton(AF_INET6, server.host.c_str(), &a->sin6_addr);
-    return sizeof *a;
-  }
-  auto* a = reinterpret_cast<sockaddr_in*>(&out);
-  a->sin_family = AF_INET;
-  a->sin_port = htons(server.port);
-  inet_pton(AF_INET, server.host.c_str(), &a->sin_addr);
-  return sizeof *a;
-}
-
 std::string describe(const uint8_t* reply, ssize_t len, uint16_t id) {
   if (len < static_cast<ssize_t>(dns::kHeaderSize)) return "reply too short";
   if (dns::read_u16(reply) != id) return "reply with the wrong ID";
@@ -61,7 +45,7 @@ int run(const config::ListenAddress& server, const std::string& name) {
   len += 4;
 
   sockaddr_storage addr;
-  socklen_t addr_len = static_cast<socklen_t>(fill_address(server, addr));
+  socklen_t addr_len = server.to_sockaddr(addr);
   int fd = socket(server.ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
   sendto(fd, query, len, 0, reinterpret_cast<sockaddr*>(&addr), addr_len);
   pollfd p{fd, POLLIN, 0};

@@ -1,8 +1,10 @@
 #include "config/config.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -253,6 +255,22 @@ class Checker {
 };
 
 }  // namespace
+
+socklen_t ListenAddress::to_sockaddr(sockaddr_storage& out) const {
+  std::memset(&out, 0, sizeof out);
+  if (ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    inet_pton(AF_INET6, host.c_str(), &a->sin6_addr);
+    return sizeof *a;
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(&out);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(port);
+  inet_pton(AF_INET, host.c_str(), &a->sin_addr);
+  return sizeof *a;
+}
 
 std::string ListenAddress::to_string() const {
   return ipv6 ? "[" + host + "]:" + std::to_string(port) : host + ":" + std::to_string(port);

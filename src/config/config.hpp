@@ -2,6 +2,8 @@
 // Config value. Every error names where it came from (file:line or flag).
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +19,8 @@ struct ListenAddress {
   bool ipv6 = false;
 
   std::string to_string() const;  // "1.2.3.4:53" or "[::1]:53"
+  // The socket address; returns its length.
+  socklen_t to_sockaddr(sockaddr_storage& out) const;
 };
 
 // How the kernel picks a worker's socket in a SO_REUSEPORT group.

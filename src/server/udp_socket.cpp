@@ -20,22 +20,6 @@ void set_int(int fd, int level, int option, int value, const char* what) {
   if (setsockopt(fd, level, option, &value, sizeof value) != 0) fail(what);
 }
 
-socklen_t fill_address(const config::ListenAddress& address, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof out);
-  if (address.ipv6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(address.port);
-    inet_pton(AF_INET6, address.host.c_str(), &a->sin6_addr);
-    return sizeof *a;
-  }
-  auto* a = reinterpret_cast<sockaddr_in*>(&out);
-  a->sin_family = AF_INET;
-  a->sin_port = htons(address.port);
-  inet_pton(AF_INET, address.host.c_str(), &a->sin_addr);
-  return sizeof *a;
-}
-
 int open_one(const config::ListenAddress& address, const UdpSocketOptions& options) {
   int fd = socket(address.ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket");
@@ -50,7 +34,7 @@ int open_one(const config::ListenAddress& address, const UdpSocketOptions& optio
       else set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
     }
     sockaddr_storage addr;
-    socklen_t len = fill_address(address, addr);
+    socklen_t len = address.to_sockaddr(addr);
     if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) fail("bind");
   } catch (...) {
     close(fd);

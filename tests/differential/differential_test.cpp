@@ -81,13 +81,7 @@ std::vector<uint8_t> build(const Case& c, uint16_t id) {
     ldns_pkt_set_edns_do(pkt, c.do_bit);
     ldns_pkt_set_edns_data(pkt, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
   }
-  uint8_t* wire = nullptr;
-  size_t size = 0;
-  ldns_pkt2wire(&wire, pkt, &size);
-  std::vector<uint8_t> out(wire, wire + size);
-  free(wire);
-  ldns_pkt_free(pkt);
-  return out;
+  return to_wire_and_free(pkt);
 }
 
 std::multiset<std::string> records(const ldns_rr_list* list) {

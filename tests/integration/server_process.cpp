@@ -159,6 +159,10 @@ std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type, bool
     ldns_pkt_set_edns_udp_size(pkt, 4096);
     ldns_pkt_set_edns_data(pkt, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
   }
+  return to_wire_and_free(pkt);
+}
+
+std::vector<uint8_t> to_wire_and_free(ldns_pkt* pkt) {
   uint8_t* wire = nullptr;
   size_t size = 0;
   ldns_pkt2wire(&wire, pkt, &size);

@@ -56,6 +56,9 @@ struct PacketDeleter {
 };
 using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
 
+// Encodes `pkt` and frees it.
+std::vector<uint8_t> to_wire_and_free(ldns_pkt* pkt);
+
 // Builds a query (RD clear) for name/type, optionally with EDNS.
 std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type, bool edns = false,
                                 uint16_t id = 4242);

@@ -101,12 +101,7 @@ std::vector<std::vector<uint8_t>> transfer(uint16_t port, ldns_rr_type type, uin
     ldns_rr_new_frm_str(&soa, text.c_str(), 0, nullptr, nullptr);
     ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
   }
-  uint8_t* wire = nullptr;
-  size_t size = 0;
-  ldns_pkt2wire(&wire, pkt, &size);
-  std::vector<uint8_t> request(wire, wire + size);
-  free(wire);
-  ldns_pkt_free(pkt);
+  std::vector<uint8_t> request = to_wire_and_free(pkt);
   TcpClient tcp(port);
   std::vector<std::vector<uint8_t>> messages;
   if (!tcp.send(request)) return messages;
