@@ -1,0 +1,915 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: rpdns, Knot DNS and NSD on this machine, one after another.
+#
+#   scripts/bench.sh                 # full run (3 interleaved rounds, ~10 minutes)
+#   BENCH_QUICK=1 scripts/bench.sh   # 1 round, short runs (~2 minutes)
+#
+# Installs dnsperf, knot and nsd from Debian's packages if missing, runs scripts/setup.sh
+# and a Release build (scripts/build.sh into build-bench/, without the tests), generates
+# a benchmark zone and a dnsperf query file in a temp dir, and measures each server —
+# rpdns, Knot DNS, NSD and "floor" (bench/floor.cpp, a no-work responder) — with one
+# worker pinned to CPU 0 while the client runs pinned to CPU 1, in interleaved rounds:
+#   (a) dnsperf -c 16 -q 150, saturated: q/s (dnsperf is the ceiling) and server CPU;
+#   (b) dnsperf -Q 20000: server CPU-seconds per million queries at a fixed rate;
+#   (c) rpdns-loadgen (bench/loadgen.cpp: sendmmsg/recvmmsg over 64 sockets), which makes
+#       the server the bottleneck: q/s and server CPU-seconds per million queries;
+#   (d) RSS after the load; (e) lost queries and the kernel's UDP RcvbufErrors.
+# Server CPU is utime+stime of the server's whole process tree from /proc/PID/stat.
+# Each run also measures interference: CPU time other processes (or the hypervisor)
+# took from the server's or the client's core. A run above 5% is repeated once, and
+# medians leave out such runs when cleaner ones exist (marked † in the tables).
+# A second part loads a generated 1,000,000-record zone in each server and reports
+# the time from exec to the first authoritative answer, and RSS. A third part, the
+# balance comparison of issue 5 item 5, is a TODO (it needs rpdns features).
+# Tables (median, min-max over rounds, and the ratios rpdns/Knot, rpdns/NSD,
+# rpdns/floor) go to stdout and to $BENCH_OUT (default bench/results.md).
+#
+# Knobs (environment): BENCH_QUICK=1, BENCH_OUT=FILE, BENCH_ROUNDS=N, BENCH_SECONDS=S
+# (length of each load run), BENCH_BIG_RECORDS=N (size of the big zone),
+# BENCH_LOADGEN_ARGS="-c 64 -q 128 -b 32 -t 1" (rpdns-loadgen's options),
+# BENCH_KEEP=1 (keep the temp dir with configs, logs and client outputs),
+# BENCH_NO_BUILD=1 (use the binaries already in build-bench/, skip setup and build),
+# BENCH_RETRIES=N (repeat a run disturbed by other processes up to N times; default 1).
+#
+# Traffic goes to 127.0.0.1 only. Every process the script starts is stopped on exit,
+# also on Ctrl-C or failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=${BENCH_QUICK:-0}
+OUT=${BENCH_OUT:-bench/results.md}
+if [ "$QUICK" = 1 ]; then
+  ROUNDS=${BENCH_ROUNDS:-1}
+  SECONDS_PER_RUN=${BENCH_SECONDS:-4}
+  WARMUP=1
+else
+  ROUNDS=${BENCH_ROUNDS:-3}
+  SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+  WARMUP=2
+fi
+BIG_RECORDS=${BENCH_BIG_RECORDS:-1000000}
+FIXED_QPS=20000
+SERVERS=(rpdns knot nsd floor) # floor: bench/floor.cpp, a no-work responder
+BIG_SERVERS=(rpdns knot nsd)
+
+log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------
+# Clean-up: every process we start is recorded here and stopped on exit.
+
+TMP=""
+POLICY_CREATED=""
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+declare -a SERVER_PIDS=()
+CLIENT_PID=""
+
+# Prints PID and all its descendants.
+tree_pids() {
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { kids[$2] = kids[$2] " " $1 }
+    END {
+      queue = root
+      while (queue != "") {
+        n = split(queue, q, " "); queue = ""
+        for (i = 1; i <= n; i++) { print q[i]; if (q[i] in kids) queue = queue kids[q[i]] }
+      }
+    }'
+}
+
+# Stops one process we started: SIGTERM, up to 10 s, then SIGKILL for it and its children.
+stop_pid() {
+  local pid=$1 tree i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  tree=$(tree_pids "$pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "process $pid did not stop on SIGTERM; killing it"
+    # shellcheck disable=SC2086
+    kill -KILL $tree 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  # Children that outlived their parent (they were ours too).
+  for i in $tree; do
+    [ "$i" = "$pid" ] && continue
+    if kill -0 "$i" 2>/dev/null; then kill -KILL "$i" 2>/dev/null || true; fi
+  done
+  return 0
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$CLIENT_PID" ]; then
+    kill -TERM "$CLIENT_PID" 2>/dev/null || true
+    wait "$CLIENT_PID" 2>/dev/null || true
+  fi
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  if [ -n "$POLICY_CREATED" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+  if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+      log "kept $TMP"
+    else
+      rm -rf "$TMP"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# ---------------------------------------------------------------------------------
+# 1. Dependencies: dnsperf, knot, nsd (Debian's packages), then the project's own.
+
+install_servers() {
+  local packages=(dnsperf knot nsd) missing=() p
+  for p in "${packages[@]}"; do
+    # (No "| grep -q" here or below: with pipefail, grep's early exit can fail the pipe.)
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
+      missing+=("$p")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  # Debian's knot and nsd packages start their daemons on port 53 when installed. A
+  # policy-rc.d answering 101 ("not allowed") stops that; we add one only for the
+  # install, and only if there is none.
+  local before
+  before=$(pgrep -x 'knotd|nsd' || true)
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    POLICY_CREATED=1
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ -n "$POLICY_CREATED" ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+    POLICY_CREATED=""
+  fi
+  # Should a daemon have been started by the install anyway, stop it (by its pid).
+  for p in $(pgrep -x 'knotd|nsd' || true); do
+    if ! grep -qx "$p" <<<"$before"; then
+      log "stopping daemon $p started by the package install"
+      $SUDO kill -TERM "$p" 2>/dev/null || true
+    fi
+  done
+}
+
+install_servers
+# A Release build of its own, without the tests, in build-bench/: build/ keeps the
+# developers' RelWithDebInfo tree (switching it would rebuild everything each time).
+BUILD=build-bench
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  scripts/setup.sh
+  log "building (Release) in $BUILD/"
+  BUILD_TYPE=Release BUILD_DIR=$BUILD scripts/build.sh -DRPDNS_BUILD_TESTS=OFF
+fi
+for binary in rpdns bench/rpdns-loadgen bench/rpdns-floor; do
+  [ -x "$BUILD/$binary" ] || die "$BUILD/$binary is missing"
+done
+
+TMP=$(mktemp -d /tmp/rpdns-bench.XXXXXX)
+# Measure a snapshot of the binaries, so that a rebuild during the run changes nothing.
+mkdir -p "$TMP/bin"
+cp "$BUILD/rpdns" "$BUILD/bench/rpdns-loadgen" "$BUILD/bench/rpdns-floor" "$TMP/bin/"
+RPDNS="$TMP/bin/rpdns"
+LOADGEN="$TMP/bin/rpdns-loadgen"
+FLOOR="$TMP/bin/rpdns-floor"
+
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ "$COMMIT" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  COMMIT="$COMMIT (with uncommitted changes)"
+fi
+NPROC=$(nproc)
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+KERNEL=$(uname -r)
+KNOT_VERSION=$(knotd -V 2>&1 | awk 'NR == 1 { v = $NF } END { print v }')
+NSD_VERSION=$(nsd -v 2>&1 | awk '/^NSD version/ && v == "" { v = $3 } END { print v }')
+DNSPERF_VERSION=$(dpkg-query -W -f='${Version}' dnsperf 2>/dev/null || echo '?')
+CLK_TCK=$(getconf CLK_TCK)
+
+if [ "$NPROC" -ge 2 ]; then
+  PIN_SERVER=(taskset -c 0)
+  PIN_CLIENT=(taskset -c 1)
+else
+  log "warning: only one CPU: server and client share it, nothing is pinned"
+  PIN_SERVER=()
+  PIN_CLIENT=()
+fi
+
+NSD_HAS_RRL=0
+case $(nsd -v 2>&1 || true) in *--enable-ratelimit*) NSD_HAS_RRL=1 ;; esac
+
+# ---------------------------------------------------------------------------------
+# 2. Zones and queries.
+
+# The benchmark zone: ~1,000 names with A, AAAA, MX, TXT, CNAME, a wildcard and
+# delegations with glue. Addresses come from 198.18.0.0/15 (RFC 2544, for benchmarks).
+make_bench_zone() {
+  awk 'BEGIN {
+    print "$ORIGIN bench.example."
+    print "$TTL 3600"
+    print "@ SOA ns1 hostmaster 2026010101 7200 3600 1209600 300"
+    print "@ NS ns1"
+    print "@ NS ns2"
+    print "@ MX 10 mail"
+    print "@ TXT \"v=spf1 mx -all\""
+    print "@ A 198.18.0.1"
+    print "@ AAAA 2001:db8::1"
+    print "ns1 A 198.18.0.2"
+    print "ns1 AAAA 2001:db8::2"
+    print "ns2 A 198.18.0.3"
+    print "ns2 AAAA 2001:db8::3"
+    print "mail A 198.18.0.4"
+    print "mail AAAA 2001:db8::4"
+    for (i = 0; i < 700; i++) {
+      printf "host%d A 198.18.%d.%d\n", i, 1 + int(i / 250), i % 250
+      printf "host%d AAAA 2001:db8::1:%x\n", i, i
+      if (i % 4 == 0) printf "host%d TXT \"host %d\"\n", i, i
+    }
+    for (i = 0; i < 100; i++) {
+      printf "mx%d MX 10 host%d\n", i, i
+      printf "mx%d MX 20 mail\n", i
+      printf "mx%d TXT \"mail domain %d\"\n", i, i
+      printf "txt%d TXT \"v=spf1 ip4:198.18.%d.0/24 -all\" \"text record %d\"\n", i, i, i
+      printf "alias%d CNAME host%d\n", i, i * 7
+    }
+    print "*.wild A 198.19.0.1"
+    print "*.wild AAAA 2001:db8:ffff::1"
+    print "*.wild TXT \"wildcard\""
+    for (i = 0; i < 10; i++) {
+      printf "sub%d NS ns1.sub%d\n", i, i
+      printf "sub%d NS ns2.sub%d\n", i, i
+      printf "ns1.sub%d A 198.19.1.%d\n", i, i
+      printf "ns2.sub%d A 198.19.2.%d\n", i, i
+    }
+  }'
+}
+
+# 10,000 queries in dnsperf's format, shuffled with a fixed seed: 70% A/AAAA hits
+# (one in ten through a CNAME), 10% MX/TXT, 10% NXDOMAIN, 5% wildcard, 5% referral.
+make_bench_queries() {
+  awk 'BEGIN {
+    srand(20260101)
+    n = 10000
+    for (i = 0; i < n; i++) {
+      c = i % 100
+      if (c < 63) { line = sprintf("host%d.bench.example %s", int(rand() * 700), (c % 2) ? "AAAA" : "A") }
+      else if (c < 70) { line = sprintf("alias%d.bench.example A", int(rand() * 100)) }
+      else if (c < 75) { line = sprintf("mx%d.bench.example MX", int(rand() * 100)) }
+      else if (c < 80) { line = sprintf("txt%d.bench.example TXT", int(rand() * 100)) }
+      else if (c < 90) { line = sprintf("nx%d.bench.example %s", int(rand() * 100000), (c % 2) ? "AAAA" : "A") }
+      else if (c < 95) { line = sprintf("w%d.wild.bench.example A", int(rand() * 100000)) }
+      else { line = sprintf("www.sub%d.bench.example A", int(rand() * 10)) }
+      q[i] = line
+    }
+    for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = q[i]; q[i] = q[j]; q[j] = t }
+    for (i = 0; i < n; i++) print q[i]
+  }'
+}
+
+# A zone of exactly N records: per ten names, 10 A, 5 AAAA, 2 TXT and 1 MX.
+make_big_zone() {
+  awk -v total="$1" 'BEGIN {
+    print "$ORIGIN big.example."
+    print "$TTL 3600"
+    print "@ SOA ns1 hostmaster 2026010101 7200 3600 1209600 300"
+    print "@ NS ns1"
+    print "@ NS ns2"
+    print "ns1 A 198.18.0.2"
+    print "ns2 A 198.18.0.3"
+    n = 5
+    for (i = 0; n < total; i++) {
+      printf "h%d A 198.%d.%d.%d\n", i, 18 + int(i / 65536) % 2, int(i / 256) % 256, i % 256; n++
+      if (i % 2 == 0 && n < total) { printf "h%d AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536; n++ }
+      if (i % 5 == 0 && n < total) { printf "h%d TXT \"record %d\"\n", i, i; n++ }
+      if (i % 10 == 0 && n < total) { printf "h%d MX 10 h%d\n", i, i + 1; n++ }
+    }
+  }'
+}
+
+mkdir -p "$TMP/zones"
+make_bench_zone >"$TMP/zones/bench.zone"
+make_bench_queries >"$TMP/queries.txt"
+BENCH_NAMES=$(awk '$1 !~ /^\$/ && !($1 in seen) { seen[$1] = 1; n++ } END { print n }' "$TMP/zones/bench.zone")
+BENCH_RECORDS=$(grep -vc '^\$' "$TMP/zones/bench.zone")
+
+# ---------------------------------------------------------------------------------
+# 3. Starting and stopping servers.
+
+# A free loopback port (neither UDP nor TCP in use), from /proc so that no tool is needed.
+pick_port() {
+  local port hex
+  for ((attempt = 0; attempt < 200; attempt++)); do
+    port=$((40000 + RANDOM % 20000))
+    hex=$(printf ':%04X' "$port")
+    if ! awk -v p="$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }' \
+      /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+# write_config SERVER DIR ORIGIN ZONEFILE PORT: configuration files for knot and nsd.
+write_config() {
+  local server=$1 dir=$2 origin=$3 zonefile=$4 port=$5
+  case $server in
+    knot)
+      cat >"$dir/knot.conf" <<EOF
+server:
+    listen: 127.0.0.1@$port
+    rundir: $dir
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: $dir/db
+log:
+  - target: stderr
+    any: warning
+template:
+  - id: default
+    storage: $(dirname "$zonefile")
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: $origin
+    file: $(basename "$zonefile")
+EOF
+      ;;
+    nsd)
+      {
+        cat <<EOF
+server:
+    ip-address: 127.0.0.1@$port
+    server-count: 1
+    do-ip6: no
+    username: ""
+    chroot: ""
+    zonesdir: "$(dirname "$zonefile")"
+    database: ""
+    zonelistfile: "$dir/zone.list"
+    pidfile: "$dir/nsd.pid"
+    xfrdfile: "$dir/xfrd.state"
+    xfrdir: "$dir"
+    logfile: "$dir/nsd.log"
+    verbosity: 0
+    minimal-responses: yes
+EOF
+        if [ "$NSD_HAS_RRL" = 1 ]; then
+          printf '    rrl-ratelimit: 0\n    rrl-whitelist-ratelimit: 0\n'
+        fi
+        cat <<EOF
+remote-control:
+    control-enable: no
+zone:
+    name: $origin
+    zonefile: $(basename "$zonefile")
+EOF
+      } >"$dir/nsd.conf"
+      nsd-checkconf "$dir/nsd.conf" || die "nsd-checkconf rejected $dir/nsd.conf"
+      ;;
+  esac
+}
+
+# start_server SERVER ORIGIN ZONEFILE PORT PIN(yes/no): starts it in the background and
+# sets SERVER_PID; does not wait for it to answer.
+SERVER_PID=""
+RUN_DIR=""
+start_server() {
+  local server=$1 origin=$2 zonefile=$3 port=$4 pin=$5
+  RUN_DIR=$(mktemp -d "$TMP/run-$server.XXXX")
+  mkdir -p "$RUN_DIR/db"
+  write_config "$server" "$RUN_DIR" "$origin" "$zonefile" "$port"
+  local cmd=()
+  case $server in
+    rpdns) cmd=("$RPDNS" --listen "127.0.0.1:$port" --workers 1 --log-level warn --zone "$origin=$zonefile") ;;
+    knot) cmd=(knotd -c "$RUN_DIR/knot.conf") ;;
+    nsd) cmd=(nsd -d -c "$RUN_DIR/nsd.conf") ;;
+    floor) cmd=("$FLOOR" 127.0.0.1 "$port") ;;
+  esac
+  if [ "$pin" = yes ]; then cmd=("${PIN_SERVER[@]}" "${cmd[@]}"); fi
+  "${cmd[@]}" >"$RUN_DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  SERVER_PIDS+=("$SERVER_PID")
+}
+
+stop_server() {
+  stop_pid "$1"
+  local kept=() pid
+  for pid in "${SERVER_PIDS[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  SERVER_PIDS=("${kept[@]}")
+}
+
+server_failed() {
+  log "$1: server log ($RUN_DIR/server.log):"
+  tail -n 20 "$RUN_DIR/server.log" >&2 || true
+  [ -f "$RUN_DIR/nsd.log" ] && tail -n 20 "$RUN_DIR/nsd.log" >&2
+  die "$1"
+}
+
+# Runs a client in the background (so that the traps can stop it) and waits for it.
+run_client() {
+  local out=$1
+  shift
+  "$@" >"$out" 2>&1 &
+  CLIENT_PID=$!
+  local rc=0
+  wait "$CLIENT_PID" || rc=$?
+  CLIENT_PID=""
+  return "$rc"
+}
+
+# ---------------------------------------------------------------------------------
+# 4. Measuring: /proc figures of a process tree.
+
+# utime+stime (and those of reaped children) of PID's whole tree, in clock ticks.
+cpu_ticks() {
+  local total=0 p stat rest
+  for p in $(tree_pids "$1"); do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    total=$((total + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo "$total"
+}
+
+# Sum of a /proc/PID/status (or smaps_rollup) field in kB over PID's tree.
+tree_kb() {
+  local file=$2 field=$3 total=0 p v
+  for p in $(tree_pids "$1"); do
+    v=$(awk -v f="$field:" '$1 == f { print $2; exit }' "/proc/$p/$file" 2>/dev/null) || continue
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+# Nanoseconds PID's threads (whole tree) spent runnable but waiting for a CPU: time
+# taken by other processes on the server's core (/proc/PID/task/TID/schedstat).
+run_delay_ns() {
+  local total=0 p t v
+  for p in $(tree_pids "$1"); do
+    for t in /proc/"$p"/task/*/schedstat; do
+      v=$(awk '{ print $2 }' "$t" 2>/dev/null) || continue
+      total=$((total + ${v:-0}))
+    done
+  done
+  echo "$total"
+}
+
+rcvbuf_errors() {
+  awk '$1 == "Udp:" { if (!col) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") col = i } else { print $col; exit } }' \
+    /proc/net/snmp
+}
+
+# rpdns-loadgen's own CPU use, % of one core, from its summary.
+client_cpu() { sed -n 's/.*Client CPU.*(\([0-9]*\)% of one core).*/\1/p' "$1"; }
+
+# Parsed from dnsperf's (and rpdns-loadgen's) summary.
+summary_field() { awk -v key="$2" 'index($0, key) { print $(split(key, k, " ") + 1); exit }' "$1"; }
+
+WORST_NOISE=0
+RETRIES_DONE=0
+RESULTS="$TMP/results.tsv"
+: >"$RESULTS"
+# record ROUND SERVER FIGURE VALUE [INTERFERENCE%]
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-0}" >>"$RESULTS"; }
+
+# One measured client run against SERVER_PID; sets M_QPS, M_COMPLETED, M_LOST, M_CPU
+# (server CPU-seconds per million answered queries), M_BUSY (server CPU use, % of one
+# core), M_RCVBUF, and M_NOISE: the share of the run (%) during which other processes
+# or the hypervisor took CPU 0 from the server (its threads' run-queue wait, plus
+# steal time) or CPU 1 from the client (CPU 1's busy time beyond the client's own CPU
+# time, plus steal time), whichever is larger.
+measure_run() {
+  local out=$1
+  shift
+  local ticks0 ticks1 rcv0 rcv1 t0 t1 delay0 delay1 stat0 stat1 client
+  rcv0=$(rcvbuf_errors)
+  delay0=$(run_delay_ns "$SERVER_PID")
+  ticks0=$(cpu_ticks "$SERVER_PID")
+  stat0=$(awk '$1 == "cpu0" { s0 = $9 } $1 == "cpu1" { print s0, $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat)
+  t0=${EPOCHREALTIME//[!0-9]/}
+  times >"$TMP/times.before" # the shell's children's CPU time (no subshell: it must be ours)
+  run_client "$out" "$@" || die "client failed: $* (see $out)"
+  times >"$TMP/times.after"
+  t1=${EPOCHREALTIME//[!0-9]/}
+  stat1=$(awk '$1 == "cpu0" { s0 = $9 } $1 == "cpu1" { print s0, $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat)
+  ticks1=$(cpu_ticks "$SERVER_PID")
+  delay1=$(run_delay_ns "$SERVER_PID")
+  rcv1=$(rcvbuf_errors)
+  client=$(awk 'FNR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+                           if (FILENAME ~ /after/) a = t; else b = t }
+                END { printf "%.3f", a - b }' "$TMP/times.before" "$TMP/times.after")
+  M_NOISE=$(awk -v d=$((delay1 - delay0)) -v us=$((t1 - t0)) -v hz="$CLK_TCK" -v c="$client" -v a="$stat0" -v b="$stat1" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); wall = us / 1e6
+    cpu0 = d / 1e9 + (y[1] - x[1]) / hz
+    cpu1 = (y[2] - x[2]) / hz - c + (y[3] - x[3]) / hz
+    if (cpu1 < 0) cpu1 = 0
+    printf "%.1f", 100 * ((cpu0 > cpu1) ? cpu0 : cpu1) / wall }')
+  M_BUSY=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v us=$((t1 - t0)) 'BEGIN { printf "%.0f", 100 * t / hz / (us / 1e6) }')
+  M_QPS=$(summary_field "$out" "Queries per second:")
+  M_COMPLETED=$(summary_field "$out" "Queries completed:")
+  M_LOST=$(summary_field "$out" "Queries lost:")
+  if [ -z "$M_COMPLETED" ] || [ "$M_COMPLETED" -eq 0 ]; then die "no query was answered (see $out)"; fi
+  M_QPS=$(fmt d1 "$M_QPS")
+  M_CPU=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v c="$M_COMPLETED" 'BEGIN { printf "%.3f", t / hz / c * 1e6 }')
+  M_RCVBUF=$((rcv1 - rcv0))
+}
+
+# measure_run, repeated (up to BENCH_RETRIES times, and RETRY_BUDGET times in all) while
+# interference exceeds NOISE_LIMIT %. Lost queries of the discarded runs still count.
+NOISE_LIMIT=5
+RETRIES_PER_RUN=${BENCH_RETRIES:-1}
+RETRY_BUDGET=${BENCH_RETRY_BUDGET:-12}
+EXTRA_LOST=0
+EXTRA_RCVBUF=0
+measured() {
+  local attempt=0
+  EXTRA_LOST=0
+  EXTRA_RCVBUF=0
+  while :; do
+    measure_run "$@"
+    if [ "$attempt" -lt "$RETRIES_PER_RUN" ] && [ "$RETRY_BUDGET" -gt 0 ] &&
+      awk -v n="$M_NOISE" -v l="$NOISE_LIMIT" 'BEGIN { exit !(n > l) }'; then
+      log "  interference ${M_NOISE}% > ${NOISE_LIMIT}% (other processes on the CPUs): measuring again"
+      attempt=$((attempt + 1))
+      RETRY_BUDGET=$((RETRY_BUDGET - 1))
+      RETRIES_DONE=$((RETRIES_DONE + 1))
+      EXTRA_LOST=$((EXTRA_LOST + M_LOST))
+      EXTRA_RCVBUF=$((EXTRA_RCVBUF + M_RCVBUF))
+      sleep 2
+      continue
+    fi
+    break
+  done
+  M_LOST=$((M_LOST + EXTRA_LOST))
+  M_RCVBUF=$((M_RCVBUF + EXTRA_RCVBUF))
+  WORST_NOISE=$(awk -v a="$WORST_NOISE" -v b="$M_NOISE" 'BEGIN { print (b > a) ? b : a }')
+}
+
+# ---------------------------------------------------------------------------------
+# 5. Part one: the benchmark zone, three figures per server and round.
+
+DNSPERF_ARGS=(-c 16 -q 150 -t 2)
+# At most 128 queries in flight: more would overflow Knot's default 208 KiB receive
+# buffer (it drops above ~160 queued datagrams), and 128 keep every server busy.
+read -r -a LOADGEN_ARGS <<<"${BENCH_LOADGEN_ARGS:--c 64 -q 128 -b 32 -t 1}"
+
+bench_session() {
+  local round=$1 server=$2 port
+  port=$(pick_port)
+  start_server "$server" bench.example "$TMP/zones/bench.zone" "$port" yes
+  local dir=$RUN_DIR
+  if ! "$LOADGEN" -s 127.0.0.1 -p "$port" --wait-for bench.example -l 30 >"$dir/wait.out" 2>&1; then
+    server_failed "$server did not answer on 127.0.0.1:$port"
+  fi
+  # Warm-up (not measured), which also checks that the answers look right.
+  run_client "$dir/warmup.out" "${PIN_CLIENT[@]}" "$LOADGEN" -s 127.0.0.1 -p "$port" -d "$TMP/queries.txt" \
+    -l "$WARMUP" "${LOADGEN_ARGS[@]}"
+  local codes
+  codes=$(awk -F': *' '/Response codes:/ { print $2 }' "$dir/warmup.out")
+  if [ "$round" = 1 ]; then log "  $server answers: $codes"; fi
+  case $codes in
+    *REFUSED* | *SERVFAIL* | *FORMERR* | *NOTIMP*) server_failed "$server gave unexpected answers: $codes" ;;
+  esac
+  local warm_sent warm_lost
+  warm_sent=$(summary_field "$dir/warmup.out" "Queries sent:")
+  warm_lost=$(summary_field "$dir/warmup.out" "Queries lost:")
+  if [ "$((warm_lost * 100))" -gt "${warm_sent:-0}" ]; then
+    log "  warning: $server lost $warm_lost of $warm_sent warm-up queries (rate limiting? a busy machine?)"
+  fi
+  record "$round" "$server" response_bytes "$(awk '/Average packet size/ { print $NF }' "$dir/warmup.out")"
+
+  local total_lost=0 total_rcv=0
+  measured "$dir/dnsperf-saturated.out" "${PIN_CLIENT[@]}" \
+    dnsperf -s 127.0.0.1 -p "$port" -d "$TMP/queries.txt" -l "$SECONDS_PER_RUN" "${DNSPERF_ARGS[@]}"
+  record "$round" "$server" dnsperf_qps "$M_QPS" "$M_NOISE"
+  record "$round" "$server" dnsperf_cpu "$M_CPU" "$M_NOISE"
+  record "$round" "$server" noise_pct "$M_NOISE"
+  total_lost=$((total_lost + M_LOST)) total_rcv=$((total_rcv + M_RCVBUF))
+  log "  $server (a) dnsperf saturated: $M_QPS q/s, $M_CPU CPU-s/1M, lost $M_LOST; interference ${M_NOISE}%"
+
+  measured "$dir/dnsperf-fixed.out" "${PIN_CLIENT[@]}" \
+    dnsperf -s 127.0.0.1 -p "$port" -d "$TMP/queries.txt" -l "$SECONDS_PER_RUN" -Q "$FIXED_QPS" "${DNSPERF_ARGS[@]}"
+  record "$round" "$server" fixed_cpu "$M_CPU" "$M_NOISE"
+  record "$round" "$server" noise_pct "$M_NOISE"
+  total_lost=$((total_lost + M_LOST)) total_rcv=$((total_rcv + M_RCVBUF))
+  log "  $server (b) dnsperf at $FIXED_QPS q/s: $M_QPS q/s, $M_CPU CPU-s/1M, lost $M_LOST; interference ${M_NOISE}%"
+
+  measured "$dir/loadgen.out" "${PIN_CLIENT[@]}" \
+    "$LOADGEN" -s 127.0.0.1 -p "$port" -d "$TMP/queries.txt" -l "$SECONDS_PER_RUN" "${LOADGEN_ARGS[@]}"
+  record "$round" "$server" loadgen_qps "$M_QPS" "$M_NOISE"
+  record "$round" "$server" loadgen_cpu "$M_CPU" "$M_NOISE"
+  record "$round" "$server" noise_pct "$M_NOISE"
+  record "$round" "$server" loadgen_busy "$M_BUSY" "$M_NOISE"
+  record "$round" "$server" loadgen_client_cpu "$(client_cpu "$dir/loadgen.out")" "$M_NOISE"
+  total_lost=$((total_lost + M_LOST)) total_rcv=$((total_rcv + M_RCVBUF))
+  log "  $server (c) rpdns-loadgen: $M_QPS q/s, $M_CPU CPU-s/1M, lost $M_LOST; interference ${M_NOISE}%; server CPU $M_BUSY%, client CPU $(client_cpu "$dir/loadgen.out")%"
+
+  local rss pss
+  rss=$(tree_kb "$SERVER_PID" status VmRSS)
+  pss=$(tree_kb "$SERVER_PID" smaps_rollup Pss)
+  record "$round" "$server" rss_mb "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  record "$round" "$server" pss_mb "$(awk -v k="$pss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  record "$round" "$server" lost "$total_lost"
+  record "$round" "$server" rcvbuf "$total_rcv"
+  log "  $server (d) RSS $((rss / 1024)) MB (PSS $((pss / 1024)) MB); (e) lost $total_lost, RcvbufErrors +$total_rcv"
+  stop_server "$SERVER_PID"
+}
+
+# ---------------------------------------------------------------------------------
+# 6. Part two: a 1,000,000-record zone, time from exec to the first answer, and RSS.
+# Not pinned: the server may use both CPUs to load (the query workers are still one).
+
+big_session() {
+  local round=$1 server=$2 port t0 t1
+  port=$(pick_port)
+  t0=${EPOCHREALTIME//[!0-9]/} # microseconds, without forking
+  start_server "$server" big.example "$TMP/zones/big.zone" "$port" no
+  local dir=$RUN_DIR
+  if ! "$LOADGEN" -s 127.0.0.1 -p "$port" --wait-for big.example --interval 10 -l 180 >"$dir/wait.out" 2>&1; then
+    server_failed "$server did not answer for the big zone on 127.0.0.1:$port"
+  fi
+  t1=$(awk '/^first_answer_epoch_ns/ { print substr($2, 1, length($2) - 3) }' "$dir/wait.out")
+  local seconds
+  seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
+  # A name from the end of the zone must answer too.
+  local last
+  last=$(tail -n 1 "$TMP/zones/big.zone" | awk '{ print $1 ".big.example/" $2 }')
+  "$LOADGEN" -s 127.0.0.1 -p "$port" --wait-for "$last" -l 10 >/dev/null ||
+    server_failed "$server does not answer $last"
+  sleep 1
+  local rss pss
+  rss=$(tree_kb "$SERVER_PID" status VmRSS)
+  pss=$(tree_kb "$SERVER_PID" smaps_rollup Pss)
+  record "$round" "$server" big_load_s "$seconds"
+  record "$round" "$server" big_rss_mb "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  record "$round" "$server" big_pss_mb "$(awk -v k="$pss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  log "  $server: first answer after $seconds s, RSS $((rss / 1024)) MB (PSS $((pss / 1024)) MB)"
+  stop_server "$SERVER_PID"
+}
+
+# ---------------------------------------------------------------------------------
+# 7. Tables.
+
+# stats SERVER FIGURE -> "median min max used total" over the rounds (empty if none).
+# Runs whose interference exceeded NOISE_LIMIT are left out when any other run is left.
+stats() {
+  local total
+  total=$(awk -F'\t' -v s="$1" -v f="$2" '$2 == s && $3 == f { n++ } END { print n + 0 }' "$RESULTS")
+  awk -F'\t' -v s="$1" -v f="$2" -v lim="$NOISE_LIMIT" '
+    $2 == s && $3 == f { n++; v[n] = $4; z[n] = $5 + 0; if (z[n] <= lim) clean++ }
+    END { for (i = 1; i <= n; i++) if (!clean || z[i] <= lim) print v[i] }' "$RESULTS" | sort -g | awk -v total="$total" '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) exit
+      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      print m, v[1], v[NR], NR, total
+    }'
+}
+
+total() { awk -F'\t' -v s="$1" -v f="$2" '$2 == s && $3 == f { t += $4 } END { print t + 0 }' "$RESULTS"; }
+
+# fmt KIND VALUE: kqps (in thousands), 2 decimals, 1 decimal, int
+fmt() {
+  case $1 in
+    kqps) awk -v v="$2" 'BEGIN { printf "%.1f k", v / 1000 }' ;;
+    d2) awk -v v="$2" 'BEGIN { printf "%.2f", v }' ;;
+    d1) awk -v v="$2" 'BEGIN { printf "%.1f", v }' ;;
+    int) awk -v v="$2" 'BEGIN { printf "%d", v }' ;;
+  esac
+}
+
+# cell SERVER FIGURE KIND -> "median (min–max)", or the one value for one round.
+cell() {
+  local st
+  st=$(stats "$1" "$2")
+  [ -z "$st" ] && { echo "—"; return; }
+  local med lo hi n total mark=""
+  read -r med lo hi n total <<<"$st"
+  [ "$n" -lt "$total" ] && mark=" †"
+  if [ "$n" -gt 1 ]; then
+    local lo_s hi_s
+    lo_s=$(fmt "$3" "$lo")
+    hi_s=$(fmt "$3" "$hi")
+    echo "$(fmt "$3" "$med") (${lo_s% k}–$hi_s)$mark"
+  else
+    echo "$(fmt "$3" "$med")$mark"
+  fi
+}
+
+ratio() {
+  local a b
+  a=$(stats rpdns "$1" | awk '{ print $1 }')
+  b=$(stats "$2" "$1" | awk '{ print $1 }')
+  if [ -z "$a" ] || [ -z "$b" ]; then echo "—"; return; fi
+  awk -v a="$a" -v b="$b" 'BEGIN { if (b == 0) print "—"; else printf "%.2f×\n", a / b }'
+}
+
+# row FIGURE KIND LABEL [floor]: one table row; with "floor", a floor column too.
+row() {
+  local line
+  line="| $3 | $(cell rpdns "$1" "$2") | $(cell knot "$1" "$2") | $(cell nsd "$1" "$2") |"
+  [ "${4:-}" = floor ] && line="$line $(cell floor "$1" "$2") |"
+  line="$line $(ratio "$1" knot) | $(ratio "$1" nsd) |"
+  [ "${4:-}" = floor ] && line="$line $(ratio "$1" floor) |"
+  echo "$line"
+}
+
+plain_row() { # FIGURE KIND LABEL: no ratios
+  echo "| $3 | $(cell rpdns "$1" "$2") | $(cell knot "$1" "$2") | $(cell nsd "$1" "$2") | $(cell floor "$1" "$2") | — | — | — |"
+}
+
+max_row() { # FIGURE LABEL: the largest value over all runs
+  local line="| $2 |" server
+  for server in rpdns knot nsd floor; do
+    line="$line $(awk -F'\t' -v s="$server" -v f="$1" '$2 == s && $3 == f && $4 + 0 > m { m = $4 + 0 } END { print m + 0 }' "$RESULTS") |"
+  done
+  echo "$line — | — | — |"
+}
+
+total_row() { # FIGURE LABEL
+  echo "| $2 | $(total rpdns "$1") | $(total knot "$1") | $(total nsd "$1") | $(total floor "$1") | — | — | — |"
+}
+
+# verdict VALUE LIMIT -> "met", or how far above the limit VALUE is.
+verdict() {
+  awk -v v="$1" -v l="$2" 'BEGIN {
+    if (v == "") { print "—"; exit }
+    if (v + 0 <= l + 0) print "met"
+    else if (l == 0) printf "missed (%s)\n", v
+    else if (v / l < 2) printf "missed by %.0f%%\n", (v / l - 1) * 100
+    else printf "missed: %.1f× the goal\n", v / l
+  }'
+}
+
+median_of() { stats "$1" "$2" | awk '{ print $1 }'; }
+median_ratio() {
+  local a b
+  a=$(median_of "$1" "$3")
+  b=$(median_of "$2" "$3")
+  awk -v a="$a" -v b="$b" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b }'
+}
+
+targets_table() {
+  local a r
+  echo "| target | rpdns | goal | verdict |"
+  echo "|---|---|---|---|"
+  a=$(median_of rpdns dnsperf_cpu)
+  r=$(median_ratio rpdns knot dnsperf_cpu)
+  echo "| CPU-s per 1M queries, saturated (dnsperf \`-c 16 -q 150\`) | $(fmt d2 "$a") = ${r}× Knot | ≤ 0.90× Knot | $(verdict "$r" 0.90) |"
+  a=$(median_of rpdns fixed_cpu)
+  r=$(median_ratio rpdns floor fixed_cpu)
+  echo "| CPU-s per 1M queries, fixed $FIXED_QPS q/s | $(fmt d2 "$a") = ${r}× floor | ≤ 1.05× floor | $(verdict "$r" 1.05) |"
+  a=$(median_of rpdns big_load_s)
+  echo "| 1M-record zone: exec → first answer | $(fmt d2 "$a") s | ≤ 0.8 s | $(verdict "$a" 0.8) |"
+  a=$(median_of rpdns big_rss_mb)
+  echo "| 1M-record zone: RSS | $(fmt d1 "$a") MB | ≤ 150 MB | $(verdict "$a" 150) |"
+  a=$(median_of rpdns rss_mb)
+  echo "| small zone RSS | $(fmt d1 "$a") MB | ≤ 8 MB | $(verdict "$a" 8) |"
+  a=$(total rpdns lost)
+  echo "| lost queries in any run | $a | 0 | $(verdict "$a" 0) |"
+}
+
+make_report() {
+  local range="median (min–max) of $ROUNDS interleaved rounds"
+  [ "$ROUNDS" = 1 ] && range="one round"
+  cat <<EOF
+# rpdns benchmark
+
+Commit \`$COMMIT\`, $(date -u +%Y-%m-%d) · $NPROC × $CPU_MODEL, Linux $KERNEL ·
+Knot DNS $KNOT_VERSION, NSD $NSD_VERSION, dnsperf $DNSPERF_VERSION (Debian packages) ·
+$([ "$QUICK" = 1 ] && echo "quick run (BENCH_QUICK=1)" || echo "full run") · $range, ${SECONDS_PER_RUN} s per load run;
+$IDLE_NOTE; interference (CPU taken from the server's or the client's core by other
+processes or the host) was at most ${WORST_NOISE}% of a run ($RETRIES_DONE run(s) repeated because it exceeded ${NOISE_LIMIT}%).
+
+One worker per server (rpdns \`--workers 1\`, Knot \`udp-workers: 1\`, NSD \`server-count: 1\`
+with RRL off and \`minimal-responses: yes\`) pinned to CPU 0; the client pinned to CPU 1.
+"floor" is \`bench/floor.cpp\`, a no-work responder (recvmmsg 64, canned A reply,
+sendmmsg): no server can be cheaper. Zone: $BENCH_RECORDS records on $BENCH_NAMES names; queries:
+70% A/AAAA hits (a tenth through a CNAME), 10% MX/TXT, 10% NXDOMAIN, 5% wildcard, 5% referral.
+Server CPU is utime+stime of its whole process tree (/proc/PID/stat) over the run, per
+million answered queries.
+
+Cells marked † leave out the runs during which other processes took more than ${NOISE_LIMIT}% of the
+server's or the client's core (the median is of the remaining runs).
+
+| figure | rpdns | Knot DNS $KNOT_VERSION | NSD $NSD_VERSION | floor | rpdns/Knot | rpdns/NSD | rpdns/floor |
+|---|---|---|---|---|---|---|---|
+$(row dnsperf_qps kqps "q/s, dnsperf \`-c 16 -q 150\` (the client is the ceiling)" floor)
+$(row dnsperf_cpu d2 "server CPU-s per 1M queries, dnsperf saturated" floor)
+$(row fixed_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s (dnsperf \`-Q\`)" floor)
+$(row loadgen_qps kqps "q/s, rpdns-loadgen \`${LOADGEN_ARGS[*]}\` (server-bound)" floor)
+$(row loadgen_cpu d2 "server CPU-s per 1M queries, rpdns-loadgen" floor)
+$(plain_row loadgen_busy int "server CPU use during the rpdns-loadgen run, % of one core")
+$(plain_row loadgen_client_cpu int "rpdns-loadgen's own CPU use, % of one core")
+$(row rss_mb d1 "RSS after the load, MB (VmRSS summed over the process tree)" floor)
+$(row pss_mb d1 "PSS after the load, MB (shared pages split between processes)" floor)
+$(row response_bytes int "average response size, bytes" floor)
+$(max_row noise_pct "interference: CPU time taken from the server's or the client's core by other processes or the host, % of the run, worst run")
+$(total_row lost "lost queries, all runs together")
+$(total_row rcvbuf "kernel UDP RcvbufErrors during the runs (whole machine: other processes' sockets count too)")
+
+## Big zone: $(fmt int "$BIG_RECORDS") records
+
+A generated zone of $BIG_RECORDS records (A, AAAA, TXT, MX); the server is not pinned. Time from
+exec to the first authoritative answer (polled every 10 ms), and memory 1 s after it.
+
+| figure | rpdns | Knot DNS $KNOT_VERSION | NSD $NSD_VERSION | rpdns/Knot | rpdns/NSD |
+|---|---|---|---|---|---|
+$(row big_load_s d2 "exec → first answer, s")
+$(row big_rss_mb d1 "RSS, MB (VmRSS summed over the process tree)")
+$(row big_pss_mb d1 "PSS, MB")
+
+## Targets of issue 5
+
+$(targets_table)
+
+## Balance comparison (issue 5 item 5)
+
+Not implemented yet: it needs \`listen-mode: shared\` and \`reuseport-steering:\` in rpdns.
+EOF
+}
+
+raw_table() {
+  echo
+  echo "<details><summary>Every run</summary>"
+  echo
+  echo "| round | server | figure | value |"
+  echo "|---|---|---|---|"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$RESULTS"
+  echo
+  echo "</details>"
+}
+
+# Share of both CPUs left idle by everything else over 2 s: the figures are only
+# meaningful on an otherwise quiet machine.
+idle_percent() {
+  local a b
+  a=$(awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  sleep 2
+  b=$(awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+
+# ---------------------------------------------------------------------------------
+# Run it.
+
+log "commit $COMMIT; $NPROC CPUs ($CPU_MODEL); Knot $KNOT_VERSION, NSD $NSD_VERSION (RRL $([ $NSD_HAS_RRL = 1 ] && echo 'built in, turned off' || echo 'not built')), dnsperf $DNSPERF_VERSION"
+IDLE_BEFORE=$(idle_percent)
+IDLE_NOTE="the machine was ${IDLE_BEFORE}% idle just before the run"
+if [ "$IDLE_BEFORE" -lt 90 ]; then
+  log "warning: other processes are using the CPUs (only ${IDLE_BEFORE}% idle): expect noisy figures"
+  IDLE_NOTE="$IDLE_NOTE — other processes were busy, so the figures are noisy"
+fi
+log "part 1: $ROUNDS round(s), ${SECONDS_PER_RUN} s per run; zone of $BENCH_RECORDS records on $BENCH_NAMES names; temp dir $TMP"
+for ((round = 1; round <= ROUNDS; round++)); do
+  for server in "${SERVERS[@]}"; do
+    log "round $round/$ROUNDS: $server"
+    bench_session "$round" "$server"
+  done
+done
+
+log "part 2: generating a zone of $BIG_RECORDS records"
+make_big_zone "$BIG_RECORDS" >"$TMP/zones/big.zone"
+for ((round = 1; round <= ROUNDS; round++)); do
+  for server in "${BIG_SERVERS[@]}"; do
+    log "round $round/$ROUNDS: $server loads the big zone"
+    big_session "$round" "$server"
+  done
+done
+
+# ---------------------------------------------------------------------------------
+# Part 3, TODO: the balance comparison of issue 5 item 5 (throughput and per-worker
+# max/min share for listen-mode shared, reuseport+hash and reuseport+random, with 1, 4
+# and 256 client sockets, 2 workers). It needs rpdns features that do not exist yet.
+log "part 3: balance comparison: not implemented yet"
+echo "balance comparison: not implemented yet"
+
+report=$(make_report)
+echo
+echo "$report"
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "$report"
+  raw_table
+} >"$OUT"
+log "results written to $OUT"
