@@ -10,10 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
 out=${BALANCE_OUT:-}
-scripts/setup.sh
-BUILD_TYPE=Release scripts/build.sh >/dev/null
-loadgen=build/bench/rpdns-loadgen
-[ -x "$loadgen" ] || { echo "balance: $loadgen was not built" >&2; exit 1; }
+# A Release tree of its own (as scripts/bench.sh), so build/ stays as the tests left it.
+build=${BALANCE_BUILD:-build-bench}
+if [ "${BALANCE_NO_BUILD:-0}" != 1 ]; then
+  scripts/setup.sh
+  BUILD_TYPE=Release BUILD_DIR=$build scripts/build.sh -DRPDNS_BUILD_TESTS=OFF >/dev/null
+fi
+rpdns=$build/rpdns
+loadgen=$build/bench/rpdns-loadgen
+[ -x "$loadgen" ] && [ -x "$rpdns" ] || { echo "balance: $rpdns or $loadgen was not built" >&2; exit 1; }
 
 work=$(mktemp -d)
 server=""
@@ -31,9 +36,9 @@ stats=15397
 run() {
   printf 'listen: ["127.0.0.1:%s"]\nworkers: 2\nlog-level: warn\n%s\nstats: {listen: "127.0.0.1:%s"}\nzones:\n  - origin: example.com\n    file: %s\n' \
     "$port" "$1" "$stats" "$PWD/zones/example.com.zone" > "$work/rpdns.yaml"
-  build/rpdns --config "$work/rpdns.yaml" 2> "$work/rpdns.log" &
+  "$rpdns" --config "$work/rpdns.yaml" 2> "$work/rpdns.log" &
   server=$!
-  for _ in $(seq 50); do build/rpdns --probe "127.0.0.1:$port" example.com >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 50); do "$rpdns" --probe "127.0.0.1:$port" example.com >/dev/null && break; sleep 0.1; done
   local before
   before=$(per_worker)
   "$loadgen" -s 127.0.0.1 -p "$port" -d "$work/queries" -l "$seconds" -c "$2" > "$work/loadgen.out" 2>&1 || true

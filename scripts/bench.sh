@@ -172,6 +172,8 @@ install_servers
 # developers' RelWithDebInfo tree (switching it would rebuild everything each time).
 BUILD=build-bench
 if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  # Without BUILD_DIR, build.sh would configure build/ with the tests off.
+  grep -q 'BUILD_DIR' scripts/build.sh || die "scripts/build.sh does not know BUILD_DIR (needed for $BUILD/)"
   scripts/setup.sh
   log "building (Release) in $BUILD/"
   BUILD_TYPE=Release BUILD_DIR=$BUILD scripts/build.sh -DRPDNS_BUILD_TESTS=OFF
@@ -843,9 +845,9 @@ $(row big_pss_mb d1 "PSS, MB")
 
 $(targets_table)
 
-## Balance comparison (issue 5 item 5)
+## Balance comparison (2 rpdns workers, unpinned, scripts/balance.sh)
 
-Not implemented yet: it needs \`listen-mode: shared\` and \`reuseport-steering:\` in rpdns.
+$(cat "$TMP/balance.md" 2>/dev/null || echo "not measured (scripts/balance.sh failed)")
 EOF
 }
 
@@ -898,11 +900,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 # ---------------------------------------------------------------------------------
-# Part 3, TODO: the balance comparison of issue 5 item 5 (throughput and per-worker
-# max/min share for listen-mode shared, reuseport+hash and reuseport+random, with 1, 4
-# and 256 client sockets, 2 workers). It needs rpdns features that do not exist yet.
-log "part 3: balance comparison: not implemented yet"
-echo "balance comparison: not implemented yet"
+# Part 3: the balance comparison (throughput and busiest/idlest worker for
+# listen-mode shared, reuseport+hash and reuseport+random, 1, 4 and 256 client
+# sockets, 2 workers), by scripts/balance.sh on the binaries built above.
+log "part 3: balance comparison"
+BALANCE_NO_BUILD=1 BALANCE_BUILD=$BUILD BALANCE_OUT="$TMP/balance.md" scripts/balance.sh "${BENCH_BALANCE_SECONDS:-5}" || true
 
 report=$(make_report)
 echo
