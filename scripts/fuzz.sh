@@ -15,11 +15,13 @@ fi
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRPDNS_FUZZ=ON \
   -DRPDNS_SANITIZE=address -DRPDNS_BUILD_TESTS=OFF -DRPDNS_WERROR=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_query fuzz_respond fuzz_zone fuzz_config
+targets=${FUZZ_TARGETS:-query respond zone config simple_record}
+# shellcheck disable=SC2086 # one word per target
+cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' $targets)
 
 mkdir -p build-fuzz/crashes
 status=0
-for target in ${FUZZ_TARGETS:-query respond zone config}; do
+for target in $targets; do
   work=$(mktemp -d)
   cp -r "tests/fuzz/corpus/$target/." "$work/"
   echo "== fuzz_$target for ${seconds}s"

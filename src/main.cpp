@@ -32,11 +32,16 @@ int fail(const std::vector<std::string>& errors) {
   return 1;
 }
 
+// "N records, serial S, loaded in T s (read, parse, build)".
+std::string describe_load(const server::ZoneReport& r) {
+  return fmt::format("{} records, serial {}, loaded in {:.3f} s (read {:.3f}, parse {:.3f}, build {:.3f})", r.records,
+                     r.new_serial, r.seconds, r.phases.read_seconds, r.phases.parse_seconds,
+                     r.phases.build_seconds);
+}
+
 void print_summary(const config::Config& config, const std::vector<server::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
-  for (const auto& r : reports) {
-    std::cout << "zone " << r.origin << ": " << r.records << " records, serial " << r.new_serial << '\n';
-  }
+  for (const auto& r : reports) std::cout << "zone " << r.origin << ": " << describe_load(r) << '\n';
   for (const auto& l : config.listen) std::cout << "listen " << l.to_string() << '\n';
   std::cout << "workers " << config.workers << " per listen address\n";
 }
@@ -162,6 +167,7 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
   Control control(*server, reloader);
   server->start();
   for (const auto& l : config.listen) spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
+  server::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   if (http) http->stop();
   server->log_counts();
@@ -194,9 +200,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   setup_logging(config->log_level);
-  for (const auto& [name, z] : zones->zones()) {
-    spdlog::info("zone {} loaded from {}: {} records, serial {}", dns::to_text(name), z->file, z->record_count,
-                 z->serial);
-  }
+  for (const auto& r : reports) spdlog::info("zone {} from {}: {}", r.origin, r.file, describe_load(r));
   return serve(*args, *config, std::move(zones));
 }

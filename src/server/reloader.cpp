@@ -82,6 +82,7 @@ void Reloader::reload() {
   send_notifies(*next, reports);
   server_.nudge_all();  // idle workers drop the old set now, not at their next query
   previous.reset();
+  return_freed_memory();
   current_.zones = next->zones;
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);

@@ -1,5 +1,6 @@
 #include "server/zones.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -37,6 +38,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   } else {
     auto loaded = zone::load_zone(zc.origin, zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
+    report.phases = loaded.phases;
     if (loaded.zone) {
       report.outcome = Outcome::loaded;
       result = loaded.zone;
@@ -64,6 +66,7 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
   for (const auto& zc : config.zones) {
     ZoneReport report;
     report.origin = zc.origin;
+    report.file = zc.file;
     auto zone = load_one(zc, previous, report);
     if (zone && set->zones().count(zone->origin) != 0) {
       report.outcome = Outcome::failed;
@@ -120,5 +123,7 @@ void log_reports(const std::vector<ZoneReport>& reports) {
     }
   }
 }
+
+void return_freed_memory() { malloc_trim(0); }
 
 }  // namespace rpdns::server

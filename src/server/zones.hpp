@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "zone/loader.hpp"
 #include "zone/zone.hpp"
 
 namespace rpdns::server {
@@ -14,12 +15,14 @@ namespace rpdns::server {
 struct ZoneReport {
   enum class Outcome { loaded, unchanged, kept_old, failed, removed };
   std::string origin;  // presentation form
+  std::string file;
   Outcome outcome = Outcome::loaded;
   bool had_old = false;
   uint32_t old_serial = 0;
   uint32_t new_serial = 0;
   std::size_t records = 0;
   double seconds = 0;
+  zone::LoadPhases phases;  // zero unless the zone was read
   std::vector<std::string> errors;  // "file:line: message"
 };
 
@@ -32,5 +35,11 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
 
 // Logs a reload's reports: serials, record counts, timings, errors.
 void log_reports(const std::vector<ZoneReport>& reports);
+
+// Loading a big zone leaves its parse buffers (hundreds of MB for a million
+// records) in malloc's free lists, counted as RSS until reused. This hands
+// them back to the kernel; it takes a while, so call it off the query path
+// once the new zones are being served.
+void return_freed_memory();
 
 }  // namespace rpdns::server

@@ -87,9 +87,13 @@ class Builder {
 
 void Builder::number_names() {
   node_of_.resize(parsed_.records.size());
+  std::string_view previous;
   for (std::size_t i = 0; i < parsed_.records.size(); ++i) {
+    std::string_view owner = parsed_.owner(parsed_.records[i]);
     bool added = false;
-    node_of_[i] = table_.intern(parsed_.owner(parsed_.records[i]), added);
+    // Zone files mostly list a name's records together: skip the table then.
+    node_of_[i] = i > 0 && owner == previous ? node_of_[i - 1] : table_.intern(owner, added);
+    previous = owner;
   }
 }
 
@@ -117,9 +121,11 @@ void Builder::group_by_name() {
   std::vector<uint32_t> next(node_start_.begin(), node_start_.end() - 1);
   for (std::size_t i = 0; i < node_of_.size(); ++i) order_[next[node_of_[i]]++] = static_cast<uint32_t>(i);
   const auto& records = parsed_.records;
+  auto by_type = [&](uint32_t a, uint32_t b) { return records[a].type < records[b].type; };
   for (std::size_t n = 0; n < nodes; ++n) {
-    std::stable_sort(order_.begin() + node_start_[n], order_.begin() + node_start_[n + 1],
-                     [&](uint32_t a, uint32_t b) { return records[a].type < records[b].type; });
+    auto first = order_.begin() + node_start_[n], last = order_.begin() + node_start_[n + 1];
+    // Most names hold one type, already in order; stable_sort would still allocate.
+    if (!std::is_sorted(first, last, by_type)) std::stable_sort(first, last, by_type);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <ldns/ldns.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include "zone/builder.hpp"
 #include "zone/master_reader.hpp"
+#include "zone/simple_record.hpp"
 
 namespace rpdns::zone {
 namespace {
@@ -34,6 +36,16 @@ std::string rdf_wire(const ldns_rdf* rdf) {
   std::string wire(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
   dns::lowercase(wire);
   return wire;
+}
+
+// ldns appends the origin to a relative name without checking the result
+// against the 255-byte limit (RFC 1035 §2.3.4).
+bool names_within_limit(const ldns_rr* rr) {
+  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
+    const ldns_rdf* field = ldns_rr_rdf(rr, i);
+    if (ldns_rdf_get_type(field) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(field) > dns::kMaxNameLength) return false;
+  }
+  return true;
 }
 
 class Parser {
@@ -102,12 +114,20 @@ class Parser::Chunk {
  private:
   void seed_previous_owner();
   void record(const Entry& e);
+  void record_with_ldns(const Entry& e);
+  void keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata);
   const char* text(const Entry& e) const { return parser_.texts_.data() + e.text; }
 
   const Parser& parser_;
   std::size_t begin_, end_;
   ldns_buffer* rdata_;
-  ldns_rdf* prev_ = nullptr;  // the owner a record with a blank owner field inherits
+  // The owner a record with a blank owner field inherits, kept twice: as an
+  // ldns_rdf for ldns and as wire bytes for the fast path. The rdf is only
+  // brought up to date when ldns needs it (`prev_stale_`).
+  ldns_rdf* prev_ = nullptr;
+  std::string prev_owner_;
+  bool prev_stale_ = false;
+  SimpleRecord simple_;
 };
 
 // A chunk may start with a record that inherits its owner from the last
@@ -120,11 +140,13 @@ void Parser::Chunk::seed_previous_owner() {
     if (ldns_rr_new_frm_str(&rr, text(e), e.ttl, parser_.origins_[e.origin], &prev_) == LDNS_STATUS_OK) {
       ldns_rr_free(rr);
     }
+    if (prev_ != nullptr) prev_owner_ = rdf_wire(prev_);
     return;
   }
 }
 
 void Parser::Chunk::run() {
+  records.records.reserve(end_ - begin_);
   seed_previous_owner();
   for (std::size_t i = begin_; i < end_; ++i) record(parser_.entries_[i]);
 }
@@ -177,28 +199,64 @@ bool Parser::directive(const std::string& entry, const std::string& file, std::s
 }
 
 void Parser::Chunk::record(const Entry& e) {
-  const std::string& file = parser_.files_[e.source];
+  const ldns_rdf* origin = parser_.origins_[e.origin];
+  std::string_view origin_wire(reinterpret_cast<const char*>(ldns_rdf_data(origin)), ldns_rdf_size(origin));
+  if (!read_simple_record(text(e), origin_wire, e.ttl, prev_owner_, simple_)) {
+    record_with_ldns(e);
+    return;
+  }
+  prev_owner_ = simple_.owner;
+  prev_stale_ = true;
+  keep(e, simple_.owner, simple_.type, simple_.ttl,
+       {reinterpret_cast<const uint8_t*>(simple_.rdata.data()), simple_.rdata.size()});
+}
+
+// ldns gives records without a TTL its own default of 3600 when the $TTL in
+// force is 0, so 0 is passed as a value no TTL field can produce and mapped back.
+constexpr uint32_t kZeroTtlStandIn = 0xffffffff;
+
+void Parser::Chunk::record_with_ldns(const Entry& e) {
+  if (prev_stale_) {
+    ldns_rdf_deep_free(prev_);
+    prev_ = ldns_dname_new_frm_data(static_cast<uint16_t>(prev_owner_.size()), prev_owner_.data());
+    prev_stale_ = false;
+  }
   ldns_rr* rr = nullptr;
-  ldns_status status = ldns_rr_new_frm_str(&rr, text(e), e.ttl, parser_.origins_[e.origin], &prev_);
+  uint32_t default_ttl = e.ttl == 0 ? kZeroTtlStandIn : e.ttl;
+  ldns_status status = ldns_rr_new_frm_str(&rr, text(e), default_ttl, parser_.origins_[e.origin], &prev_);
+  if (prev_ != nullptr) prev_owner_ = rdf_wire(prev_);
   if (status != LDNS_STATUS_OK) {
-    errors.push_back({file, e.line, ldns_get_errorstr_by_id(status)});
+    errors.push_back({parser_.files_[e.source], e.line, ldns_get_errorstr_by_id(status)});
     return;
   }
   std::string owner = rdf_wire(ldns_rr_owner(rr));
   auto type = static_cast<uint16_t>(ldns_rr_get_type(rr));
+  bool names_ok = names_within_limit(rr);
   ldns_buffer_clear(rdata_);
   bool wire_ok = ldns_rr_rdata2buffer_wire(rdata_, rr) == LDNS_STATUS_OK;
   std::span<const uint8_t> rdata{ldns_buffer_begin(rdata_), ldns_buffer_position(rdata_)};
   bool in_class = ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN;
-  uint32_t ttl = ldns_rr_ttl(rr);
+  uint32_t ttl = ldns_rr_ttl(rr) == kZeroTtlStandIn ? 0 : ldns_rr_ttl(rr);
   ldns_rr_free(rr);
-  const std::string& origin = parser_.zone_origin_;
   if (!in_class) {
-    errors.push_back({file, e.line, "only class IN is served"});
-  } else if (!dns::is_subdomain(owner, origin)) {
-    errors.push_back({file, e.line, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin)});
+    errors.push_back({parser_.files_[e.source], e.line, "only class IN is served"});
+  } else if (!names_ok) {
+    errors.push_back({parser_.files_[e.source], e.line, "a name in the RDATA is longer than 255 bytes"});
   } else if (!wire_ok || rdata.size() > 65535) {
-    errors.push_back({file, e.line, "RDATA too long"});
+    errors.push_back({parser_.files_[e.source], e.line, "RDATA too long"});
+  } else {
+    keep(e, owner, type, ttl, rdata);
+  }
+}
+
+void Parser::Chunk::keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl,
+                         std::span<const uint8_t> rdata) {
+  const std::string& origin = parser_.zone_origin_;
+  if (owner.size() > dns::kMaxNameLength) {
+    errors.push_back({parser_.files_[e.source], e.line, "owner name longer than 255 bytes"});
+  } else if (!dns::is_subdomain(owner, origin)) {
+    errors.push_back({parser_.files_[e.source], e.line,
+                      dns::to_text(owner) + " is outside the zone " + dns::to_text(origin)});
   } else {
     records.add(owner, type, ttl, rdata, e.source, e.line);
   }
@@ -224,10 +282,10 @@ ParsedRecords Parser::parse_records() {
   for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&chunks, t] { chunks[t]->run(); });
   chunks[0]->run();
   for (auto& w : workers) w.join();
-  ParsedRecords all;
+  ParsedRecords all = std::move(chunks[0]->records);
   all.files = files_;
   for (auto& chunk : chunks) {
-    all.append(chunk->records);
+    if (chunk != chunks[0]) all.append(chunk->records);
     for (auto& e : chunk->errors) error(e.file, e.line, e.message);
   }
   return all;
@@ -257,11 +315,9 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
   source_ = outer;
 }
 
-uint64_t fnv1a(const std::string& data) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : data) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
+// Only compared with hashes made by this same process, so any good hash does;
+// the standard one reads eight bytes at a time.
+uint64_t content_hash(const std::string& data) { return std::hash<std::string_view>{}(data); }
 
 }  // namespace
 
@@ -275,7 +331,7 @@ bool stamp_file(const std::string& path, SourceFile& out, std::string* contents)
   out.path = path;
   out.size = static_cast<uint64_t>(st.st_size);
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  out.hash = fnv1a(data);
+  out.hash = content_hash(data);
   if (contents != nullptr) *contents = std::move(data);
   return true;
 }
@@ -318,10 +374,21 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   RdfPtr origin;
   origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()),
                                        zone->origin.data()));
+  auto start = std::chrono::steady_clock::now();
+  auto lap = [&start] {
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - start).count();
+    start = now;
+    return seconds;
+  };
   parser.parse_file(file, origin.p, 0);
+  result.phases.read_seconds = lap();
   ParsedRecords parsed = parser.parse_records();
+  result.phases.parse_seconds = lap();
   if (!result.errors.empty()) return result;
-  if (!build_zone(parsed, file, *zone, result.errors)) return result;
+  bool built = build_zone(parsed, file, *zone, result.errors);
+  result.phases.build_seconds = lap();
+  if (!built) return result;
   zone->sources = std::move(parser.sources);
   result.zone = std::move(zone);
   return result;

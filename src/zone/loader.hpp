@@ -18,9 +18,17 @@ struct LoadError {
   std::string to_string() const;  // "file:line: message"
 };
 
+// Where a load's time went, for the log and for tuning.
+struct LoadPhases {
+  double read_seconds = 0;   // files read and split into entries
+  double parse_seconds = 0;  // entries turned into records
+  double build_seconds = 0;  // records compiled into the zone
+};
+
 struct LoadResult {
   std::shared_ptr<const Zone> zone;  // null when errors is not empty
   std::vector<LoadError> errors;
+  LoadPhases phases;
 };
 
 // Parses `file` as the zone `origin` (presentation form, e.g. "example.com").

@@ -13,6 +13,15 @@ bool MasterReader::read_line(std::string_view& out) {
   return true;
 }
 
+namespace {
+
+// Characters with no meaning of their own to the reader: copied in runs.
+bool plain(char c) {
+  return c != '\\' && c != '"' && c != ';' && c != '(' && c != ')' && c != ' ' && c != '\t';
+}
+
+}  // namespace
+
 bool MasterReader::next(std::string& entry, std::size_t& line, std::string& error) {
   std::string_view text;
   while (read_line(text)) {
@@ -24,7 +33,12 @@ bool MasterReader::next(std::string& entry, std::size_t& line, std::string& erro
     while (true) {
       for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
-        if (c == '\\' && i + 1 < text.size()) {
+        if (plain(c)) {
+          std::size_t end = i + 1;
+          while (end < text.size() && plain(text[end])) ++end;
+          entry.append(text.substr(i, end - i));
+          i = end - 1;
+        } else if (c == '\\' && i + 1 < text.size()) {
           entry += c;
           entry += text[++i];
         } else if (quoted) {

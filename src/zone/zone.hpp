@@ -53,7 +53,7 @@ struct SourceFile {
   std::string path;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  uint64_t hash = 0;  // FNV-1a of the contents
+  uint64_t hash = 0;  // std::hash of the contents (compared within one process only)
 };
 
 // One zone, compiled for lookup: every name (owner names and empty

@@ -120,6 +120,22 @@ TEST(ZoneLoader, TtlDirective) {
   EXPECT_EQ(find(r, "d.example.com", 1)->ttl, 3600u);  // BIND-style unit: 1h
 }
 
+// RFC 2308 §4: "$TTL 0" is a TTL like any other, whichever reader takes the
+// record (ldns alone would put its own default of 3600 in its place).
+TEST(ZoneLoader, ZeroDefaultTtl) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "$TTL 0\n"
+                                        "a IN A 192.0.2.1\n"
+                                        "b IN SRV 0 0 80 a\n"
+                                        "c 5 IN SRV 0 0 80 a\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(find(r, "a.example.com", 1)->ttl, 0u);
+  EXPECT_EQ(find(r, "b.example.com", 33)->ttl, 0u);
+  EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 5u);
+}
+
 // RFC 2308 §3: negative TTL is min(SOA TTL, SOA MINIMUM).
 TEST(ZoneLoader, NegativeTtl) {
   TempDir dir;
@@ -372,6 +388,26 @@ TEST(ZoneLoaderErrors, RecordOutsideOrigin) {
   EXPECT_EQ(r.errors[0].file, file);
   EXPECT_EQ(r.errors[0].line, 5u);
   EXPECT_NE(r.errors[0].message.find("example.net"), std::string::npos);
+}
+
+// RFC 1035 §2.3.4: 255 bytes at most, also once the origin is appended to a
+// relative name (by either reader), in the owner and in the RDATA.
+TEST(ZoneLoaderErrors, NamesOverTheLimit) {
+  TempDir dir;
+  std::string label(63, 'x');
+  std::string long_name = label + "." + label + "." + label + "." + std::string(50, 'y');  // + example.com: 256
+  std::string file = dir.write("z", std::string(kHead) +
+                                        long_name + " IN A 192.0.2.1\n" +
+                                        long_name + " IN SRV 0 0 80 a\n" +
+                                        "a IN SRV 0 0 80 " + long_name + "\n" +
+                                        "b IN CNAME " + long_name + "\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 4u) << errors_text(r);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.errors[i].line, 4u + i);
+    EXPECT_NE(r.errors[i].message.find("longer than 255 bytes"), std::string::npos) << r.errors[i].message;
+  }
 }
 
 // RFC 1035 §5.2: exactly one SOA at the top of the zone. With none, the
