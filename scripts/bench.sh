@@ -19,8 +19,9 @@
 # took from the server's or the client's core. A run above 5% is repeated once, and
 # medians leave out such runs when cleaner ones exist (marked † in the tables).
 # A second part loads a generated 1,000,000-record zone in each server and reports
-# the time from exec to the first authoritative answer, and RSS. A third part, the
-# balance comparison of issue 5 item 5, is a TODO (it needs rpdns features).
+# the time from exec to the first authoritative answer, and RSS. A third part runs
+# scripts/balance.sh: throughput and busiest/idlest worker share for listen-mode
+# shared, reuseport with hash steering and reuseport with random steering, 2 workers.
 # Tables (median, min-max over rounds, and the ratios rpdns/Knot, rpdns/NSD,
 # rpdns/floor) go to stdout and to $BENCH_OUT (default bench/results.md).
 #

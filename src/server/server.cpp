@@ -79,18 +79,22 @@ void Server::nudge_all() {
 
 std::vector<stats::WorkerView> Server::views() const {
   std::vector<stats::WorkerView> out;
-  for (std::size_t i = 0; i < workers_.size(); ++i) out.push_back({&workers_[i]->counters(), labels_[i]});
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    out.push_back({&workers_[i]->counters(), labels_[i], &workers_[i]->tcp_counters()});
+  }
   return out;
 }
 
 void Server::log_counts() const {
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    const auto& c = workers_[i]->counters();
-    spdlog::info("worker {} on {}: {} queries, {} replies, {} dropped, {} truncated, {} send errors", i,
-                 labels_[i], c.queries.get(), c.replies.get(), c.dropped.get(), c.truncated.get(),
-                 c.send_errors.get());
+  auto all = views();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& v = all[i];
+    using C = stats::WorkerCounters;
+    spdlog::info("worker {} on {}: {} queries, {} replies, {} dropped, {} truncated, {} send errors", i, v.listen,
+                 v.total(&C::queries), v.total(&C::replies), v.total(&C::dropped), v.total(&C::truncated),
+                 v.total(&C::send_errors));
   }
-  spdlog::info("{}", stats::balance_line(views()));
+  spdlog::info("{}", stats::balance_line(all));
 }
 
 }  // namespace rpdns::server

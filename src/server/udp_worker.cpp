@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -15,7 +17,10 @@ namespace {
 
 constexpr std::size_t kRequestCapacity = 4096;  // larger requests are not DNS queries we serve
 constexpr std::size_t kControlCapacity = 64;    // fits one in6_pktinfo control message
-constexpr unsigned kBatchesPerWakeup = 16;      // then let the io_context run posted work
+// How long the UDP thread may sit in recvmmsg before it looks up: an idle
+// worker renews its zone snapshot this often, so a reload's old zones are
+// freed soon even where no query comes.
+constexpr long kIdleCheckMicroseconds = 100'000;
 
 // Turns the destination address the query came to into the source address
 // of the reply: a socket bound to the wildcard address must answer from the
@@ -78,16 +83,19 @@ UdpWorker::UdpWorker(unsigned index, int fd, bool ipv6, bool pktinfo, ZoneStore&
       settings_(settings),
       pktinfo_(pktinfo && !settings.plain_io),
       reply_capacity_(std::max<std::size_t>(settings.answer.edns_udp_size, dns::kClassicUdpSize)),
+      fd_(fd),
       socket_(io_),
       limiter_(settings.rate_limit) {
-  socket_.assign(ipv6 ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4(), fd);
+  // Only the plain mode waits through Asio. Registered with its reactor, the
+  // socket would wake the io_context thread (edge-triggered) on every datagram.
+  if (settings_.plain_io) socket_.assign(ipv6 ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4(), fd);
   unsigned batch = std::max(1u, settings_.batch_size);
   slots_ = std::vector<Slot>(batch);
   recv_msgs_.resize(batch);
   send_msgs_.resize(batch);
   for (auto& slot : slots_) slot.reply = std::make_unique<uint8_t[]>(reply_capacity_);
-  snapshot_ = store_.load();
-  generation_ = store_.generation();
+  udp_snapshot_.refresh(store_);
+  io_snapshot_.refresh(store_);
 }
 
 UdpWorker::~UdpWorker() {
@@ -96,19 +104,32 @@ UdpWorker::~UdpWorker() {
 }
 
 void UdpWorker::start() {
-  if (settings_.plain_io) receive_plain();
-  else wait_readable();
-  thread_ = std::thread([this] {
-    if (settings_.cpu >= 0) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(settings_.cpu, &set);
-      if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
-        spdlog::warn("worker {}: cannot pin to CPU {}", index_, settings_.cpu);
-      }
-    }
+  if (settings_.plain_io) {
+    receive_plain();
+  } else {
+    // Blocking, with a timeout: see kIdleCheckMicroseconds.
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+    timeval timeout{0, kIdleCheckMicroseconds};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    udp_thread_ = std::thread([this] {
+      pin_to_cpu();
+      receive_loop();
+    });
+  }
+  io_thread_ = std::thread([this] {
+    pin_to_cpu();
     io_.run();
   });
+}
+
+void UdpWorker::pin_to_cpu() {
+  if (settings_.cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(settings_.cpu, &set);
+  if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+    spdlog::warn("worker {}: cannot pin to CPU {}", index_, settings_.cpu);
+  }
 }
 
 // The plain Asio path, kept to measure what batching buys: one datagram per
@@ -120,14 +141,14 @@ void UdpWorker::receive_plain() {
       boost::asio::buffer(slot.request), plain_peer_, [this](const boost::system::error_code& ec, std::size_t n) {
         if (ec == boost::asio::error::operation_aborted || !socket_.is_open()) return;
         if (!ec) {
-          refresh_snapshot();
+          udp_snapshot_.refresh(store_);
           counters_.queries.add();
           Slot& s = slots_.front();
-          auto result = answer::respond(s.request, n, *snapshot_, settings_.answer, false, s.reply.get());
+          auto result = answer::respond(s.request, n, *udp_snapshot_.zones, settings_.answer, false, s.reply.get());
           if (result.size == 0) {
             counters_.dropped.add();
           } else {
-            count(result);
+            count(counters_, result);
             std::size_t size = screen(plain_peer_.data(), s.request, s.reply.get(), result,
                                       limiter_.enabled() ? monotonic_ms() : 0);
             boost::system::error_code send_ec;
@@ -140,9 +161,11 @@ void UdpWorker::receive_plain() {
 }
 
 void UdpWorker::stop() {
+  if (stopping_.exchange(true)) return;
+  // Wakes the UDP thread from recvmmsg at once (Linux wakes the waiters of
+  // even an unconnected UDP socket); the timeout would within 0.1 s anyway.
+  if (udp_thread_.joinable()) shutdown(fd_, SHUT_RD);
   boost::asio::post(io_, [this] {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
     // TCP connections still open are dropped, not waited for: stopping must
     // take well under a second whatever the clients do.
     io_.stop();
@@ -150,32 +173,34 @@ void UdpWorker::stop() {
 }
 
 void UdpWorker::join() {
-  if (thread_.joinable()) thread_.join();
+  if (udp_thread_.joinable()) udp_thread_.join();
+  if (io_thread_.joinable()) io_thread_.join();
+  if (settings_.plain_io) {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  } else if (fd_ >= 0) {
+    close(fd_);
+  }
+  fd_ = -1;
 }
 
 void UdpWorker::nudge() {
-  boost::asio::post(io_, [this] { refresh_snapshot(); });
+  boost::asio::post(io_, [this] {
+    io_snapshot_.refresh(store_);
+    if (settings_.plain_io) udp_snapshot_.refresh(store_);
+  });
 }
 
-void UdpWorker::refresh_snapshot() {
-  uint64_t now = store_.generation();
-  if (now == generation_) return;
-  snapshot_ = store_.load();
-  generation_ = now;
+void UdpWorker::Snapshot::refresh(ZoneStore& store) {
+  uint64_t now = store.generation();
+  if (zones && now == generation) return;
+  zones = store.load();
+  generation = now;
 }
 
-void UdpWorker::wait_readable() {
-  socket_.async_wait(boost::asio::ip::udp::socket::wait_read,
-                     [this](const boost::system::error_code& ec) {
-                       if (ec) return;  // closed: the worker is stopping
-                       drain();
-                       wait_readable();
-                     });
-}
-
-void UdpWorker::drain() {
-  int fd = socket_.native_handle();
-  for (unsigned round = 0; round < kBatchesPerWakeup; ++round) {
+void UdpWorker::receive_loop() {
+  int fd = fd_;
+  while (true) {
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       Slot& slot = slots_[i];
       slot.request_iov = {slot.request, sizeof slot.request};
@@ -190,12 +215,11 @@ void UdpWorker::drain() {
         h.msg_controllen = sizeof slot.control;
       }
     }
-    int got = recvmmsg(fd, recv_msgs_.data(), static_cast<unsigned>(slots_.size()), MSG_DONTWAIT, nullptr);
-    if (got <= 0) return;  // EAGAIN: drained
-    refresh_snapshot();
-    unsigned replies = answer_batch(static_cast<unsigned>(got));
-    send_batch(replies);
-    if (static_cast<std::size_t>(got) < slots_.size()) return;
+    // Waits for the first datagram, then takes whatever else is queued.
+    int got = recvmmsg(fd, recv_msgs_.data(), static_cast<unsigned>(slots_.size()), MSG_WAITFORONE, nullptr);
+    udp_snapshot_.refresh(store_);
+    if (got > 0) send_batch(answer_batch(static_cast<unsigned>(got)));  // else the idle timeout, or a signal
+    if (stopping_.load(std::memory_order_relaxed)) return;
   }
 }
 
@@ -208,14 +232,14 @@ unsigned UdpWorker::answer_batch(unsigned received) {
     msghdr& in = recv_msgs_[i].msg_hdr;
     answer::Outcome result{};
     if ((in.msg_flags & MSG_TRUNC) == 0) {
-      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *snapshot_, settings_.answer,
+      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *udp_snapshot_.zones, settings_.answer,
                                false, slot.reply.get());
     }
     if (result.size == 0) {
       counters_.dropped.add();
       continue;
     }
-    count(result);
+    count(counters_, result);
     std::size_t size = screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result,
                               now_ms);
     if (size == 0) continue;
@@ -236,11 +260,11 @@ unsigned UdpWorker::answer_batch(unsigned received) {
   return out;
 }
 
-void UdpWorker::count(const answer::Outcome& result) {
-  if (result.edns) counters_.edns.add();
-  if (result.truncated) counters_.truncated.add();
-  counters_.by_rcode[stats::rcode_slot(result.rcode)].add();
-  counters_.by_type[stats::type_slot(result.qtype)].add();
+void UdpWorker::count(stats::WorkerCounters& counters, const answer::Outcome& result) {
+  if (result.edns) counters.edns.add();
+  if (result.truncated) counters.truncated.add();
+  counters.by_rcode[stats::rcode_slot(result.rcode)].add();
+  counters.by_type[stats::type_slot(result.qtype)].add();
 }
 
 std::size_t UdpWorker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
@@ -267,10 +291,12 @@ std::size_t UdpWorker::screen(const sockaddr* peer, const uint8_t* request, uint
 }
 
 void UdpWorker::send_batch(unsigned count) {
-  int fd = socket_.native_handle();
+  int fd = fd_;
   unsigned done = 0;
   while (done < count) {
-    int sent = sendmmsg(fd, send_msgs_.data() + done, count - done, 0);
+    // Never blocks: a reply that finds the send buffer full is dropped and
+    // counted, as a real network would drop it.
+    int sent = sendmmsg(fd, send_msgs_.data() + done, count - done, MSG_DONTWAIT);
     if (sent > 0) {
       done += static_cast<unsigned>(sent);
       counters_.replies.add(static_cast<uint64_t>(sent));

@@ -1,6 +1,12 @@
-// One UDP worker: a thread, its own io_context and its own SO_REUSEPORT
-// socket. It waits for readability through Asio, then drains the socket in
-// batches with recvmmsg and answers each batch with one sendmmsg.
+// One worker: its own SO_REUSEPORT socket, a thread that blocks in recvmmsg
+// on it and answers each batch with one sendmmsg, and its own io_context on a
+// second thread for the worker's TCP listener (and the plain UDP mode).
+//
+// Why not wait for UDP through Asio: its epoll reactor re-arms the socket
+// with an epoll_ctl on every wait, so each wake-up cost epoll_wait, epoll_ctl,
+// recvmmsg and sendmmsg; blocking in recvmmsg costs recvmmsg and sendmmsg
+// alone, which at moderate rates (a wake-up per query or two) is most of the
+// CPU a query takes.
 #pragma once
 
 #include <netinet/in.h>
@@ -8,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -46,33 +53,41 @@ class UdpWorker {
 
   unsigned index() const { return index_; }
   boost::asio::io_context& io() { return io_; }
-  // The current zone snapshot (worker thread only).
+  // The current zone snapshot (io_context thread only).
   std::shared_ptr<const zone::ZoneSet> snapshot() {
-    refresh_snapshot();
-    return snapshot_;
+    io_snapshot_.refresh(store_);
+    return io_snapshot_.zones;
   }
   const answer::Options& answer_options() const { return settings_.answer; }
-  // Counts a TCP query the worker's listener answered (worker thread only).
+  // Counts a TCP query the worker's listener answered (io_context thread only).
   void record_tcp(const answer::Outcome& result) {
-    counters_.queries.add();
-    count(result);
+    tcp_counters_.queries.add();
+    count(tcp_counters_, result);
   }
+  // UDP, and TCP: each block has one writing thread.
   const stats::WorkerCounters& counters() const { return counters_; }
+  const stats::WorkerCounters& tcp_counters() const { return tcp_counters_; }
 
  private:
   struct Slot;
+  // One thread's reference to the published zones, renewed when the store's
+  // generation moves (one atomic load per batch).
+  struct Snapshot {
+    std::shared_ptr<const zone::ZoneSet> zones;
+    uint64_t generation = 0;
+    void refresh(ZoneStore& store);
+  };
 
-  void wait_readable();
-  void drain();
+  void receive_loop();
+  void pin_to_cpu();
   void receive_plain();
   unsigned answer_batch(unsigned received);
-  void count(const answer::Outcome& result);
+  static void count(stats::WorkerCounters& counters, const answer::Outcome& result);
   // Applies rate limiting and reflection rules; returns the bytes to send
   // (0: send nothing), having made a truncated reply in `reply` on a slip.
   std::size_t screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
                      const answer::Outcome& result, uint64_t now_ms);
   void send_batch(unsigned count);
-  void refresh_snapshot();
 
   unsigned index_;
   ZoneStore& store_;
@@ -80,16 +95,20 @@ class UdpWorker {
   bool pktinfo_ = false;
   std::size_t reply_capacity_;
   boost::asio::io_context io_;
-  boost::asio::ip::udp::socket socket_;
-  std::thread thread_;
-  std::shared_ptr<const zone::ZoneSet> snapshot_;
-  uint64_t generation_ = 0;
+  int fd_;                                // the UDP socket, owned
+  boost::asio::ip::udp::socket socket_;   // the same, in plain mode only
+  std::thread io_thread_;
+  std::thread udp_thread_;          // batched mode only
+  std::atomic<bool> stopping_{false};
+  Snapshot udp_snapshot_;           // the UDP thread's (the io thread's in plain mode)
+  Snapshot io_snapshot_;            // the io thread's, for TCP
   std::vector<Slot> slots_;
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;
   boost::asio::ip::udp::endpoint plain_peer_;
   RateLimiter limiter_;
   stats::WorkerCounters counters_;
+  stats::WorkerCounters tcp_counters_;
 };
 
 }  // namespace rpdns::server

@@ -16,7 +16,7 @@ void per_worker(std::ostringstream& out, const std::vector<WorkerView>& workers,
   header(out, name, "counter", help);
   for (std::size_t i = 0; i < workers.size(); ++i) {
     out << name << "{worker=\"" << i << "\",listen=\"" << workers[i].listen << "\"} "
-        << (workers[i].counters->*field).get() << '\n';
+        << workers[i].total(field) << '\n';
   }
 }
 
@@ -25,7 +25,7 @@ void by_rcode(std::ostringstream& out, const std::vector<WorkerView>& workers) {
   for (std::size_t i = 0; i < workers.size(); ++i) {
     for (std::size_t r = 0; r < kRcodeNames.size(); ++r) {
       out << "rpdns_replies_total{worker=\"" << i << "\",rcode=\"" << kRcodeNames[r] << "\"} "
-          << workers[i].counters->by_rcode[r].get() << '\n';
+          << workers[i].rcode_total(r) << '\n';
     }
   }
 }
@@ -36,7 +36,7 @@ void by_type(std::ostringstream& out, const std::vector<WorkerView>& workers) {
     for (std::size_t t = 0; t < kTypeSlots; ++t) {
       std::string_view type = t < kCountedTypes.size() ? kCountedTypes[t].second : "other";
       out << "rpdns_queries_by_type_total{worker=\"" << i << "\",type=\"" << type << "\"} "
-          << workers[i].counters->by_type[t].get() << '\n';
+          << workers[i].type_total(t) << '\n';
     }
   }
 }
@@ -90,7 +90,7 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
 std::string balance_line(const std::vector<WorkerView>& workers) {
   uint64_t total = 0, most = 0, least = UINT64_MAX;
   for (const auto& w : workers) {
-    uint64_t q = w.counters->queries.get();
+    uint64_t q = w.total(&WorkerCounters::queries);
     total += q;
     most = std::max(most, q);
     least = std::min(least, q);

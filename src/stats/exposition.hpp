@@ -24,9 +24,22 @@ struct ReloadFacts {
   bool last_ok = true;
 };
 
+// One worker's counters: its UDP block and (optionally) its TCP block,
+// written by different threads and reported as their sum.
 struct WorkerView {
   const WorkerCounters* counters;
   std::string listen;  // the address the worker's socket is bound to
+  const WorkerCounters* tcp = nullptr;
+
+  uint64_t total(Counter WorkerCounters::*field) const {
+    return (counters->*field).get() + (tcp != nullptr ? (tcp->*field).get() : 0);
+  }
+  uint64_t rcode_total(std::size_t slot) const {
+    return counters->by_rcode[slot].get() + (tcp != nullptr ? tcp->by_rcode[slot].get() : 0);
+  }
+  uint64_t type_total(std::size_t slot) const {
+    return counters->by_type[slot].get() + (tcp != nullptr ? tcp->by_type[slot].get() : 0);
+  }
 };
 
 // Prometheus text exposition format 0.0.4, metric names prefixed rpdns_.
