@@ -147,7 +147,8 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
   // Walk down from the apex, one label at a time (RFC 1034 §4.3.2 step 3).
   const Node* encloser = nullptr;
   for (unsigned skip = name.labels - zone->labels;; --skip) {
-    const Node* node = zone->find(name.suffix(skip));
+    // The first step is the apex, which the zone holds already.
+    const Node* node = skip == name.labels - zone->labels ? zone->apex : zone->find(name.suffix(skip));
     if (node == nullptr) break;
     encloser = node;
     bool ds_at_cut = skip == 0 && q_.qtype == dns::type::DS;

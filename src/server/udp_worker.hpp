@@ -79,6 +79,7 @@ class UdpWorker {
   };
 
   void receive_loop();
+  void prepare_receive(std::size_t i);
   void pin_to_cpu();
   void receive_plain();
   unsigned answer_batch(unsigned received);
