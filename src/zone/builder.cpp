@@ -69,6 +69,7 @@ class Builder {
   void add_empty_non_terminals();
   void group_by_name();
   void select_records();
+  void select_rrset(std::size_t first, std::size_t end);
   bool keep(std::size_t first, std::size_t i);
   void check_node(std::size_t node);
   void lay_out();
@@ -151,11 +152,40 @@ void Builder::select_records() {
   std::size_t nodes = table_.names().size();
   for (std::size_t n = 0; n < nodes; ++n) {
     std::size_t first = node_start_[n];
-    for (std::size_t i = node_start_[n]; i < node_start_[n + 1]; ++i) {
-      if (parsed_.records[order_[i]].type != parsed_.records[order_[first]].type) first = i;
-      kept_[order_[i]] = keep(first, i);
+    for (std::size_t i = node_start_[n]; i <= node_start_[n + 1]; ++i) {
+      bool rrset_ends = i == node_start_[n + 1] ||
+                        parsed_.records[order_[i]].type != parsed_.records[order_[first]].type;
+      if (rrset_ends) {
+        select_rrset(first, i);
+        first = i;
+      }
     }
     check_node(n);
+  }
+}
+
+// Positions [first, end) of order_ hold one RRset. Comparing each record with
+// the ones before it is quadratic, so a big RRset (a name with thousands of
+// records would take seconds) finds its duplicates by sorting instead; either
+// way the first of equal records, in file order, is the one kept.
+void Builder::select_rrset(std::size_t first, std::size_t end) {
+  constexpr std::size_t kSortAbove = 32;
+  uint16_t type = end > first ? parsed_.records[order_[first]].type : 0;
+  bool singleton = type == dns::type::CNAME || type == dns::type::DNAME;
+  if (end - first <= kSortAbove || singleton) {
+    for (std::size_t i = first; i < end; ++i) kept_[order_[i]] = keep(first, i);
+    return;
+  }
+  std::vector<uint32_t> by_rdata(order_.begin() + static_cast<std::ptrdiff_t>(first),
+                                 order_.begin() + static_cast<std::ptrdiff_t>(end));
+  auto rdata_of = [this](uint32_t record) { return parsed_.rdata(parsed_.records[record]); };
+  std::stable_sort(by_rdata.begin(), by_rdata.end(), [&](uint32_t a, uint32_t b) {
+    auto x = rdata_of(a), y = rdata_of(b);
+    return std::lexicographical_compare(x.begin(), x.end(), y.begin(), y.end());
+  });
+  for (std::size_t k = 0; k < by_rdata.size(); ++k) {
+    bool repeat = k > 0 && std::ranges::equal(rdata_of(by_rdata[k]), rdata_of(by_rdata[k - 1]));
+    kept_[by_rdata[k]] = !repeat;
   }
 }
 
