@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "dns/name.hpp"
 #include "dns/wire.hpp"
 
 namespace rpdns::zone {
@@ -17,12 +18,11 @@ std::string_view next_token(std::string_view& rest) {
   return token;
 }
 
-bool equals_nocase(std::string_view a, std::string_view upper) {
-  if (a.size() != upper.size()) return false;
+// `lower_word` is in lowercase already.
+bool equals_nocase(std::string_view a, std::string_view lower_word) {
+  if (a.size() != lower_word.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != upper[i]) return false;
+    if (dns::lower(static_cast<uint8_t>(a[i])) != static_cast<uint8_t>(lower_word[i])) return false;
   }
   return true;
 }
@@ -133,20 +133,14 @@ bool read_rdata(uint16_t type, std::string_view rest, std::string_view origin, s
 }
 
 uint16_t simple_type(std::string_view token) {
-  if (equals_nocase(token, "A")) return dns::type::A;
-  if (equals_nocase(token, "AAAA")) return dns::type::AAAA;
-  if (equals_nocase(token, "NS")) return dns::type::NS;
-  if (equals_nocase(token, "CNAME")) return dns::type::CNAME;
-  if (equals_nocase(token, "PTR")) return dns::type::PTR;
-  if (equals_nocase(token, "MX")) return dns::type::MX;
-  if (equals_nocase(token, "TXT")) return dns::type::TXT;
+  if (equals_nocase(token, "a")) return dns::type::A;
+  if (equals_nocase(token, "aaaa")) return dns::type::AAAA;
+  if (equals_nocase(token, "ns")) return dns::type::NS;
+  if (equals_nocase(token, "cname")) return dns::type::CNAME;
+  if (equals_nocase(token, "ptr")) return dns::type::PTR;
+  if (equals_nocase(token, "mx")) return dns::type::MX;
+  if (equals_nocase(token, "txt")) return dns::type::TXT;
   return 0;
-}
-
-void lowercase_in_place(std::string& s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
 }
 
 }  // namespace
@@ -163,12 +157,12 @@ bool read_simple_record(std::string_view entry, std::string_view origin, uint32_
   } else if (!append_name(next_token(rest), origin, out.owner)) {
     return false;
   }
-  lowercase_in_place(out.owner);
+  dns::lowercase(out.owner);
   // [TTL] [IN] TYPE: any other order or spelling is left to ldns.
   std::string_view token = next_token(rest);
   out.ttl = default_ttl;
   if (read_number(token, 0x7fffffff, out.ttl)) token = next_token(rest);
-  if (equals_nocase(token, "IN")) token = next_token(rest);
+  if (equals_nocase(token, "in")) token = next_token(rest);
   out.type = simple_type(token);
   return out.type != 0 && read_rdata(out.type, rest, origin, out.rdata);
 }
