@@ -52,6 +52,9 @@ class Responder {
   void queue(const Node* node, std::string_view owner, bool required, uint16_t also = 0);
   void queue_target(const uint8_t* name, std::size_t avail, bool required, bool glue_ok, uint16_t also = 0);
   void write_additional();
+  bool put_additional(const Node& node, std::string_view owner, uint16_t type);
+  // Notes the RRset that answers the question and queues what it points to.
+  void answered(const Node& node, std::string_view owner, const RRset& rrset);
   bool put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap = dns::kNoTtlCap);
   bool put(Section section, std::string_view owner, const dns::RRsetWire& wire, uint32_t ttl_cap);
   bool seen(const Node* node);
@@ -68,6 +71,10 @@ class Responder {
   Name current_;
   const Node* visited_[kMaxChain + 1];
   unsigned visited_count_ = 0;
+  // The RRset that answered the question, so that neither the authority nor
+  // the additional section repeats it (NSD leaves such repeats out too).
+  std::string_view answered_owner_;
+  uint16_t answered_type_ = 0;
   struct Pending {
     const Node* node;
     std::string_view owner;  // node->name, or the query name for the owner of a wildcard match
@@ -110,7 +117,7 @@ void Responder::add_apex_ns() {
                   w_.count(Section::authority) == 0 && !truncated_;
   if (!positive) return;
   const RRset* ns = zone_->apex->find(dns::type::NS);
-  if (q_.qtype == dns::type::NS && q_.qname.view() == zone_->origin) return;
+  if (answered_type_ == dns::type::NS && answered_owner_ == zone_->origin) return;
   if (w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) add_additional(*ns);
 }
 
@@ -150,8 +157,9 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
     rcode_ = dns::rcode::REFUSED;
     return Next::done;
   }
-  // A chain is followed only inside the zone it started in, as Knot DNS and
-  // NSD do: data from another zone would be out of bailiwick for a resolver.
+  // A chain is followed only inside the zone it started in, as Knot DNS
+  // does (NSD goes on into its other zones): data from another zone would
+  // be out of bailiwick for a resolver that asked about this one.
   if (step > 0 && !dns::is_subdomain(name.view(), zone->origin)) return Next::done;
   if (step == 0) {
     zone_ = zone;
@@ -184,8 +192,10 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
     std::memcpy(wildcard + 2, encloser->name.data(), len);
     if (const Node* star = zone->find({wildcard, len + 2})) {
       // A wildcard that owns NS is a cut like any other: below it we are
-      // not authoritative. Knot DNS refers with the wildcard's own NS.
-      if (star->is_delegation) {
+      // not authoritative. Knot DNS refers with the wildcard's own NS. DS
+      // is the parent side's data and stays an answer (NODATA), as at a
+      // cut (RFC 4035 §3.1.4.1); Knot and NSD agree.
+      if (star->is_delegation && q_.qtype != dns::type::DS) {
         referral(*star, step);
         return Next::done;
       }
@@ -203,11 +213,11 @@ Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const
   if (q_.qtype == dns::type::ANY && !node.rrsets.empty()) {
     // RFC 8482 §4.2: one RRset of the name is enough for ANY. Like Knot DNS,
     // the one with the lowest type (the loader keeps them sorted).
-    if (put(Section::answer, owner, node.rrsets.front())) add_additional(node.rrsets.front(), {}, &node, owner);
+    if (put(Section::answer, owner, node.rrsets.front())) answered(node, owner, node.rrsets.front());
     return Next::done;
   }
   if (const RRset* rrset = node.find(q_.qtype)) {
-    if (put(Section::answer, owner, *rrset)) add_additional(*rrset, {}, &node, owner);
+    if (put(Section::answer, owner, *rrset)) answered(node, owner, *rrset);
     return Next::done;
   }
   const RRset* cname = node.find(dns::type::CNAME);
@@ -255,6 +265,20 @@ void Responder::referral(const Node& cut, unsigned step) {
   // DS would join the NS only in a signed zone (RFC 4035 §3.1.4); rpdns does
   // not sign, so the referral is NS and glue.
   if (put(Section::authority, cut.name, *ns)) add_additional(*ns, cut.name);
+}
+
+void Responder::answered(const Node& node, std::string_view owner, const RRset& rrset) {
+  answered_owner_ = owner;
+  answered_type_ = rrset.type;
+  add_additional(rrset, {}, &node, owner);
+}
+
+// Puts `owner`'s RRset of `type` in the additional section, unless it is
+// the answer itself; false when it exists but does not fit.
+bool Responder::put_additional(const Node& node, std::string_view owner, uint16_t type) {
+  const RRset* rrset = node.find(type);
+  if (rrset == nullptr || (type == answered_type_ && owner == answered_owner_)) return true;
+  return put(Section::additional, owner, *rrset);
 }
 
 void Responder::queue(const Node* node, std::string_view owner, bool required, uint16_t also) {
@@ -332,14 +356,11 @@ void Responder::add_svcb_additional(const RRset& rrset, const Node* node, std::s
 void Responder::write_additional() {
   for (unsigned i = 0; i < pending_count_; ++i) {
     Pending p = pending_[i];
-    if (p.also != 0) {
-      if (const RRset* more = p.node->find(p.also)) {
-        if (put(Section::additional, p.owner, *more)) add_additional(*more, {}, p.node, p.owner);
-      }
+    if (p.also != 0 && p.node->find(p.also) != nullptr && put_additional(*p.node, p.owner, p.also)) {
+      add_additional(*p.node->find(p.also), {}, p.node, p.owner);
     }
-    bool fitted = true;
-    if (const RRset* a = p.node->find(dns::type::A)) fitted &= put(Section::additional, p.owner, *a);
-    if (const RRset* aaaa = p.node->find(dns::type::AAAA)) fitted &= put(Section::additional, p.owner, *aaaa);
+    bool fitted = put_additional(*p.node, p.owner, dns::type::A);
+    fitted &= put_additional(*p.node, p.owner, dns::type::AAAA);
     // RFC 9471 §3: in-domain glue that does not fit makes the referral truncated.
     if (!fitted && p.required) w_.set_flags(dns::flag::TC);
   }
@@ -418,7 +439,10 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   std::span<const uint8_t> question;
   if (q.has_question) question = {q.question, q.question_len};
   dns::ReplyWriter w;
-  w.begin(out, reply_limit(q, options, over_tcp), q.id, flags, question, q.has_edns);
+  // RFC 5001 §2.1: NSID only to clients that ask, and its room is kept.
+  std::string_view nsid = q.edns_nsid ? std::string_view(options.nsid) : std::string_view{};
+  std::size_t nsid_room = nsid.empty() ? 0 : dns::kEdnsOptionHeader + nsid.size();
+  w.begin(out, reply_limit(q, options, over_tcp), q.id, flags, question, q.has_edns, nsid_room);
 
   uint16_t rcode = dns::rcode::NOERROR;
   int ede = dns::kNoEde;
@@ -444,7 +468,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     outcome.zone = responder.zone();
     if (rcode == dns::rcode::REFUSED) ede = dns::kEdeNotAuthoritative;  // no zone of ours
   }
-  if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede);
+  if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede, nsid);
   w.set_rcode(static_cast<uint8_t>(rcode & 0x0F));
   outcome.rcode = rcode;
   outcome.truncated = (w.data()[2] & 0x02) != 0;

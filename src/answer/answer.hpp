@@ -22,6 +22,8 @@ struct Options {
   // version.bind (RFC 4892); empty means REFUSED.
   std::string identity;
   std::string version;
+  // NSID option value (RFC 5001), sent to clients that ask; empty: none.
+  std::string nsid;
 };
 
 struct Outcome {

@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 namespace rpdns::config {
 namespace {
 
@@ -69,6 +71,19 @@ class Checker {
     std::string all;
     for (const auto& o : options) all += (all.empty() ? "" : ", ") + o;
     error(node, key, "expected one of " + all + ", got '" + text + "'");
+  }
+
+  // RFC 5001: any bytes; "hostname" stands for this machine's name, as an
+  // operator of several servers behind one address wants each to say.
+  void nsid(const YAML::Node& node, const std::string& key, std::string& out) {
+    constexpr std::size_t kMaxNsid = 255;  // far more than a name needs; keeps replies small
+    if (!scalar(node, key, out)) return;
+    if (out == "hostname") {
+      char host[256] = {};
+      if (gethostname(host, sizeof host - 1) != 0) return error(node, key, "cannot read the hostname");
+      out = host;
+    }
+    if (out.size() > kMaxNsid) error(node, key, "longer than 255 bytes");
   }
 
   void listen(const YAML::Node& node, Config& config) {
@@ -243,6 +258,8 @@ class Checker {
         scalar(value, key, config.identity);
       } else if (key == "version") {
         scalar(value, key, config.version);
+      } else if (key == "nsid") {
+        nsid(value, key, config.nsid);
       } else {
         error(entry.first, key, "unknown key");
       }

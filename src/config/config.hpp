@@ -42,6 +42,7 @@ struct Config {
   bool minimal_responses = true;
   std::string identity;  // CHAOS id.server; empty: REFUSED
   std::string version;   // CHAOS version.bind; empty: REFUSED
+  std::string nsid;      // NSID option value (RFC 5001), "hostname" resolved; empty: none
   std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
   unsigned batch_size = 64;           // datagrams per recvmmsg/sendmmsg
   int receive_buffer = 4 << 20;       // SO_RCVBUF of each UDP socket

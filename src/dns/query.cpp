@@ -3,6 +3,8 @@
 namespace rpdns::dns {
 namespace {
 
+constexpr uint16_t kEdnsOptionNsid = 3;  // RFC 5001 §2.3
+
 class Reader {
  public:
   Reader(const uint8_t* p, std::size_t n) : packet_(p), len_(n) {}
@@ -93,8 +95,9 @@ bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query
   std::size_t end = r.pos() + rdlen;
   while (r.pos() < end) {
     if (end - r.pos() < 4) return false;
-    r.skip(2);
+    uint16_t code = r.u16();
     uint16_t opt_len = r.u16();
+    if (code == kEdnsOptionNsid) out.edns_nsid = true;
     if (end - r.pos() < opt_len) return false;
     r.skip(opt_len);
   }
@@ -149,13 +152,16 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
   out.opcode = static_cast<uint8_t>((out.flags >> 11) & 0x0F);
   out.has_question = false;
   out.has_edns = false;
+  out.edns_nsid = false;
   out.has_ixfr_serial = false;
   if (out.flags & flag::QR) return ParseStatus::drop;
   uint16_t qdcount = r.u16();
   uint16_t ancount = r.u16();
   uint16_t nscount = r.u16();
   uint16_t arcount = r.u16();
-  if (qdcount != 1) return ParseStatus::formerr;
+  // RFC 8906 §8.2.8: an opcode we do not implement gets NOTIMP whatever
+  // its counts say (DSO, RFC 8490, sends no question at all).
+  if (qdcount != 1) return out.opcode == opcode::QUERY ? ParseStatus::formerr : ParseStatus::ok;
 
   std::size_t question_start = r.pos();
   if (!r.question_name(out.qname) || !r.has(4)) return ParseStatus::formerr;

@@ -27,6 +27,7 @@ struct Query {
   uint16_t edns_udp_size = 0;
   uint8_t edns_version = 0;
   bool edns_do = false;
+  bool edns_nsid = false;  // the NSID option was sent (RFC 5001 §2.1)
 };
 
 enum class ParseStatus {

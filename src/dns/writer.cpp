@@ -46,10 +46,11 @@ int additional_name_offset(uint16_t t) {
 }
 
 void ReplyWriter::begin(uint8_t* buffer, std::size_t limit, uint16_t id, uint16_t flags,
-                        std::span<const uint8_t> question, bool reserve_opt) {
+                        std::span<const uint8_t> question, bool reserve_opt, std::size_t opt_options) {
   buf_ = buffer;
   opt_reserved_ = reserve_opt;
-  limit_ = limit - (reserve_opt ? kOptSize : 0);
+  opt_options_ = reserve_opt ? opt_options : 0;
+  limit_ = limit - (reserve_opt ? kOptSize + opt_options_ : 0);
   std::memset(buf_, 0, kHeaderSize);
   write_u16(buf_, id);
   write_u16(buf_ + 2, flags);
@@ -187,11 +188,13 @@ bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t kl
   return true;
 }
 
-void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede) {
+void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede, std::string_view nsid) {
   if (!opt_reserved_) return;
   constexpr std::size_t kEdeSize = 6;  // option code, length, INFO-CODE
-  limit_ += kOptSize;
-  bool with_ede = ede != kNoEde && room(kOptSize + kEdeSize);
+  limit_ += kOptSize + opt_options_;
+  if (nsid.size() + kEdnsOptionHeader > opt_options_) nsid = {};  // no room was reserved for it
+  std::size_t nsid_size = nsid.empty() ? 0 : kEdnsOptionHeader + nsid.size();
+  bool with_ede = ede != kNoEde && room(kOptSize + nsid_size + kEdeSize);
   uint8_t* p = buf_ + pos_;
   p[0] = 0;  // root owner
   write_u16(p + 1, type::OPT);
@@ -199,8 +202,14 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   p[5] = static_cast<uint8_t>(ext_rcode >> 4);  // upper 8 bits of the 12-bit rcode
   p[6] = 0;                                      // version 0
   write_u16(p + 7, do_bit ? 0x8000 : 0);
-  write_u16(p + 9, with_ede ? kEdeSize : 0);
+  write_u16(p + 9, static_cast<uint16_t>(nsid_size + (with_ede ? kEdeSize : 0)));
   pos_ += kOptSize;
+  if (!nsid.empty()) {
+    write_u16(buf_ + pos_, 3);  // EDNS option code of NSID
+    write_u16(buf_ + pos_ + 2, static_cast<uint16_t>(nsid.size()));
+    std::memcpy(buf_ + pos_ + kEdnsOptionHeader, nsid.data(), nsid.size());
+    pos_ += nsid_size;
+  }
   if (with_ede) {
     write_u16(buf_ + pos_, 15);  // EDNS option code of Extended DNS Errors
     write_u16(buf_ + pos_ + 2, 2);

@@ -26,14 +26,16 @@ struct RRsetWire {
 inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
 inline constexpr int kNoEde = -1;
 inline constexpr int kEdeNotAuthoritative = 20;  // RFC 8914 §4.21
+inline constexpr std::size_t kEdnsOptionHeader = 4;  // OPTION-CODE and OPTION-LENGTH
 
 class ReplyWriter {
  public:
   // Starts a reply to `id`, echoing the raw question (may be empty).
   // `limit` is the largest message allowed; the OPT record, when
-  // `reserve_opt` is set, always fits within it.
+  // `reserve_opt` is set, always fits within it, with `opt_options` bytes
+  // of EDNS options that must not be squeezed out (NSID).
   void begin(uint8_t* buffer, std::size_t limit, uint16_t id, uint16_t flags,
-             std::span<const uint8_t> question, bool reserve_opt);
+             std::span<const uint8_t> question, bool reserve_opt, std::size_t opt_options = 0);
 
   // Appends every record of the RRset under `owner` (canonical wire form),
   // or nothing when it does not fit. `ttl_cap` lowers each TTL to at most
@@ -42,8 +44,10 @@ class ReplyWriter {
                  uint32_t ttl_cap = kNoTtlCap);
 
   // The OPT pseudo-record (RFC 6891 §6.1.2); space was reserved in begin().
-  // An Extended DNS Error (RFC 8914) is added when `ede` is set and it fits.
-  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde);
+  // `nsid` (RFC 5001), when not empty, goes in the space reserved for it;
+  // an Extended DNS Error (RFC 8914) is added when `ede` is set and it fits.
+  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde,
+               std::string_view nsid = {});
 
   // Clears every section after the question and sets TC (RFC 2181 §9).
   void truncate();
@@ -81,6 +85,7 @@ class ReplyWriter {
   std::size_t entry_count_ = 0;
   std::size_t question_entries_ = 0;
   bool opt_reserved_ = false;
+  std::size_t opt_options_ = 0;  // option bytes reserved beside the OPT record
 };
 
 // Offset of the first domain name inside RDATA whose A/AAAA records belong in

@@ -70,7 +70,7 @@ HttpStats::HttpStats(const config::ListenAddress& address, Render render)
     acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen();
-  } catch (const std::system_error& e) {
+  } catch (const boost::system::system_error& e) {  // not a std::system_error in Boost 1.74
     throw std::runtime_error("cannot listen on " + address.to_string() + " (stats http): " + e.code().message());
   }
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/system/system_error.hpp>
 #include <algorithm>
 #include <stdexcept>
 #include <system_error>
@@ -17,6 +18,7 @@ Server::Server(const config::Config& config, ZoneStore& store) {
   settings.answer.minimal_responses = config.minimal_responses;
   settings.answer.identity = config.identity;
   settings.answer.version = config.version;
+  settings.answer.nsid = config.nsid;
   settings.batch_size = config.batch_size;
   settings.plain_io = config.plain_io;
   settings.rate_limit.responses_per_second = config.rrl_responses_per_second;
@@ -54,7 +56,9 @@ Server::Server(const config::Config& config, ZoneStore& store) {
         auto& worker = *workers_[workers_.size() - config.workers + i];
         listeners_.push_back(std::make_unique<TcpListener>(worker, address, limits));
       }
-    } catch (const std::system_error& e) {
+    } catch (const boost::system::system_error& e) {
+      // Asio's own error type (not a std::system_error in Boost 1.74): name
+      // the address, or the operator sees only "bind: Address already in use".
       throw std::runtime_error("cannot listen on " + address.to_string() + " (tcp): " + e.code().message());
     }
   }

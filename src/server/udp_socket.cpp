@@ -61,8 +61,13 @@ void attach_steering(int fd, config::Steering steering, unsigned count) {
 
 }  // namespace
 
+// Compared as addresses, not text: "::0", "0:0::0" and "0.0.0.0" all bind
+// every local address.
 bool needs_pktinfo(const config::ListenAddress& address) {
-  return address.host == "0.0.0.0" || address.host == "::";
+  sockaddr_storage addr;
+  address.to_sockaddr(addr);
+  if (address.ipv6) return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr);
+  return reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr.s_addr == htonl(INADDR_ANY);
 }
 
 std::vector<int> open_udp_sockets(const config::ListenAddress& address, unsigned count,

@@ -144,7 +144,8 @@ void UdpWorker::receive_plain() {
           udp_snapshot_.refresh(store_);
           counters_.queries.add();
           Slot& s = slots_.front();
-          auto result = answer::respond(s.request, n, *udp_snapshot_.zones, settings_.answer, false, s.reply.get());
+          auto result = answer::respond(s.request, n, *udp_snapshot_.zones, settings_.answer, false, s.reply.get(),
+                                        plain_peer_.data());
           if (result.size == 0) {
             counters_.dropped.add();
           } else {
@@ -225,6 +226,11 @@ void UdpWorker::receive_loop() {
     int got = recvmmsg(fd, recv_msgs_.data(), static_cast<unsigned>(slots_.size()), MSG_WAITFORONE, nullptr);
     udp_snapshot_.refresh(store_);
     filled = got > 0 ? static_cast<std::size_t>(got) : 0;
+    // After stop()'s shutdown(SHUT_RD) the socket reads as empty datagrams:
+    // those are the wake-up, not queries, and are not counted.
+    if (stopping_.load(std::memory_order_relaxed)) {
+      while (got > 0 && recv_msgs_[got - 1].msg_len == 0) --got;
+    }
     if (got > 0) send_batch(answer_batch(static_cast<unsigned>(got)));  // else the idle timeout, or a signal
     if (stopping_.load(std::memory_order_relaxed)) return;
   }
@@ -239,8 +245,9 @@ unsigned UdpWorker::answer_batch(unsigned received) {
     msghdr& in = recv_msgs_[i].msg_hdr;
     answer::Outcome result{};
     if ((in.msg_flags & MSG_TRUNC) == 0) {
+      // The peer goes along for transfer access lists (IXFR over UDP, RFC 1995 §2).
       result = answer::respond(slot.request, recv_msgs_[i].msg_len, *udp_snapshot_.zones, settings_.answer,
-                               false, slot.reply.get());
+                               false, slot.reply.get(), reinterpret_cast<const sockaddr*>(&slot.peer));
     }
     if (result.size == 0) {
       counters_.dropped.add();

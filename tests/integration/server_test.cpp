@@ -1,6 +1,10 @@
 // The real rpdns binary, started on an ephemeral loopback port and queried
 // over UDP. Replies are decoded with ldns, not with rpdns's own codec.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -145,6 +149,44 @@ TEST(Server, SigtermExitsZeroQuickly) {
   RunResult result = server.stop(std::chrono::seconds(5));
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// The counters logged at shutdown are the queries' alone: the wake-up that
+// stops a worker is neither a query nor a dropped datagram.
+TEST(Server, ShutdownCountsOnlyRealQueries) {
+  ServerProcess server(bundled_zone_args());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(query(server.port(), "www.example.com.", LDNS_RR_TYPE_A));
+  RunResult result = server.stop(std::chrono::seconds(5));
+  std::regex line(R"(worker \d+ on \S+: (\d+) queries, (\d+) replies, (\d+) dropped)");
+  int workers = 0;
+  long queries = 0;
+  for (std::sregex_iterator it(result.output.begin(), result.output.end(), line), end; it != end; ++it) {
+    ++workers;
+    queries += std::stol((*it)[1]);
+    EXPECT_EQ((*it)[1], (*it)[2]) << result.output;
+    EXPECT_EQ((*it)[3], "0") << result.output;
+  }
+  EXPECT_GT(workers, 0) << result.output;
+  EXPECT_GE(queries, 3) << result.output;
+}
+
+// A port already taken is named in the error, with the protocol.
+TEST(Server, BusyPortIsNamed) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  uint16_t port = free_udp_port();
+  addr.sin_port = htons(port);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  std::string where = "127.0.0.1:" + std::to_string(port);
+  RunResult result = run_rpdns({"--zone", "example.com=" + kBundled + "/example.com.zone", "--listen", where});
+  close(fd);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("cannot listen on " + where + " (tcp)"), std::string::npos) << result.output;
 }
 
 // A datagram too short to hold a header gets silence, and the server lives on.

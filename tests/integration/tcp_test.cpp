@@ -92,16 +92,22 @@ TEST(Tcp, IdleFloodDoesNotStarveOthers) {
   }
 }
 
-std::vector<std::vector<uint8_t>> transfer(uint16_t port, ldns_rr_type type, uint32_t serial = 0) {
-  ldns_rdf* owner = ldns_dname_new_frm_str("diff.example.");
+// An AXFR or IXFR request; IXFR carries the client's SOA (RFC 1995 §3).
+std::vector<uint8_t> transfer_request(ldns_rr_type type, uint32_t serial, const std::string& name = "diff.example.") {
+  ldns_rdf* owner = ldns_dname_new_frm_str(name.c_str());
   ldns_pkt* pkt = ldns_pkt_query_new(owner, type, LDNS_RR_CLASS_IN, 0);
   if (type == LDNS_RR_TYPE_IXFR) {
     ldns_rr* soa = nullptr;
-    std::string text = "diff.example. 0 IN SOA a. b. " + std::to_string(serial) + " 0 0 0 0";
+    std::string text = name + " 0 IN SOA a. b. " + std::to_string(serial) + " 0 0 0 0";
     ldns_rr_new_frm_str(&soa, text.c_str(), 0, nullptr, nullptr);
     ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
   }
-  std::vector<uint8_t> request = to_wire_and_free(pkt);
+  return to_wire_and_free(pkt);
+}
+
+std::vector<std::vector<uint8_t>> transfer(uint16_t port, ldns_rr_type type, uint32_t serial = 0,
+                                           const std::string& name = "diff.example.") {
+  std::vector<uint8_t> request = transfer_request(type, serial, name);
   TcpClient tcp(port);
   std::vector<std::vector<uint8_t>> messages;
   if (!tcp.send(request)) return messages;
@@ -165,6 +171,40 @@ TEST(Transfer, IxfrCurrentGetsSoaOlderGetsZone) {
   EXPECT_EQ(answer_count(current), 1u);
   auto older = transfer(server.port(), LDNS_RR_TYPE_IXFR, 2026112101);
   EXPECT_GT(answer_count(older), 50u);
+}
+
+// RFC 1995 §2: IXFR over UDP from an allowed client is answered with the
+// SOA alone (the client then comes over TCP); others are refused as on TCP.
+TEST(Transfer, IxfrOverUdpGetsSoaWhenAllowed) {
+  ServerProcess allowed(diff_zone({"--allow-transfer", "127.0.0.1"}), "diff.example.");
+  auto reply = exchange_raw(allowed.port(), transfer_request(LDNS_RR_TYPE_IXFR, 2026112101));
+  ASSERT_TRUE(reply);
+  auto pkt = decode(*reply);
+  ASSERT_TRUE(pkt);
+  EXPECT_EQ(ldns_pkt_get_rcode(pkt.get()), LDNS_RCODE_NOERROR);
+  EXPECT_TRUE(ldns_pkt_aa(pkt.get()));
+  ASSERT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(pkt.get())), 1u);
+  EXPECT_EQ(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(pkt.get()), 0)), LDNS_RR_TYPE_SOA);
+
+  ServerProcess others(diff_zone({"--allow-transfer", "192.0.2.0/24"}), "diff.example.");
+  auto refused = exchange_raw(others.port(), transfer_request(LDNS_RR_TYPE_IXFR, 2026112101));
+  ASSERT_TRUE(refused);
+  auto no = decode(*refused);
+  ASSERT_TRUE(no);
+  EXPECT_EQ(ldns_pkt_get_rcode(no.get()), LDNS_RCODE_REFUSED);
+}
+
+// RFC 5936 §2.2.1: a transfer of a name that is no zone apex of ours gets
+// NOTAUTH, whoever asks: there is no zone whose access list could apply.
+TEST(Transfer, NonApexNameIsNotauth) {
+  ServerProcess server(diff_zone({"--allow-transfer", "127.0.0.1"}), "diff.example.");
+  for (const char* name : {"www.diff.example.", "example.org."}) {
+    auto messages = transfer(server.port(), LDNS_RR_TYPE_AXFR, 0, name);
+    ASSERT_EQ(messages.size(), 1u) << name;
+    auto reply = decode(messages[0]);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(ldns_pkt_get_rcode(reply.get()), LDNS_RCODE_NOTAUTH) << name;
+  }
 }
 
 }  // namespace

@@ -730,6 +730,65 @@ TEST_F(AnswerTest, StatusOpcodeIsNotimp) {
   EXPECT_TRUE(r.answer().empty());
 }
 
+// RFC 8906 §8.2.8: the opcode is checked before the counts, so an unknown
+// opcode without a question, and DSO (RFC 8490, opcode 6, QDCOUNT 0), get
+// NOTIMP rather than FORMERR.
+TEST_F(AnswerTest, UnknownOpcodeWithoutQuestionIsNotimp) {
+  for (unsigned opcode : {3u, 6u, 15u}) {
+    Packet p;
+    p.header(0x1234, opcode << 11, 0, 0, 0, 0);
+    Reply r = ask(p.b);
+    ASSERT_GE(r.wire.size(), 12u) << opcode;
+    EXPECT_EQ(r.rcode(), 4u) << opcode;
+    EXPECT_EQ((r.flags() >> 11) & 0x0F, opcode);
+    EXPECT_EQ(r.count(0), 0u);
+  }
+  Packet two;
+  two.header(0x1234, 1u << 11, 2, 0, 0, 0).question("www.example.com", A).question("example.com", A);
+  EXPECT_EQ(ask(two.b).rcode(), 4u);
+}
+
+// RFC 5001 §2.1: the NSID option (code 3, empty in the request) is answered
+// with the configured value; without one, or without a request, nothing.
+TEST_F(AnswerTest, NsidAnsweredWhenConfigured) {
+  auto nsid_of = [](const Reply& r) -> std::string {
+    ldns_rdf* data = ldns_pkt_edns_data(r.pkt.get());
+    if (data == nullptr) return "(none)";
+    const uint8_t* p = ldns_rdf_data(data);
+    std::size_t size = ldns_rdf_size(data);
+    for (std::size_t at = 0; at + 4 <= size; at += 4u + rpdns::dns::read_u16(p + at + 2)) {
+      uint16_t len = rpdns::dns::read_u16(p + at + 2);
+      if (rpdns::dns::read_u16(p + at) == 3 && at + 4 + len <= size) {
+        return {reinterpret_cast<const char*>(p + at + 4), len};
+      }
+    }
+    return "(none)";
+  };
+  Packet asking;
+  asking.header(0x1234, 0, 1, 0, 0, 1).question("www.example.com", A).opt(1232, 0, false, {0, 3, 0, 0});
+  Options options;
+  options.nsid = "ns1.fra";
+  Reply r = ask(asking.b, options);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(r.rcode(), 0u);
+  EXPECT_EQ(count_type(r.answer(), A), 1u);
+  EXPECT_EQ(nsid_of(r), "ns1.fra");
+  // Also with an error that carries an Extended DNS Error beside it.
+  Packet refused;
+  refused.header(0x1234, 0, 1, 0, 0, 1).question("www.example.org", A).opt(1232, 0, false, {0, 3, 0, 0});
+  Reply other = ask(refused.b, options);
+  ASSERT_TRUE(other.pkt);
+  EXPECT_EQ(other.rcode(), 5u);
+  EXPECT_EQ(nsid_of(other), "ns1.fra");
+  // Not asked, or nothing configured: no option.
+  Reply unasked = ask(edns_query("www.example.com", A, 1232, false), options);
+  ASSERT_TRUE(unasked.pkt);
+  EXPECT_EQ(nsid_of(unasked), "(none)");
+  Reply unset = ask(asking.b);
+  ASSERT_TRUE(unset.pkt);
+  EXPECT_EQ(nsid_of(unset), "(none)");
+}
+
 // RFC 1035 §3.2.4: we serve class IN only; CHAOS is refused.
 TEST_F(AnswerTest, ChaosClassIsRefused) {
   Packet p;
@@ -805,6 +864,27 @@ TEST_F(AnswerTest, NotMinimalWritesAuthorityBeforeAdditional) {
   EXPECT_TRUE(has(additional, "ns1.example.com.", A, "192.0.2.1"));
   EXPECT_TRUE(has(additional, "ns2.example.com.", A, "192.0.2.2"));
   EXPECT_EQ(count_type(additional, NS), 0u);
+}
+
+// The answer is not repeated: an NS host's own address is in the answer,
+// not again in additional; the apex NS answered by ANY is not repeated in
+// authority (NSD answers so too).
+TEST_F(AnswerTest, NotMinimalRepeatsNothingFromTheAnswer) {
+  Options options;
+  options.minimal_responses = false;
+  Reply r = ask(query("ns1.example.com", A), options);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(has(r.answer(), "ns1.example.com.", A, "192.0.2.1"));
+  EXPECT_EQ(count_type(r.authority(), NS), 2u);
+  auto additional = r.additional();
+  EXPECT_FALSE(has(additional, "ns1.example.com.", A));
+  EXPECT_TRUE(has(additional, "ns1.example.com.", AAAA, "2001:db8::1"));
+  EXPECT_TRUE(has(additional, "ns2.example.com.", A, "192.0.2.2"));
+
+  Reply any = ask(query("svc.example", 255), options);
+  ASSERT_TRUE(any.pkt);
+  EXPECT_EQ(count_type(any.answer(), NS), 1u);
+  EXPECT_TRUE(any.authority().empty());
 }
 
 // Negative answers keep their SOA alone, whatever the setting (RFC 2308 §3).
@@ -904,6 +984,13 @@ TEST_F(AnswerTest, WildcardDelegationRefers) {
     EXPECT_TRUE(has(authority, "*.wdeleg.svc.example.", NS, "ns.elsewhere.test.")) << type;
     EXPECT_TRUE(has(r.additional(), "ns1.wdeleg.svc.example.", A, "192.0.2.40")) << type;
   }
+  // DS belongs to the parent side of a cut (RFC 4035 §3.1.4.1): NODATA here.
+  Reply ds = ask(query("x.wdeleg.svc.example", DS));
+  ASSERT_TRUE(ds.pkt);
+  EXPECT_EQ(ds.rcode(), 0u);
+  EXPECT_TRUE(ds.aa());
+  EXPECT_TRUE(ds.answer().empty());
+  EXPECT_EQ(count_type(ds.authority(), SOA), 1u);
 }
 
 // ---- truncation, RFC 1035 §4.2.1, RFC 2181 §9, RFC 6891 §7 ----

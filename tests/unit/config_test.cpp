@@ -15,6 +15,7 @@
 #include "test_support.hpp"
 #include "cli.hpp"
 #include "config/config.hpp"
+#include "server/udp_socket.hpp"
 
 namespace {
 
@@ -88,6 +89,26 @@ TEST(ConfigFile, AnswerSettings) {
   EXPECT_FALSE(config->minimal_responses);
   EXPECT_EQ(config->identity, "ns1");
   EXPECT_EQ(config->version, "1.0");
+}
+
+// RFC 5001: `nsid` is sent as given; "hostname" means this machine's name.
+TEST(ConfigFile, NsidTextOrHostname) {
+  TempDir dir;
+  std::vector<std::string> errors;
+  auto text = load_file(dir.write("a.yaml", "nsid: ns1.fra\n"), errors);
+  ASSERT_TRUE(text) << joined(errors);
+  EXPECT_EQ(text->nsid, "ns1.fra");
+  auto host = load_file(dir.write("b.yaml", "nsid: hostname\n"), errors);
+  ASSERT_TRUE(host) << joined(errors);
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  EXPECT_EQ(host->nsid, name);
+  auto none = load_file(dir.write("c.yaml", "workers: 1\n"), errors);
+  ASSERT_TRUE(none) << joined(errors);
+  EXPECT_TRUE(none->nsid.empty());
+  std::string path = dir.write("d.yaml", "workers: 1\nnsid: " + std::string(256, 'x') + "\n");
+  EXPECT_FALSE(load_file(path, errors));
+  expect_error_at(errors, path, 2, "nsid");
 }
 
 TEST(ConfigFile, BadBooleanNamesKeyAndLine) {
@@ -304,6 +325,21 @@ TEST(ConfigFile, MissingFile) {
 }
 
 // ---- parse_listen ----
+
+// A socket bound to the wildcard address must learn each query's
+// destination (IP_PKTINFO) to answer from it; every spelling counts.
+TEST(ParseListen, WildcardInAnySpellingNeedsPktinfo) {
+  for (const char* text : {"0.0.0.0:53", "[::]:53", "[::0]:53", "[0:0::0]:53", "[0:0:0:0:0:0:0:0]:53"}) {
+    auto a = parse_listen(text);
+    ASSERT_TRUE(a) << text;
+    EXPECT_TRUE(rpdns::server::needs_pktinfo(*a)) << text;
+  }
+  for (const char* text : {"127.0.0.1:53", "[::1]:53", "192.0.2.1:53", "[2001:db8::]:53"}) {
+    auto a = parse_listen(text);
+    ASSERT_TRUE(a) << text;
+    EXPECT_FALSE(rpdns::server::needs_pktinfo(*a)) << text;
+  }
+}
 
 // RFC 3986 §3.2.2-§3.2.3: IPv4 host, ":" then the port.
 TEST(ParseListen, Ipv4WithPort) {
