@@ -35,6 +35,7 @@ const std::vector<TestZone> kZones = {
     {"diff.example", "diff.example.zone"},
     {"child.diff.example", "child.diff.example.zone"},
     {"other.test", "other.test.zone"},
+    {"occluded.test", "occluded.test.zone", true},
 };
 
 // What a case line says about one reference server (a documented
