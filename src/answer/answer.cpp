@@ -39,10 +39,19 @@ class Responder {
   Next answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step);
   Next synthesize_dname(const Node& node, const Name& name, unsigned below, unsigned step);
   void negative(const Zone& zone, uint8_t rcode);
-  void referral(const Zone& zone, const Node& cut, unsigned step);
-  void add_addresses(const Zone& zone, std::string_view target, bool required);
-  // `cut` is set for a referral: glue below it must fit, or TC is set.
-  void add_additional(const Zone& zone, const RRset& rrset, std::string_view cut = {});
+  void referral(const Node& cut, unsigned step);
+  // Additional-section processing: the names an RRset points to are queued
+  // while answering and their records written last, so the additional
+  // section always follows the authority section (RFC 1035 §4.1) whatever
+  // order the lookup finds things in. `cut` is set for a referral: glue
+  // below it must fit, or TC is set. `owner` is the RRset's owner name
+  // and node (SVCB TargetName "." means the owner).
+  void add_additional(const RRset& rrset, std::string_view cut = {}, const Node* node = nullptr,
+                      std::string_view owner = {});
+  void add_svcb_additional(const RRset& rrset, const Node* node, std::string_view owner);
+  void queue(const Node* node, std::string_view owner, bool required, uint16_t also = 0);
+  void queue_target(const uint8_t* name, std::size_t avail, bool required, bool glue_ok, uint16_t also = 0);
+  void write_additional();
   bool put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap = dns::kNoTtlCap);
   bool put(Section section, std::string_view owner, const dns::RRsetWire& wire, uint32_t ttl_cap);
   bool seen(const Node* node);
@@ -59,8 +68,14 @@ class Responder {
   Name current_;
   const Node* visited_[kMaxChain + 1];
   unsigned visited_count_ = 0;
-  std::string_view additional_done_[kMaxAdditional];
-  unsigned additional_count_ = 0;
+  struct Pending {
+    const Node* node;
+    std::string_view owner;  // node->name, or the query name for the owner of a wildcard match
+    uint16_t also;           // an RRset of this type before the addresses (SVCB AliasMode), or 0
+    bool required;           // in-domain glue of a referral (RFC 9471 §3)
+  };
+  Pending pending_[kMaxAdditional];
+  unsigned pending_count_ = 0;
   uint8_t rcode_ = dns::rcode::NOERROR;
   bool truncated_ = false;
 };
@@ -83,6 +98,7 @@ uint8_t Responder::run() {
     name = &current_;
   }
   if (!options_.minimal_responses) add_apex_ns();
+  write_additional();
   return rcode_;
 }
 
@@ -95,9 +111,7 @@ void Responder::add_apex_ns() {
   if (!positive) return;
   const RRset* ns = zone_->apex->find(dns::type::NS);
   if (q_.qtype == dns::type::NS && q_.qname.view() == zone_->origin) return;
-  if (w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) {
-    add_additional(*zone_, *ns);
-  }
+  if (w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) add_additional(*ns);
 }
 
 bool Responder::put(Section section, std::string_view owner, const dns::RRsetWire& wire,
@@ -153,7 +167,7 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
     encloser = node;
     bool ds_at_cut = skip == 0 && q_.qtype == dns::type::DS;
     if (node->is_delegation && !ds_at_cut) {
-      referral(*zone, *node, step);
+      referral(*node, step);
       return Next::done;
     }
     if (skip > 0) {
@@ -169,6 +183,12 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
   if (len + 2 <= dns::kMaxNameLength) {
     std::memcpy(wildcard + 2, encloser->name.data(), len);
     if (const Node* star = zone->find({wildcard, len + 2})) {
+      // A wildcard that owns NS is a cut like any other: below it we are
+      // not authoritative. Knot DNS refers with the wildcard's own NS.
+      if (star->is_delegation) {
+        referral(*star, step);
+        return Next::done;
+      }
       return answer_node(*zone, *star, name, step);
     }
   }
@@ -183,11 +203,11 @@ Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const
   if (q_.qtype == dns::type::ANY && !node.rrsets.empty()) {
     // RFC 8482 §4.2: one RRset of the name is enough for ANY. Like Knot DNS,
     // the one with the lowest type (the loader keeps them sorted).
-    if (put(Section::answer, owner, node.rrsets.front())) add_additional(zone, node.rrsets.front());
+    if (put(Section::answer, owner, node.rrsets.front())) add_additional(node.rrsets.front(), {}, &node, owner);
     return Next::done;
   }
   if (const RRset* rrset = node.find(q_.qtype)) {
-    if (put(Section::answer, owner, *rrset)) add_additional(zone, *rrset);
+    if (put(Section::answer, owner, *rrset)) add_additional(*rrset, {}, &node, owner);
     return Next::done;
   }
   const RRset* cname = node.find(dns::type::CNAME);
@@ -229,34 +249,47 @@ void Responder::negative(const Zone& zone, uint8_t rcode) {
 
 // RFC 1034 §4.3.2 step 3b: not authoritative below a cut; hand out the
 // child's NS and the glue needed to reach them.
-void Responder::referral(const Zone& zone, const Node& cut, unsigned step) {
+void Responder::referral(const Node& cut, unsigned step) {
   if (step == 0) w_.clear_flags(dns::flag::AA);
   const RRset* ns = cut.find(dns::type::NS);
   // DS would join the NS only in a signed zone (RFC 4035 §3.1.4); rpdns does
   // not sign, so the referral is NS and glue.
-  if (put(Section::authority, cut.name, *ns)) add_additional(zone, *ns, cut.name);
+  if (put(Section::authority, cut.name, *ns)) add_additional(*ns, cut.name);
 }
 
-void Responder::add_addresses(const Zone& zone, std::string_view target, bool required) {
-  for (unsigned i = 0; i < additional_count_; ++i) {
-    if (additional_done_[i] == target) return;
+void Responder::queue(const Node* node, std::string_view owner, bool required, uint16_t also) {
+  for (unsigned i = 0; i < pending_count_; ++i) {
+    if (pending_[i].owner == owner) {
+      pending_[i].required |= required;
+      return;
+    }
   }
-  if (additional_count_ >= kMaxAdditional) return;
-  const Node* node = zone.find(target);
-  if (node == nullptr) return;
-  additional_done_[additional_count_++] = node->name;
-  bool fitted = true;
-  if (const RRset* a = node->find(dns::type::A)) fitted &= put(Section::additional, node->name, *a);
-  if (const RRset* aaaa = node->find(dns::type::AAAA)) fitted &= put(Section::additional, node->name, *aaaa);
-  // RFC 9471 §3: in-domain glue that does not fit makes the referral truncated.
-  if (!fitted && required) w_.set_flags(dns::flag::TC);
+  if (pending_count_ < kMaxAdditional) pending_[pending_count_++] = {node, owner, also, required};
+}
+
+// `name` is an uncompressed name inside RDATA, at most `avail` bytes long.
+// Only names in the answer's own zone count, as Knot DNS does: anything
+// else is out of bailiwick for the resolver reading it. Data at or below a
+// cut is glue, used only for NS (`glue_ok`); below a DNAME it is hidden.
+void Responder::queue_target(const uint8_t* name, std::size_t avail, bool required, bool glue_ok, uint16_t also) {
+  std::size_t end = 0;
+  while (end < avail && name[end] != 0) end += name[end] + 1u;
+  Name target;
+  if (end >= avail || !target.assign({reinterpret_cast<const char*>(name), end + 1})) return;
+  for (unsigned k = 0; k < target.len; ++k) target.data[k] = dns::lower(target.data[k]);
+  if (!dns::is_subdomain(target.view(), zone_->origin)) return;
+  const Node* node = zone_->find(target.view());
+  if (node == nullptr || (node->occluded && !glue_ok)) return;
+  queue(node, node->name, required, also);
 }
 
 // RFC 1034 §3.7 / RFC 2782: addresses of the names an NS, MX or SRV answer
-// points to, when they are in our zones.
-void Responder::add_additional(const Zone& zone, const RRset& rrset, std::string_view cut) {
+// points to, when they are in our zone.
+void Responder::add_additional(const RRset& rrset, std::string_view cut, const Node* node, std::string_view owner) {
+  if (rrset.type == dns::type::SVCB || rrset.type == dns::type::HTTPS) return add_svcb_additional(rrset, node, owner);
   int offset = dns::additional_name_offset(rrset.type);
   if (offset < 0) return;
+  bool glue_ok = rrset.type == dns::type::NS;
   const uint8_t* rec = rrset.records.data();
   for (unsigned i = 0; i < rrset.count; ++i) {
     uint16_t rdlen = dns::read_u16(rec + 4);
@@ -265,18 +298,50 @@ void Responder::add_additional(const Zone& zone, const RRset& rrset, std::string
       std::size_t avail = rdlen - static_cast<std::size_t>(offset);
       std::size_t end = 0;
       while (end < avail && at[end] != 0) end += at[end] + 1u;
-      Name target;
-      if (end < avail && target.assign({reinterpret_cast<const char*>(at), end + 1})) {
-        for (unsigned k = 0; k < target.len; ++k) target.data[k] = dns::lower(target.data[k]);
-        // Only addresses from the same zone, as Knot DNS does: anything else
-        // is out of bailiwick for the resolver reading it.
-        if (dns::is_subdomain(target.view(), zone.origin)) {
-          bool required = !cut.empty() && dns::is_subdomain(target.view(), cut);
-          add_addresses(zone, target.view(), required);
-        }
+      bool required = !cut.empty() && end < avail &&
+                      dns::is_subdomain({reinterpret_cast<const char*>(at), end + 1}, cut);
+      queue_target(at, avail, required, glue_ok);
+    }
+    rec += 6u + rdlen;
+  }
+}
+
+// RFC 9460 §4.1: a ServiceMode record (SvcPriority > 0) brings the A/AAAA
+// of its TargetName, the owner's own when the target is "."; an AliasMode
+// record (priority 0) brings the target's records of the same type, then
+// their addresses.
+void Responder::add_svcb_additional(const RRset& rrset, const Node* node, std::string_view owner) {
+  const uint8_t* rec = rrset.records.data();
+  for (unsigned i = 0; i < rrset.count; ++i) {
+    uint16_t rdlen = dns::read_u16(rec + 4);
+    if (rdlen >= 3) {
+      bool alias = dns::read_u16(rec + 6) == 0;
+      const uint8_t* target = rec + 8;
+      if (target[0] == 0 && !alias && node != nullptr) {
+        queue(node, owner, false);
+      } else if (target[0] != 0) {
+        queue_target(target, rdlen - 2u, false, false, alias ? rrset.type : 0);
       }
     }
     rec += 6u + rdlen;
+  }
+}
+
+// Written after the answer and authority sections. Entries may queue more
+// (an alias target's SVCB names its own targets), up to kMaxAdditional.
+void Responder::write_additional() {
+  for (unsigned i = 0; i < pending_count_; ++i) {
+    Pending p = pending_[i];
+    if (p.also != 0) {
+      if (const RRset* more = p.node->find(p.also)) {
+        if (put(Section::additional, p.owner, *more)) add_additional(*more, {}, p.node, p.owner);
+      }
+    }
+    bool fitted = true;
+    if (const RRset* a = p.node->find(dns::type::A)) fitted &= put(Section::additional, p.owner, *a);
+    if (const RRset* aaaa = p.node->find(dns::type::AAAA)) fitted &= put(Section::additional, p.owner, *aaaa);
+    // RFC 9471 §3: in-domain glue that does not fit makes the referral truncated.
+    if (!fitted && p.required) w_.set_flags(dns::flag::TC);
   }
 }
 

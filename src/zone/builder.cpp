@@ -73,6 +73,7 @@ class Builder {
   bool keep(std::size_t first, std::size_t i);
   void check_node(std::size_t node);
   void lay_out();
+  void check_below_dname();
   void check_apex();
 
   const ParsedRecords& parsed_;
@@ -252,6 +253,21 @@ void Builder::lay_out() {
   zone_.index = table_.take_slots();
 }
 
+// RFC 6672 §2.3: no records at any name below a DNAME's owner (Knot DNS
+// and NSD refuse such zones too).
+void Builder::check_below_dname() {
+  auto has_dname = [](const Node& n) { return n.find(dns::type::DNAME) != nullptr; };
+  if (std::none_of(zone_.nodes.begin(), zone_.nodes.end(), has_dname)) return;
+  for (std::size_t n = 0; n < zone_.nodes.size(); ++n) {
+    const Node& node = zone_.nodes[n];
+    if (node.rrsets.empty()) continue;
+    if (const Node* dname = zone_.find_ancestor(node.name, has_dname)) {
+      error(parsed_.records[order_[node_start_[n]]],
+            dns::to_text(node.name) + " is below the DNAME at " + dns::to_text(dname->name));
+    }
+  }
+}
+
 void Builder::check_apex() {
   std::size_t soa_count = 0;
   for (const auto& r : parsed_.records) {
@@ -274,8 +290,10 @@ bool Builder::run() {
   group_by_name();
   select_records();
   lay_out();
+  check_below_dname();
   check_apex();
   if (errors_.size() != before) return false;
+  zone_.mark_occluded();
   zone_.soa = zone_.apex->find(dns::type::SOA);
   auto soa = zone_.soa->first_rdata();
   zone_.serial = dns::read_u32(soa.data() + soa.size() - 20);

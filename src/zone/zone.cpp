@@ -10,6 +10,16 @@ uint32_t Zone::negative_ttl() const {
   return std::min(soa->ttl, minimum);
 }
 
+// A name is occluded when it is a cut, or an ancestor below the apex is
+// one, or an ancestor (the apex included) holds a DNAME (RFC 6672 §2.4).
+void Zone::mark_occluded() {
+  auto hides = [](const Node& n) {
+    return n.is_delegation || n.find(dns::type::DNAME) != nullptr;
+  };
+  if (std::none_of(nodes.begin(), nodes.end(), hides)) return;  // the common case: no walk at all
+  for (Node& node : nodes) node.occluded = node.is_delegation || find_ancestor(node.name, hides) != nullptr;
+}
+
 bool ZoneSet::transfer_allowed(const Zone& zone, const sockaddr* peer) const {
   auto it = transfer_acl_.find(zone.origin);
   if (it == transfer_acl_.end() || peer == nullptr) return false;

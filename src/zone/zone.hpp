@@ -32,6 +32,9 @@ struct Node {
   std::string_view name;            // canonical wire form, in the zone's arena
   std::span<const RRset> rrsets;    // sorted by type; empty for an empty non-terminal
   bool is_delegation = false;       // NS below the apex: a zone cut (RFC 1034 §4.2.1)
+  // At or below a zone cut, or below a DNAME: its data is glue or hidden
+  // (RFC 6672 §2.4), never an authoritative answer of this zone.
+  bool occluded = false;
 
   const RRset* find(uint16_t type) const {
     for (const auto& r : rrsets) {
@@ -84,6 +87,19 @@ struct Zone {
   }
   // TTL for the SOA in negative answers: min(SOA TTL, SOA MINIMUM), RFC 2308 §3.
   uint32_t negative_ttl() const;
+  // Sets Node::occluded on every node; called once the nodes are laid out.
+  void mark_occluded();
+  // The nearest strict ancestor of `name`, up to the apex included, for
+  // which `test(node)` holds; nullptr when none (or `name` is the apex).
+  template <class Test>
+  const Node* find_ancestor(std::string_view name, Test test) const {
+    if (name.size() <= origin.size()) return nullptr;
+    for (auto up = dns::parent_name(name);; up = dns::parent_name(up)) {
+      const Node* above = find(up);
+      if (above != nullptr && test(*above)) return above;
+      if (up.size() <= origin.size()) return nullptr;
+    }
+  }
 };
 
 // All zones served, published as one immutable snapshot.

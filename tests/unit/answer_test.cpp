@@ -22,8 +22,8 @@ using rpdns::answer::Options;
 using rpdns::answer::Outcome;
 using rpdns::answer::respond;
 
-constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, DNAME = 39,
-                   DS = 43;
+constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, SRV = 33, DNAME = 39,
+                   DS = 43, SVCB = 64, HTTPS = 65;
 
 // ---- requests ----
 
@@ -109,7 +109,8 @@ class AnswerTest : public ::testing::Test {
     const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/";
     for (const auto& [origin, file] : {std::pair{"example.com", "example.com.zone"},
                                        std::pair{"child.example.com", "child.example.com.zone"},
-                                       std::pair{"zero.example", "zero.example.zone"}}) {
+                                       std::pair{"zero.example", "zero.example.zone"},
+                                       std::pair{"svc.example", "svc.example.zone"}}) {
       auto result = rpdns::zone::load_zone(origin, dir + file);
       for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
       if (result.zone) zones_->add(result.zone);
@@ -785,6 +786,27 @@ TEST_F(AnswerTest, ApexNsInAuthorityWhenNotMinimal) {
   EXPECT_TRUE(minimal.authority().empty());
 }
 
+// The additional section follows the authority section (RFC 1035 §4.1),
+// even when the answer's own additional data (the MX hosts) is found before
+// the apex NS is added: ldns reads the sections by their counts, so records
+// out of order would land in the wrong section.
+TEST_F(AnswerTest, NotMinimalWritesAuthorityBeforeAdditional) {
+  Options options;
+  options.minimal_responses = false;
+  Reply r = ask(query("example.com", MX), options);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(count_type(r.answer(), MX), 1u);
+  auto authority = r.authority();
+  EXPECT_EQ(authority.size(), 2u);
+  EXPECT_EQ(count_type(authority, NS), 2u);
+  auto additional = r.additional();
+  EXPECT_TRUE(has(additional, "mail.example.com.", A, "192.0.2.25"));
+  EXPECT_TRUE(has(additional, "mail.example.com.", AAAA, "2001:db8::25"));
+  EXPECT_TRUE(has(additional, "ns1.example.com.", A, "192.0.2.1"));
+  EXPECT_TRUE(has(additional, "ns2.example.com.", A, "192.0.2.2"));
+  EXPECT_EQ(count_type(additional, NS), 0u);
+}
+
 // Negative answers keep their SOA alone, whatever the setting (RFC 2308 §3).
 TEST_F(AnswerTest, NotMinimalLeavesNegativeAnswersAlone) {
   Options options;
@@ -794,6 +816,94 @@ TEST_F(AnswerTest, NotMinimalLeavesNegativeAnswersAlone) {
   EXPECT_EQ(r.rcode(), 3u);
   EXPECT_EQ(count_type(r.authority(), NS), 0u);
   EXPECT_EQ(count_type(r.authority(), SOA), 1u);
+}
+
+// ---- SVCB and HTTPS additional processing, RFC 9460 §4 ----
+
+// ServiceMode (SvcPriority > 0): the TargetName's addresses.
+TEST_F(AnswerTest, HttpsServiceModeAddsTargetAddresses) {
+  Reply r = ask(query("www.svc.example", HTTPS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(count_type(r.answer(), HTTPS), 1u);
+  auto additional = r.additional();
+  EXPECT_EQ(additional.size(), 2u);
+  EXPECT_TRUE(has(additional, "web.svc.example.", A, "192.0.2.10"));
+  EXPECT_TRUE(has(additional, "web.svc.example.", AAAA, "2001:db8::10"));
+}
+
+// TargetName "." in ServiceMode is the owner itself (RFC 9460 §2.5).
+TEST_F(AnswerTest, HttpsServiceModeDotAddsOwnerAddresses) {
+  Reply r = ask(query("self.svc.example", HTTPS));
+  ASSERT_TRUE(r.pkt);
+  auto additional = r.additional();
+  EXPECT_EQ(additional.size(), 1u);
+  EXPECT_TRUE(has(additional, "self.svc.example.", A, "192.0.2.11"));
+}
+
+// AliasMode (SvcPriority 0): the target's own records of the type, then
+// the addresses they lead to.
+TEST_F(AnswerTest, HttpsAliasModeAddsTargetRecords) {
+  Reply r = ask(query("svc.example", HTTPS));
+  ASSERT_TRUE(r.pkt);
+  auto additional = r.additional();
+  EXPECT_TRUE(has(additional, "pool.svc.example.", HTTPS));
+  EXPECT_TRUE(has(additional, "pool.svc.example.", A, "192.0.2.12"));
+  EXPECT_EQ(additional.size(), 2u);
+
+  Reply svcb = ask(query("alias.svc.example", SVCB));
+  ASSERT_TRUE(svcb.pkt);
+  auto more = svcb.additional();
+  EXPECT_TRUE(has(more, "svc.svc.example.", SVCB));
+  EXPECT_TRUE(has(more, "web.svc.example.", A, "192.0.2.10"));
+  EXPECT_TRUE(has(more, "web.svc.example.", AAAA, "2001:db8::10"));
+}
+
+TEST_F(AnswerTest, HttpsTargetOutsideTheZoneAddsNothing) {
+  Reply r = ask(query("away.svc.example", HTTPS));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(count_type(r.answer(), HTTPS), 1u);
+  EXPECT_TRUE(r.additional().empty());
+}
+
+// ---- occluded names, wildcard cuts ----
+
+// Addresses at or below a zone cut are glue, not data of this zone: an MX
+// or SRV answer does not carry them (NSD leaves them out too).
+TEST_F(AnswerTest, MxAndSrvTargetsBelowACutAddNothing) {
+  Reply mx = ask(query("svc.example", MX));
+  ASSERT_TRUE(mx.pkt);
+  EXPECT_EQ(count_type(mx.answer(), MX), 2u);
+  auto additional = mx.additional();
+  EXPECT_TRUE(has(additional, "mail.svc.example.", A, "192.0.2.30"));
+  EXPECT_FALSE(has(additional, "mx.deleg.svc.example.", A));
+  EXPECT_EQ(additional.size(), 1u);
+
+  Reply srv = ask(query("_sip._udp.svc.example", SRV));
+  ASSERT_TRUE(srv.pkt);
+  EXPECT_EQ(count_type(srv.answer(), SRV), 1u);
+  EXPECT_TRUE(srv.additional().empty());
+
+  // The same addresses are still glue for the referral they belong to.
+  Reply referral = ask(query("www.deleg.svc.example", A));
+  ASSERT_TRUE(referral.pkt);
+  EXPECT_FALSE(referral.aa());
+  EXPECT_TRUE(has(referral.additional(), "ns.deleg.svc.example.", A, "192.0.2.21"));
+}
+
+// A wildcard that owns NS is a zone cut: names it would match get a
+// referral to its NS, not an authoritative answer (as Knot DNS does).
+TEST_F(AnswerTest, WildcardDelegationRefers) {
+  for (uint16_t type : {A, NS, MX}) {
+    Reply r = ask(query("x.wdeleg.svc.example", type));
+    ASSERT_TRUE(r.pkt);
+    EXPECT_EQ(r.rcode(), 0u);
+    EXPECT_FALSE(r.aa()) << type;
+    EXPECT_TRUE(r.answer().empty()) << type;
+    auto authority = r.authority();
+    EXPECT_EQ(count_type(authority, NS), 2u) << type;
+    EXPECT_TRUE(has(authority, "*.wdeleg.svc.example.", NS, "ns.elsewhere.test.")) << type;
+    EXPECT_TRUE(has(r.additional(), "ns1.wdeleg.svc.example.", A, "192.0.2.40")) << type;
+  }
 }
 
 // ---- truncation, RFC 1035 §4.2.1, RFC 2181 §9, RFC 6891 §7 ----

@@ -536,6 +536,17 @@ TEST(ZoneLoaderErrors, TwoCnames) {
   EXPECT_EQ(r.errors[0].line, 5u);
 }
 
+// RFC 6672 §2.3: no records below a DNAME (Knot DNS and NSD refuse it too).
+TEST(ZoneLoaderErrors, DataBelowDname) {
+  TempDir dir;
+  std::string path = dir.write("z.zone", std::string(kHead) + "dn DNAME elsewhere.test.\nhost.dn A 192.0.2.1\n");
+  auto r = load_zone("example.com", path);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 5u);  // kHead is lines 1-3
+  EXPECT_NE(r.errors[0].message.find("below the DNAME"), std::string::npos) << errors_text(r);
+}
+
 TEST(ZoneLoaderErrors, UnreadableFile) {
   TempDir dir;
   std::string missing = (dir.path() / "does-not-exist.zone").string();
