@@ -8,7 +8,7 @@ packages=(
   g++ cmake make pkg-config
   libboost-dev libldns-dev libyaml-cpp-dev libgtest-dev libspdlog-dev libfmt-dev
   ldnsutils bind9-dnsutils knot-dnsutils
-  knot  # the reference server of the differential tests
+  knot nsd  # the reference servers of the differential tests
 )
 
 missing=()
@@ -22,7 +22,7 @@ done
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
 
-# Debian's knot package would start its daemon on port 53. A policy-rc.d that
+# Debian's knot and nsd packages would start their daemons on port 53. A policy-rc.d that
 # answers 101 ("not allowed") keeps every package from starting services; we
 # only add one for the duration of the install, and only if none exists.
 policy=/usr/sbin/policy-rc.d
