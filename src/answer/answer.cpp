@@ -374,7 +374,7 @@ uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp,
   const Zone* zone = zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
   if (!zones.transfer_allowed(*zone, peer)) return dns::rcode::REFUSED;
-  bool current = q.has_ixfr_serial && static_cast<int32_t>(zone->serial - q.ixfr_serial) <= 0;
+  bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);
   if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
     outcome.transfer = zone;
     return dns::rcode::NOERROR;

@@ -60,6 +60,9 @@ inline void write_u32(uint8_t* p, uint32_t v) {
   p[3] = static_cast<uint8_t>(v);
 }
 
+// RFC 1982 §3.2: serial `a` is greater than `b` in sequence space arithmetic.
+inline bool serial_greater(uint32_t a, uint32_t b) { return a != b && static_cast<int32_t>(a - b) > 0; }
+
 inline uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
 
 }  // namespace rpdns::dns

@@ -20,8 +20,10 @@ using udp = asio::ip::udp;
 
 constexpr int kTries = 5;  // waits of 1, 2, 4, 8 and 16 s (RFC 1996 §3.6: retry, back off)
 
-// One NOTIFY to one secondary, resent until answered.
-class Notification : public std::enable_shared_from_this<Notification> {
+}  // namespace
+
+// One NOTIFY to one secondary, resent until answered or superseded.
+class Notifier::Notification : public std::enable_shared_from_this<Notification> {
  public:
   Notification(asio::io_context& io, const std::string& origin, uint32_t serial, const config::ListenAddress& target)
       : socket_(io), timer_(io), origin_(origin), serial_(serial), target_(target),
@@ -37,6 +39,9 @@ class Notification : public std::enable_shared_from_this<Notification> {
     receive();
     send();
   }
+
+  // A newer serial is on its way: stop retrying this one.
+  void cancel() { close(); }
 
  private:
   // Header (opcode NOTIFY, AA), the zone's SOA as question (RFC 1996 §3.7).
@@ -110,8 +115,6 @@ class Notification : public std::enable_shared_from_this<Notification> {
   bool done_ = false;
 };
 
-}  // namespace
-
 Notifier::Notifier() : work_(io_.get_executor()), thread_([this] { io_.run(); }) {}
 
 Notifier::~Notifier() {
@@ -123,7 +126,11 @@ Notifier::~Notifier() {
 void Notifier::notify(const std::string& origin, uint32_t serial, const std::vector<config::ListenAddress>& targets) {
   for (const auto& target : targets) {
     asio::post(io_, [this, origin, serial, target] {
-      std::make_shared<Notification>(io_, origin, serial, target)->start();
+      auto& slot = in_flight_[origin + " " + target.to_string()];
+      if (auto previous = slot.lock()) previous->cancel();
+      auto notification = std::make_shared<Notification>(io_, origin, serial, target);
+      slot = notification;
+      notification->start();
     });
   }
 }

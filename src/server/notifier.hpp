@@ -5,6 +5,8 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,11 +23,17 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   // Sends NOTIFY for `origin` (canonical wire form) with `serial` to each
-  // target. Safe from any thread; returns at once.
+  // target. Safe from any thread; returns at once. A NOTIFY still being
+  // retried for the same zone and target is dropped: the new serial
+  // supersedes it, and each would hold a socket for half a minute.
   void notify(const std::string& origin, uint32_t serial, const std::vector<config::ListenAddress>& targets);
 
  private:
+  class Notification;
+
   boost::asio::io_context io_;
+  // The NOTIFY in flight per zone and target ("origin target"); notifier thread only.
+  std::map<std::string, std::weak_ptr<Notification>> in_flight_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
 };

@@ -93,7 +93,10 @@ void Reloader::reload() {
 void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
   for (std::size_t i = 0; i < reports.size() && i < next.zones.size(); ++i) {
     const auto& r = reports[i];
-    if (r.outcome != ZoneReport::Outcome::loaded || (r.had_old && r.new_serial == r.old_serial)) continue;
+    // RFC 1982: only a serial that grew is news to a secondary, which
+    // ignores (or, worse, refuses to follow) one that did not.
+    bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
+    if (r.outcome != ZoneReport::Outcome::loaded || !grew) continue;
     std::string origin;
     if (!next.zones[i].notify.empty() && zone::name_from_text(next.zones[i].origin, origin)) {
       notifier_.notify(origin, r.new_serial, next.zones[i].notify);

@@ -2,7 +2,10 @@
 // ones keep their old version, zones come and go with the config, and no
 // query is lost while reloads run under load.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -92,6 +95,45 @@ TEST_F(ReloadTest, ZonesAddedAndRemovedByReload) {
   kill(server.pid(), SIGHUP);
   EXPECT_TRUE(eventually_answers(server.port(), "www.b.test.", "192.0.2.2"));
   EXPECT_EQ(rcode_of(server.port(), "www.a.test."), LDNS_RCODE_REFUSED);
+}
+
+// A UDP socket standing in for a secondary: true when a datagram arrives
+// within `wait`.
+bool datagram_within(int fd, std::chrono::milliseconds wait) {
+  auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until) {
+    uint8_t buf[512];
+    if (recv(fd, buf, sizeof buf, 0) > 0) return true;
+  }
+  return false;
+}
+
+// RFC 1996 §3.5 with RFC 1982: NOTIFY goes out when a reload raised the
+// serial, not when it lowered it (a secondary would not follow).
+TEST_F(ReloadTest, NotifyOnlyWhenTheSerialGrew) {
+  write_atomically(dir_ + "/a.zone", zone_text("a.test", 5, "192.0.2.1"));
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  timeval tick{0, 50'000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+  write_atomically(dir_ + "/rpdns.yaml", "workers: 1\nzones:\n  - origin: a.test\n    file: a.zone\n"
+                                         "    notify: [\"127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "\"]\n");
+  ServerProcess server({"--config", dir_ + "/rpdns.yaml"}, "a.test.");
+  write_atomically(dir_ + "/a.zone", zone_text("a.test", 4, "192.0.2.4"));
+  kill(server.pid(), SIGHUP);
+  EXPECT_TRUE(eventually_answers(server.port(), "www.a.test.", "192.0.2.4"));
+  EXPECT_FALSE(datagram_within(fd, std::chrono::milliseconds(1500))) << "NOTIFY for a lower serial";
+  write_atomically(dir_ + "/a.zone", zone_text("a.test", 6, "192.0.2.6"));
+  kill(server.pid(), SIGHUP);
+  EXPECT_TRUE(datagram_within(fd, std::chrono::milliseconds(3000))) << "no NOTIFY for a higher serial";
+  close(fd);
+  RunResult result = server.stop();
+  EXPECT_NE(result.output.find("serial 4 did not increase"), std::string::npos) << result.output;
 }
 
 // Version N of the zone: www is a CNAME to hN, whose address ends in N, so
