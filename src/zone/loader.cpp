@@ -115,8 +115,12 @@ class Parser::Chunk {
   void seed_previous_owner();
   void record(const Entry& e);
   void record_with_ldns(const Entry& e);
+  bool normalise(const Entry& e, std::string& out);
   void keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata);
   const char* text(const Entry& e) const { return parser_.texts_.data() + e.text; }
+  void error(const Entry& e, std::string message) {
+    errors.push_back({parser_.files_[e.source], e.line, std::move(message)});
+  }
 
   const Parser& parser_;
   std::size_t begin_, end_;
@@ -128,6 +132,7 @@ class Parser::Chunk {
   std::string prev_owner_;
   bool prev_stale_ = false;
   SimpleRecord simple_;
+  std::string normal_;  // the entry being read, as ldns is given it
 };
 
 // A chunk may start with a record that inherits its owner from the last
@@ -170,10 +175,10 @@ bool Parser::directive(const std::string& entry, const std::string& file, std::s
       origin.reset(name);
     }
   } else if (keyword == "$TTL") {
-    const char* end = nullptr;
-    uint32_t ttl = ldns_str2period(arg.c_str(), &end);
-    if (end == nullptr || *end != '\0') error(file, line, "bad $TTL value '" + arg + "'");
-    else default_ttl_ = ttl;
+    uint64_t ttl = 0;
+    if (!parse_ttl(arg, ttl)) error(file, line, "bad $TTL value '" + arg + "'");
+    else if (ttl >= kTtlTooBig) error(file, line, "$TTL " + arg + " does not fit in 32 bits");
+    else default_ttl_ = static_cast<uint32_t>(ttl);
   } else if (keyword == "$INCLUDE") {
     words >> extra;
     std::filesystem::path path(arg);
@@ -211,9 +216,33 @@ void Parser::Chunk::record(const Entry& e) {
        {reinterpret_cast<const uint8_t*>(simple_.rdata.data()), simple_.rdata.size()});
 }
 
-// ldns gives records without a TTL its own default of 3600 when the $TTL in
-// force is 0, so 0 is passed as a value no TTL field can produce and mapped back.
-constexpr uint32_t kZeroTtlStandIn = 0xffffffff;
+// ldns 1.8 reads only "owner TTL class type", and puts its own default of
+// 3600 in place of a missing TTL when the $TTL is 0. So every entry reaches
+// it in that one order with an explicit TTL; the class is checked here.
+bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
+  EntryHead head;
+  if (!split_entry_head(text(e), head)) {
+    bool ttl = !head.bad_field.empty() && head.bad_field.front() >= '0' && head.bad_field.front() <= '9';
+    error(e, std::string(ttl ? "bad TTL '" : "bad class '") + std::string(head.bad_field) + "'");
+    return false;
+  }
+  if (head.rr_class != dns::klass::IN) {
+    error(e, "only class IN is served");
+    return false;
+  }
+  uint64_t ttl = head.ttl_text.empty() ? e.ttl : head.ttl;
+  if (ttl >= kTtlTooBig) {
+    error(e, "TTL " + std::string(head.ttl_text) + " does not fit in 32 bits");
+    return false;
+  }
+  out.assign(head.owner);
+  out += ' ';
+  out += std::to_string(ttl);
+  out += " IN ";
+  out.append(head.type);
+  if (!head.rdata.empty()) out.append(" ").append(head.rdata);
+  return true;
+}
 
 void Parser::Chunk::record_with_ldns(const Entry& e) {
   if (prev_stale_) {
@@ -221,12 +250,12 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
     prev_ = ldns_dname_new_frm_data(static_cast<uint16_t>(prev_owner_.size()), prev_owner_.data());
     prev_stale_ = false;
   }
+  if (!normalise(e, normal_)) return;
   ldns_rr* rr = nullptr;
-  uint32_t default_ttl = e.ttl == 0 ? kZeroTtlStandIn : e.ttl;
-  ldns_status status = ldns_rr_new_frm_str(&rr, text(e), default_ttl, parser_.origins_[e.origin], &prev_);
+  ldns_status status = ldns_rr_new_frm_str(&rr, normal_.c_str(), 0, parser_.origins_[e.origin], &prev_);
   if (prev_ != nullptr) prev_owner_ = rdf_wire(prev_);
   if (status != LDNS_STATUS_OK) {
-    errors.push_back({parser_.files_[e.source], e.line, ldns_get_errorstr_by_id(status)});
+    error(e, ldns_get_errorstr_by_id(status));
     return;
   }
   std::string owner = rdf_wire(ldns_rr_owner(rr));
@@ -235,15 +264,12 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
   ldns_buffer_clear(rdata_);
   bool wire_ok = ldns_rr_rdata2buffer_wire(rdata_, rr) == LDNS_STATUS_OK;
   std::span<const uint8_t> rdata{ldns_buffer_begin(rdata_), ldns_buffer_position(rdata_)};
-  bool in_class = ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN;
-  uint32_t ttl = ldns_rr_ttl(rr) == kZeroTtlStandIn ? 0 : ldns_rr_ttl(rr);
+  uint32_t ttl = ldns_rr_ttl(rr);
   ldns_rr_free(rr);
-  if (!in_class) {
-    errors.push_back({parser_.files_[e.source], e.line, "only class IN is served"});
-  } else if (!names_ok) {
-    errors.push_back({parser_.files_[e.source], e.line, "a name in the RDATA is longer than 255 bytes"});
+  if (!names_ok) {
+    error(e, "a name in the RDATA is longer than 255 bytes");
   } else if (!wire_ok || rdata.size() > 65535) {
-    errors.push_back({parser_.files_[e.source], e.line, "RDATA too long"});
+    error(e, "RDATA too long");
   } else {
     keep(e, owner, type, ttl, rdata);
   }
@@ -253,10 +279,9 @@ void Parser::Chunk::keep(const Entry& e, std::string_view owner, uint16_t type, 
                          std::span<const uint8_t> rdata) {
   const std::string& origin = parser_.zone_origin_;
   if (owner.size() > dns::kMaxNameLength) {
-    errors.push_back({parser_.files_[e.source], e.line, "owner name longer than 255 bytes"});
+    error(e, "owner name longer than 255 bytes");
   } else if (!dns::is_subdomain(owner, origin)) {
-    errors.push_back({parser_.files_[e.source], e.line,
-                      dns::to_text(owner) + " is outside the zone " + dns::to_text(origin)});
+    error(e, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin));
   } else {
     records.add(owner, type, ttl, rdata, e.source, e.line);
   }

@@ -136,6 +136,56 @@ TEST(ZoneLoader, ZeroDefaultTtl) {
   EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 5u);
 }
 
+// RFC 1035 §5.1: "<TTL> <class>" and "<class> <TTL>" are both allowed, each
+// optional, whichever reader takes the record (A: the fast reader; SRV and
+// the TTL with units: ldns).
+TEST(ZoneLoader, ClassBeforeTtl) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "host IN 600 A 192.0.2.1\n"
+                                        "srv IN 700 SRV 0 0 80 host\n"
+                                        "    in 1h30m TXT \"same owner as srv\"\n"
+                                        "c CLASS1 800 SRV 0 0 80 host\n"
+                                        "d 900 IN SRV 0 0 80 host\n"
+                                        "e IN SRV 0 0 80 host\n"
+                                        "f 42 A 192.0.2.2\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  ASSERT_NE(find(r, "host.example.com", 1), nullptr);
+  EXPECT_EQ(find(r, "host.example.com", 1)->ttl, 600u);
+  EXPECT_EQ(records(*find(r, "host.example.com", 1))[0].rdata, (std::vector<uint8_t>{192, 0, 2, 1}));
+  ASSERT_NE(find(r, "srv.example.com", 33), nullptr);
+  EXPECT_EQ(find(r, "srv.example.com", 33)->ttl, 700u);
+  ASSERT_NE(find(r, "srv.example.com", 16), nullptr);
+  EXPECT_EQ(find(r, "srv.example.com", 16)->ttl, 5400u);
+  EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 800u);
+  EXPECT_EQ(find(r, "d.example.com", 33)->ttl, 900u);
+  EXPECT_EQ(find(r, "e.example.com", 33)->ttl, 3600u);
+  EXPECT_EQ(find(r, "f.example.com", 1)->ttl, 42u);
+}
+
+// A field before the type that starts with a digit is a TTL; one that is
+// not a valid TTL is an error at its line rather than a silent guess (ldns
+// alone reads "60x" as 60). Another class, in either position, is refused.
+TEST(ZoneLoaderErrors, BadTtlOrClassField) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a 60x IN A 192.0.2.1\n"
+                                        "b IN 1h3 SRV 0 0 80 a\n"
+                                        "c IN 60y SRV 0 0 80 a\n"
+                                        "d CH 60 TXT \"chaos\"\n"
+                                        "e CLASS99999 TXT \"x\"\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 4u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+  EXPECT_NE(r.errors[0].message.find("bad TTL '60x'"), std::string::npos) << r.errors[0].message;
+  EXPECT_EQ(r.errors[1].line, 6u);
+  EXPECT_EQ(r.errors[2].line, 7u);
+  EXPECT_NE(r.errors[2].message.find("class IN"), std::string::npos) << r.errors[2].message;
+  EXPECT_EQ(r.errors[3].line, 8u);
+}
+
 // RFC 2308 §3: negative TTL is min(SOA TTL, SOA MINIMUM).
 TEST(ZoneLoader, NegativeTtl) {
   TempDir dir;
