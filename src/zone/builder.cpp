@@ -56,14 +56,19 @@ class NameTable {
 
 class Builder {
  public:
-  Builder(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors)
-      : parsed_(parsed), file_(file), zone_(zone), errors_(errors), table_(parsed.records.size()) {}
+  Builder(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
+          LoadWarnings& warnings)
+      : parsed_(parsed), file_(file), zone_(zone), errors_(errors), warnings_(warnings),
+        table_(parsed.records.size()) {}
 
   bool run();
 
  private:
   void error(const ParsedRecords::Record& r, std::string message) {
     errors_.push_back({parsed_.files[r.source], r.line, std::move(message)});
+  }
+  void warn(const ParsedRecords::Record& r, std::string message) {
+    warnings_.add({parsed_.files[r.source], r.line, std::move(message)});
   }
   void number_names();
   void add_empty_non_terminals();
@@ -79,6 +84,7 @@ class Builder {
   const std::string& file_;
   Zone& zone_;
   std::vector<LoadError>& errors_;
+  LoadWarnings& warnings_;
   NameTable table_;
   std::vector<uint32_t> node_of_;      // record -> node
   std::vector<uint32_t> order_;        // records grouped by node, then by type
@@ -311,8 +317,9 @@ void ParsedRecords::append(const ParsedRecords& more) {
   }
 }
 
-bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors) {
-  return Builder(parsed, file, zone, errors).run();
+bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
+                LoadWarnings& warnings) {
+  return Builder(parsed, file, zone, errors, warnings).run();
 }
 
 }  // namespace rpdns::zone

@@ -50,8 +50,8 @@ bool names_within_limit(const ldns_rr* rr) {
 
 class Parser {
  public:
-  Parser(const std::string& origin_wire, std::vector<LoadError>& errors)
-      : zone_origin_(origin_wire), errors_(errors) {}
+  Parser(const std::string& origin_wire, std::vector<LoadError>& errors, LoadWarnings& warnings)
+      : zone_origin_(origin_wire), errors_(errors), warnings_(warnings) {}
   ~Parser() {
     for (ldns_rdf* o : origins_) ldns_rdf_deep_free(o);
   }
@@ -86,6 +86,7 @@ class Parser {
 
   std::string zone_origin_;
   std::vector<LoadError>& errors_;
+  LoadWarnings& warnings_;
   uint32_t default_ttl_ = kDefaultTtl;
   uint32_t source_ = 0;               // index of the file being read in files_
   std::vector<std::string> files_;
@@ -110,6 +111,7 @@ class Parser::Chunk {
 
   ParsedRecords records;
   std::vector<LoadError> errors;
+  LoadWarnings warnings;
 
  private:
   void seed_previous_owner();
@@ -120,6 +122,9 @@ class Parser::Chunk {
   const char* text(const Entry& e) const { return parser_.texts_.data() + e.text; }
   void error(const Entry& e, std::string message) {
     errors.push_back({parser_.files_[e.source], e.line, std::move(message)});
+  }
+  void warn(const Entry& e, std::string message) {
+    warnings.add({parser_.files_[e.source], e.line, std::move(message)});
   }
 
   const Parser& parser_;
@@ -281,7 +286,8 @@ void Parser::Chunk::keep(const Entry& e, std::string_view owner, uint16_t type, 
   if (owner.size() > dns::kMaxNameLength) {
     error(e, "owner name longer than 255 bytes");
   } else if (!dns::is_subdomain(owner, origin)) {
-    error(e, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin));
+    // As BIND and Knot do: a stray record costs the record, not the zone.
+    warn(e, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin) + "; ignored");
   } else {
     records.add(owner, type, ttl, rdata, e.source, e.line);
   }
@@ -312,6 +318,7 @@ ParsedRecords Parser::parse_records() {
   for (auto& chunk : chunks) {
     if (chunk != chunks[0]) all.append(chunk->records);
     for (auto& e : chunk->errors) error(e.file, e.line, e.message);
+    warnings_.append(chunk->warnings);
   }
   return all;
 }
@@ -373,6 +380,18 @@ bool sources_unchanged(const Zone& zone) {
   return true;
 }
 
+void LoadWarnings::add(LoadError warning) {
+  if (listed.size() < kMaxListed) listed.push_back(std::move(warning));
+  ++count;
+}
+
+void LoadWarnings::append(const LoadWarnings& more) {
+  for (const auto& w : more.listed) {
+    if (listed.size() < kMaxListed) listed.push_back(w);
+  }
+  count += more.count;
+}
+
 std::string LoadError::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
 }
@@ -395,7 +414,7 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
     return result;
   }
   zone->labels = dns::count_labels(zone->origin);
-  Parser parser(zone->origin, result.errors);
+  Parser parser(zone->origin, result.errors, result.warnings);
   RdfPtr origin;
   origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()),
                                        zone->origin.data()));
@@ -411,7 +430,7 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   ParsedRecords parsed = parser.parse_records();
   result.phases.parse_seconds = lap();
   if (!result.errors.empty()) return result;
-  bool built = build_zone(parsed, file, *zone, result.errors);
+  bool built = build_zone(parsed, file, *zone, result.errors, result.warnings);
   result.phases.build_seconds = lap();
   if (!built) return result;
   zone->sources = std::move(parser.sources);
