@@ -75,6 +75,7 @@ class Builder {
   void group_by_name();
   void select_records();
   void select_rrset(std::size_t first, std::size_t end);
+  void check_ttls(std::size_t first, std::size_t end);
   bool keep(std::size_t first, std::size_t i);
   void check_node(std::size_t node);
   void lay_out();
@@ -163,6 +164,7 @@ void Builder::select_records() {
                         parsed_.records[order_[i]].type != parsed_.records[order_[first]].type;
       if (rrset_ends) {
         select_rrset(first, i);
+        check_ttls(first, i);
         first = i;
       }
     }
@@ -192,6 +194,22 @@ void Builder::select_rrset(std::size_t first, std::size_t end) {
   for (std::size_t k = 0; k < by_rdata.size(); ++k) {
     bool repeat = k > 0 && std::ranges::equal(rdata_of(by_rdata[k]), rdata_of(by_rdata[k - 1]));
     kept_[by_rdata[k]] = !repeat;
+  }
+}
+
+// RFC 2181 §5.2: an RRset has one TTL. As BIND does, the first record's (in
+// file order) is served for all of them, and each record that differs is
+// named. RRSIGs are the exception (RFC 4034 §3): those at one name cover
+// different RRsets and each carries the TTL of the one it covers.
+void Builder::check_ttls(std::size_t first, std::size_t end) {
+  const auto& head = parsed_.records[order_[first]];
+  if (end == first || head.type == dns::type::RRSIG) return;
+  for (std::size_t i = first + 1; i < end; ++i) {
+    const auto& r = parsed_.records[order_[i]];
+    if (r.ttl == head.ttl) continue;
+    warn(r, dns::to_text(parsed_.owner(r)) + ": TTL " + std::to_string(r.ttl) + " differs from TTL " +
+                std::to_string(head.ttl) + " of the RRset's first record at " + parsed_.files[head.source] + ":" +
+                std::to_string(head.line) + "; " + std::to_string(head.ttl) + " is used (RFC 2181 §5.2)");
   }
 }
 
@@ -244,7 +262,8 @@ void Builder::lay_out() {
         *rrset++ = RRset{r.type, 0, r.ttl, {out, std::size_t{0}}};
       }
       RRset& current = *(rrset - 1);
-      dns::write_u32(out, current.ttl);  // the RRset's first TTL for every record
+      // The RRset's first TTL for every record (see check_ttls).
+      dns::write_u32(out, r.type == dns::type::RRSIG ? r.ttl : current.ttl);
       dns::write_u16(out + 4, r.rdata_length);
       std::memcpy(out + 6, parsed_.bytes.data() + r.rdata_offset, r.rdata_length);
       out += 6u + r.rdata_length;

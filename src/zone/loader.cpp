@@ -21,6 +21,11 @@ namespace {
 constexpr int kMaxIncludeDepth = 16;
 constexpr std::size_t kMaxErrors = 50;
 constexpr uint32_t kDefaultTtl = 3600;
+// RFC 2181 §8: a TTL is at most 2^31 - 1, and one with the top bit set is
+// "treated as if the entire value received was zero". BIND loads such a TTL
+// as 0 with a warning; so does rpdns (Knot keeps it, NSD uses 3600).
+constexpr uint64_t kMaxTtl = 0x7fffffff;
+constexpr const char* kTtlClamped = " is more than 2^31 - 1; set to 0 (RFC 2181 §8)";
 
 // Owns an ldns_rdf and frees it on scope exit.
 struct RdfPtr {
@@ -181,9 +186,16 @@ bool Parser::directive(const std::string& entry, const std::string& file, std::s
     }
   } else if (keyword == "$TTL") {
     uint64_t ttl = 0;
-    if (!parse_ttl(arg, ttl)) error(file, line, "bad $TTL value '" + arg + "'");
-    else if (ttl >= kTtlTooBig) error(file, line, "$TTL " + arg + " does not fit in 32 bits");
-    else default_ttl_ = static_cast<uint32_t>(ttl);
+    if (!parse_ttl(arg, ttl)) {
+      error(file, line, "bad $TTL value '" + arg + "'");
+    } else if (ttl >= kTtlTooBig) {
+      error(file, line, "$TTL " + arg + " does not fit in 32 bits");
+    } else if (ttl > kMaxTtl) {
+      warnings_.add({file, line, "$TTL " + arg + kTtlClamped});
+      default_ttl_ = 0;
+    } else {
+      default_ttl_ = static_cast<uint32_t>(ttl);
+    }
   } else if (keyword == "$INCLUDE") {
     words >> extra;
     std::filesystem::path path(arg);
@@ -239,6 +251,10 @@ bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
   if (ttl >= kTtlTooBig) {
     error(e, "TTL " + std::string(head.ttl_text) + " does not fit in 32 bits");
     return false;
+  }
+  if (ttl > kMaxTtl) {
+    warn(e, "TTL " + std::string(head.ttl_text) + kTtlClamped);
+    ttl = 0;
   }
   out.assign(head.owner);
   out += ' ';
@@ -351,6 +367,18 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
 // the standard one reads eight bytes at a time.
 uint64_t content_hash(const std::string& data) { return std::hash<std::string_view>{}(data); }
 
+// Warnings are found by several passes ($TTL while reading, records while
+// parsing, RRsets while building); they are shown in the order of the files
+// (as first read) and lines they point at.
+void in_file_order(std::vector<LoadError>& warnings, const std::vector<std::string>& files) {
+  auto rank = [&files](const LoadError& w) {
+    auto at = std::find(files.begin(), files.end(), w.file);
+    return std::pair{static_cast<std::size_t>(at - files.begin()), w.line};
+  };
+  std::stable_sort(warnings.begin(), warnings.end(),
+                   [&rank](const LoadError& a, const LoadError& b) { return rank(a) < rank(b); });
+}
+
 }  // namespace
 
 bool stamp_file(const std::string& path, SourceFile& out, std::string* contents) {
@@ -429,9 +457,13 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   result.phases.read_seconds = lap();
   ParsedRecords parsed = parser.parse_records();
   result.phases.parse_seconds = lap();
-  if (!result.errors.empty()) return result;
+  if (!result.errors.empty()) {
+    in_file_order(result.warnings.listed, parsed.files);
+    return result;
+  }
   bool built = build_zone(parsed, file, *zone, result.errors, result.warnings);
   result.phases.build_seconds = lap();
+  in_file_order(result.warnings.listed, parsed.files);
   if (!built) return result;
   zone->sources = std::move(parser.sources);
   result.zone = std::move(zone);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -184,6 +185,102 @@ TEST(ZoneLoaderErrors, BadTtlOrClassField) {
   EXPECT_EQ(r.errors[2].line, 7u);
   EXPECT_NE(r.errors[2].message.find("class IN"), std::string::npos) << r.errors[2].message;
   EXPECT_EQ(r.errors[3].line, 8u);
+}
+
+std::string warnings_text(const LoadResult& r) {
+  std::string out;
+  for (const auto& w : r.warnings.listed) out += w.to_string() + "\n";
+  return out;
+}
+
+// RFC 2181 §8: a TTL is 0 to 2^31 - 1, and one received with the top bit set
+// is "treated as if the entire value received was zero". As BIND does, such
+// a TTL or $TTL loads as 0 with a warning at its line; one of 2^32 or more
+// is not a 32-bit number at all and is an error (as in BIND and Knot).
+TEST(ZoneLoader, TtlsOfTwoToThe31OrMoreBecomeZero) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a 2147483647 IN A 192.0.2.1\n"
+                                        "b 2147483648 IN A 192.0.2.2\n"
+                                        "c 4294967295 IN SRV 0 0 80 a\n"
+                                        "d IN 3000000000 TXT \"x\"\n"
+                                        "$TTL 4294967295\n"
+                                        "e IN A 192.0.2.5\n"
+                                        "f 3551w IN A 192.0.2.6\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(find(r, "a.example.com", 1)->ttl, 2147483647u);
+  EXPECT_EQ(find(r, "b.example.com", 1)->ttl, 0u);
+  EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 0u);
+  EXPECT_EQ(find(r, "d.example.com", 16)->ttl, 0u);
+  EXPECT_EQ(find(r, "e.example.com", 1)->ttl, 0u);
+  EXPECT_EQ(find(r, "f.example.com", 1)->ttl, 0u);  // 3551 weeks: 2,147,644,800 s
+  ASSERT_EQ(r.warnings.listed.size(), 5u) << warnings_text(r);
+  EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":5: TTL 2147483648 is more than 2^31 - 1; set to 0 (RFC 2181 §8)");
+  EXPECT_EQ(r.warnings.listed[1].line, 6u);
+  EXPECT_EQ(r.warnings.listed[2].line, 7u);
+  EXPECT_EQ(r.warnings.listed[3].line, 8u);
+  EXPECT_NE(r.warnings.listed[3].message.find("$TTL 4294967295"), std::string::npos);
+  EXPECT_EQ(r.warnings.listed[4].line, 10u);
+}
+
+TEST(ZoneLoaderErrors, TtlsOfTwoToThe32OrMore) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a 4294967296 IN A 192.0.2.1\n"
+                                        "b IN 99999999999999999999 SRV 0 0 80 a\n"
+                                        "$TTL 4294967296\n"
+                                        "c 1000000w A 192.0.2.1\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 4u) << errors_text(r);
+  std::vector<std::size_t> lines;
+  for (const auto& e : r.errors) {
+    lines.push_back(e.line);
+    EXPECT_NE(e.message.find("does not fit in 32 bits"), std::string::npos) << e.message;
+  }
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::size_t>{4, 5, 6, 7}));
+}
+
+// RFC 2181 §5.2: the records of an RRset share one TTL. As BIND does, the
+// first record's TTL (in file order) is used for all, and each record that
+// differs gets a warning at its own line.
+TEST(ZoneLoader, DifferingTtlsInAnRRsetWarned) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "two 100 IN A 192.0.2.1\n"
+                                        "other 5 IN A 192.0.2.9\n"
+                                        "two 200 IN A 192.0.2.2\n"
+                                        "two 100 IN A 192.0.2.3\n"
+                                        "two 50 IN SRV 0 0 80 a\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  auto recs = records(*find(r, "two.example.com", 1));
+  ASSERT_EQ(recs.size(), 3u);
+  for (const auto& rec : recs) EXPECT_EQ(rec.ttl, 100u);
+  EXPECT_EQ(find(r, "two.example.com", 33)->ttl, 50u);
+  ASSERT_EQ(r.warnings.listed.size(), 1u) << warnings_text(r);
+  EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":6: two.example.com.: TTL 200 differs from TTL 100 of the " +
+                                                  "RRset's first record at " + file + ":4; 100 is used (RFC 2181 §5.2)");
+}
+
+// RFC 4034 §3: RRSIGs at one name cover different RRsets and carry their
+// TTLs, so they are the exception: each keeps its own TTL, no warning.
+TEST(ZoneLoader, RrsigsKeepTheirOwnTtls) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www 300 IN A 192.0.2.1\n"
+                                        "www 300 IN RRSIG A 8 3 300 20300101000000 20200101000000 1 example.com. AAAA\n"
+                                        "www 900 IN MX 10 www\n"
+                                        "www 900 IN RRSIG MX 8 3 900 20300101000000 20200101000000 1 example.com. AAAA\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_TRUE(r.warnings.listed.empty()) << warnings_text(r);
+  auto recs = records(*find(r, "www.example.com", 46));
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].ttl, 300u);
+  EXPECT_EQ(recs[1].ttl, 900u);
 }
 
 // RFC 2308 §3: negative TTL is min(SOA TTL, SOA MINIMUM).
