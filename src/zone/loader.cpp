@@ -53,6 +53,108 @@ bool names_within_limit(const ldns_rr* rr) {
   return true;
 }
 
+// RFC 3597 §5: "\# <length> <hex>..." is the generic form of any RDATA.
+bool is_generic_rdata(std::string_view rdata) { return rdata == "\\#" || rdata.starts_with("\\# "); }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// Decodes generic RDATA into `out`; empty on success, else what is wrong.
+// (ldns reads the length as a 16-bit value modulo 65536, and its text
+// buffer holds only 32 KiB of hex, so this is done here.)
+std::string decode_generic_rdata(std::string_view text, std::string& out) {
+  out.clear();
+  std::string_view rest = text.substr(std::min<std::size_t>(text.size(), 3));  // past "\# "
+  std::size_t space = rest.find(' ');
+  std::string_view length_text = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  uint32_t length = 0;
+  if (length_text.empty() || length_text.size() > 5) return "bad generic RDATA length '" + std::string(length_text) + "'";
+  for (char c : length_text) {
+    if (c < '0' || c > '9') return "bad generic RDATA length '" + std::string(length_text) + "'";
+    length = length * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (length > 65535) return "generic RDATA length " + std::string(length_text) + " is more than 65535";
+  int high = -1;
+  for (char c : rest) {
+    if (c == ' ') continue;
+    int v = hex_value(c);
+    if (v < 0) return "generic RDATA holds a character that is not hex";
+    if (high < 0) {
+      high = v;
+    } else {
+      out += static_cast<char>(high << 4 | v);
+      high = -1;
+    }
+  }
+  if (high >= 0 || out.size() != length) {
+    return "generic RDATA length is " + std::to_string(length) + " but " + std::to_string(out.size()) +
+           (high >= 0 ? " and a half" : "") + " bytes of hex follow";
+  }
+  return {};
+}
+
+// Whether ldns knows the fields of `type`; if not, its RDATA is opaque.
+const ldns_rr_descriptor* known_fields(uint16_t type) {
+  const ldns_rr_descriptor* d = ldns_rr_descript(type);
+  if (d == nullptr || d->_type != type || d->_name == nullptr) return nullptr;  // a placeholder entry
+  bool opaque = ldns_rr_descriptor_maximum(d) == 1 && ldns_rr_descriptor_field_type(d, 0) == LDNS_RDF_TYPE_UNKNOWN;
+  return opaque ? nullptr : d;
+}
+
+struct RrPtr {
+  ldns_rr* p = nullptr;
+  ~RrPtr() { ldns_rr_free(p); }
+};
+
+// Generic RDATA of a type ldns knows must be RDATA of that type (RFC 3597 §5
+// leaves no room for anything else): decoded field by field, printed, and
+// read back by ldns's own rules for the type, it must come out the same
+// bytes. That catches short or extra fields, compressed names and names
+// over 255 bytes. Empty when it fits, else what is wrong.
+std::string check_known_rdata(uint16_t type, const ldns_rr_descriptor* fields, const std::string& bytes) {
+  if (bytes.empty()) return ldns_rr_descriptor_minimum(fields) == 0 ? "" : "it is empty";
+  RrPtr decoded;
+  decoded.p = ldns_rr_new();
+  ldns_rr_set_owner(decoded.p, ldns_dname_new_frm_str("."));
+  ldns_rr_set_type(decoded.p, static_cast<ldns_rr_type>(type));
+  std::string wire(2, '\0');
+  wire[0] = static_cast<char>(bytes.size() >> 8);
+  wire[1] = static_cast<char>(bytes.size() & 0xff);
+  wire += bytes;
+  std::size_t pos = 0;
+  ldns_status status = ldns_wire2rdf(decoded.p, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos);
+  if (status != LDNS_STATUS_OK) return ldns_get_errorstr_by_id(status);
+  if (ldns_rr_rd_count(decoded.p) < ldns_rr_descriptor_minimum(fields)) return "it ends before its last field";
+  char* printed = ldns_rr2str_fmt(ldns_output_format_nocomments, decoded.p);
+  std::string text = printed == nullptr ? "" : printed;
+  free(printed);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  // ldns falls back to the generic form for a field it cannot print.
+  if (text.empty() || text.find(" \\#") != std::string::npos || text.find("\t\\#") != std::string::npos) {
+    return "a field is not valid";
+  }
+  RrPtr reread;
+  status = ldns_rr_new_frm_str(&reread.p, text.c_str(), 0, nullptr, nullptr);
+  if (status != LDNS_STATUS_OK) return std::string("it does not read back: ") + ldns_get_errorstr_by_id(status);
+  if (!names_within_limit(reread.p)) return "a name in it is longer than 255 bytes";
+  ldns_buffer* again = ldns_buffer_new(bytes.size() + 16);
+  bool same = ldns_rr_rdata2buffer_wire(again, reread.p) == LDNS_STATUS_OK &&
+              std::string_view(reinterpret_cast<const char*>(ldns_buffer_begin(again)), ldns_buffer_position(again)) == bytes;
+  ldns_buffer_free(again);
+  return same ? "" : "extra bytes, or a compressed name";
+}
+
+std::string type_text(uint16_t type) {
+  char* name = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
+  std::string out = name == nullptr ? "TYPE" + std::to_string(type) : name;
+  free(name);
+  return out;
+}
+
 class Parser {
  public:
   Parser(const std::string& origin_wire, std::vector<LoadError>& errors, LoadWarnings& warnings)
@@ -123,6 +225,7 @@ class Parser::Chunk {
   void record(const Entry& e);
   void record_with_ldns(const Entry& e);
   bool normalise(const Entry& e, std::string& out);
+  bool read_generic(const Entry& e, uint16_t type);
   void keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata);
   const char* text(const Entry& e) const { return parser_.texts_.data() + e.text; }
   void error(const Entry& e, std::string message) {
@@ -143,6 +246,9 @@ class Parser::Chunk {
   bool prev_stale_ = false;
   SimpleRecord simple_;
   std::string normal_;  // the entry being read, as ldns is given it
+  std::string_view head_type_;     // its type field
+  std::string_view generic_;       // its RDATA when in the generic form, else empty
+  std::string generic_bytes_;      // that RDATA decoded
 };
 
 // A chunk may start with a record that inherits its owner from the last
@@ -247,6 +353,7 @@ bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
     error(e, "only class IN is served");
     return false;
   }
+  head_type_ = head.type;
   uint64_t ttl = head.ttl_text.empty() ? e.ttl : head.ttl;
   if (ttl >= kTtlTooBig) {
     error(e, "TTL " + std::string(head.ttl_text) + " does not fit in 32 bits");
@@ -261,8 +368,25 @@ bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
   out += std::to_string(ttl);
   out += " IN ";
   out.append(head.type);
-  if (!head.rdata.empty()) out.append(" ").append(head.rdata);
+  // Generic RDATA is decoded here (see read_generic); ldns reads the rest.
+  generic_ = is_generic_rdata(head.rdata) ? head.rdata : std::string_view{};
+  if (!generic_.empty()) out.append(" \\# 0");
+  else if (!head.rdata.empty()) out.append(" ").append(head.rdata);
   return true;
+}
+
+// RDATA in the generic form of RFC 3597 §5, into generic_bytes_. A type ldns
+// knows must hold RDATA of that type; other types' RDATA stays opaque.
+bool Parser::Chunk::read_generic(const Entry& e, uint16_t type) {
+  std::string problem = decode_generic_rdata(generic_, generic_bytes_);
+  if (problem.empty()) {
+    if (const ldns_rr_descriptor* fields = known_fields(type)) {
+      problem = check_known_rdata(type, fields, generic_bytes_);
+      if (!problem.empty()) problem = "generic RDATA (RFC 3597) is not valid " + type_text(type) + " RDATA: " + problem;
+    }
+  }
+  if (!problem.empty()) error(e, problem);
+  return problem.empty();
 }
 
 void Parser::Chunk::record_with_ldns(const Entry& e) {
@@ -287,6 +411,15 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
   std::span<const uint8_t> rdata{ldns_buffer_begin(rdata_), ldns_buffer_position(rdata_)};
   uint32_t ttl = ldns_rr_ttl(rr);
   ldns_rr_free(rr);
+  if (type == 0) {
+    // ldns makes type 0 (reserved, RFC 6895 §3.1) of a type name it does not know.
+    error(e, "unknown type '" + std::string(head_type_) + "'");
+    return;
+  }
+  if (!generic_.empty()) {
+    if (!read_generic(e, type)) return;
+    rdata = {reinterpret_cast<const uint8_t*>(generic_bytes_.data()), generic_bytes_.size()};
+  }
   if (!names_ok) {
     error(e, "a name in the RDATA is longer than 255 bytes");
   } else if (!wire_ok || rdata.size() > 65535) {

@@ -428,6 +428,59 @@ TEST(ZoneLoader, UnknownTypeRfc3597) {
   EXPECT_EQ(records(*a)[0].rdata, (std::vector<uint8_t>{192, 0, 2, 1}));
 }
 
+// RFC 3597 §5: generic RDATA of a type with known fields is read by that
+// type's rules, keeping the bytes as given (names uncompressed, case kept);
+// types rpdns does not know stay opaque; hex may be split and parenthesised.
+TEST(ZoneLoader, GenericRdataOfKnownTypes) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "mx IN MX \\# 6 000a024D5800\n"
+                                        "apl IN APL \\# 0\n"
+                                        "null IN NULL \\# 3 010203\n"
+                                        "h IN TYPE65001 \\# 4 ( 0a00\n"
+                                        "   0001 )\n"
+                                        "txt IN TYPE16 \\# 4 03616263\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(records(*find(r, "mx.example.com", 15))[0].rdata, (std::vector<uint8_t>{0, 10, 2, 'M', 'X', 0}));
+  EXPECT_TRUE(records(*find(r, "apl.example.com", 42))[0].rdata.empty());
+  EXPECT_EQ(records(*find(r, "null.example.com", 10))[0].rdata, (std::vector<uint8_t>{1, 2, 3}));
+  EXPECT_EQ(records(*find(r, "h.example.com", 65001))[0].rdata, (std::vector<uint8_t>{0x0a, 0, 0, 1}));
+  EXPECT_EQ(records(*find(r, "txt.example.com", 16))[0].rdata, (std::vector<uint8_t>{3, 'a', 'b', 'c'}));
+}
+
+// Generic RDATA that does not fit its type is an error at its line, as the
+// same record written normally would be: an empty SOA or DNAME (which made
+// replies that dig called malformed), short or extra fields, a compressed
+// name, a name over 255 bytes; and a length that is not the hex's.
+TEST(ZoneLoaderErrors, GenericRdataThatDoesNotFitItsType) {
+  TempDir dir;
+  std::string long_name;
+  for (int i = 0; i < 4; ++i) long_name += "3f" + std::string(126, '6');  // four labels of 63 'f's: 256 bytes
+  long_name += "00";
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "x IN DNAME \\# 0\n"                  // 4
+                                        "@ IN SOA \\# 1 00\n"                 // 5
+                                        "z IN MX \\# 4 000ac000\n"            // 6
+                                        "w IN MX \\# 4 000a0000\n"            // 7
+                                        "v IN A \\# 3 c00002\n"               // 8
+                                        "u IN A \\# 5 c000020101\n"           // 9
+                                        "c IN CNAME \\# 257 " + long_name + "\n"  // 10
+                                        "t IN TYPE65000 \\# 65537 01\n"       // 11
+                                        "s IN TYPE65000 \\# 2 01\n"           // 12
+                                        "q IN TYPE65000 \\# 1 0g\n"           // 13
+                                        "p IN FOO \\# 0\n");                  // 14
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 11u) << errors_text(r);
+  for (std::size_t i = 0; i < r.errors.size(); ++i) EXPECT_EQ(r.errors[i].line, 4u + i) << errors_text(r);
+  EXPECT_NE(r.errors[0].message.find("DNAME"), std::string::npos) << r.errors[0].message;
+  EXPECT_NE(r.errors[1].message.find("SOA"), std::string::npos) << r.errors[1].message;
+  EXPECT_NE(r.errors[6].message.find("CNAME"), std::string::npos) << r.errors[6].message;
+  EXPECT_NE(r.errors[7].message.find("65537"), std::string::npos) << r.errors[7].message;
+  EXPECT_NE(r.errors[10].message.find("unknown type 'FOO'"), std::string::npos) << r.errors[10].message;
+}
+
 // RFC 2181 §5: an RRset is a set, so identical records collapse; §5.2: one
 // TTL per RRset.
 TEST(ZoneLoader, DuplicatesCollapse) {
