@@ -75,6 +75,7 @@ class Builder {
   void group_by_name();
   void select_records();
   void select_rrset(std::size_t first, std::size_t end);
+  void check_size(std::size_t first, std::size_t end);
   void check_ttls(std::size_t first, std::size_t end);
   bool keep(std::size_t first, std::size_t i);
   void check_node(std::size_t node);
@@ -164,6 +165,7 @@ void Builder::select_records() {
                         parsed_.records[order_[i]].type != parsed_.records[order_[first]].type;
       if (rrset_ends) {
         select_rrset(first, i);
+        check_size(first, i);
         check_ttls(first, i);
         first = i;
       }
@@ -194,6 +196,20 @@ void Builder::select_rrset(std::size_t first, std::size_t end) {
   for (std::size_t k = 0; k < by_rdata.size(); ++k) {
     bool repeat = k > 0 && std::ranges::equal(rdata_of(by_rdata[k]), rdata_of(by_rdata[k - 1]));
     kept_[by_rdata[k]] = !repeat;
+  }
+}
+
+// RRset::count and a message's ANCOUNT are 16 bits (RFC 1035 §4.1.1): an
+// RRset of more records could be neither stored nor sent. The record named
+// is the first one past the limit.
+void Builder::check_size(std::size_t first, std::size_t end) {
+  constexpr std::size_t kMaxRecords = 65535;
+  std::size_t kept = 0;
+  for (std::size_t i = first; i < end; ++i) {
+    if (!kept_[order_[i]] || ++kept <= kMaxRecords) continue;
+    const auto& r = parsed_.records[order_[i]];
+    error(r, dns::to_text(parsed_.owner(r)) + ": more than 65535 records in one RRset");
+    return;
   }
 }
 

@@ -25,6 +25,10 @@ constexpr uint32_t kDefaultTtl = 3600;
 // "treated as if the entire value received was zero". BIND loads such a TTL
 // as 0 with a warning; so does rpdns (Knot keeps it, NSD uses 3600).
 constexpr uint64_t kMaxTtl = 0x7fffffff;
+// A record every message can carry: 65535 bytes (RFC 1035 §4.2.2, the TCP
+// length) less the header and the largest question (a 255-byte name, type
+// and class). Anything bigger could be neither answered nor transferred.
+constexpr std::size_t kMaxRecordSize = dns::kMaxMessageSize - dns::kHeaderSize - (dns::kMaxNameLength + 4);
 constexpr const char* kTtlClamped = " is more than 2^31 - 1; set to 0 (RFC 2181 §8)";
 
 // Owns an ldns_rdf and frees it on scope exit.
@@ -432,8 +436,12 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
 void Parser::Chunk::keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl,
                          std::span<const uint8_t> rdata) {
   const std::string& origin = parser_.zone_origin_;
+  std::size_t size = owner.size() + 10 + rdata.size();  // uncompressed, RFC 1035 §4.1.3
   if (owner.size() > dns::kMaxNameLength) {
     error(e, "owner name longer than 255 bytes");
+  } else if (size > kMaxRecordSize) {
+    error(e, "record of " + std::to_string(size) + " bytes fits in no DNS message (at most " +
+                 std::to_string(kMaxRecordSize) + " beside the header and a question)");
   } else if (!dns::is_subdomain(owner, origin)) {
     // As BIND and Knot do: a stray record costs the record, not the zone.
     warn(e, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin) + "; ignored");

@@ -668,6 +668,47 @@ TEST(ZoneLoaderErrors, NamesOverTheLimit) {
   }
 }
 
+// RFC 1035 §4.1.1: RR counts are 16 bits. An RRset of 65,536 records (after
+// duplicates go) is an error at the record past the limit; 65,535 load.
+TEST(ZoneLoaderErrors, RRsetOfMoreThan65535Records) {
+  TempDir dir;
+  auto zone_with = [](int count) {
+    std::string text = kHead;
+    text.reserve(text.size() + static_cast<std::size_t>(count) * 28);
+    for (int i = 0; i < count; ++i) {
+      text.append("big IN A 10.").append(std::to_string(i >> 16)).append(".").append(std::to_string((i >> 8) & 255));
+      text.append(".").append(std::to_string(i & 255)).append("\n");
+    }
+    return text + "big IN A 10.0.0.0\n";  // a duplicate, not counted
+  };
+  LoadResult ok = load_zone("example.com", dir.write("ok", zone_with(65535)));
+  ASSERT_TRUE(ok.zone) << errors_text(ok);
+  EXPECT_EQ(find(ok, "big.example.com", 1)->count, 65535u);
+  LoadResult r = load_zone("example.com", dir.write("over", zone_with(65536)));
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 3u + 65536u);
+  EXPECT_NE(r.errors[0].message.find("more than 65535 records"), std::string::npos) << r.errors[0].message;
+}
+
+// A record must fit in a message beside the header and any question
+// (65535 - 12 - 259 bytes): a bigger one could never be answered or
+// transferred, so it is an error at load rather than a silent gap later.
+TEST(ZoneLoaderErrors, RecordTooBigForAnyMessage) {
+  TempDir dir;
+  // Owner "big.example.com." is 17 bytes: 17 + 10 + 65237 = 65264, the most that fits.
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "big IN TYPE65000 \\# 65237 " + std::string(2 * 65237, 'a') + "\n" +
+                                        "bag IN TYPE65000 \\# 65238 " + std::string(2 * 65238, 'a') + "\n" +
+                                        "bog IN TYPE65000 \\# 65500 " + std::string(2 * 65500, 'a') + "\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 2u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 5u);
+  EXPECT_EQ(r.errors[1].line, 6u);
+  EXPECT_NE(r.errors[0].message.find("fits in no DNS message"), std::string::npos) << r.errors[0].message;
+}
+
 // RFC 1035 §5.2: exactly one SOA at the top of the zone. With none, the
 // error points at the start of the zone data (its first record).
 TEST(ZoneLoaderErrors, MissingSoa) {
