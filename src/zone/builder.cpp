@@ -218,8 +218,9 @@ void Builder::check_size(std::size_t first, std::size_t end) {
 // named. RRSIGs are the exception (RFC 4034 §3): those at one name cover
 // different RRsets and each carries the TTL of the one it covers.
 void Builder::check_ttls(std::size_t first, std::size_t end) {
+  if (end == first) return;  // an empty non-terminal: `first` may be past the end of order_
   const auto& head = parsed_.records[order_[first]];
-  if (end == first || head.type == dns::type::RRSIG) return;
+  if (head.type == dns::type::RRSIG) return;
   for (std::size_t i = first + 1; i < end; ++i) {
     const auto& r = parsed_.records[order_[i]];
     if (r.ttl == head.ttl) continue;
