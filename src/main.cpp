@@ -41,7 +41,15 @@ std::string describe_load(const server::ZoneReport& r) {
 
 void print_summary(const config::Config& config, const std::vector<server::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
-  for (const auto& r : reports) std::cout << "zone " << r.origin << ": " << describe_load(r) << '\n';
+  for (const auto& r : reports) {
+    std::cout << "zone " << r.origin << ": " << describe_load(r);
+    if (r.warning_count > 0) std::cout << ", " << r.warning_count << (r.warning_count == 1 ? " warning" : " warnings");
+    std::cout << '\n';
+    for (const auto& w : r.warnings) std::cout << "warning: " << w << '\n';
+    if (r.warning_count > r.warnings.size()) {
+      std::cout << "warning: " << r.warning_count - r.warnings.size() << " more not listed\n";
+    }
+  }
   for (const auto& l : config.listen) std::cout << "listen " << l.to_string() << '\n';
   std::cout << "workers " << config.workers << " per listen address\n";
 }

@@ -46,6 +46,18 @@ bool TransferWriter::write_current(dns::ReplyWriter& w) {
   return true;
 }
 
+// A record that fits no message cannot be sent, and a transfer without it
+// is not the zone: RFC 5936 §2.2 has the server end it with an error RCODE
+// instead. The loader refuses such records, so this is a last defence.
+std::size_t TransferWriter::fail(uint8_t* out, std::span<const uint8_t> question) {
+  dns::ReplyWriter w;
+  w.begin(out, dns::kMaxMessageSize, id_, dns::flag::QR, question, false);
+  w.set_rcode(dns::rcode::SERVFAIL);
+  stage_ = Stage::done;
+  failed_ = true;
+  return w.size();
+}
+
 std::size_t TransferWriter::next(uint8_t* out) {
   if (stage_ == Stage::done) return 0;
   dns::ReplyWriter w;
@@ -64,9 +76,7 @@ std::size_t TransferWriter::next(uint8_t* out) {
     }
     if (write_current(w)) continue;
     if (w.count(dns::Section::answer) > 0) return w.size();  // full: the rest goes in the next message
-    // A record too big for any message (RDATA near 64 KiB) cannot be sent; skip it.
-    ++record_;
-    offset_ += 6u + dns::read_u16(node_->rrsets[rrset_].records.data() + offset_ + 4);
+    return fail(out, question);  // not even alone in a message
   }
   if (stage_ == Stage::closing_soa) {
     if (!w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire())) return w.size();

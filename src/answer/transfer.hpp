@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "zone/zone.hpp"
@@ -23,10 +24,17 @@ class TransferWriter {
   // bytes) and returns its length; 0 once the closing SOA has been sent.
   std::size_t next(uint8_t* out);
 
+  // True once the transfer was given up: a record too big for any message
+  // ends it with a SERVFAIL message holding no records, after which next()
+  // returns 0.
+  bool failed() const { return failed_; }
+  const zone::Zone& zone() const { return zone_; }
+
  private:
   // Advances to the next record to send; false at the end of the zone.
   bool advance();
   bool write_current(dns::ReplyWriter& w);
+  std::size_t fail(uint8_t* out, std::span<const uint8_t> question);
 
   std::shared_ptr<const zone::ZoneSet> snapshot_;
   const zone::Zone& zone_;
@@ -38,6 +46,7 @@ class TransferWriter {
   std::size_t rrset_ = 0;
   std::size_t record_ = 0;
   std::size_t offset_ = 0;  // of the current record inside its RRset's bytes
+  bool failed_ = false;
 };
 
 }  // namespace rpdns::answer

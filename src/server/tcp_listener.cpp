@@ -96,6 +96,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_transfer() {
     std::size_t size = transfer_->next(reply_.data() + 2);
+    if (size != 0 && transfer_->failed()) {
+      spdlog::error("AXFR of {} failed: a record does not fit in any message; ended with SERVFAIL",
+                    dns::to_text(transfer_->zone().origin));
+    }
     if (size == 0) {
       transfer_.reset();
       snapshot_.reset();

@@ -38,6 +38,8 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   } else {
     auto loaded = zone::load_zone(zc.origin, zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
+    for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
+    report.warning_count = loaded.warnings.count;
     report.phases = loaded.phases;
     if (loaded.zone) {
       report.outcome = Outcome::loaded;
@@ -94,6 +96,10 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
     for (const auto& e : r.errors) spdlog::error("{}", e);
+    for (const auto& w : r.warnings) spdlog::warn("{}", w);
+    if (r.warning_count > r.warnings.size()) {
+      spdlog::warn("zone {}: {} more warnings not listed", r.origin, r.warning_count - r.warnings.size());
+    }
     switch (r.outcome) {
       case Outcome::unchanged:
         spdlog::debug("zone {}: unchanged, serial {}", r.origin, r.new_serial);

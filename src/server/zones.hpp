@@ -24,6 +24,8 @@ struct ZoneReport {
   double seconds = 0;
   zone::LoadPhases phases;  // zero unless the zone was read
   std::vector<std::string> errors;  // "file:line: message"
+  std::vector<std::string> warnings;  // the same form; the first few of warning_count
+  std::size_t warning_count = 0;
 };
 
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose
@@ -33,7 +35,7 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
                                                     const zone::ZoneSet* previous,
                                                     std::vector<ZoneReport>& reports);
 
-// Logs a reload's reports: serials, record counts, timings, errors.
+// Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);
 
 // Loading a big zone leaves its parse buffers (hundreds of MB for a million

@@ -56,8 +56,10 @@ class NameTable {
 
 class Builder {
  public:
-  Builder(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors)
-      : parsed_(parsed), file_(file), zone_(zone), errors_(errors), table_(parsed.records.size()) {}
+  Builder(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
+          LoadWarnings& warnings)
+      : parsed_(parsed), file_(file), zone_(zone), errors_(errors), warnings_(warnings),
+        table_(parsed.records.size()) {}
 
   bool run();
 
@@ -65,11 +67,16 @@ class Builder {
   void error(const ParsedRecords::Record& r, std::string message) {
     errors_.push_back({parsed_.files[r.source], r.line, std::move(message)});
   }
+  void warn(const ParsedRecords::Record& r, std::string message) {
+    warnings_.add({parsed_.files[r.source], r.line, std::move(message)});
+  }
   void number_names();
   void add_empty_non_terminals();
   void group_by_name();
   void select_records();
   void select_rrset(std::size_t first, std::size_t end);
+  void check_size(std::size_t first, std::size_t end);
+  void check_ttls(std::size_t first, std::size_t end);
   bool keep(std::size_t first, std::size_t i);
   void check_node(std::size_t node);
   void lay_out();
@@ -80,6 +87,7 @@ class Builder {
   const std::string& file_;
   Zone& zone_;
   std::vector<LoadError>& errors_;
+  LoadWarnings& warnings_;
   NameTable table_;
   std::vector<uint32_t> node_of_;      // record -> node
   std::vector<uint32_t> order_;        // records grouped by node, then by type
@@ -158,6 +166,8 @@ void Builder::select_records() {
                         parsed_.records[order_[i]].type != parsed_.records[order_[first]].type;
       if (rrset_ends) {
         select_rrset(first, i);
+        check_size(first, i);
+        check_ttls(first, i);
         first = i;
       }
     }
@@ -187,6 +197,37 @@ void Builder::select_rrset(std::size_t first, std::size_t end) {
   for (std::size_t k = 0; k < by_rdata.size(); ++k) {
     bool repeat = k > 0 && std::ranges::equal(rdata_of(by_rdata[k]), rdata_of(by_rdata[k - 1]));
     kept_[by_rdata[k]] = !repeat;
+  }
+}
+
+// RRset::count and a message's ANCOUNT are 16 bits (RFC 1035 §4.1.1): an
+// RRset of more records could be neither stored nor sent. The record named
+// is the first one past the limit.
+void Builder::check_size(std::size_t first, std::size_t end) {
+  constexpr std::size_t kMaxRecords = 65535;
+  std::size_t kept = 0;
+  for (std::size_t i = first; i < end; ++i) {
+    if (!kept_[order_[i]] || ++kept <= kMaxRecords) continue;
+    const auto& r = parsed_.records[order_[i]];
+    error(r, dns::to_text(parsed_.owner(r)) + ": more than 65535 records in one RRset");
+    return;
+  }
+}
+
+// RFC 2181 §5.2: an RRset has one TTL. As BIND does, the first record's (in
+// file order) is served for all of them, and each record that differs is
+// named. RRSIGs are the exception (RFC 4034 §3): those at one name cover
+// different RRsets and each carries the TTL of the one it covers.
+void Builder::check_ttls(std::size_t first, std::size_t end) {
+  if (end == first) return;  // an empty non-terminal: `first` may be past the end of order_
+  const auto& head = parsed_.records[order_[first]];
+  if (head.type == dns::type::RRSIG) return;
+  for (std::size_t i = first + 1; i < end; ++i) {
+    const auto& r = parsed_.records[order_[i]];
+    if (r.ttl == head.ttl) continue;
+    warn(r, dns::to_text(parsed_.owner(r)) + ": TTL " + std::to_string(r.ttl) + " differs from TTL " +
+                std::to_string(head.ttl) + " of the RRset's first record at " + parsed_.files[head.source] + ":" +
+                std::to_string(head.line) + "; " + std::to_string(head.ttl) + " is used (RFC 2181 §5.2)");
   }
 }
 
@@ -239,7 +280,8 @@ void Builder::lay_out() {
         *rrset++ = RRset{r.type, 0, r.ttl, {out, std::size_t{0}}};
       }
       RRset& current = *(rrset - 1);
-      dns::write_u32(out, current.ttl);  // the RRset's first TTL for every record
+      // The RRset's first TTL for every record (see check_ttls).
+      dns::write_u32(out, r.type == dns::type::RRSIG ? r.ttl : current.ttl);
       dns::write_u16(out + 4, r.rdata_length);
       std::memcpy(out + 6, parsed_.bytes.data() + r.rdata_offset, r.rdata_length);
       out += 6u + r.rdata_length;
@@ -329,8 +371,9 @@ void ParsedRecords::append(const ParsedRecords& more) {
   }
 }
 
-bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors) {
-  return Builder(parsed, file, zone, errors).run();
+bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
+                LoadWarnings& warnings) {
+  return Builder(parsed, file, zone, errors, warnings).run();
 }
 
 }  // namespace rpdns::zone

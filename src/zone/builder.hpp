@@ -42,6 +42,8 @@ struct ParsedRecords {
 
 // Fills `zone` (origin, labels and file already set) from `parsed`; appends
 // "file:line" errors for every rule broken, and returns false on any.
-bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors);
+// Problems it can repair go to `warnings`.
+bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
+                LoadWarnings& warnings);
 
 }  // namespace rpdns::zone

@@ -21,6 +21,15 @@ namespace {
 constexpr int kMaxIncludeDepth = 16;
 constexpr std::size_t kMaxErrors = 50;
 constexpr uint32_t kDefaultTtl = 3600;
+// RFC 2181 §8: a TTL is at most 2^31 - 1, and one with the top bit set is
+// "treated as if the entire value received was zero". BIND loads such a TTL
+// as 0 with a warning; so does rpdns (Knot keeps it, NSD uses 3600).
+constexpr uint64_t kMaxTtl = 0x7fffffff;
+// A record every message can carry: 65535 bytes (RFC 1035 §4.2.2, the TCP
+// length) less the header and the largest question (a 255-byte name, type
+// and class). Anything bigger could be neither answered nor transferred.
+constexpr std::size_t kMaxRecordSize = dns::kMaxMessageSize - dns::kHeaderSize - (dns::kMaxNameLength + 4);
+constexpr const char* kTtlClamped = " is more than 2^31 - 1; set to 0 (RFC 2181 §8)";
 
 // Owns an ldns_rdf and frees it on scope exit.
 struct RdfPtr {
@@ -48,10 +57,112 @@ bool names_within_limit(const ldns_rr* rr) {
   return true;
 }
 
+// RFC 3597 §5: "\# <length> <hex>..." is the generic form of any RDATA.
+bool is_generic_rdata(std::string_view rdata) { return rdata == "\\#" || rdata.starts_with("\\# "); }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// Decodes generic RDATA into `out`; empty on success, else what is wrong.
+// (ldns reads the length as a 16-bit value modulo 65536, and its text
+// buffer holds only 32 KiB of hex, so this is done here.)
+std::string decode_generic_rdata(std::string_view text, std::string& out) {
+  out.clear();
+  std::string_view rest = text.substr(std::min<std::size_t>(text.size(), 3));  // past "\# "
+  std::size_t space = rest.find(' ');
+  std::string_view length_text = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  uint32_t length = 0;
+  if (length_text.empty() || length_text.size() > 5) return "bad generic RDATA length '" + std::string(length_text) + "'";
+  for (char c : length_text) {
+    if (c < '0' || c > '9') return "bad generic RDATA length '" + std::string(length_text) + "'";
+    length = length * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (length > 65535) return "generic RDATA length " + std::string(length_text) + " is more than 65535";
+  int high = -1;
+  for (char c : rest) {
+    if (c == ' ') continue;
+    int v = hex_value(c);
+    if (v < 0) return "generic RDATA holds a character that is not hex";
+    if (high < 0) {
+      high = v;
+    } else {
+      out += static_cast<char>(high << 4 | v);
+      high = -1;
+    }
+  }
+  if (high >= 0 || out.size() != length) {
+    return "generic RDATA length is " + std::to_string(length) + " but " + std::to_string(out.size()) +
+           (high >= 0 ? " and a half" : "") + " bytes of hex follow";
+  }
+  return {};
+}
+
+// Whether ldns knows the fields of `type`; if not, its RDATA is opaque.
+const ldns_rr_descriptor* known_fields(uint16_t type) {
+  const ldns_rr_descriptor* d = ldns_rr_descript(type);
+  if (d == nullptr || d->_type != type || d->_name == nullptr) return nullptr;  // a placeholder entry
+  bool opaque = ldns_rr_descriptor_maximum(d) == 1 && ldns_rr_descriptor_field_type(d, 0) == LDNS_RDF_TYPE_UNKNOWN;
+  return opaque ? nullptr : d;
+}
+
+struct RrPtr {
+  ldns_rr* p = nullptr;
+  ~RrPtr() { ldns_rr_free(p); }
+};
+
+// Generic RDATA of a type ldns knows must be RDATA of that type (RFC 3597 §5
+// leaves no room for anything else): decoded field by field, printed, and
+// read back by ldns's own rules for the type, it must come out the same
+// bytes. That catches short or extra fields, compressed names and names
+// over 255 bytes. Empty when it fits, else what is wrong.
+std::string check_known_rdata(uint16_t type, const ldns_rr_descriptor* fields, const std::string& bytes) {
+  if (bytes.empty()) return ldns_rr_descriptor_minimum(fields) == 0 ? "" : "it is empty";
+  RrPtr decoded;
+  decoded.p = ldns_rr_new();
+  ldns_rr_set_owner(decoded.p, ldns_dname_new_frm_str("."));
+  ldns_rr_set_type(decoded.p, static_cast<ldns_rr_type>(type));
+  std::string wire(2, '\0');
+  wire[0] = static_cast<char>(bytes.size() >> 8);
+  wire[1] = static_cast<char>(bytes.size() & 0xff);
+  wire += bytes;
+  std::size_t pos = 0;
+  ldns_status status = ldns_wire2rdf(decoded.p, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos);
+  if (status != LDNS_STATUS_OK) return ldns_get_errorstr_by_id(status);
+  if (ldns_rr_rd_count(decoded.p) < ldns_rr_descriptor_minimum(fields)) return "it ends before its last field";
+  char* printed = ldns_rr2str_fmt(ldns_output_format_nocomments, decoded.p);
+  std::string text = printed == nullptr ? "" : printed;
+  free(printed);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  // ldns falls back to the generic form for a field it cannot print.
+  if (text.empty() || text.find(" \\#") != std::string::npos || text.find("\t\\#") != std::string::npos) {
+    return "a field is not valid";
+  }
+  RrPtr reread;
+  status = ldns_rr_new_frm_str(&reread.p, text.c_str(), 0, nullptr, nullptr);
+  if (status != LDNS_STATUS_OK) return std::string("it does not read back: ") + ldns_get_errorstr_by_id(status);
+  if (!names_within_limit(reread.p)) return "a name in it is longer than 255 bytes";
+  ldns_buffer* again = ldns_buffer_new(bytes.size() + 16);
+  bool same = ldns_rr_rdata2buffer_wire(again, reread.p) == LDNS_STATUS_OK &&
+              std::string_view(reinterpret_cast<const char*>(ldns_buffer_begin(again)), ldns_buffer_position(again)) == bytes;
+  ldns_buffer_free(again);
+  return same ? "" : "extra bytes, or a compressed name";
+}
+
+std::string type_text(uint16_t type) {
+  char* name = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
+  std::string out = name == nullptr ? "TYPE" + std::to_string(type) : name;
+  free(name);
+  return out;
+}
+
 class Parser {
  public:
-  Parser(const std::string& origin_wire, std::vector<LoadError>& errors)
-      : zone_origin_(origin_wire), errors_(errors) {}
+  Parser(const std::string& origin_wire, std::vector<LoadError>& errors, LoadWarnings& warnings)
+      : zone_origin_(origin_wire), errors_(errors), warnings_(warnings) {}
   ~Parser() {
     for (ldns_rdf* o : origins_) ldns_rdf_deep_free(o);
   }
@@ -86,6 +197,7 @@ class Parser {
 
   std::string zone_origin_;
   std::vector<LoadError>& errors_;
+  LoadWarnings& warnings_;
   uint32_t default_ttl_ = kDefaultTtl;
   uint32_t source_ = 0;               // index of the file being read in files_
   std::vector<std::string> files_;
@@ -110,13 +222,22 @@ class Parser::Chunk {
 
   ParsedRecords records;
   std::vector<LoadError> errors;
+  LoadWarnings warnings;
 
  private:
   void seed_previous_owner();
   void record(const Entry& e);
   void record_with_ldns(const Entry& e);
+  bool normalise(const Entry& e, std::string& out);
+  bool read_generic(const Entry& e, uint16_t type);
   void keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata);
   const char* text(const Entry& e) const { return parser_.texts_.data() + e.text; }
+  void error(const Entry& e, std::string message) {
+    errors.push_back({parser_.files_[e.source], e.line, std::move(message)});
+  }
+  void warn(const Entry& e, std::string message) {
+    warnings.add({parser_.files_[e.source], e.line, std::move(message)});
+  }
 
   const Parser& parser_;
   std::size_t begin_, end_;
@@ -128,6 +249,10 @@ class Parser::Chunk {
   std::string prev_owner_;
   bool prev_stale_ = false;
   SimpleRecord simple_;
+  std::string normal_;  // the entry being read, as ldns is given it
+  std::string_view head_type_;     // its type field
+  std::string_view generic_;       // its RDATA when in the generic form, else empty
+  std::string generic_bytes_;      // that RDATA decoded
 };
 
 // A chunk may start with a record that inherits its owner from the last
@@ -170,10 +295,17 @@ bool Parser::directive(const std::string& entry, const std::string& file, std::s
       origin.reset(name);
     }
   } else if (keyword == "$TTL") {
-    const char* end = nullptr;
-    uint32_t ttl = ldns_str2period(arg.c_str(), &end);
-    if (end == nullptr || *end != '\0') error(file, line, "bad $TTL value '" + arg + "'");
-    else default_ttl_ = ttl;
+    uint64_t ttl = 0;
+    if (!parse_ttl(arg, ttl)) {
+      error(file, line, "bad $TTL value '" + arg + "'");
+    } else if (ttl >= kTtlTooBig) {
+      error(file, line, "$TTL " + arg + " does not fit in 32 bits");
+    } else if (ttl > kMaxTtl) {
+      warnings_.add({file, line, "$TTL " + arg + kTtlClamped});
+      default_ttl_ = 0;
+    } else {
+      default_ttl_ = static_cast<uint32_t>(ttl);
+    }
   } else if (keyword == "$INCLUDE") {
     words >> extra;
     std::filesystem::path path(arg);
@@ -211,9 +343,55 @@ void Parser::Chunk::record(const Entry& e) {
        {reinterpret_cast<const uint8_t*>(simple_.rdata.data()), simple_.rdata.size()});
 }
 
-// ldns gives records without a TTL its own default of 3600 when the $TTL in
-// force is 0, so 0 is passed as a value no TTL field can produce and mapped back.
-constexpr uint32_t kZeroTtlStandIn = 0xffffffff;
+// ldns 1.8 reads only "owner TTL class type", and puts its own default of
+// 3600 in place of a missing TTL when the $TTL is 0. So every entry reaches
+// it in that one order with an explicit TTL; the class is checked here.
+bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
+  EntryHead head;
+  if (!split_entry_head(text(e), head)) {
+    bool ttl = !head.bad_field.empty() && head.bad_field.front() >= '0' && head.bad_field.front() <= '9';
+    error(e, std::string(ttl ? "bad TTL '" : "bad class '") + std::string(head.bad_field) + "'");
+    return false;
+  }
+  if (head.rr_class != dns::klass::IN) {
+    error(e, "only class IN is served");
+    return false;
+  }
+  head_type_ = head.type;
+  uint64_t ttl = head.ttl_text.empty() ? e.ttl : head.ttl;
+  if (ttl >= kTtlTooBig) {
+    error(e, "TTL " + std::string(head.ttl_text) + " does not fit in 32 bits");
+    return false;
+  }
+  if (ttl > kMaxTtl) {
+    warn(e, "TTL " + std::string(head.ttl_text) + kTtlClamped);
+    ttl = 0;
+  }
+  out.assign(head.owner);
+  out += ' ';
+  out += std::to_string(ttl);
+  out += " IN ";
+  out.append(head.type);
+  // Generic RDATA is decoded here (see read_generic); ldns reads the rest.
+  generic_ = is_generic_rdata(head.rdata) ? head.rdata : std::string_view{};
+  if (!generic_.empty()) out.append(" \\# 0");
+  else if (!head.rdata.empty()) out.append(" ").append(head.rdata);
+  return true;
+}
+
+// RDATA in the generic form of RFC 3597 §5, into generic_bytes_. A type ldns
+// knows must hold RDATA of that type; other types' RDATA stays opaque.
+bool Parser::Chunk::read_generic(const Entry& e, uint16_t type) {
+  std::string problem = decode_generic_rdata(generic_, generic_bytes_);
+  if (problem.empty()) {
+    if (const ldns_rr_descriptor* fields = known_fields(type)) {
+      problem = check_known_rdata(type, fields, generic_bytes_);
+      if (!problem.empty()) problem = "generic RDATA (RFC 3597) is not valid " + type_text(type) + " RDATA: " + problem;
+    }
+  }
+  if (!problem.empty()) error(e, problem);
+  return problem.empty();
+}
 
 void Parser::Chunk::record_with_ldns(const Entry& e) {
   if (prev_stale_) {
@@ -221,12 +399,12 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
     prev_ = ldns_dname_new_frm_data(static_cast<uint16_t>(prev_owner_.size()), prev_owner_.data());
     prev_stale_ = false;
   }
+  if (!normalise(e, normal_)) return;
   ldns_rr* rr = nullptr;
-  uint32_t default_ttl = e.ttl == 0 ? kZeroTtlStandIn : e.ttl;
-  ldns_status status = ldns_rr_new_frm_str(&rr, text(e), default_ttl, parser_.origins_[e.origin], &prev_);
+  ldns_status status = ldns_rr_new_frm_str(&rr, normal_.c_str(), 0, parser_.origins_[e.origin], &prev_);
   if (prev_ != nullptr) prev_owner_ = rdf_wire(prev_);
   if (status != LDNS_STATUS_OK) {
-    errors.push_back({parser_.files_[e.source], e.line, ldns_get_errorstr_by_id(status)});
+    error(e, ldns_get_errorstr_by_id(status));
     return;
   }
   std::string owner = rdf_wire(ldns_rr_owner(rr));
@@ -235,15 +413,21 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
   ldns_buffer_clear(rdata_);
   bool wire_ok = ldns_rr_rdata2buffer_wire(rdata_, rr) == LDNS_STATUS_OK;
   std::span<const uint8_t> rdata{ldns_buffer_begin(rdata_), ldns_buffer_position(rdata_)};
-  bool in_class = ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN;
-  uint32_t ttl = ldns_rr_ttl(rr) == kZeroTtlStandIn ? 0 : ldns_rr_ttl(rr);
+  uint32_t ttl = ldns_rr_ttl(rr);
   ldns_rr_free(rr);
-  if (!in_class) {
-    errors.push_back({parser_.files_[e.source], e.line, "only class IN is served"});
-  } else if (!names_ok) {
-    errors.push_back({parser_.files_[e.source], e.line, "a name in the RDATA is longer than 255 bytes"});
+  if (type == 0) {
+    // ldns makes type 0 (reserved, RFC 6895 §3.1) of a type name it does not know.
+    error(e, "unknown type '" + std::string(head_type_) + "'");
+    return;
+  }
+  if (!generic_.empty()) {
+    if (!read_generic(e, type)) return;
+    rdata = {reinterpret_cast<const uint8_t*>(generic_bytes_.data()), generic_bytes_.size()};
+  }
+  if (!names_ok) {
+    error(e, "a name in the RDATA is longer than 255 bytes");
   } else if (!wire_ok || rdata.size() > 65535) {
-    errors.push_back({parser_.files_[e.source], e.line, "RDATA too long"});
+    error(e, "RDATA too long");
   } else {
     keep(e, owner, type, ttl, rdata);
   }
@@ -252,11 +436,15 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
 void Parser::Chunk::keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl,
                          std::span<const uint8_t> rdata) {
   const std::string& origin = parser_.zone_origin_;
+  std::size_t size = owner.size() + 10 + rdata.size();  // uncompressed, RFC 1035 §4.1.3
   if (owner.size() > dns::kMaxNameLength) {
-    errors.push_back({parser_.files_[e.source], e.line, "owner name longer than 255 bytes"});
+    error(e, "owner name longer than 255 bytes");
+  } else if (size > kMaxRecordSize) {
+    error(e, "record of " + std::to_string(size) + " bytes fits in no DNS message (at most " +
+                 std::to_string(kMaxRecordSize) + " beside the header and a question)");
   } else if (!dns::is_subdomain(owner, origin)) {
-    errors.push_back({parser_.files_[e.source], e.line,
-                      dns::to_text(owner) + " is outside the zone " + dns::to_text(origin)});
+    // As BIND and Knot do: a stray record costs the record, not the zone.
+    warn(e, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin) + "; ignored");
   } else {
     records.add(owner, type, ttl, rdata, e.source, e.line);
   }
@@ -287,6 +475,7 @@ ParsedRecords Parser::parse_records() {
   for (auto& chunk : chunks) {
     if (chunk != chunks[0]) all.append(chunk->records);
     for (auto& e : chunk->errors) error(e.file, e.line, e.message);
+    warnings_.append(chunk->warnings);
   }
   return all;
 }
@@ -319,6 +508,18 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
 // the standard one reads eight bytes at a time.
 uint64_t content_hash(const std::string& data) { return std::hash<std::string_view>{}(data); }
 
+// Warnings are found by several passes ($TTL while reading, records while
+// parsing, RRsets while building); they are shown in the order of the files
+// (as first read) and lines they point at.
+void in_file_order(std::vector<LoadError>& warnings, const std::vector<std::string>& files) {
+  auto rank = [&files](const LoadError& w) {
+    auto at = std::find(files.begin(), files.end(), w.file);
+    return std::pair{static_cast<std::size_t>(at - files.begin()), w.line};
+  };
+  std::stable_sort(warnings.begin(), warnings.end(),
+                   [&rank](const LoadError& a, const LoadError& b) { return rank(a) < rank(b); });
+}
+
 }  // namespace
 
 bool stamp_file(const std::string& path, SourceFile& out, std::string* contents) {
@@ -348,6 +549,18 @@ bool sources_unchanged(const Zone& zone) {
   return true;
 }
 
+void LoadWarnings::add(LoadError warning) {
+  if (listed.size() < kMaxListed) listed.push_back(std::move(warning));
+  ++count;
+}
+
+void LoadWarnings::append(const LoadWarnings& more) {
+  for (const auto& w : more.listed) {
+    if (listed.size() < kMaxListed) listed.push_back(w);
+  }
+  count += more.count;
+}
+
 std::string LoadError::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
 }
@@ -370,7 +583,7 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
     return result;
   }
   zone->labels = dns::count_labels(zone->origin);
-  Parser parser(zone->origin, result.errors);
+  Parser parser(zone->origin, result.errors, result.warnings);
   RdfPtr origin;
   origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()),
                                        zone->origin.data()));
@@ -385,9 +598,13 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   result.phases.read_seconds = lap();
   ParsedRecords parsed = parser.parse_records();
   result.phases.parse_seconds = lap();
-  if (!result.errors.empty()) return result;
-  bool built = build_zone(parsed, file, *zone, result.errors);
+  if (!result.errors.empty()) {
+    in_file_order(result.warnings.listed, parsed.files);
+    return result;
+  }
+  bool built = build_zone(parsed, file, *zone, result.errors, result.warnings);
   result.phases.build_seconds = lap();
+  in_file_order(result.warnings.listed, parsed.files);
   if (!built) return result;
   zone->sources = std::move(parser.sources);
   result.zone = std::move(zone);

@@ -25,9 +25,21 @@ struct LoadPhases {
   double build_seconds = 0;  // records compiled into the zone
 };
 
+// Problems that do not stop a load (a record ignored, a TTL changed). A
+// zone can earn one per record, so only the first few are kept; all are counted.
+struct LoadWarnings {
+  static constexpr std::size_t kMaxListed = 100;
+  std::vector<LoadError> listed;  // in the order found
+  std::size_t count = 0;          // listed.size() plus those not kept
+
+  void add(LoadError warning);
+  void append(const LoadWarnings& more);
+};
+
 struct LoadResult {
   std::shared_ptr<const Zone> zone;  // null when errors is not empty
   std::vector<LoadError> errors;
+  LoadWarnings warnings;             // never a reason to fail
   LoadPhases phases;
 };
 

@@ -1,5 +1,10 @@
 #include "zone/master_reader.hpp"
 
+#include <algorithm>
+#include <utility>
+
+#include "dns/wire.hpp"
+
 namespace rpdns::zone {
 
 bool MasterReader::read_line(std::string_view& out) {
@@ -77,6 +82,115 @@ bool MasterReader::next(std::string& entry, std::size_t& line, std::string& erro
     if (entry.find_first_not_of(' ') != std::string::npos) return true;
   }
   return false;
+}
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// `lower_word` is in lowercase already.
+bool equals_nocase(std::string_view a, std::string_view lower_word) {
+  if (a.size() != lower_word.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (dns::lower(static_cast<uint8_t>(a[i])) != static_cast<uint8_t>(lower_word[i])) return false;
+  }
+  return true;
+}
+
+uint64_t unit_seconds(char c) {
+  switch (dns::lower(static_cast<uint8_t>(c))) {
+    case 's': return 1;
+    case 'm': return 60;
+    case 'h': return 3600;
+    case 'd': return 86400;
+    case 'w': return 604800;
+    default: return 0;
+  }
+}
+
+enum class ClassField { no, yes, bad };
+
+// RFC 1035 §3.2.4 class mnemonics, and RFC 3597 §5 "CLASSnnn".
+ClassField read_class(std::string_view token, uint16_t& value) {
+  static constexpr std::pair<std::string_view, uint16_t> kNames[] = {{"in", 1}, {"cs", 2}, {"ch", 3}, {"hs", 4}};
+  for (const auto& [name, number] : kNames) {
+    if (equals_nocase(token, name)) {
+      value = number;
+      return ClassField::yes;
+    }
+  }
+  if (token.size() <= 5 || !equals_nocase(token.substr(0, 5), "class")) return ClassField::no;
+  if (token.size() > 10) return ClassField::bad;
+  uint32_t number = 0;
+  for (char c : token.substr(5)) {
+    if (!is_digit(c)) return ClassField::bad;
+    number = number * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (number > 65535) return ClassField::bad;
+  value = static_cast<uint16_t>(number);
+  return ClassField::yes;
+}
+
+std::string_view next_token(std::string_view& rest) {
+  std::size_t space = rest.find(' ');
+  std::string_view token = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  return token;
+}
+
+}  // namespace
+
+bool parse_ttl(std::string_view text, uint64_t& seconds) {
+  if (text.empty() || !is_digit(text.front())) return false;
+  uint64_t total = 0, number = 0;
+  bool digits = false;
+  for (char c : text) {
+    if (is_digit(c)) {
+      number = std::min(number * 10 + static_cast<uint64_t>(c - '0'), kTtlTooBig);
+      digits = true;
+    } else if (uint64_t unit = unit_seconds(c); unit != 0 && digits) {
+      total = std::min(total + number * unit, kTtlTooBig);
+      number = 0;
+      digits = false;
+    } else {
+      return false;  // a unit with no number before it, or not a TTL at all
+    }
+  }
+  seconds = std::min(total + number, kTtlTooBig);
+  return true;
+}
+
+bool split_entry_head(std::string_view entry, EntryHead& head) {
+  head = EntryHead{};
+  std::string_view rest = entry;
+  if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  else head.owner = next_token(rest);
+  // Up to one TTL and one class, in either order (RFC 1035 §5.1).
+  for (int field = 0; field < 2 && !rest.empty(); ++field) {
+    std::string_view token = rest.substr(0, rest.find(' '));
+    uint16_t rr_class = 0;
+    if (head.ttl_text.empty() && !token.empty() && is_digit(token.front())) {
+      if (!parse_ttl(token, head.ttl)) {
+        head.bad_field = token;
+        return false;
+      }
+      head.ttl_text = token;
+    } else if (ClassField c = head.class_text.empty() ? read_class(token, rr_class) : ClassField::no;
+               c != ClassField::no) {
+      if (c == ClassField::bad) {
+        head.bad_field = token;
+        return false;
+      }
+      head.class_text = token;
+      head.rr_class = rr_class;
+    } else {
+      break;
+    }
+    next_token(rest);
+  }
+  head.type = next_token(rest);
+  head.rdata = rest;
+  return true;
 }
 
 }  // namespace rpdns::zone

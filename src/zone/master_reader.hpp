@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,33 @@ class MasterReader {
   std::size_t pos_ = 0;
   std::size_t line_ = 0;
 };
+
+// The fields of an entry before its RDATA. RFC 1035 §5.1 writes an entry as
+// "<domain-name> <TTL> <class> <type> <RDATA>" or with "<class> <TTL>",
+// owner, TTL and class each optional. Quoted strings and escapes can only
+// appear in the RDATA, so the fields before it are plain tokens.
+struct EntryHead {
+  std::string_view owner;       // empty when the entry starts with a blank
+  std::string_view ttl_text;    // empty when no TTL is given
+  uint64_t ttl = 0;             // its value; kTtlTooBig or more when it does not fit 32 bits
+  std::string_view class_text;  // empty when no class is given
+  uint16_t rr_class = 1;        // IN unless given
+  std::string_view type;        // empty when missing
+  std::string_view rdata;       // what follows the type
+  std::string_view bad_field;   // set when split_entry_head fails: the malformed TTL or class
+};
+
+inline constexpr uint64_t kTtlTooBig = uint64_t{1} << 32;
+
+// Splits `entry` (as MasterReader::next gives it) into its head fields. A
+// field starting with a digit is a TTL, one spelt as a class (IN, CS, CH,
+// HS, CLASSnnn, any case) is the class; the first other field is the type.
+// False, with `head.bad_field` set, for a TTL or class field that is malformed.
+bool split_entry_head(std::string_view entry, EntryHead& head);
+
+// A TTL field or $TTL value: decimal seconds, or with BIND's units as ldns
+// and the other servers take them ("1h30m", "2w", "90s"). `seconds` is
+// capped at kTtlTooBig. False when `text` is not a TTL.
+bool parse_ttl(std::string_view text, uint64_t& seconds);
 
 }  // namespace rpdns::zone

@@ -6,6 +6,7 @@
 
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
+#include "zone/master_reader.hpp"
 
 namespace rpdns::zone {
 namespace {
@@ -149,22 +150,22 @@ bool read_simple_record(std::string_view entry, std::string_view origin, uint32_
                         std::string_view previous_owner, SimpleRecord& out) {
   out.owner.clear();
   out.rdata.clear();
-  std::string_view rest = entry;
-  if (!rest.empty() && rest.front() == ' ') {
+  EntryHead head;
+  if (entry.empty() || !split_entry_head(entry, head)) return false;
+  if (head.owner.empty()) {
     if (previous_owner.empty()) return false;
     out.owner.assign(previous_owner);
-    rest.remove_prefix(1);
-  } else if (!append_name(next_token(rest), origin, out.owner)) {
+  } else if (!append_name(head.owner, origin, out.owner)) {
     return false;
   }
   dns::lowercase(out.owner);
-  // [TTL] [IN] TYPE: any other order or spelling is left to ldns.
-  std::string_view token = next_token(rest);
+  // TTL and class in either order (RFC 1035 §5.1), but only a decimal TTL
+  // below 2^31 and class IN: units, clamping and other classes are left to ldns.
   out.ttl = default_ttl;
-  if (read_number(token, 0x7fffffff, out.ttl)) token = next_token(rest);
-  if (equals_nocase(token, "in")) token = next_token(rest);
-  out.type = simple_type(token);
-  return out.type != 0 && read_rdata(out.type, rest, origin, out.rdata);
+  if (!head.ttl_text.empty() && !read_number(head.ttl_text, 0x7fffffff, out.ttl)) return false;
+  if (head.rr_class != dns::klass::IN) return false;
+  out.type = simple_type(head.type);
+  return out.type != 0 && read_rdata(out.type, head.rdata, origin, out.rdata);
 }
 
 }  // namespace rpdns::zone

@@ -68,8 +68,11 @@ TEST(SimpleRecord, DeclinesWhatItIsNotSureOf) {
   const std::vector<std::string> entries = {
       "www 1h A 192.0.2.1",            // TTL units
       "www 2147483648 A 192.0.2.1",    // TTL above 2^31 - 1
-      "www IN 60 A 192.0.2.1",         // class before TTL
       "www CH A 192.0.2.1",            // another class
+      "www CH 60 A 192.0.2.1",
+      "www IN IN A 192.0.2.1",         // two classes
+      "www 60 60 A 192.0.2.1",         // two TTLs
+      "www IN 2147483648 A 192.0.2.1",
       "www A 192.0.2.256",             // not an address
       "www A 192.0.2.1 192.0.2.2",     // extra field
       "www AAAA 192.0.2.1",
@@ -94,6 +97,47 @@ TEST(SimpleRecord, DeclinesWhatItIsNotSureOf) {
   }
   SimpleRecord out;
   EXPECT_FALSE(read_simple_record(" A 192.0.2.1", kOrigin, 300, "", out)) << "no previous owner";
+}
+
+// The same entry with a class-before-TTL head swapped to TTL first (which
+// ldns 1.8 reads); entries of any other shape are returned as they are.
+std::string ttl_first(const std::string& entry) {
+  std::size_t owner_end = entry.empty() || entry[0] == ' ' ? 0 : entry.find(' ');
+  if (owner_end == std::string::npos) return entry;
+  std::size_t class_end = entry.find(' ', owner_end + 1);
+  std::size_t ttl_end = class_end == std::string::npos ? class_end : entry.find(' ', class_end + 1);
+  if (ttl_end == std::string::npos) return entry;
+  std::string klass = entry.substr(owner_end + 1, class_end - owner_end - 1);
+  std::string ttl = entry.substr(class_end + 1, ttl_end - class_end - 1);
+  bool is_class = klass == "IN" || klass == "in" || klass == "CH" || klass == "CLASS1";
+  if (!is_class || ttl.empty() || ttl[0] < '0' || ttl[0] > '9') return entry;
+  return entry.substr(0, owner_end + 1) + ttl + " " + klass + entry.substr(ttl_end);
+}
+
+// RFC 1035 §5.1 allows the class before the TTL. ldns 1.8 reads only TTL
+// first, so the reference is ldns reading the entry with the two swapped.
+void expect_same_as_ttl_first(const std::string& entry) {
+  std::string reference = ttl_first(entry);
+  ASSERT_NE(reference, entry);
+  SimpleRecord a, b;
+  bool read_a = fast(entry, a);
+  ASSERT_EQ(read_a, fast(reference, b)) << entry;
+  if (!read_a) return;
+  EXPECT_EQ(a.owner, b.owner) << entry;
+  EXPECT_EQ(a.type, b.type) << entry;
+  EXPECT_EQ(a.ttl, b.ttl) << entry;
+  EXPECT_EQ(a.rdata, b.rdata) << entry;
+  EXPECT_EQ(fast_reader_disagreement(reference, kOrigin, 300, kPrevious), "") << entry;
+}
+
+TEST(SimpleRecord, ReadsClassBeforeTtl) {
+  const std::vector<std::string> entries = {"www IN 60 A 192.0.2.1", " in 120 AAAA 2001:db8::1",
+                                            "m CLASS1 0 MX 10 mx", "t IN 2147483647 TXT \"x\""};
+  for (const auto& entry : entries) {
+    SimpleRecord out;
+    EXPECT_TRUE(fast(entry, out)) << entry;
+    expect_same_as_ttl_first(entry);
+  }
 }
 
 // ldns itself lets a relative name grow past 255 bytes when it appends the
@@ -125,16 +169,28 @@ TEST(SimpleRecord, AgreesWithLdnsOnRandomEntries) {
   std::mt19937 random(20261122);
   auto pick = [&random](const std::vector<std::string>& v) { return v[random() % v.size()]; };
   int accepted = 0;
+  int class_first = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string owner = pick(owners);
-    std::string entry = (owner == " " ? owner : owner + " ") + pick(ttls) + pick(classes) + pick(types);
+    std::string ttl = pick(ttls), klass = pick(classes);
+    // Every fourth entry has the class before the TTL (RFC 1035 §5.1).
+    bool swap = i % 4 == 0 && !ttl.empty() && ttl.back() == ' ' && !klass.empty();
+    std::string head = swap ? klass + ttl : ttl + klass;
+    std::string entry = (owner == " " ? owner : owner + " ") + head + pick(types);
     std::string rdata = pick(rdatas);
     if (!rdata.empty()) entry += " " + rdata;
     SimpleRecord out;
-    if (read_simple_record(entry, kOrigin, 300, kPrevious, out)) ++accepted;
-    ASSERT_EQ(fast_reader_disagreement(entry, kOrigin, 300, kPrevious), "") << entry;
+    bool read = read_simple_record(entry, kOrigin, 300, kPrevious, out);
+    if (read) ++accepted;
+    if (swap) {
+      class_first += read ? 1 : 0;
+      ASSERT_NO_FATAL_FAILURE(expect_same_as_ttl_first(entry));
+    } else {
+      ASSERT_EQ(fast_reader_disagreement(entry, kOrigin, 300, kPrevious), "") << entry;
+    }
   }
   EXPECT_GT(accepted, 1000);  // the comparison above covered real cases
+  EXPECT_GT(class_first, 100);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -134,6 +135,152 @@ TEST(ZoneLoader, ZeroDefaultTtl) {
   EXPECT_EQ(find(r, "a.example.com", 1)->ttl, 0u);
   EXPECT_EQ(find(r, "b.example.com", 33)->ttl, 0u);
   EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 5u);
+}
+
+// RFC 1035 §5.1: "<TTL> <class>" and "<class> <TTL>" are both allowed, each
+// optional, whichever reader takes the record (A: the fast reader; SRV and
+// the TTL with units: ldns).
+TEST(ZoneLoader, ClassBeforeTtl) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "host IN 600 A 192.0.2.1\n"
+                                        "srv IN 700 SRV 0 0 80 host\n"
+                                        "    in 1h30m TXT \"same owner as srv\"\n"
+                                        "c CLASS1 800 SRV 0 0 80 host\n"
+                                        "d 900 IN SRV 0 0 80 host\n"
+                                        "e IN SRV 0 0 80 host\n"
+                                        "f 42 A 192.0.2.2\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  ASSERT_NE(find(r, "host.example.com", 1), nullptr);
+  EXPECT_EQ(find(r, "host.example.com", 1)->ttl, 600u);
+  EXPECT_EQ(records(*find(r, "host.example.com", 1))[0].rdata, (std::vector<uint8_t>{192, 0, 2, 1}));
+  ASSERT_NE(find(r, "srv.example.com", 33), nullptr);
+  EXPECT_EQ(find(r, "srv.example.com", 33)->ttl, 700u);
+  ASSERT_NE(find(r, "srv.example.com", 16), nullptr);
+  EXPECT_EQ(find(r, "srv.example.com", 16)->ttl, 5400u);
+  EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 800u);
+  EXPECT_EQ(find(r, "d.example.com", 33)->ttl, 900u);
+  EXPECT_EQ(find(r, "e.example.com", 33)->ttl, 3600u);
+  EXPECT_EQ(find(r, "f.example.com", 1)->ttl, 42u);
+}
+
+// A field before the type that starts with a digit is a TTL; one that is
+// not a valid TTL is an error at its line rather than a silent guess (ldns
+// alone reads "60x" as 60). Another class, in either position, is refused.
+TEST(ZoneLoaderErrors, BadTtlOrClassField) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a 60x IN A 192.0.2.1\n"
+                                        "b IN 1h3 SRV 0 0 80 a\n"
+                                        "c IN 60y SRV 0 0 80 a\n"
+                                        "d CH 60 TXT \"chaos\"\n"
+                                        "e CLASS99999 TXT \"x\"\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 4u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 4u);
+  EXPECT_NE(r.errors[0].message.find("bad TTL '60x'"), std::string::npos) << r.errors[0].message;
+  EXPECT_EQ(r.errors[1].line, 6u);
+  EXPECT_EQ(r.errors[2].line, 7u);
+  EXPECT_NE(r.errors[2].message.find("class IN"), std::string::npos) << r.errors[2].message;
+  EXPECT_EQ(r.errors[3].line, 8u);
+}
+
+std::string warnings_text(const LoadResult& r) {
+  std::string out;
+  for (const auto& w : r.warnings.listed) out += w.to_string() + "\n";
+  return out;
+}
+
+// RFC 2181 §8: a TTL is 0 to 2^31 - 1, and one received with the top bit set
+// is "treated as if the entire value received was zero". As BIND does, such
+// a TTL or $TTL loads as 0 with a warning at its line; one of 2^32 or more
+// is not a 32-bit number at all and is an error (as in BIND and Knot).
+TEST(ZoneLoader, TtlsOfTwoToThe31OrMoreBecomeZero) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a 2147483647 IN A 192.0.2.1\n"
+                                        "b 2147483648 IN A 192.0.2.2\n"
+                                        "c 4294967295 IN SRV 0 0 80 a\n"
+                                        "d IN 3000000000 TXT \"x\"\n"
+                                        "$TTL 4294967295\n"
+                                        "e IN A 192.0.2.5\n"
+                                        "f 3551w IN A 192.0.2.6\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(find(r, "a.example.com", 1)->ttl, 2147483647u);
+  EXPECT_EQ(find(r, "b.example.com", 1)->ttl, 0u);
+  EXPECT_EQ(find(r, "c.example.com", 33)->ttl, 0u);
+  EXPECT_EQ(find(r, "d.example.com", 16)->ttl, 0u);
+  EXPECT_EQ(find(r, "e.example.com", 1)->ttl, 0u);
+  EXPECT_EQ(find(r, "f.example.com", 1)->ttl, 0u);  // 3551 weeks: 2,147,644,800 s
+  ASSERT_EQ(r.warnings.listed.size(), 5u) << warnings_text(r);
+  EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":5: TTL 2147483648 is more than 2^31 - 1; set to 0 (RFC 2181 §8)");
+  EXPECT_EQ(r.warnings.listed[1].line, 6u);
+  EXPECT_EQ(r.warnings.listed[2].line, 7u);
+  EXPECT_EQ(r.warnings.listed[3].line, 8u);
+  EXPECT_NE(r.warnings.listed[3].message.find("$TTL 4294967295"), std::string::npos);
+  EXPECT_EQ(r.warnings.listed[4].line, 10u);
+}
+
+TEST(ZoneLoaderErrors, TtlsOfTwoToThe32OrMore) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "a 4294967296 IN A 192.0.2.1\n"
+                                        "b IN 99999999999999999999 SRV 0 0 80 a\n"
+                                        "$TTL 4294967296\n"
+                                        "c 1000000w A 192.0.2.1\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 4u) << errors_text(r);
+  std::vector<std::size_t> lines;
+  for (const auto& e : r.errors) {
+    lines.push_back(e.line);
+    EXPECT_NE(e.message.find("does not fit in 32 bits"), std::string::npos) << e.message;
+  }
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::size_t>{4, 5, 6, 7}));
+}
+
+// RFC 2181 §5.2: the records of an RRset share one TTL. As BIND does, the
+// first record's TTL (in file order) is used for all, and each record that
+// differs gets a warning at its own line.
+TEST(ZoneLoader, DifferingTtlsInAnRRsetWarned) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "two 100 IN A 192.0.2.1\n"
+                                        "other 5 IN A 192.0.2.9\n"
+                                        "two 200 IN A 192.0.2.2\n"
+                                        "two 100 IN A 192.0.2.3\n"
+                                        "two 50 IN SRV 0 0 80 a\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  auto recs = records(*find(r, "two.example.com", 1));
+  ASSERT_EQ(recs.size(), 3u);
+  for (const auto& rec : recs) EXPECT_EQ(rec.ttl, 100u);
+  EXPECT_EQ(find(r, "two.example.com", 33)->ttl, 50u);
+  ASSERT_EQ(r.warnings.listed.size(), 1u) << warnings_text(r);
+  EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":6: two.example.com.: TTL 200 differs from TTL 100 of the " +
+                                                  "RRset's first record at " + file + ":4; 100 is used (RFC 2181 §5.2)");
+}
+
+// RFC 4034 §3: RRSIGs at one name cover different RRsets and carry their
+// TTLs, so they are the exception: each keeps its own TTL, no warning.
+TEST(ZoneLoader, RrsigsKeepTheirOwnTtls) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www 300 IN A 192.0.2.1\n"
+                                        "www 300 IN RRSIG A 8 3 300 20300101000000 20200101000000 1 example.com. AAAA\n"
+                                        "www 900 IN MX 10 www\n"
+                                        "www 900 IN RRSIG MX 8 3 900 20300101000000 20200101000000 1 example.com. AAAA\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_TRUE(r.warnings.listed.empty()) << warnings_text(r);
+  auto recs = records(*find(r, "www.example.com", 46));
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].ttl, 300u);
+  EXPECT_EQ(recs[1].ttl, 900u);
 }
 
 // RFC 2308 §3: negative TTL is min(SOA TTL, SOA MINIMUM).
@@ -281,6 +428,59 @@ TEST(ZoneLoader, UnknownTypeRfc3597) {
   EXPECT_EQ(records(*a)[0].rdata, (std::vector<uint8_t>{192, 0, 2, 1}));
 }
 
+// RFC 3597 §5: generic RDATA of a type with known fields is read by that
+// type's rules, keeping the bytes as given (names uncompressed, case kept);
+// types rpdns does not know stay opaque; hex may be split and parenthesised.
+TEST(ZoneLoader, GenericRdataOfKnownTypes) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "mx IN MX \\# 6 000a024D5800\n"
+                                        "apl IN APL \\# 0\n"
+                                        "null IN NULL \\# 3 010203\n"
+                                        "h IN TYPE65001 \\# 4 ( 0a00\n"
+                                        "   0001 )\n"
+                                        "txt IN TYPE16 \\# 4 03616263\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  EXPECT_EQ(records(*find(r, "mx.example.com", 15))[0].rdata, (std::vector<uint8_t>{0, 10, 2, 'M', 'X', 0}));
+  EXPECT_TRUE(records(*find(r, "apl.example.com", 42))[0].rdata.empty());
+  EXPECT_EQ(records(*find(r, "null.example.com", 10))[0].rdata, (std::vector<uint8_t>{1, 2, 3}));
+  EXPECT_EQ(records(*find(r, "h.example.com", 65001))[0].rdata, (std::vector<uint8_t>{0x0a, 0, 0, 1}));
+  EXPECT_EQ(records(*find(r, "txt.example.com", 16))[0].rdata, (std::vector<uint8_t>{3, 'a', 'b', 'c'}));
+}
+
+// Generic RDATA that does not fit its type is an error at its line, as the
+// same record written normally would be: an empty SOA or DNAME (which made
+// replies that dig called malformed), short or extra fields, a compressed
+// name, a name over 255 bytes; and a length that is not the hex's.
+TEST(ZoneLoaderErrors, GenericRdataThatDoesNotFitItsType) {
+  TempDir dir;
+  std::string long_name;
+  for (int i = 0; i < 4; ++i) long_name += "3f" + std::string(126, '6');  // four labels of 63 'f's: 256 bytes
+  long_name += "00";
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "x IN DNAME \\# 0\n"                  // 4
+                                        "@ IN SOA \\# 1 00\n"                 // 5
+                                        "z IN MX \\# 4 000ac000\n"            // 6
+                                        "w IN MX \\# 4 000a0000\n"            // 7
+                                        "v IN A \\# 3 c00002\n"               // 8
+                                        "u IN A \\# 5 c000020101\n"           // 9
+                                        "c IN CNAME \\# 257 " + long_name + "\n"  // 10
+                                        "t IN TYPE65000 \\# 65537 01\n"       // 11
+                                        "s IN TYPE65000 \\# 2 01\n"           // 12
+                                        "q IN TYPE65000 \\# 1 0g\n"           // 13
+                                        "p IN FOO \\# 0\n");                  // 14
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 11u) << errors_text(r);
+  for (std::size_t i = 0; i < r.errors.size(); ++i) EXPECT_EQ(r.errors[i].line, 4u + i) << errors_text(r);
+  EXPECT_NE(r.errors[0].message.find("DNAME"), std::string::npos) << r.errors[0].message;
+  EXPECT_NE(r.errors[1].message.find("SOA"), std::string::npos) << r.errors[1].message;
+  EXPECT_NE(r.errors[6].message.find("CNAME"), std::string::npos) << r.errors[6].message;
+  EXPECT_NE(r.errors[7].message.find("65537"), std::string::npos) << r.errors[7].message;
+  EXPECT_NE(r.errors[10].message.find("unknown type 'FOO'"), std::string::npos) << r.errors[10].message;
+}
+
 // RFC 2181 §5: an RRset is a set, so identical records collapse; §5.2: one
 // TTL per RRset.
 TEST(ZoneLoader, DuplicatesCollapse) {
@@ -359,6 +559,52 @@ TEST(ZoneLoader, EmptyNonTerminalsAndCuts) {
   EXPECT_FALSE(r.zone->find(wire("ns.sub.example.com"))->is_delegation);
 }
 
+// RFC 1034 §4.2.1: a zone holds only names at or below its origin. As BIND
+// and Knot do, a record outside it is ignored with a warning naming its
+// line, whichever reader took it, and the zone still loads.
+TEST(ZoneLoader, RecordOutsideOriginIgnoredWithWarning) {
+  TempDir dir;
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "www IN A 192.0.2.80\n"
+                                        "www.example.net. IN A 192.0.2.81\n"
+                                        "srv.example.org. IN SRV 0 0 80 www.example.com.\n");
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.errors.empty()) << errors_text(r);
+  ASSERT_TRUE(r.zone);
+  EXPECT_NE(find(r, "www.example.com", 1), nullptr);
+  EXPECT_EQ(r.zone->find(wire("www.example.net")), nullptr);
+  EXPECT_EQ(r.zone->record_count, 3u);
+  ASSERT_EQ(r.warnings.count, 2u);
+  ASSERT_EQ(r.warnings.listed.size(), 2u);
+  EXPECT_EQ(r.warnings.listed[0].to_string(),
+            file + ":5: www.example.net. is outside the zone example.com.; ignored");
+  EXPECT_EQ(r.warnings.listed[1].line, 6u);
+}
+
+// Warnings never fail a load, and a zone that earns thousands keeps the
+// first hundred to show and counts the rest.
+TEST(ZoneLoader, ManyWarningsCountedAndCapped) {
+  TempDir dir;
+  std::string text = kHead;
+  for (int i = 0; i < 5000; ++i) text += "h" + std::to_string(i) + ".example.net. IN A 192.0.2.1\n";
+  std::string file = dir.write("z", text);
+  LoadResult r = load_zone("example.com", file);
+  ASSERT_TRUE(r.zone) << errors_text(r);
+  EXPECT_EQ(r.warnings.count, 5000u);
+  ASSERT_EQ(r.warnings.listed.size(), rpdns::zone::LoadWarnings::kMaxListed);
+  EXPECT_EQ(r.warnings.listed[0].line, 4u);
+  EXPECT_EQ(r.warnings.listed.back().line, 3u + rpdns::zone::LoadWarnings::kMaxListed);
+}
+
+// A clean zone has no warnings.
+TEST(ZoneLoader, NoWarningsForACleanZone) {
+  TempDir dir;
+  LoadResult r = load_zone("example.com", dir.write("z", std::string(kHead) + "www IN A 192.0.2.80\n"));
+  ASSERT_TRUE(r.zone) << errors_text(r);
+  EXPECT_EQ(r.warnings.count, 0u);
+  EXPECT_TRUE(r.warnings.listed.empty());
+}
+
 // ---- errors: each names the file and the line of the offending entry ----
 
 // RFC 1035 §5.1: an RR that does not parse.
@@ -402,20 +648,6 @@ TEST(ZoneLoaderErrors, MultiLineEntryReportsFirstLine) {
   EXPECT_EQ(r.errors[0].line, 7u);
 }
 
-// RFC 1034 §4.2.1: a zone holds only names at or below its origin.
-TEST(ZoneLoaderErrors, RecordOutsideOrigin) {
-  TempDir dir;
-  std::string file = dir.write("z", std::string(kHead) +
-                                        "www IN A 192.0.2.80\n"
-                                        "www.example.net. IN A 192.0.2.81\n");
-  LoadResult r = load_zone("example.com", file);
-  EXPECT_FALSE(r.zone);
-  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
-  EXPECT_EQ(r.errors[0].file, file);
-  EXPECT_EQ(r.errors[0].line, 5u);
-  EXPECT_NE(r.errors[0].message.find("example.net"), std::string::npos);
-}
-
 // RFC 1035 §2.3.4: 255 bytes at most, also once the origin is appended to a
 // relative name (by either reader), in the owner and in the RDATA.
 TEST(ZoneLoaderErrors, NamesOverTheLimit) {
@@ -434,6 +666,47 @@ TEST(ZoneLoaderErrors, NamesOverTheLimit) {
     EXPECT_EQ(r.errors[i].line, 4u + i);
     EXPECT_NE(r.errors[i].message.find("longer than 255 bytes"), std::string::npos) << r.errors[i].message;
   }
+}
+
+// RFC 1035 §4.1.1: RR counts are 16 bits. An RRset of 65,536 records (after
+// duplicates go) is an error at the record past the limit; 65,535 load.
+TEST(ZoneLoaderErrors, RRsetOfMoreThan65535Records) {
+  TempDir dir;
+  auto zone_with = [](int count) {
+    std::string text = kHead;
+    text.reserve(text.size() + static_cast<std::size_t>(count) * 28);
+    for (int i = 0; i < count; ++i) {
+      text.append("big IN A 10.").append(std::to_string(i >> 16)).append(".").append(std::to_string((i >> 8) & 255));
+      text.append(".").append(std::to_string(i & 255)).append("\n");
+    }
+    return text + "big IN A 10.0.0.0\n";  // a duplicate, not counted
+  };
+  LoadResult ok = load_zone("example.com", dir.write("ok", zone_with(65535)));
+  ASSERT_TRUE(ok.zone) << errors_text(ok);
+  EXPECT_EQ(find(ok, "big.example.com", 1)->count, 65535u);
+  LoadResult r = load_zone("example.com", dir.write("over", zone_with(65536)));
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 3u + 65536u);
+  EXPECT_NE(r.errors[0].message.find("more than 65535 records"), std::string::npos) << r.errors[0].message;
+}
+
+// A record must fit in a message beside the header and any question
+// (65535 - 12 - 259 bytes): a bigger one could never be answered or
+// transferred, so it is an error at load rather than a silent gap later.
+TEST(ZoneLoaderErrors, RecordTooBigForAnyMessage) {
+  TempDir dir;
+  // Owner "big.example.com." is 17 bytes: 17 + 10 + 65237 = 65264, the most that fits.
+  std::string file = dir.write("z", std::string(kHead) +
+                                        "big IN TYPE65000 \\# 65237 " + std::string(2 * 65237, 'a') + "\n" +
+                                        "bag IN TYPE65000 \\# 65238 " + std::string(2 * 65238, 'a') + "\n" +
+                                        "bog IN TYPE65000 \\# 65500 " + std::string(2 * 65500, 'a') + "\n");
+  LoadResult r = load_zone("example.com", file);
+  EXPECT_FALSE(r.zone);
+  ASSERT_EQ(r.errors.size(), 2u) << errors_text(r);
+  EXPECT_EQ(r.errors[0].line, 5u);
+  EXPECT_EQ(r.errors[1].line, 6u);
+  EXPECT_NE(r.errors[0].message.find("fits in no DNS message"), std::string::npos) << r.errors[0].message;
 }
 
 // RFC 1035 §5.2: exactly one SOA at the top of the zone. With none, the

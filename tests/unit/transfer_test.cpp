@@ -1,0 +1,112 @@
+// AXFR streaming (answer/transfer, RFC 5936 §2.2): the SOA first and last,
+// every record once, and, for a record no message can hold, a failed
+// transfer (RCODE SERVFAIL, RFC 5936 §2.2) rather than a silently
+// incomplete one.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "answer/transfer.hpp"
+#include "test_support.hpp"
+#include "zone/builder.hpp"
+
+namespace {
+
+using rpdns::testing::PacketBuilder;
+using rpdns::testing::wire;
+
+std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+// example.com with its SOA and NS, plus `extra` records of TYPE65000 with
+// RDATA of the given sizes under big<i>.example.com (built directly, as the
+// loader itself refuses records too big for a message).
+std::shared_ptr<rpdns::zone::Zone> make_zone(const std::vector<std::size_t>& extra) {
+  rpdns::zone::ParsedRecords parsed;
+  parsed.files = {"test"};
+  std::string origin = wire("example.com");
+  std::string soa = wire("ns1.example.com") + wire("h.example.com") + std::string(20, '\1');
+  parsed.add(origin, rpdns::dns::type::SOA, 60, bytes(soa), 0, 1);
+  parsed.add(origin, rpdns::dns::type::NS, 60, bytes(wire("ns1.example.com")), 0, 2);
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    parsed.add(wire("big" + std::to_string(i) + ".example.com"), 65000, 60, bytes(std::string(extra[i], 'x')), 0,
+               static_cast<uint32_t>(3 + i));
+  }
+  auto zone = std::make_shared<rpdns::zone::Zone>();
+  zone->origin = origin;
+  zone->labels = 2;
+  std::vector<rpdns::zone::LoadError> errors;
+  rpdns::zone::LoadWarnings warnings;
+  EXPECT_TRUE(rpdns::zone::build_zone(parsed, "test", *zone, errors, warnings));
+  return zone;
+}
+
+struct Message {
+  uint8_t rcode;
+  uint16_t answers;
+  uint16_t last_type;  // of the last answer record, 0 when none
+};
+
+// Runs a whole transfer; each message summed up.
+std::vector<Message> transfer(const rpdns::zone::Zone& zone, bool* failed = nullptr) {
+  PacketBuilder q;
+  q.header(0x1234, 0, 1, 0, 0, 0).question("example.com", 252);
+  rpdns::answer::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), zone, q.b.data(), q.b.size());
+  std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
+  std::vector<Message> messages;
+  for (std::size_t size; (size = writer.next(out.data())) != 0 && messages.size() < 100;) {
+    Message m{static_cast<uint8_t>(out[3] & 0x0f), rpdns::dns::read_u16(out.data() + 6), 0};
+    // The last record's type: walk to it (names here are uncompressed or a pointer).
+    std::size_t pos = 12;
+    for (unsigned i = 0; i < rpdns::dns::read_u16(out.data() + 4); ++i) {
+      while (out[pos] != 0 && (out[pos] & 0xc0) == 0) pos += out[pos] + 1u;
+      pos += (out[pos] & 0xc0) ? 2 : 1;
+      pos += 4;
+    }
+    for (unsigned i = 0; i < m.answers; ++i) {
+      while (out[pos] != 0 && (out[pos] & 0xc0) == 0) pos += out[pos] + 1u;
+      pos += (out[pos] & 0xc0) ? 2 : 1;
+      m.last_type = rpdns::dns::read_u16(out.data() + pos);
+      pos += 10u + rpdns::dns::read_u16(out.data() + pos + 8);
+    }
+    EXPECT_LE(pos, size);
+    messages.push_back(m);
+  }
+  if (failed != nullptr) *failed = writer.failed();
+  return messages;
+}
+
+TEST(Transfer, EveryRecordBetweenTwoSoas) {
+  auto zone = make_zone({60000, 60000});
+  bool failed = true;
+  auto messages = transfer(*zone, &failed);
+  EXPECT_FALSE(failed);
+  ASSERT_GE(messages.size(), 2u);
+  unsigned records = 0;
+  for (const auto& m : messages) {
+    EXPECT_EQ(m.rcode, 0u);
+    records += m.answers;
+  }
+  EXPECT_EQ(records, 2u + 2u + 1u);  // SOA, NS, two big records, SOA
+  EXPECT_EQ(messages.back().last_type, rpdns::dns::type::SOA);
+}
+
+// A record of 65,500 bytes of RDATA fits no message: the transfer ends with
+// a SERVFAIL message holding no records, and never sends the closing SOA
+// that would make the client take an incomplete zone as whole.
+TEST(Transfer, RecordTooBigForAnyMessageFailsTheTransfer) {
+  auto zone = make_zone({100, 65500, 100});
+  bool failed = false;
+  auto messages = transfer(*zone, &failed);
+  EXPECT_TRUE(failed);
+  ASSERT_GE(messages.size(), 2u);
+  EXPECT_EQ(messages.back().rcode, rpdns::dns::rcode::SERVFAIL);
+  EXPECT_EQ(messages.back().answers, 0u);
+  for (std::size_t i = 0; i + 1 < messages.size(); ++i) {
+    EXPECT_EQ(messages[i].rcode, 0u);
+    EXPECT_FALSE(i > 0 && messages[i].last_type == rpdns::dns::type::SOA) << "closing SOA sent in message " << i;
+  }
+}
+
+}  // namespace
