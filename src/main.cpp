@@ -208,6 +208,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   setup_logging(config->log_level);
-  for (const auto& r : reports) spdlog::info("zone {} from {}: {}", r.origin, r.file, describe_load(r));
+  for (const auto& r : reports) {
+    spdlog::info("zone {} from {}: {}", r.origin, r.file, describe_load(r));
+    server::log_warnings(r);
+  }
   return serve(*args, *config, std::move(zones));
 }

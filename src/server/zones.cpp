@@ -93,13 +93,17 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
   return set;
 }
 
+void log_warnings(const ZoneReport& r) {
+  for (const auto& w : r.warnings) spdlog::warn("{}", w);
+  if (r.warning_count > r.warnings.size()) {
+    spdlog::warn("zone {}: {} more warnings not listed", r.origin, r.warning_count - r.warnings.size());
+  }
+}
+
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
     for (const auto& e : r.errors) spdlog::error("{}", e);
-    for (const auto& w : r.warnings) spdlog::warn("{}", w);
-    if (r.warning_count > r.warnings.size()) {
-      spdlog::warn("zone {}: {} more warnings not listed", r.origin, r.warning_count - r.warnings.size());
-    }
+    log_warnings(r);
     switch (r.outcome) {
       case Outcome::unchanged:
         spdlog::debug("zone {}: unchanged, serial {}", r.origin, r.new_serial);

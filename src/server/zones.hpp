@@ -37,6 +37,8 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
 
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);
+// Logs one zone's load warnings (at start-up and on reload).
+void log_warnings(const ZoneReport& report);
 
 // Loading a big zone leaves its parse buffers (hundreds of MB for a million
 // records) in malloc's free lists, counted as RSS until reused. This hands
