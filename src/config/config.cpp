@@ -237,9 +237,6 @@ class Checker {
       } else if (key == "listen-mode") {
         choice(value, key, {"reuseport", "shared"}, n);
         config.shared_socket = n == 1;
-      } else if (key == "io-mode") {
-        choice(value, key, {"batched", "plain"}, n);
-        config.plain_io = n == 1;
       } else if (key == "tcp-idle-timeout") {
         if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
       } else if (key == "tcp-max-connections") {

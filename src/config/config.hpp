@@ -49,7 +49,6 @@ struct Config {
   bool cpu_affinity = false;          // pin worker i to CPU i
   Steering steering = Steering::hash;
   bool shared_socket = false;         // listen-mode: shared (one socket, N threads)
-  bool plain_io = false;              // io-mode: plain (async_receive_from, one at a time)
   unsigned tcp_idle_timeout = 10;             // seconds a TCP connection may sit idle
   // Response rate limiting; off while responses_per_second is 0.
   unsigned rrl_responses_per_second = 0;

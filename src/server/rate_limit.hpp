@@ -34,7 +34,7 @@ class RateLimiter {
   explicit RateLimiter(const RateLimitSettings& settings);
 
   bool enabled() const { return settings_.responses_per_second > 0; }
-  // `kind` identifies the response (see UdpWorker); `now_ms` a monotonic clock.
+  // `kind` identifies the response (see Worker); `now_ms` a monotonic clock.
   Verdict check(const sockaddr* client, uint64_t kind, uint64_t now_ms);
 
  private:

@@ -20,7 +20,6 @@ Server::Server(const config::Config& config, ZoneStore& store) {
   settings.answer.version = config.version;
   settings.answer.nsid = config.nsid;
   settings.batch_size = config.batch_size;
-  settings.plain_io = config.plain_io;
   settings.rate_limit.responses_per_second = config.rrl_responses_per_second;
   settings.rate_limit.slip = config.rrl_slip;
   settings.rate_limit.ipv4_prefix = config.rrl_ipv4_prefix;
@@ -47,7 +46,7 @@ Server::Server(const config::Config& config, ZoneStore& store) {
     }
     for (unsigned i = 0; i < config.workers; ++i) {
       settings.cpu = config.cpu_affinity ? static_cast<int>(i % cpus) : -1;
-      workers_.push_back(std::make_unique<UdpWorker>(index++, fds[i], address.ipv6, needs_pktinfo(address), store,
+      workers_.push_back(std::make_unique<Worker>(index++, fds[i], needs_pktinfo(address), store,
                                                      settings));
       labels_.push_back(address.to_string());
     }
@@ -84,7 +83,7 @@ void Server::nudge_all() {
 std::vector<stats::WorkerView> Server::views() const {
   std::vector<stats::WorkerView> out;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    out.push_back({&workers_[i]->counters(), labels_[i], &workers_[i]->tcp_counters()});
+    out.push_back({&workers_[i]->counters(), labels_[i]});
   }
   return out;
 }

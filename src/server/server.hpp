@@ -10,7 +10,7 @@
 
 #include "config/config.hpp"
 #include "server/tcp_listener.hpp"
-#include "server/udp_worker.hpp"
+#include "server/worker.hpp"
 #include "server/zone_store.hpp"
 #include "stats/exposition.hpp"
 
@@ -33,12 +33,12 @@ class Server {
   void log_counts() const;
   std::vector<stats::WorkerView> views() const;
 
-  const std::vector<std::unique_ptr<UdpWorker>>& workers() const { return workers_; }
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
 
  private:
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
   // io_contexts still exist.
-  std::vector<std::unique_ptr<UdpWorker>> workers_;
+  std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::atomic<unsigned> tcp_open_{0};
   std::vector<std::string> labels_;

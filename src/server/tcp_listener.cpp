@@ -27,7 +27,7 @@ constexpr std::size_t kMaxQuerySize = 4096;
 // stream a transfer), read the next. Buffers are per connection, not per query.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, UdpWorker& worker, std::shared_ptr<TcpListener::Gate> gate, std::chrono::seconds idle)
+  Session(tcp::socket socket, Worker& worker, std::shared_ptr<TcpListener::Gate> gate, std::chrono::seconds idle)
       : socket_(std::move(socket)), timer_(socket_.get_executor()), worker_(worker), gate_(std::move(gate)),
         idle_(idle), reply_(2 + dns::kMaxMessageSize) {}
   ~Session() { gate_->release(); }
@@ -121,7 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   tcp::socket socket_;
   asio::steady_timer timer_;
-  UdpWorker& worker_;
+  Worker& worker_;
   std::shared_ptr<TcpListener::Gate> gate_;
   std::chrono::seconds idle_;
   sockaddr_storage peer_{};
@@ -134,7 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool idle_now_ = false;
 };
 
-TcpListener::TcpListener(UdpWorker& worker, const config::ListenAddress& address, const TcpLimits& limits)
+TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits)
     : worker_(worker), limits_(limits), acceptor_(worker.io()), gate_(std::make_shared<Gate>()) {
   gate_->total = limits_.open;
   tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "config/config.hpp"
-#include "server/udp_worker.hpp"
+#include "server/worker.hpp"
 
 namespace rpdns::server {
 
@@ -24,7 +24,7 @@ struct TcpLimits {
 class TcpListener {
  public:
   // Binds; throws std::system_error on failure.
-  TcpListener(UdpWorker& worker, const config::ListenAddress& address, const TcpLimits& limits);
+  TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits);
 
   void start();
 
@@ -46,7 +46,7 @@ class TcpListener {
   void accept();
   bool make_room();
 
-  UdpWorker& worker_;
+  Worker& worker_;
   TcpLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<Gate> gate_;

@@ -1,5 +1,5 @@
 // Worker modes (issue: balance and steering): SO_REUSEPORT steering by the
-// kernel's hash or at random, one shared socket, and the plain Asio path.
+// kernel's hash or at random, and one shared socket.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -79,8 +79,8 @@ TEST(Modes, SharedSocketAnswers) {
   EXPECT_GE(counts[0] + counts[1], 100);
 }
 
-TEST(Modes, PlainIoAnswers) {
-  auto counts = run_mode("io-mode: plain\ncpu-affinity: true", 100);
+TEST(Modes, PinnedWorkersAnswer) {
+  auto counts = run_mode("cpu-affinity: true", 100);
   EXPECT_EQ(counts.size(), 2u);
   EXPECT_GE(counts[0] + counts[1], 100);
 }

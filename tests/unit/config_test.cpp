@@ -141,7 +141,7 @@ TEST(ConfigFile, WorkerModes) {
   TempDir dir;
   std::string path = dir.write("c.yaml",
                                "batch-size: 32\nreceive-buffer: 8388608\ncpu-affinity: true\n"
-                               "reuseport-steering: random\nlisten-mode: shared\nio-mode: plain\n");
+                               "reuseport-steering: random\nlisten-mode: shared\n");
   std::vector<std::string> errors;
   auto config = load_file(path, errors);
   ASSERT_TRUE(config) << joined(errors);
@@ -150,7 +150,6 @@ TEST(ConfigFile, WorkerModes) {
   EXPECT_TRUE(config->cpu_affinity);
   EXPECT_EQ(config->steering, rpdns::config::Steering::random);
   EXPECT_TRUE(config->shared_socket);
-  EXPECT_TRUE(config->plain_io);
 }
 
 TEST(ConfigFile, UnknownSteeringNamesKeyAndChoices) {

@@ -1,9 +1,8 @@
-#include "server/udp_worker.hpp"
+#include "server/worker.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -17,10 +16,6 @@ namespace {
 
 constexpr std::size_t kRequestCapacity = 4096;  // larger requests are not DNS queries we serve
 constexpr std::size_t kControlCapacity = 64;    // fits one in6_pktinfo control message
-// How long the UDP thread may sit in recvmmsg before it looks up: an idle
-// worker renews its zone snapshot this often, so a reload's old zones are
-// freed soon even where no query comes.
-constexpr long kIdleCheckMicroseconds = 100'000;
 
 // Turns the destination address the query came to into the source address
 // of the reply: a socket bound to the wildcard address must answer from the
@@ -67,7 +62,7 @@ std::size_t truncate_reply(uint8_t* reply, const answer::Outcome& result) {
 
 }  // namespace
 
-struct UdpWorker::Slot {
+struct Worker::Slot {
   uint8_t request[kRequestCapacity];
   sockaddr_storage peer;
   alignas(cmsghdr) uint8_t control[kControlCapacity];
@@ -76,53 +71,42 @@ struct UdpWorker::Slot {
   std::unique_ptr<uint8_t[]> reply;
 };
 
-UdpWorker::UdpWorker(unsigned index, int fd, bool ipv6, bool pktinfo, ZoneStore& store,
-                     const WorkerSettings& settings)
+Worker::OwnedFd::~OwnedFd() {
+  if (fd >= 0) close(fd);
+}
+
+Worker::Worker(unsigned index, int fd, bool pktinfo, ZoneStore& store, const WorkerSettings& settings)
     : index_(index),
       store_(store),
       settings_(settings),
-      pktinfo_(pktinfo && !settings.plain_io),
+      pktinfo_(pktinfo),
       reply_capacity_(std::max<std::size_t>(settings.answer.edns_udp_size, dns::kClassicUdpSize)),
-      fd_(fd),
-      socket_(io_),
+      fd_{fd},
+      receiver_(io_, fd),
       limiter_(settings.rate_limit) {
-  // Only the plain mode waits through Asio. Registered with its reactor, the
-  // socket would wake the io_context thread (edge-triggered) on every datagram.
-  if (settings_.plain_io) socket_.assign(ipv6 ? boost::asio::ip::udp::v6() : boost::asio::ip::udp::v4(), fd);
   unsigned batch = std::max(1u, settings_.batch_size);
   slots_ = std::vector<Slot>(batch);
   recv_msgs_.resize(batch);
   send_msgs_.resize(batch);
   for (auto& slot : slots_) slot.reply = std::make_unique<uint8_t[]>(reply_capacity_);
-  udp_snapshot_.refresh(store_);
-  io_snapshot_.refresh(store_);
+  for (std::size_t i = 0; i < slots_.size(); ++i) prepare_receive(i);
+  snapshot_.refresh(store_);
 }
 
-UdpWorker::~UdpWorker() {
+Worker::~Worker() {
   stop();
   join();
 }
 
-void UdpWorker::start() {
-  if (settings_.plain_io) {
-    receive_plain();
-  } else {
-    // Blocking, with a timeout: see kIdleCheckMicroseconds.
-    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
-    timeval timeout{0, kIdleCheckMicroseconds};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    udp_thread_ = std::thread([this] {
-      pin_to_cpu();
-      receive_loop();
-    });
-  }
-  io_thread_ = std::thread([this] {
+void Worker::start() {
+  boost::asio::post(io_, [this] { receive(false); });
+  thread_ = std::thread([this] {
     pin_to_cpu();
     io_.run();
   });
 }
 
-void UdpWorker::pin_to_cpu() {
+void Worker::pin_to_cpu() {
   if (settings_.cpu < 0) return;
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -132,77 +116,63 @@ void UdpWorker::pin_to_cpu() {
   }
 }
 
-// The plain Asio path, kept to measure what batching buys: one datagram per
-// receive, one send per reply. Replies leave from the address the kernel
-// picks, so it is not for sockets bound to a wildcard address.
-void UdpWorker::receive_plain() {
-  Slot& slot = slots_.front();
-  socket_.async_receive_from(
-      boost::asio::buffer(slot.request), plain_peer_, [this](const boost::system::error_code& ec, std::size_t n) {
-        if (ec == boost::asio::error::operation_aborted || !socket_.is_open()) return;
-        if (!ec) {
-          udp_snapshot_.refresh(store_);
-          counters_.queries.add();
-          Slot& s = slots_.front();
-          auto result = answer::respond(s.request, n, *udp_snapshot_.zones, settings_.answer, false, s.reply.get(),
-                                        plain_peer_.data());
-          if (result.size == 0) {
-            counters_.dropped.add();
-          } else {
-            count(counters_, result);
-            std::size_t size = screen(plain_peer_.data(), s.request, s.reply.get(), result,
-                                      limiter_.enabled() ? monotonic_ms() : 0);
-            boost::system::error_code send_ec;
-            if (size > 0) socket_.send_to(boost::asio::buffer(s.reply.get(), size), plain_peer_, 0, send_ec);
-            if (size > 0) (send_ec ? counters_.send_errors : counters_.replies).add();
-          }
-        }
-        receive_plain();
-      });
-}
-
-void UdpWorker::stop() {
-  if (stopping_.exchange(true)) return;
-  // Wakes the UDP thread from recvmmsg at once (Linux wakes the waiters of
-  // even an unconnected UDP socket); the timeout would within 0.1 s anyway.
-  if (udp_thread_.joinable()) shutdown(fd_, SHUT_RD);
+void Worker::stop() {
   boost::asio::post(io_, [this] {
+    stopping_ = true;
+    receiver_.cancel();
     // TCP connections still open are dropped, not waited for: stopping must
     // take well under a second whatever the clients do.
     io_.stop();
   });
 }
 
-void UdpWorker::join() {
-  if (udp_thread_.joinable()) udp_thread_.join();
-  if (io_thread_.joinable()) io_thread_.join();
-  if (settings_.plain_io) {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-  } else if (fd_ >= 0) {
-    close(fd_);
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+  // The cancelled receive's completion may still be queued; run it, so that
+  // the reactor holds no operation of ours when the receiver goes.
+  if (receiving_) {
+    io_.restart();
+    while (receiving_ && io_.run_one() > 0) {
+    }
   }
-  fd_ = -1;
 }
 
-void UdpWorker::nudge() {
-  boost::asio::post(io_, [this] {
-    io_snapshot_.refresh(store_);
-    if (settings_.plain_io) udp_snapshot_.refresh(store_);
-  });
+void Worker::nudge() {
+  boost::asio::post(io_, [this] { snapshot_.refresh(store_); });
 }
 
-void UdpWorker::Snapshot::refresh(ZoneStore& store) {
+void Worker::Snapshot::refresh(ZoneStore& store) {
   uint64_t now = store.generation();
   if (zones && now == generation) return;
   zones = store.load();
   generation = now;
 }
 
+void Worker::receive(bool continuation) {
+  receiving_ = true;
+  receiver_.async_receive(recv_msgs_.data(), static_cast<unsigned>(slots_.size()), &Worker::received, this,
+                          continuation);
+}
+
+// A batch is in: answer it, send the replies, and wait for the next.
+void Worker::received(void* self, const boost::system::error_code& ec, unsigned count) {
+  auto* worker = static_cast<Worker*>(self);
+  worker->receiving_ = false;
+  if (!ec && count > 0) {
+    worker->snapshot_.refresh(worker->store_);
+    worker->send_batch(worker->answer_batch(count));
+    // recvmmsg changed only the headers it filled: set those up again.
+    for (std::size_t i = 0; i < count; ++i) worker->prepare_receive(i);
+  } else if (ec && ec != boost::asio::error::operation_aborted) {
+    spdlog::warn("worker {}: receive failed: {}", worker->index_, ec.message());
+  }
+  if (!worker->stopping_ && ec != boost::asio::error::operation_aborted) worker->receive(true);
+}
+
 // Sets slot i up to receive. recvmmsg changes only the headers of the
 // datagrams it filled, so after the first round only those are set again:
 // at moderate rates that is one slot of 64 per wake-up.
-void UdpWorker::prepare_receive(std::size_t i) {
+void Worker::prepare_receive(std::size_t i) {
   Slot& slot = slots_[i];
   slot.request_iov = {slot.request, sizeof slot.request};
   msghdr& h = recv_msgs_[i].msg_hdr;
@@ -217,26 +187,7 @@ void UdpWorker::prepare_receive(std::size_t i) {
   }
 }
 
-void UdpWorker::receive_loop() {
-  int fd = fd_;
-  std::size_t filled = slots_.size();
-  while (true) {
-    for (std::size_t i = 0; i < filled; ++i) prepare_receive(i);
-    // Waits for the first datagram, then takes whatever else is queued.
-    int got = recvmmsg(fd, recv_msgs_.data(), static_cast<unsigned>(slots_.size()), MSG_WAITFORONE, nullptr);
-    udp_snapshot_.refresh(store_);
-    filled = got > 0 ? static_cast<std::size_t>(got) : 0;
-    // After stop()'s shutdown(SHUT_RD) the socket reads as empty datagrams:
-    // those are the wake-up, not queries, and are not counted.
-    if (stopping_.load(std::memory_order_relaxed)) {
-      while (got > 0 && recv_msgs_[got - 1].msg_len == 0) --got;
-    }
-    if (got > 0) send_batch(answer_batch(static_cast<unsigned>(got)));  // else the idle timeout, or a signal
-    if (stopping_.load(std::memory_order_relaxed)) return;
-  }
-}
-
-unsigned UdpWorker::answer_batch(unsigned received) {
+unsigned Worker::answer_batch(unsigned received) {
   unsigned out = 0;
   counters_.queries.add(received);
   uint64_t now_ms = limiter_.enabled() ? monotonic_ms() : 0;
@@ -246,14 +197,14 @@ unsigned UdpWorker::answer_batch(unsigned received) {
     answer::Outcome result{};
     if ((in.msg_flags & MSG_TRUNC) == 0) {
       // The peer goes along for transfer access lists (IXFR over UDP, RFC 1995 §2).
-      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *udp_snapshot_.zones, settings_.answer,
+      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *snapshot_.zones, settings_.answer,
                                false, slot.reply.get(), reinterpret_cast<const sockaddr*>(&slot.peer));
     }
     if (result.size == 0) {
       counters_.dropped.add();
       continue;
     }
-    count(counters_, result);
+    count(result);
     std::size_t size = screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result,
                               now_ms);
     if (size == 0) continue;
@@ -274,14 +225,14 @@ unsigned UdpWorker::answer_batch(unsigned received) {
   return out;
 }
 
-void UdpWorker::count(stats::WorkerCounters& counters, const answer::Outcome& result) {
-  if (result.edns) counters.edns.add();
-  if (result.truncated) counters.truncated.add();
-  counters.by_rcode[stats::rcode_slot(result.rcode)].add();
-  counters.by_type[stats::type_slot(result.qtype)].add();
+void Worker::count(const answer::Outcome& result) {
+  if (result.edns) counters_.edns.add();
+  if (result.truncated) counters_.truncated.add();
+  counters_.by_rcode[stats::rcode_slot(result.rcode)].add();
+  counters_.by_type[stats::type_slot(result.qtype)].add();
 }
 
-std::size_t UdpWorker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
+std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
                               const answer::Outcome& result, uint64_t now_ms) {
   // A reply to port 0 can only be reflection abuse: no real client sends from it.
   uint16_t port = peer->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(peer)->sin6_port
@@ -304,8 +255,8 @@ std::size_t UdpWorker::screen(const sockaddr* peer, const uint8_t* request, uint
   return 0;
 }
 
-void UdpWorker::send_batch(unsigned count) {
-  int fd = fd_;
+void Worker::send_batch(unsigned count) {
+  int fd = fd_.fd;
   unsigned done = 0;
   while (done < count) {
     // Never blocks: a reply that finds the send buffer full is dropped and

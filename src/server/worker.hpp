@@ -1,0 +1,113 @@
+// One worker: one thread running one io_context, which owns the worker's
+// SO_REUSEPORT UDP socket (received in batches, see batch_receive.hpp) and
+// its TCP listener, its buffers, counters, rate-limit table and zone
+// snapshot. Nothing here is shared with another thread but the zone store,
+// read through the snapshot, and the io_context's queue, which other threads
+// reach only by post(): a reload's nudge and stop().
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "answer/answer.hpp"
+#include "server/batch_receive.hpp"
+#include "server/rate_limit.hpp"
+#include "server/zone_store.hpp"
+#include "stats/counters.hpp"
+
+namespace rpdns::server {
+
+struct WorkerSettings {
+  answer::Options answer;
+  unsigned batch_size = 64;
+  int cpu = -1;  // pin the thread to this CPU; -1: leave it to the scheduler
+  RateLimitSettings rate_limit;
+};
+
+class Worker {
+ public:
+  // Takes ownership of `fd`, a bound non-blocking UDP socket (see
+  // open_udp_sockets); `pktinfo` when it is bound to a wildcard address.
+  Worker(unsigned index, int fd, bool pktinfo, ZoneStore& store, const WorkerSettings& settings);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // Stops receiving; the batch in hand is still answered. Then join().
+  void stop();
+  void join();
+  // Makes the worker take the newly published zones now, so that an idle
+  // worker drops the old snapshot at once.
+  void nudge();
+
+  unsigned index() const { return index_; }
+  boost::asio::io_context& io() { return io_; }
+  // The current zone snapshot (worker thread only).
+  std::shared_ptr<const zone::ZoneSet> snapshot() {
+    snapshot_.refresh(store_);
+    return snapshot_.zones;
+  }
+  const answer::Options& answer_options() const { return settings_.answer; }
+  // Counts a query the worker's TCP listener answered (worker thread only).
+  void record_tcp(const answer::Outcome& result) {
+    counters_.queries.add();
+    count(result);
+  }
+  // Written by the worker thread alone; read by anyone.
+  const stats::WorkerCounters& counters() const { return counters_; }
+
+ private:
+  struct Slot;
+  // The worker's reference to the published zones, renewed when the store's
+  // generation moves (one atomic load per batch).
+  struct Snapshot {
+    std::shared_ptr<const zone::ZoneSet> zones;
+    uint64_t generation = 0;
+    void refresh(ZoneStore& store);
+  };
+
+  void receive(bool continuation);
+  static void received(void* self, const boost::system::error_code& ec, unsigned count);
+  void prepare_receive(std::size_t i);
+  void pin_to_cpu();
+  unsigned answer_batch(unsigned received);
+  void count(const answer::Outcome& result);
+  // Applies rate limiting and reflection rules; returns the bytes to send
+  // (0: send nothing), having made a truncated reply in `reply` on a slip.
+  std::size_t screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Outcome& result,
+                     uint64_t now_ms);
+  void send_batch(unsigned count);
+
+  unsigned index_;
+  ZoneStore& store_;
+  WorkerSettings settings_;
+  bool pktinfo_ = false;
+  std::size_t reply_capacity_;
+  // Owned; closed last, after the reactor has let go of it.
+  struct OwnedFd {
+    int fd;
+    ~OwnedFd();
+  } fd_;
+  // Only this thread does I/O on the worker's descriptors, so the reactor
+  // needs no per-descriptor locks; post() from other threads stays safe.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  BatchReceiver receiver_;  // after io_: goes first, while the reactor exists
+  std::thread thread_;
+  bool stopping_ = false;   // worker thread only
+  bool receiving_ = false;  // a receive is pending (worker thread; join() once it has ended)
+  Snapshot snapshot_;
+  std::vector<Slot> slots_;
+  std::vector<mmsghdr> recv_msgs_;
+  std::vector<mmsghdr> send_msgs_;
+  std::size_t filled_ = 0;  // headers the last receive used, to be set up again
+  RateLimiter limiter_;
+  stats::WorkerCounters counters_;
+};
+
+}  // namespace rpdns::server
