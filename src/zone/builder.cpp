@@ -292,7 +292,12 @@ void Builder::lay_out() {
     node.rrsets = {first_rrset, static_cast<std::size_t>(rrset - first_rrset)};
     node.is_delegation = node.name != zone_.origin && node.find(dns::type::NS) != nullptr;
   }
-  zone_.index = table_.take_slots();
+  // The table's slots, each with its name's hash tag (see Zone::index).
+  std::vector<uint32_t> slots = table_.take_slots();
+  zone_.index.assign(slots.size(), 0);
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i] != 0) zone_.index[i] = Zone::index_tag(NameHash{}(names[slots[i] - 1])) | slots[i];
+  }
 }
 
 // RFC 6672 §2.3: no records at any name below a DNAME's owner (Knot DNS
