@@ -1,52 +1,8 @@
-// Streams a zone as AXFR messages (RFC 5936 §2.2): the SOA first, every
-// record, the SOA again last, split over as many messages as needed. It
-// holds the snapshot it reads, so a reload during a transfer cannot mix
-// versions.
+// Moved to xfr/transfer.hpp; kept until the TCP listener includes it there.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <memory>
-#include <span>
-#include <vector>
-
-#include "zone/zone.hpp"
+#include "xfr/transfer.hpp"
 
 namespace rpdns::answer {
-
-class TransferWriter {
- public:
-  // `request` is the client's message; its ID and question are echoed.
-  TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, const uint8_t* request,
-                 std::size_t request_len);
-
-  // Writes the next message into `out` (at least dns::kMaxMessageSize
-  // bytes) and returns its length; 0 once the closing SOA has been sent.
-  std::size_t next(uint8_t* out);
-
-  // True once the transfer was given up: a record too big for any message
-  // ends it with a SERVFAIL message holding no records, after which next()
-  // returns 0.
-  bool failed() const { return failed_; }
-  const zone::Zone& zone() const { return zone_; }
-
- private:
-  // Advances to the next record to send; false at the end of the zone.
-  bool advance();
-  bool write_current(dns::ReplyWriter& w);
-  std::size_t fail(uint8_t* out, std::span<const uint8_t> question);
-
-  std::shared_ptr<const zone::ZoneSet> snapshot_;
-  const zone::Zone& zone_;
-  uint16_t id_ = 0;
-  std::vector<uint8_t> question_;
-  bool first_message_ = true;
-  enum class Stage { opening_soa, records, closing_soa, done } stage_ = Stage::opening_soa;
-  std::vector<zone::Node>::const_iterator node_;
-  std::size_t rrset_ = 0;
-  std::size_t record_ = 0;
-  std::size_t offset_ = 0;  // of the current record inside its RRset's bytes
-  bool failed_ = false;
-};
-
+using xfr::TransferWriter;
 }  // namespace rpdns::answer

@@ -1,54 +1,9 @@
-// Response rate limiting (the RRL scheme of BIND and Knot DNS): a token
-// bucket per (client prefix, kind of response). Over the limit most replies
-// are dropped, and every `slip`-th one is sent truncated so that a real
-// client, whose address was not spoofed, retries over TCP.
-//
-// One table per worker, fixed size, no locks, no allocation per query. A
-// client's datagrams stay on one worker under the default 4-tuple hash, but
-// a source that uses many ports spreads over several workers and so gets up
-// to (workers × rate) replies per second.
+// Moved to policy/rate_limit.hpp; kept until the worker files include it there.
 #pragma once
 
-#include <sys/socket.h>
-
-#include <cstdint>
-#include <vector>
-
-#include "net/prefix.hpp"
+#include "policy/rate_limit.hpp"
 
 namespace rpdns::server {
-
-struct RateLimitSettings {
-  unsigned responses_per_second = 0;  // 0: off
-  unsigned slip = 2;                  // every slip-th limited reply goes out truncated; 0: none
-  unsigned ipv4_prefix = 24;
-  unsigned ipv6_prefix = 56;
-  std::vector<net::Prefix> whitelist;
-  unsigned table_size = 1 << 16;      // buckets per worker (a power of two)
-};
-
-class RateLimiter {
- public:
-  enum class Verdict { send, slip, drop };
-
-  explicit RateLimiter(const RateLimitSettings& settings);
-
-  bool enabled() const { return settings_.responses_per_second > 0; }
-  // `kind` identifies the response (see UdpWorker); `now_ms` a monotonic clock.
-  Verdict check(const sockaddr* client, uint64_t kind, uint64_t now_ms);
-
- private:
-  struct Bucket {
-    uint64_t key = 0;
-    int64_t tokens_milli = 0;  // thousandths of a reply
-    uint64_t last_ms = 0;
-    uint32_t limited = 0;      // replies over the limit so far, for the slip
-  };
-
-  uint64_t client_key(const sockaddr* client) const;
-
-  RateLimitSettings settings_;
-  std::vector<Bucket> table_;
-};
-
+using policy::RateLimiter;
+using policy::RateLimitSettings;
 }  // namespace rpdns::server

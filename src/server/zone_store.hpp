@@ -1,45 +1,8 @@
-// Where the current ZoneSet is published. Readers (workers) keep their own
-// shared_ptr and only re-read the shared one when the generation moves, so
-// the common case is one acquire load of a read-mostly cache line.
-//
-// The shared_ptr itself sits behind a mutex, taken by a worker only when the
-// generation has moved (once per reload), never per query. libstdc++ 12's
-// std::atomic<std::shared_ptr> would do as well, but its load() releases its
-// internal lock with a relaxed store, so ThreadSanitizer cannot see the order
-// and reports a race on every reload.
+// Moved to zone/zone_store.hpp; kept until the server files include it there.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-#include <memory>
-#include <mutex>
-
-#include "zone/zone.hpp"
+#include "zone/zone_store.hpp"
 
 namespace rpdns::server {
-
-class ZoneStore {
- public:
-  explicit ZoneStore(std::shared_ptr<const zone::ZoneSet> initial) : current_(std::move(initial)) {}
-
-  void publish(std::shared_ptr<const zone::ZoneSet> next) {
-    {
-      std::lock_guard lock(mutex_);
-      current_.swap(next);
-    }
-    generation_.fetch_add(1, std::memory_order_release);
-    // `next` holds the old set now and drops it here, outside the lock.
-  }
-  std::shared_ptr<const zone::ZoneSet> load() const {
-    std::lock_guard lock(mutex_);
-    return current_;
-  }
-  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const zone::ZoneSet> current_;
-  std::atomic<uint64_t> generation_{0};
-};
-
+using zone::ZoneStore;
 }  // namespace rpdns::server

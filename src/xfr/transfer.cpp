@@ -1,18 +1,27 @@
-#include "answer/transfer.hpp"
+#include "xfr/transfer.hpp"
 
-#include "dns/query.hpp"
+#include "dns/name.hpp"
 #include "dns/writer.hpp"
 
-namespace rpdns::answer {
+namespace rpdns::xfr {
+
+TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
+                               std::span<const uint8_t> question)
+    : snapshot_(std::move(snapshot)), zone_(zone), id_(id), question_(question.begin(), question.end()),
+      node_(zone.nodes.begin()) {}
+
+namespace {
+std::span<const uint8_t> question_of(const uint8_t* request, std::size_t request_len) {
+  if (request_len < dns::kHeaderSize) return {};
+  std::size_t end = dns::kHeaderSize + dns::name_length(request + dns::kHeaderSize, request_len - dns::kHeaderSize) + 4;
+  return {request + dns::kHeaderSize, end <= request_len ? end - dns::kHeaderSize : 0};
+}
+}  // namespace
 
 TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone,
                                const uint8_t* request, std::size_t request_len)
-    : snapshot_(std::move(snapshot)), zone_(zone), node_(zone.nodes.begin()) {
-  dns::Query q;
-  dns::parse_query(request, request_len, q);
-  id_ = q.id;
-  if (q.has_question) question_.assign(q.question, q.question + q.question_len);
-}
+    : TransferWriter(std::move(snapshot), zone, request_len >= 2 ? dns::read_u16(request) : uint16_t{0},
+                     question_of(request, request_len)) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
 // separately, first and last).
@@ -85,4 +94,4 @@ std::size_t TransferWriter::next(uint8_t* out) {
   return w.size();
 }
 
-}  // namespace rpdns::answer
+}  // namespace rpdns::xfr
