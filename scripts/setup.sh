@@ -9,6 +9,7 @@ packages=(
   libboost-dev libldns-dev libyaml-cpp-dev libgtest-dev libspdlog-dev libfmt-dev
   ldnsutils bind9-dnsutils knot-dnsutils
   knot nsd  # the reference servers of the differential tests
+  clang-format clang-tidy  # scripts/check-style.sh
 )
 
 missing=()

@@ -147,7 +147,7 @@ bool Responder::seen(const Node* node) {
 
 bool Responder::set_next(std::span<const uint8_t> target) {
   if (!next_.assign({reinterpret_cast<const char*>(target.data()), target.size()})) return false;
-  for (unsigned i = 0; i < next_.len; ++i) next_.data[i] = dns::lower(next_.data[i]);
+  dns::lowercase(next_.data, next_.len);
   return true;
 }
 
@@ -296,11 +296,10 @@ void Responder::queue(const Node* node, std::string_view owner, bool required, u
 // else is out of bailiwick for the resolver reading it. Data at or below a
 // cut is glue, used only for NS (`glue_ok`); below a DNAME it is hidden.
 void Responder::queue_target(const uint8_t* name, std::size_t avail, bool required, bool glue_ok, uint16_t also) {
-  std::size_t end = 0;
-  while (end < avail && name[end] != 0) end += name[end] + 1u;
+  std::size_t len = dns::name_length(name, avail);
   Name target;
-  if (end >= avail || !target.assign({reinterpret_cast<const char*>(name), end + 1})) return;
-  for (unsigned k = 0; k < target.len; ++k) target.data[k] = dns::lower(target.data[k]);
+  if (len > avail || !target.assign({reinterpret_cast<const char*>(name), len})) return;
+  dns::lowercase(target.data, target.len);
   if (!dns::is_subdomain(target.view(), zone_->origin)) return;
   const Node* node = zone_->find(target.view());
   if (node == nullptr || (node->occluded && !glue_ok)) return;
@@ -427,10 +426,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   Outcome outcome;
   dns::Query q;
   dns::ParseStatus status = dns::parse_query(request, len, q);
-  if (status == dns::ParseStatus::drop) {
-    outcome.malformed = len < dns::kHeaderSize;
-    return outcome;
-  }
+  if (status == dns::ParseStatus::drop) return outcome;
   outcome.edns = q.has_edns;
   outcome.qtype = q.qtype;
   // Echo opcode, RD and CD (RFC 1035 §4.1.1, RFC 6840 §5.9).
@@ -448,7 +444,6 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   int ede = dns::kNoEde;
   if (status == dns::ParseStatus::formerr) {
     rcode = dns::rcode::FORMERR;
-    outcome.malformed = true;
   } else if (q.opcode != dns::opcode::QUERY) {
     rcode = dns::rcode::NOTIMP;
   } else if (q.has_edns && q.edns_version != 0) {
@@ -461,7 +456,10 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     rcode = dns::rcode::NOTIMP;  // AXFR needs TCP (RFC 5936 §4.2); type 0 is reserved
   } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
     rcode = transfer(q, zones, over_tcp, peer, w, outcome);
-    if (outcome.transfer != nullptr) return outcome;
+    if (outcome.transfer != nullptr) {
+      outcome.question_end = dns::kHeaderSize + q.question_len;  // for the TransferWriter
+      return outcome;
+    }
   } else {
     Responder responder(zones, options, q, w);
     rcode = responder.run();

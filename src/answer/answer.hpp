@@ -31,17 +31,19 @@ struct Outcome {
   uint16_t rcode = 0;       // extended rcode of the reply
   bool truncated = false;
   bool edns = false;        // the request carried OPT
-  bool malformed = false;   // FORMERR or dropped as unparseable
   uint16_t qtype = 0;
   // Set when the request is an allowed zone transfer to be streamed over
-  // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`.
+  // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`,
+  // and question_end is where the request's question ends.
   const zone::Zone* transfer = nullptr;
   const zone::Zone* zone = nullptr;  // the zone that answered, if any
   std::size_t question_end = 0;      // header + question bytes of the reply
 };
 
-// Answers one request. `out` must hold dns::kMaxMessageSize bytes; over UDP
-// the reply is kept within 512 bytes or the EDNS size (RFC 6891 §7).
+// Answers one request. Over TCP `out` must hold dns::kMaxMessageSize bytes;
+// over UDP the reply is kept within 512 bytes or the client's EDNS size,
+// capped at options.edns_udp_size (RFC 6891 §7), so `out` needs
+// max(options.edns_udp_size, 512) bytes.
 // `peer` is the client's address, for transfer access lists (null: nobody).
 Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
                 const Options& options, bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);

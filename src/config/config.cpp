@@ -146,7 +146,7 @@ class Checker {
         for (const auto& item : items(value)) {
           std::string text;
           if (!scalar(item, full, text)) continue;
-          if (auto p = net::Prefix::parse(text)) config.rrl_whitelist.push_back(*p);
+          if (auto p = policy::Prefix::parse(text)) config.rrl_whitelist.push_back(*p);
           else error(item, full, "bad address prefix '" + text + "'");
         }
       } else {
@@ -182,11 +182,11 @@ class Checker {
     return out;
   }
 
-  void prefixes(const YAML::Node& node, std::vector<net::Prefix>& out) {
+  void prefixes(const YAML::Node& node, std::vector<policy::Prefix>& out) {
     for (const auto& item : items(node)) {
       std::string text;
       if (!scalar(item, "zones.allow-transfer", text)) continue;
-      if (auto p = net::Prefix::parse(text)) out.push_back(*p);
+      if (auto p = policy::Prefix::parse(text)) out.push_back(*p);
       else error(item, "zones.allow-transfer", "bad address prefix '" + text + "' (want ADDR or ADDR/LEN)");
     }
   }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "net/prefix.hpp"
+#include "policy/prefix.hpp"
 
 namespace rpdns::config {
 
@@ -29,7 +29,7 @@ enum class Steering { hash, cpu, random };
 struct ZoneConfig {
   std::string origin;  // presentation form
   std::string file;    // resolved against the config file's directory
-  std::vector<net::Prefix> allow_transfer;  // AXFR/IXFR clients; empty: nobody
+  std::vector<policy::Prefix> allow_transfer;  // AXFR/IXFR clients; empty: nobody
   std::vector<ListenAddress> notify;        // secondaries told of new serials (RFC 1996)
 };
 
@@ -55,7 +55,7 @@ struct Config {
   unsigned rrl_slip = 2;
   unsigned rrl_ipv4_prefix = 24;
   unsigned rrl_ipv6_prefix = 56;
-  std::vector<net::Prefix> rrl_whitelist;
+  std::vector<policy::Prefix> rrl_whitelist;
   // Drop to this user (and group) after binding; empty: stay as started.
   std::string user;
   std::string group;

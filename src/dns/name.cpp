@@ -73,14 +73,59 @@ std::string to_text(std::string_view wire) {
   return out.empty() ? "." : out;
 }
 
-void lowercase(std::string& wire) {
-  std::size_t pos = 0;
-  while (pos < wire.size() && wire[pos] != 0) {
-    auto len = static_cast<uint8_t>(wire[pos++]);
-    for (unsigned i = 0; i < len && pos < wire.size(); ++i, ++pos) {
-      wire[pos] = static_cast<char>(lower(static_cast<uint8_t>(wire[pos])));
-    }
+void lowercase(uint8_t* bytes, std::size_t len) {
+  // Length octets are at most 63, below 'A': lowering every byte is safe.
+  for (std::size_t i = 0; i < len; ++i) bytes[i] = lower(bytes[i]);
+}
+
+void lowercase(std::string& wire) { lowercase(reinterpret_cast<uint8_t*>(wire.data()), wire.size()); }
+
+bool name_from_text(std::string_view text, std::string& wire) {
+  std::string out;
+  if (text.empty()) return false;
+  if (text == ".") {
+    wire.assign(1, '\0');
+    return true;
   }
+  std::size_t label_at = 0;
+  out.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '.') {
+      std::size_t label_len = out.size() - label_at - 1;
+      if (label_len == 0) return false;  // empty label
+      out[label_at] = static_cast<char>(label_len);
+      if (i + 1 == text.size()) break;  // the final dot
+      label_at = out.size();
+      out.push_back(0);
+      continue;
+    }
+    if (c == '\\') {
+      if (++i >= text.size()) return false;
+      if (text[i] >= '0' && text[i] <= '9') {
+        if (i + 2 >= text.size() || text[i + 1] < '0' || text[i + 1] > '9' || text[i + 2] < '0' || text[i + 2] > '9') {
+          return false;
+        }
+        unsigned v = (text[i] - '0') * 100u + (text[i + 1] - '0') * 10u + (text[i + 2] - '0');
+        if (v > 255) return false;
+        c = static_cast<unsigned char>(v);
+        i += 2;
+      } else {
+        c = static_cast<unsigned char>(text[i]);
+      }
+    }
+    out.push_back(static_cast<char>(lower(c)));
+    if (out.size() - label_at - 1 > kMaxLabelLength) return false;
+  }
+  if (out[label_at] == 0) {
+    std::size_t label_len = out.size() - label_at - 1;
+    if (label_len == 0) return false;
+    out[label_at] = static_cast<char>(label_len);
+  }
+  out.push_back(0);
+  if (out.size() > kMaxNameLength) return false;
+  wire = std::move(out);
+  return true;
 }
 
 }  // namespace rpdns::dns

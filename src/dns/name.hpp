@@ -3,6 +3,7 @@
 // key hash maps and be compared with memcmp.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,9 +31,14 @@ struct Name {
   bool assign(std::string_view wire);
 };
 
-inline std::string_view root_name() { return {"\0", 1}; }
-
 unsigned count_labels(std::string_view wire);
+// Bytes of the uncompressed wire name at `p`, root label included, reading
+// at most `max` bytes; more than `max` when the name does not end within them.
+inline std::size_t name_length(const uint8_t* p, std::size_t max) {
+  std::size_t pos = 0;
+  while (pos < max && p[pos] != 0) pos += p[pos] + 1u;
+  return pos + 1;
+}
 // True when `name` equals `parent` or lies below it (label-aligned).
 bool is_subdomain(std::string_view name, std::string_view parent);
 // `name` without its first label; the root stays the root.
@@ -41,5 +47,12 @@ std::string_view parent_name(std::string_view name);
 std::string to_text(std::string_view wire);
 // Lowercases ASCII letters in a wire name in place.
 void lowercase(std::string& wire);
+// Lowercases ASCII letters of `len` bytes in place (a wire name, whose
+// length octets are never letters).
+void lowercase(uint8_t* bytes, std::size_t len);
+// A presentation-form name ("example.com", with or without the final dot;
+// "\." and "\DDD" escapes, RFC 1035 §5.1) in canonical wire form. False
+// when a label is empty or too long, or the name is too long.
+bool name_from_text(std::string_view text, std::string& wire);
 
 }  // namespace rpdns::dns

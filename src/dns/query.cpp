@@ -1,5 +1,7 @@
 #include "dns/query.hpp"
 
+#include <cstring>
+
 namespace rpdns::dns {
 namespace {
 
@@ -37,10 +39,12 @@ class Reader {
       if (out_len + 1u + len + 1u > kMaxNameLength) return false;
       out.offsets[labels++] = static_cast<uint8_t>(out_len);
       out.data[out_len++] = len;
-      for (unsigned i = 1; i <= len; ++i) out.data[out_len++] = lower(packet_[pos_ + i]);
+      std::memcpy(out.data + out_len, packet_ + pos_ + 1, len);
+      out_len += len;
       pos_ += 1u + len;
     }
     out.data[out_len++] = 0;
+    lowercase(out.data, out_len);
     ++pos_;
     out.len = static_cast<uint8_t>(out_len);
     out.labels = static_cast<uint8_t>(labels);

@@ -18,11 +18,11 @@ namespace type {
 inline constexpr uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9,
                           PTR = 12, HINFO = 13, MINFO = 14, MX = 15, TXT = 16, AAAA = 28, SRV = 33,
                           DNAME = 39, OPT = 41, DS = 43, RRSIG = 46, SVCB = 64, HTTPS = 65, IXFR = 251, AXFR = 252,
-                          MAILB = 253, MAILA = 254, ANY = 255;
+                          ANY = 255;
 }
 
 namespace klass {
-inline constexpr uint16_t IN = 1, CH = 3, HS = 4, NONE = 254, ANY = 255;
+inline constexpr uint16_t IN = 1, CH = 3, ANY = 255;
 }
 
 namespace rcode {
@@ -37,8 +37,7 @@ inline constexpr uint8_t QUERY = 0, NOTIFY = 4;
 
 // Header flag bits in the 16-bit flags word.
 namespace flag {
-inline constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, RA = 0x0080,
-                          AD = 0x0020, CD = 0x0010;
+inline constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, CD = 0x0010;
 }
 
 inline uint16_t read_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }

@@ -2,16 +2,12 @@
 
 #include <cstring>
 
+#include "dns/name.hpp"
+
 namespace rpdns::dns {
 namespace {
 
 constexpr uint16_t kPointerLimit = 0x3FFF;
-
-std::size_t name_length(const uint8_t* p, std::size_t max) {
-  std::size_t pos = 0;
-  while (pos < max && p[pos] != 0) pos += p[pos] + 1u;
-  return pos + 1;
-}
 
 // Which names in an RDATA may be compressed: only those of the types RFC 1035
 // defined (RFC 3597 §4). Returns how many leading names, after `fixed` bytes.

@@ -8,20 +8,12 @@
 #include <span>
 #include <string_view>
 
+#include "dns/rrset.hpp"
 #include "dns/wire.hpp"
 
 namespace rpdns::dns {
 
 enum class Section { answer, authority, additional };
-
-// An RRset as the zone layer stores it: `count` records laid out back to
-// back, each as TTL (4 bytes), RDLENGTH (2) and RDATA, with any names in the
-// RDATA uncompressed. This is the tail of each record on the wire.
-struct RRsetWire {
-  uint16_t type = 0;
-  uint16_t count = 0;
-  std::span<const uint8_t> records;
-};
 
 inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
 inline constexpr int kNoEde = -1;

@@ -12,7 +12,7 @@
 
 namespace rpdns::server {
 
-Server::Server(const config::Config& config, ZoneStore& store) {
+Server::Server(const config::Config& config, zone::ZoneStore& store) {
   WorkerSettings settings;
   settings.answer.edns_udp_size = config.edns_udp_size;
   settings.answer.minimal_responses = config.minimal_responses;

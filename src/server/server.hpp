@@ -11,7 +11,7 @@
 #include "config/config.hpp"
 #include "server/tcp_listener.hpp"
 #include "server/worker.hpp"
-#include "server/zone_store.hpp"
+#include "zone/zone_store.hpp"
 #include "stats/exposition.hpp"
 
 namespace rpdns::server {
@@ -19,7 +19,7 @@ namespace rpdns::server {
 class Server {
  public:
   // Binds every socket; throws std::runtime_error naming the address that failed.
-  Server(const config::Config& config, ZoneStore& store);
+  Server(const config::Config& config, zone::ZoneStore& store);
 
   void start();
   void request_stop();  // every worker stops receiving; returns at once

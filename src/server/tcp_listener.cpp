@@ -9,7 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <memory>
 
-#include "answer/transfer.hpp"
+#include "xfr/transfer.hpp"
 
 namespace rpdns::server {
 
@@ -86,7 +86,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                    reply_.data() + 2, reinterpret_cast<const sockaddr*>(&peer_));
     worker_.record_tcp(outcome);
     if (outcome.transfer != nullptr) {
-      transfer_ = std::make_unique<answer::TransferWriter>(snapshot_, *outcome.transfer, request_, request_len_);
+      std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
+      transfer_ = std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question);
       return send_transfer();
     }
     snapshot_.reset();
@@ -130,7 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t request_len_ = 0;
   std::vector<uint8_t> reply_;
   std::shared_ptr<const zone::ZoneSet> snapshot_;
-  std::unique_ptr<answer::TransferWriter> transfer_;
+  std::unique_ptr<xfr::TransferWriter> transfer_;
   bool idle_now_ = false;
 };
 

@@ -75,7 +75,7 @@ Worker::OwnedFd::~OwnedFd() {
   if (fd >= 0) close(fd);
 }
 
-Worker::Worker(unsigned index, int fd, bool pktinfo, ZoneStore& store, const WorkerSettings& settings)
+Worker::Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, const WorkerSettings& settings)
     : index_(index),
       store_(store),
       settings_(settings),
@@ -141,7 +141,7 @@ void Worker::nudge() {
   boost::asio::post(io_, [this] { snapshot_.refresh(store_); });
 }
 
-void Worker::Snapshot::refresh(ZoneStore& store) {
+void Worker::Snapshot::refresh(zone::ZoneStore& store) {
   uint64_t now = store.generation();
   if (zones && now == generation) return;
   zones = store.load();
@@ -243,12 +243,12 @@ std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t
   }
   if (!limiter_.enabled()) return result.size;
   switch (limiter_.check(peer, response_kind(result, request, reply), now_ms)) {
-    case RateLimiter::Verdict::send:
+    case policy::RateLimiter::Verdict::send:
       return result.size;
-    case RateLimiter::Verdict::drop:
+    case policy::RateLimiter::Verdict::drop:
       counters_.rate_limited_dropped.add();
       return 0;
-    case RateLimiter::Verdict::slip:
+    case policy::RateLimiter::Verdict::slip:
       counters_.rate_limited_slipped.add();
       return truncate_reply(reply, result);
   }

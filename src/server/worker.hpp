@@ -16,8 +16,8 @@
 
 #include "answer/answer.hpp"
 #include "server/batch_receive.hpp"
-#include "server/rate_limit.hpp"
-#include "server/zone_store.hpp"
+#include "policy/rate_limit.hpp"
+#include "zone/zone_store.hpp"
 #include "stats/counters.hpp"
 
 namespace rpdns::server {
@@ -26,14 +26,14 @@ struct WorkerSettings {
   answer::Options answer;
   unsigned batch_size = 64;
   int cpu = -1;  // pin the thread to this CPU; -1: leave it to the scheduler
-  RateLimitSettings rate_limit;
+  policy::RateLimitSettings rate_limit;
 };
 
 class Worker {
  public:
   // Takes ownership of `fd`, a bound non-blocking UDP socket (see
   // open_udp_sockets); `pktinfo` when it is bound to a wildcard address.
-  Worker(unsigned index, int fd, bool pktinfo, ZoneStore& store, const WorkerSettings& settings);
+  Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, const WorkerSettings& settings);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -69,7 +69,7 @@ class Worker {
   struct Snapshot {
     std::shared_ptr<const zone::ZoneSet> zones;
     uint64_t generation = 0;
-    void refresh(ZoneStore& store);
+    void refresh(zone::ZoneStore& store);
   };
 
   void receive(bool continuation);
@@ -85,7 +85,7 @@ class Worker {
   void send_batch(unsigned count);
 
   unsigned index_;
-  ZoneStore& store_;
+  zone::ZoneStore& store_;
   WorkerSettings settings_;
   bool pktinfo_ = false;
   std::size_t reply_capacity_;
@@ -106,7 +106,7 @@ class Worker {
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;
   std::size_t filled_ = 0;  // headers the last receive used, to be set up again
-  RateLimiter limiter_;
+  policy::RateLimiter limiter_;
   stats::WorkerCounters counters_;
 };
 

@@ -565,20 +565,11 @@ std::string LoadError::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
 }
 
-bool name_from_text(const std::string& text, std::string& wire) {
-  ldns_rdf* rdf = nullptr;
-  std::string absolute = text.empty() || text.back() != '.' ? text + "." : text;
-  if (ldns_str2rdf_dname(&rdf, absolute.c_str()) != LDNS_STATUS_OK) return false;
-  wire = rdf_wire(rdf);
-  ldns_rdf_deep_free(rdf);
-  return true;
-}
-
 LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   LoadResult result;
   auto zone = std::make_shared<Zone>();
   zone->file = file;
-  if (!name_from_text(origin_text, zone->origin)) {
+  if (!dns::name_from_text(origin_text, zone->origin)) {
     result.errors.push_back({file, 0, "bad zone origin '" + origin_text + "'"});
     return result;
   }

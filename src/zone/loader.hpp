@@ -54,7 +54,4 @@ bool stamp_file(const std::string& path, SourceFile& out, std::string* contents 
 // modification time, or failing that the same contents.
 bool sources_unchanged(const Zone& zone);
 
-// Canonical wire form of a presentation name; false when it is not a name.
-bool name_from_text(const std::string& text, std::string& wire);
-
 }  // namespace rpdns::zone

@@ -29,7 +29,7 @@ bool ZoneSet::transfer_allowed(const Zone& zone, const sockaddr* peer) const {
   return false;
 }
 
-void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<net::Prefix> allow_transfer) {
+void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<policy::Prefix> allow_transfer) {
   transfer_acl_[zone->origin] = std::move(allow_transfer);
   unsigned labels = dns::count_labels(zone->origin);
   min_labels_ = std::min(min_labels_, labels);

@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "dns/name.hpp"
-#include "dns/writer.hpp"
-#include "net/prefix.hpp"
+#include "dns/rrset.hpp"
+#include "dns/wire.hpp"
+#include "policy/prefix.hpp"
 
 namespace rpdns::zone {
 
@@ -116,7 +117,7 @@ class ZoneSet {
  public:
   // `allow_transfer`: who may AXFR/IXFR the zone (set per snapshot, so a
   // reload can change it without reparsing the zone).
-  void add(std::shared_ptr<const Zone> zone, std::vector<net::Prefix> allow_transfer = {});
+  void add(std::shared_ptr<const Zone> zone, std::vector<policy::Prefix> allow_transfer = {});
   bool transfer_allowed(const Zone& zone, const sockaddr* peer) const;
   // The most specific zone containing `name`, or nullptr (then: REFUSED).
   const Zone* find_zone(const dns::Name& name) const;
@@ -131,7 +132,7 @@ class ZoneSet {
   const Zone* find_from(const dns::Name& name, unsigned first_skip) const;
 
   std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>> zones_;
-  std::unordered_map<std::string, std::vector<net::Prefix>, NameHash, std::equal_to<>> transfer_acl_;
+  std::unordered_map<std::string, std::vector<policy::Prefix>, NameHash, std::equal_to<>> transfer_acl_;
   unsigned min_labels_ = 255;
   unsigned max_labels_ = 0;
 };

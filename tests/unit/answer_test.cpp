@@ -664,7 +664,6 @@ TEST_F(AnswerTest, QdcountZeroIsFormerr) {
   EXPECT_EQ(r.rcode(), 1u);
   EXPECT_EQ(r.id(), 0x1234);
   EXPECT_TRUE(r.flags() & 0x8000);
-  EXPECT_TRUE(r.outcome.malformed);
 }
 
 TEST_F(AnswerTest, QdcountTwoIsFormerr) {
@@ -688,7 +687,6 @@ TEST_F(AnswerTest, ShortPacketGetsNoReply) {
   std::vector<uint8_t> eleven(11, 0);
   Reply r = ask(eleven);
   EXPECT_EQ(r.outcome.size, 0u);
-  EXPECT_TRUE(r.outcome.malformed);
 }
 
 // RFC 1035 §2.3.4: a label over 63 octets.

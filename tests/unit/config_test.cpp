@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "cli.hpp"
+#include "app/cli.hpp"
 #include "config/config.hpp"
 #include "server/udp_socket.hpp"
 

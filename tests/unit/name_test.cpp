@@ -9,6 +9,8 @@
 
 namespace {
 
+std::string_view root_name() { return {"\0", 1}; }
+
 using rpdns::dns::Name;
 
 using rpdns::testing::wire;
@@ -32,14 +34,14 @@ TEST(Name, SuffixGivesAncestors) {
   EXPECT_EQ(n.suffix(0), wire("www.example.com"));
   EXPECT_EQ(n.suffix(1), wire("example.com"));
   EXPECT_EQ(n.suffix(2), wire("com"));
-  EXPECT_EQ(n.suffix(3), rpdns::dns::root_name());
-  EXPECT_EQ(n.suffix(9), rpdns::dns::root_name());
+  EXPECT_EQ(n.suffix(3), root_name());
+  EXPECT_EQ(n.suffix(9), root_name());
 }
 
 // RFC 1035 §3.1: the root is the single zero-length label.
 TEST(Name, AssignRoot) {
   Name n;
-  ASSERT_TRUE(n.assign(rpdns::dns::root_name()));
+  ASSERT_TRUE(n.assign(root_name()));
   EXPECT_EQ(n.labels, 0u);
   EXPECT_EQ(n.len, 1u);
 }
@@ -77,7 +79,7 @@ TEST(Name, AssignRejectsMalformedWire) {
 TEST(Name, CountLabels) {
   EXPECT_EQ(rpdns::dns::count_labels(wire("www.example.com")), 3u);
   EXPECT_EQ(rpdns::dns::count_labels(wire("com")), 1u);
-  EXPECT_EQ(rpdns::dns::count_labels(rpdns::dns::root_name()), 0u);
+  EXPECT_EQ(rpdns::dns::count_labels(root_name()), 0u);
 }
 
 // RFC 1034 §3.1: a name is below another when it ends with its labels.
@@ -86,7 +88,7 @@ TEST(Name, IsSubdomain) {
   EXPECT_TRUE(is_subdomain(wire("www.example.com"), wire("example.com")));
   EXPECT_TRUE(is_subdomain(wire("example.com"), wire("example.com")));
   EXPECT_TRUE(is_subdomain(wire("a.b.example.com"), wire("example.com")));
-  EXPECT_TRUE(is_subdomain(wire("example.com"), rpdns::dns::root_name()));
+  EXPECT_TRUE(is_subdomain(wire("example.com"), root_name()));
   EXPECT_FALSE(is_subdomain(wire("example.com"), wire("www.example.com")));
   EXPECT_FALSE(is_subdomain(wire("example.net"), wire("example.com")));
   EXPECT_FALSE(is_subdomain(wire("badexample.com"), wire("example.com")));
@@ -104,14 +106,14 @@ TEST(Name, IsSubdomainNeedsLabelBoundary) {
 TEST(Name, ParentName) {
   using rpdns::dns::parent_name;
   EXPECT_EQ(parent_name(wire("www.example.com")), wire("example.com"));
-  EXPECT_EQ(parent_name(wire("com")), rpdns::dns::root_name());
-  EXPECT_EQ(parent_name(rpdns::dns::root_name()), rpdns::dns::root_name());
+  EXPECT_EQ(parent_name(wire("com")), root_name());
+  EXPECT_EQ(parent_name(root_name()), root_name());
 }
 
 // RFC 1035 §5.1: presentation form, absolute names end in a dot.
 TEST(Name, ToTextPlain) {
   EXPECT_EQ(rpdns::dns::to_text(wire("www.example.com")), "www.example.com.");
-  EXPECT_EQ(rpdns::dns::to_text(rpdns::dns::root_name()), ".");
+  EXPECT_EQ(rpdns::dns::to_text(root_name()), ".");
 }
 
 // RFC 1035 §5.1 / RFC 4343 §2.1: a dot inside a label is "\.", other
@@ -158,6 +160,36 @@ TEST(Wire, NetworkByteOrder) {
   EXPECT_EQ(buf[0], 0xA1);
   EXPECT_EQ(buf[3], 0xD4);
   EXPECT_EQ(rpdns::dns::read_u32(buf), 0xA1B2C3D4u);
+}
+
+// RFC 1035 §5.1: a name with or without the final dot, any case.
+TEST(NameFromText, AbsoluteAndRelativeSame) {
+  std::string a, b;
+  ASSERT_TRUE(rpdns::dns::name_from_text("Example.COM", a));
+  ASSERT_TRUE(rpdns::dns::name_from_text("example.com.", b));
+  EXPECT_EQ(a, wire("example.com"));
+  EXPECT_EQ(b, wire("example.com"));
+  std::string bad;
+  EXPECT_FALSE(rpdns::dns::name_from_text(std::string(64, 'a') + ".com", bad));
+}
+
+// The root, escapes, and what is not a name.
+TEST(NameFromText, RootEscapesAndErrors) {
+  std::string w;
+  ASSERT_TRUE(rpdns::dns::name_from_text(".", w));
+  EXPECT_EQ(w, std::string(1, '\0'));
+  ASSERT_TRUE(rpdns::dns::name_from_text("a\\.b.c", w));
+  EXPECT_EQ(w, std::string("\x03" "a.b" "\x01" "c" "\0", 7));
+  ASSERT_TRUE(rpdns::dns::name_from_text("\\065x", w));
+  EXPECT_EQ(w, wire("ax"));
+  EXPECT_FALSE(rpdns::dns::name_from_text("", w));
+  EXPECT_FALSE(rpdns::dns::name_from_text("a..b", w));
+  EXPECT_FALSE(rpdns::dns::name_from_text(".a", w));
+  EXPECT_FALSE(rpdns::dns::name_from_text("a\\2", w));
+  EXPECT_FALSE(rpdns::dns::name_from_text("a\\300", w));
+  std::string long_name;
+  for (int i = 0; i < 4; ++i) long_name += std::string(63, 'a') + ".";
+  EXPECT_FALSE(rpdns::dns::name_from_text(long_name, w));
 }
 
 }  // namespace

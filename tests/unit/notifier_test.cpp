@@ -11,7 +11,7 @@
 
 #include "config/config.hpp"
 #include "dns/wire.hpp"
-#include "server/notifier.hpp"
+#include "xfr/notifier.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -64,7 +64,7 @@ class SilentSecondary {
 // and never again, while the second is retried after a second.
 TEST(Notifier, NewerSerialSupersedesRetries) {
   SilentSecondary secondary;
-  rpdns::server::Notifier notifier;
+  rpdns::xfr::Notifier notifier;
   notifier.notify(wire("example.com"), 1, {secondary.address()});
   secondary.listen_for(std::chrono::milliseconds(300));
   notifier.notify(wire("example.com"), 2, {secondary.address()});
@@ -77,7 +77,7 @@ TEST(Notifier, NewerSerialSupersedesRetries) {
 // Another zone to the same secondary is a separate NOTIFY: both are retried.
 TEST(Notifier, OtherZonesAreNotCancelled) {
   SilentSecondary secondary;
-  rpdns::server::Notifier notifier;
+  rpdns::xfr::Notifier notifier;
   notifier.notify(wire("example.com"), 1, {secondary.address()});
   notifier.notify(wire("example.org"), 1, {secondary.address()});
   secondary.listen_for(std::chrono::milliseconds(1500));

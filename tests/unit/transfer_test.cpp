@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "answer/transfer.hpp"
+#include "xfr/transfer.hpp"
 #include "test_support.hpp"
 #include "zone/builder.hpp"
 
@@ -52,7 +52,8 @@ struct Message {
 std::vector<Message> transfer(const rpdns::zone::Zone& zone, bool* failed = nullptr) {
   PacketBuilder q;
   q.header(0x1234, 0, 1, 0, 0, 0).question("example.com", 252);
-  rpdns::answer::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), zone, q.b.data(), q.b.size());
+  std::span<const uint8_t> question{q.b.data() + 12, q.b.size() - 12};
+  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), zone, 0x1234, question);
   std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
   std::vector<Message> messages;
   for (std::size_t size; (size = writer.next(out.data())) != 0 && messages.size() < 100;) {

@@ -881,15 +881,4 @@ TEST(ZoneLoaderErrors, ToStringFormat) {
   EXPECT_EQ(e.to_string(), "zones/x.zone:12: bad thing");
 }
 
-// RFC 1035 §5.1: a name with or without the final dot, any case.
-TEST(NameFromText, AbsoluteAndRelativeSame) {
-  std::string a, b;
-  ASSERT_TRUE(rpdns::zone::name_from_text("Example.COM", a));
-  ASSERT_TRUE(rpdns::zone::name_from_text("example.com.", b));
-  EXPECT_EQ(a, wire("example.com"));
-  EXPECT_EQ(b, wire("example.com"));
-  std::string bad;
-  EXPECT_FALSE(rpdns::zone::name_from_text(std::string(64, 'a') + ".com", bad));
-}
-
 }  // namespace

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "server/zones.hpp"
+#include "reload/zones.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-using rpdns::server::ZoneReport;
+using rpdns::reload::ZoneReport;
 using rpdns::testing::TempDir;
 
 TEST(ZoneReports, WarningsReachTheReport) {
@@ -24,7 +24,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
   rpdns::config::Config config;
   config.zones.push_back({"example.com", file, {}, {}});
   std::vector<ZoneReport> reports;
-  auto set = rpdns::server::build_zone_set(config, nullptr, reports);
+  auto set = rpdns::reload::build_zone_set(config, nullptr, reports);
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].outcome, ZoneReport::Outcome::loaded);
   EXPECT_TRUE(reports[0].errors.empty());

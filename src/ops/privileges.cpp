@@ -1,4 +1,4 @@
-#include "server/privileges.hpp"
+#include "ops/privileges.hpp"
 
 #include <grp.h>
 #include <pwd.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace rpdns::server {
+namespace rpdns::ops {
 
 std::string drop_privileges(const std::string& user, const std::string& group) {
   const passwd* pw = getpwnam(user.c_str());
@@ -29,4 +29,4 @@ std::string drop_privileges(const std::string& user, const std::string& group) {
   return "";
 }
 
-}  // namespace rpdns::server
+}  // namespace rpdns::ops

@@ -1,4 +1,4 @@
-#include "cli.hpp"
+#include "app/cli.hpp"
 
 #include <filesystem>
 
@@ -47,7 +47,7 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
       args.zones.push_back(zone);
     }
   } else if (flag == "--allow-transfer") {
-    if (auto p = net::Prefix::parse(value)) args.allow_transfer.push_back(*p);
+    if (auto p = policy::Prefix::parse(value)) args.allow_transfer.push_back(*p);
     else errors.push_back("--allow-transfer: bad address prefix '" + value + "'");
   } else if (flag == "--notify") {
     if (auto a = config::parse_listen(value)) args.notify.push_back(*a);

@@ -1,4 +1,4 @@
-#include "server/zones.hpp"
+#include "reload/zones.hpp"
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -6,9 +6,11 @@
 #include <chrono>
 #include <set>
 
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
 #include "zone/loader.hpp"
 
-namespace rpdns::server {
+namespace rpdns::reload {
 namespace {
 
 using Outcome = ZoneReport::Outcome;
@@ -25,7 +27,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   auto start = std::chrono::steady_clock::now();
   std::string origin;
   const zone::Zone* old = nullptr;
-  if (zone::name_from_text(zc.origin, origin)) {
+  if (dns::name_from_text(zc.origin, origin)) {
     report.origin = dns::to_text(origin);
     old = find_previous(previous, origin);
   }
@@ -113,7 +115,7 @@ void log_reports(const std::vector<ZoneReport>& reports) {
           spdlog::info("zone {}: serial {} -> {}, {} records, {:.3f} s", r.origin, r.old_serial, r.new_serial,
                        r.records, r.seconds);
           // RFC 1982 serial arithmetic: secondaries ignore a change whose serial did not grow.
-          if (static_cast<int32_t>(r.new_serial - r.old_serial) <= 0) {
+          if (!dns::serial_greater(r.new_serial, r.old_serial)) {
             spdlog::warn("zone {}: changed but serial {} did not increase", r.origin, r.new_serial);
           }
         } else {
@@ -136,4 +138,4 @@ void log_reports(const std::vector<ZoneReport>& reports) {
 
 void return_freed_memory() { malloc_trim(0); }
 
-}  // namespace rpdns::server
+}  // namespace rpdns::reload

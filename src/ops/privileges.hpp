@@ -4,11 +4,11 @@
 
 #include <string>
 
-namespace rpdns::server {
+namespace rpdns::ops {
 
 // Switches to `user` (and `group`, or the user's own group when empty).
 // Returns an empty string on success, else what went wrong; the caller
 // must then not keep running.
 std::string drop_privileges(const std::string& user, const std::string& group);
 
-}  // namespace rpdns::server
+}  // namespace rpdns::ops

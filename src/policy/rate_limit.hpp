@@ -14,16 +14,16 @@
 #include <cstdint>
 #include <vector>
 
-#include "net/prefix.hpp"
+#include "policy/prefix.hpp"
 
-namespace rpdns::server {
+namespace rpdns::policy {
 
 struct RateLimitSettings {
   unsigned responses_per_second = 0;  // 0: off
   unsigned slip = 2;                  // every slip-th limited reply goes out truncated; 0: none
   unsigned ipv4_prefix = 24;
   unsigned ipv6_prefix = 56;
-  std::vector<net::Prefix> whitelist;
+  std::vector<policy::Prefix> whitelist;
   unsigned table_size = 1 << 16;      // buckets per worker (a power of two)
 };
 
@@ -34,7 +34,7 @@ class RateLimiter {
   explicit RateLimiter(const RateLimitSettings& settings);
 
   bool enabled() const { return settings_.responses_per_second > 0; }
-  // `kind` identifies the response (see Worker); `now_ms` a monotonic clock.
+  // `kind` identifies the response (see server::Worker); `now_ms` a monotonic clock.
   Verdict check(const sockaddr* client, uint64_t kind, uint64_t now_ms);
 
  private:
@@ -51,4 +51,4 @@ class RateLimiter {
   std::vector<Bucket> table_;
 };
 
-}  // namespace rpdns::server
+}  // namespace rpdns::policy

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace rpdns::net {
+namespace rpdns::policy {
 
 struct Prefix {
   bool ipv6 = false;
@@ -21,4 +21,4 @@ struct Prefix {
   bool contains(const sockaddr* addr) const;
 };
 
-}  // namespace rpdns::net
+}  // namespace rpdns::policy

@@ -1,11 +1,11 @@
-#include "net/prefix.hpp"
+#include "policy/prefix.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <cstring>
 
-namespace rpdns::net {
+namespace rpdns::policy {
 
 std::optional<Prefix> Prefix::parse(const std::string& text) {
   Prefix p;
@@ -57,4 +57,4 @@ bool Prefix::contains(const sockaddr* addr) const {
   return (candidate[full] & mask) == (bytes[full] & mask);
 }
 
-}  // namespace rpdns::net
+}  // namespace rpdns::policy

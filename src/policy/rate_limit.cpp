@@ -1,11 +1,11 @@
-#include "server/rate_limit.hpp"
+#include "policy/rate_limit.hpp"
 
 #include <netinet/in.h>
 
 #include <algorithm>
 #include <cstring>
 
-namespace rpdns::server {
+namespace rpdns::policy {
 namespace {
 
 uint64_t mix(uint64_t h, uint64_t v) {
@@ -64,4 +64,4 @@ RateLimiter::Verdict RateLimiter::check(const sockaddr* client, uint64_t kind, u
   return Verdict::drop;
 }
 
-}  // namespace rpdns::server
+}  // namespace rpdns::policy

@@ -1,18 +1,14 @@
-#include "answer/transfer.hpp"
+#include "xfr/transfer.hpp"
 
-#include "dns/query.hpp"
+#include "dns/name.hpp"
 #include "dns/writer.hpp"
 
-namespace rpdns::answer {
+namespace rpdns::xfr {
 
-TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone,
-                               const uint8_t* request, std::size_t request_len)
-    : snapshot_(std::move(snapshot)), zone_(zone), node_(zone.nodes.begin()) {
-  dns::Query q;
-  dns::parse_query(request, request_len, q);
-  id_ = q.id;
-  if (q.has_question) question_.assign(q.question, q.question + q.question_len);
-}
+TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
+                               std::span<const uint8_t> question)
+    : snapshot_(std::move(snapshot)), zone_(zone), id_(id), question_(question.begin(), question.end()),
+      node_(zone.nodes.begin()) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
 // separately, first and last).
@@ -85,4 +81,4 @@ std::size_t TransferWriter::next(uint8_t* out) {
   return w.size();
 }
 
-}  // namespace rpdns::answer
+}  // namespace rpdns::xfr

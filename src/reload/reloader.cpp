@@ -1,4 +1,4 @@
-#include "server/reloader.hpp"
+#include "reload/reloader.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -9,16 +9,17 @@
 #include <algorithm>
 #include <chrono>
 
-#include "server/zones.hpp"
+#include "reload/zones.hpp"
 #include "zone/loader.hpp"
 
-namespace rpdns::server {
+namespace rpdns::reload {
 
-Reloader::Reloader(cli::Arguments args, config::Config current, ZoneStore& store, Server& server)
-    : args_(std::move(args)),
+Reloader::Reloader(ReadConfig read_config, config::Config current, zone::ZoneStore& store,
+                   std::function<void()> after_publish)
+    : read_config_(std::move(read_config)),
       current_(std::move(current)),
       store_(store),
-      server_(server),
+      after_publish_(std::move(after_publish)),
       work_(io_.get_executor()),
       thread_([this] {
         // Loading yields the CPU to the workers: a big zone parses in the
@@ -66,7 +67,7 @@ void Reloader::reload() {
   auto start = std::chrono::steady_clock::now();
   spdlog::info("reload: started");
   std::vector<std::string> errors;
-  auto next = cli::resolve(args_, errors);
+  auto next = read_config_(errors);
   if (!next) {
     for (const auto& e : errors) spdlog::error("reload: {}", e);
     spdlog::error("reload: configuration not usable; nothing changed");
@@ -80,7 +81,7 @@ void Reloader::reload() {
   log_reports(reports);
   store_.publish(std::move(zones));
   send_notifies(*next, reports);
-  server_.nudge_all();  // idle workers drop the old set now, not at their next query
+  if (after_publish_) after_publish_();  // idle workers drop the old set now, not at their next query
   previous.reset();
   return_freed_memory();
   current_.zones = next->zones;
@@ -98,7 +99,7 @@ void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneR
     bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
     if (r.outcome != ZoneReport::Outcome::loaded || !grew) continue;
     std::string origin;
-    if (!next.zones[i].notify.empty() && zone::name_from_text(next.zones[i].origin, origin)) {
+    if (!next.zones[i].notify.empty() && dns::name_from_text(next.zones[i].origin, origin)) {
       notifier_.notify(origin, r.new_serial, next.zones[i].notify);
     }
   }
@@ -115,4 +116,4 @@ double Reloader::record(bool ok, std::chrono::steady_clock::time_point start) {
   return seconds;
 }
 
-}  // namespace rpdns::server
+}  // namespace rpdns::reload

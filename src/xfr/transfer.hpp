@@ -10,15 +10,17 @@
 #include <span>
 #include <vector>
 
+#include "dns/writer.hpp"
 #include "zone/zone.hpp"
 
-namespace rpdns::answer {
+namespace rpdns::xfr {
 
 class TransferWriter {
  public:
-  // `request` is the client's message; its ID and question are echoed.
-  TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, const uint8_t* request,
-                 std::size_t request_len);
+  // Echoes the request's `id` and `question` (the raw question bytes), which
+  // respond() has parsed: request[0..1] and request[12..Outcome::question_end).
+  TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
+                 std::span<const uint8_t> question);
 
   // Writes the next message into `out` (at least dns::kMaxMessageSize
   // bytes) and returns its length; 0 once the closing SOA has been sent.
@@ -49,4 +51,4 @@ class TransferWriter {
   bool failed_ = false;
 };
 
-}  // namespace rpdns::answer
+}  // namespace rpdns::xfr

@@ -21,7 +21,7 @@ struct Arguments {
   std::optional<config::ListenAddress> stats_listen;
   unsigned rate_limit = 0;  // --rate-limit RESPONSES_PER_SECOND
   std::string user;         // --user NAME
-  std::vector<net::Prefix> allow_transfer;        // for zones given with --zone
+  std::vector<policy::Prefix> allow_transfer;        // for zones given with --zone
   std::vector<config::ListenAddress> notify;      // for zones given with --zone
   std::optional<config::ListenAddress> probe_server;  // --probe ADDR:PORT NAME
   std::string probe_name;

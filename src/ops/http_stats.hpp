@@ -10,7 +10,7 @@
 
 #include "config/config.hpp"
 
-namespace rpdns::server {
+namespace rpdns::ops {
 
 class HttpStats {
  public:
@@ -34,4 +34,4 @@ class HttpStats {
   std::thread thread_;
 };
 
-}  // namespace rpdns::server
+}  // namespace rpdns::ops

@@ -11,13 +11,13 @@
 #include <thread>
 #include <iostream>
 
-#include "cli.hpp"
-#include "probe.hpp"
-#include "server/http_stats.hpp"
-#include "server/privileges.hpp"
-#include "server/reloader.hpp"
+#include "app/cli.hpp"
+#include "app/probe.hpp"
+#include "ops/http_stats.hpp"
+#include "ops/privileges.hpp"
+#include "reload/reloader.hpp"
 #include "server/server.hpp"
-#include "server/zones.hpp"
+#include "reload/zones.hpp"
 
 #ifndef RPDNS_VERSION
 #define RPDNS_VERSION "0.0.0"
@@ -33,13 +33,13 @@ int fail(const std::vector<std::string>& errors) {
 }
 
 // "N records, serial S, loaded in T s (read, parse, build)".
-std::string describe_load(const server::ZoneReport& r) {
+std::string describe_load(const reload::ZoneReport& r) {
   return fmt::format("{} records, serial {}, loaded in {:.3f} s (read {:.3f}, parse {:.3f}, build {:.3f})", r.records,
                      r.new_serial, r.seconds, r.phases.read_seconds, r.phases.parse_seconds,
                      r.phases.build_seconds);
 }
 
-void print_summary(const config::Config& config, const std::vector<server::ZoneReport>& reports) {
+void print_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
   for (const auto& r : reports) {
     std::cout << "zone " << r.origin << ": " << describe_load(r);
@@ -55,9 +55,9 @@ void print_summary(const config::Config& config, const std::vector<server::ZoneR
 }
 
 // Start-up is all or nothing: any zone error stops it before binding.
-std::shared_ptr<const zone::ZoneSet> load_all(const config::Config& config, std::vector<server::ZoneReport>& reports,
+std::shared_ptr<const zone::ZoneSet> load_all(const config::Config& config, std::vector<reload::ZoneReport>& reports,
                                               std::vector<std::string>& errors) {
-  auto zones = server::build_zone_set(config, nullptr, reports);
+  auto zones = reload::build_zone_set(config, nullptr, reports);
   for (const auto& r : reports) errors.insert(errors.end(), r.errors.begin(), r.errors.end());
   return errors.empty() ? zones : nullptr;
 }
@@ -80,7 +80,7 @@ std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
 // second one exits at once).
 class Control {
  public:
-  Control(server::Server& server, server::Reloader& reloader)
+  Control(server::Server& server, reload::Reloader& reloader)
       : server_(server), reloader_(reloader), stop_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP), usr1_(io_, SIGUSR1) {}
 
   void run() {
@@ -128,27 +128,27 @@ class Control {
   }
 
   server::Server& server_;
-  server::Reloader& reloader_;
+  reload::Reloader& reloader_;
   boost::asio::io_context io_;
   boost::asio::signal_set stop_, hup_, usr1_;
   bool stopping_ = false;
   std::thread joiner_;
 };
 
-std::unique_ptr<server::HttpStats> start_stats(const config::Config& config, server::Server& server,
-                                               server::ZoneStore& store, server::Reloader& reloader) {
+std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server::Server& server,
+                                               zone::ZoneStore& store, reload::Reloader& reloader) {
   if (!config.stats_listen) return nullptr;
   auto render = [&server, &store, &reloader] {
     return stats::prometheus_text(server.views(), zone_facts(*store.load()), reloader.facts());
   };
-  auto http = std::make_unique<server::HttpStats>(*config.stats_listen, render);
+  auto http = std::make_unique<ops::HttpStats>(*config.stats_listen, render);
   http->start();
   spdlog::info("statistics at http://{}/metrics", config.stats_listen->to_string());
   return http;
 }
 
 int serve(const cli::Arguments& args, const config::Config& config, std::shared_ptr<const zone::ZoneSet> zones) {
-  server::ZoneStore store(std::move(zones));
+  zone::ZoneStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
   try {
     server = std::make_unique<server::Server>(config, store);
@@ -156,8 +156,9 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
     spdlog::critical("{}", e.what());
     return 1;
   }
-  server::Reloader reloader(args, config, store, *server);
-  std::unique_ptr<server::HttpStats> http;
+  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, config,
+                            store, [&server] { server->nudge_all(); });
+  std::unique_ptr<ops::HttpStats> http;
   try {
     http = start_stats(config, *server, store, reloader);
   } catch (const std::exception& e) {
@@ -165,7 +166,7 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
     return 1;
   }
   if (!config.user.empty()) {
-    std::string problem = server::drop_privileges(config.user, config.group);
+    std::string problem = ops::drop_privileges(config.user, config.group);
     if (!problem.empty()) {
       spdlog::critical("cannot drop privileges to user '{}': {}; refusing to run", config.user, problem);
       return 1;
@@ -175,7 +176,7 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
   Control control(*server, reloader);
   server->start();
   for (const auto& l : config.listen) spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
-  server::return_freed_memory();  // the workers already answer meanwhile
+  reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   if (http) http->stop();
   server->log_counts();
@@ -200,7 +201,7 @@ int main(int argc, char** argv) {
   if (args->probe_server) return probe::run(*args->probe_server, args->probe_name);
   auto config = cli::resolve(*args, errors);
   if (!config) return fail(errors);
-  std::vector<server::ZoneReport> reports;
+  std::vector<reload::ZoneReport> reports;
   auto zones = load_all(*config, reports, errors);
   if (!zones) return fail(errors);
   if (args->check_only) {
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
   setup_logging(config->log_level);
   for (const auto& r : reports) {
     spdlog::info("zone {} from {}: {}", r.origin, r.file, describe_load(r));
-    server::log_warnings(r);
+    reload::log_warnings(r);
   }
   return serve(*args, *config, std::move(zones));
 }

@@ -16,7 +16,7 @@
 
 #include "zone/zone.hpp"
 
-namespace rpdns::server {
+namespace rpdns::zone {
 
 class ZoneStore {
  public:
@@ -42,4 +42,4 @@ class ZoneStore {
   std::atomic<uint64_t> generation_{0};
 };
 
-}  // namespace rpdns::server
+}  // namespace rpdns::zone

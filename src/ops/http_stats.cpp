@@ -1,4 +1,4 @@
-#include "server/http_stats.hpp"
+#include "ops/http_stats.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,7 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace rpdns::server {
+namespace rpdns::ops {
 namespace {
 
 namespace beast = boost::beast;
@@ -95,4 +95,4 @@ void HttpStats::accept() {
   });
 }
 
-}  // namespace rpdns::server
+}  // namespace rpdns::ops

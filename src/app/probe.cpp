@@ -1,4 +1,4 @@
-#include "probe.hpp"
+#include "app/probe.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,8 +10,8 @@
 #include <iostream>
 #include <random>
 
+#include "dns/name.hpp"
 #include "dns/wire.hpp"
-#include "zone/loader.hpp"
 
 namespace rpdns::probe {
 namespace {
@@ -30,7 +30,7 @@ std::string describe(const uint8_t* reply, ssize_t len, uint16_t id) {
 
 int run(const config::ListenAddress& server, const std::string& name) {
   std::string qname;
-  if (!zone::name_from_text(name, qname)) {
+  if (!dns::name_from_text(name, qname)) {
     std::cout << "probe: bad name '" << name << "'\n";
     return 1;
   }

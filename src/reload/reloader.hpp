@@ -6,24 +6,31 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <thread>
 
-#include "cli.hpp"
 #include "config/config.hpp"
-#include "server/notifier.hpp"
-#include "server/server.hpp"
-#include "server/zones.hpp"
-#include "server/zone_store.hpp"
+#include "reload/zones.hpp"
 #include "stats/exposition.hpp"
+#include "xfr/notifier.hpp"
+#include "zone/zone_store.hpp"
 
-namespace rpdns::server {
+namespace rpdns::reload {
 
 class Reloader {
  public:
-  Reloader(cli::Arguments args, config::Config current, ZoneStore& store, Server& server);
+  // Re-reads the configuration (as at start-up); nullopt, with `errors`
+  // filled in, when it is not usable.
+  using ReadConfig = std::function<std::optional<config::Config>(std::vector<std::string>& errors)>;
+  // `read_config` runs on each reload; `after_publish` after each publish
+  // of new zones (the server nudges its idle workers with it).
+  Reloader(ReadConfig read_config, config::Config current, zone::ZoneStore& store, std::function<void()> after_publish);
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -42,18 +49,18 @@ class Reloader {
 
   void send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports);
 
-  cli::Arguments args_;
+  ReadConfig read_config_;
   config::Config current_;
-  ZoneStore& store_;
-  Server& server_;
+  zone::ZoneStore& store_;
+  std::function<void()> after_publish_;
   mutable std::mutex facts_mutex_;
   stats::ReloadFacts facts_;
   std::atomic<uint64_t> requested_{0};
   uint64_t done_ = 0;  // loader thread only
-  Notifier notifier_;
+  xfr::Notifier notifier_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
 };
 
-}  // namespace rpdns::server
+}  // namespace rpdns::reload

@@ -1,4 +1,4 @@
-#include "server/notifier.hpp"
+#include "xfr/notifier.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,7 @@
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 
-namespace rpdns::server {
+namespace rpdns::xfr {
 namespace {
 
 namespace asio = boost::asio;
@@ -135,4 +135,4 @@ void Notifier::notify(const std::string& origin, uint32_t serial, const std::vec
   }
 }
 
-}  // namespace rpdns::server
+}  // namespace rpdns::xfr

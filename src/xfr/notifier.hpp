@@ -13,7 +13,7 @@
 
 #include "config/config.hpp"
 
-namespace rpdns::server {
+namespace rpdns::xfr {
 
 class Notifier {
  public:
@@ -38,4 +38,4 @@ class Notifier {
   std::thread thread_;
 };
 
-}  // namespace rpdns::server
+}  // namespace rpdns::xfr

@@ -9,7 +9,7 @@
 #include "zone/loader.hpp"
 #include "zone/zone.hpp"
 
-namespace rpdns::server {
+namespace rpdns::reload {
 
 // What happened to one zone in a (re)load, for the log and --check-config.
 struct ZoneReport {
@@ -46,4 +46,4 @@ void log_warnings(const ZoneReport& report);
 // once the new zones are being served.
 void return_freed_memory();
 
-}  // namespace rpdns::server
+}  // namespace rpdns::reload
