@@ -40,16 +40,19 @@ class Checker {
       if (used == text.size() && out >= min && out <= max) return true;
     } catch (const std::exception&) {
     }
-    error(node, key, "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
-                         ", got '" + text + "'");
+    error(
+        node, key,
+        "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text + "'");
     return false;
   }
 
   bool boolean(const YAML::Node& node, const std::string& key, bool& out) {
     std::string text;
     if (!scalar(node, key, text)) return false;
-    if (text == "true" || text == "yes" || text == "on") out = true;
-    else if (text == "false" || text == "no" || text == "off") out = false;
+    if (text == "true" || text == "yes" || text == "on")
+      out = true;
+    else if (text == "false" || text == "no" || text == "off")
+      out = false;
     else {
       error(node, key, "expected true or false, got '" + text + "'");
       return false;
@@ -86,18 +89,16 @@ class Checker {
     if (out.size() > kMaxNsid) error(node, key, "longer than 255 bytes");
   }
 
-  void listen(const YAML::Node& node, Config& config) {
-    std::vector<YAML::Node> items;
-    if (node.IsSequence()) {
-      for (const auto& item : node) items.push_back(item);
-    } else {
-      items.push_back(node);
-    }
-    for (const auto& item : items) {
+  // Addresses under `key`: a list, or a single value.
+  void addresses(const YAML::Node& node, const std::string& key, const std::string& want,
+                 std::vector<ListenAddress>& out) {
+    for (const auto& item : items(node)) {
       std::string text;
-      if (!scalar(item, "listen", text)) continue;
-      if (auto addr = parse_listen(text)) config.listen.push_back(*addr);
-      else error(item, "listen", "bad address '" + text + "' (want ADDR, ADDR:PORT or [ADDR]:PORT)");
+      if (!scalar(item, key, text)) continue;
+      if (auto a = parse_listen(text))
+        out.push_back(*a);
+      else
+        error(item, key, "bad address '" + text + "' (want " + want + ")");
     }
   }
 
@@ -109,11 +110,16 @@ class Checker {
     ZoneConfig zone;
     for (const auto& entry : node) {
       auto key = entry.first.Scalar();
-      if (key == "origin") scalar(entry.second, "zones.origin", zone.origin);
-      else if (key == "file") scalar(entry.second, "zones.file", zone.file);
-      else if (key == "allow-transfer") prefixes(entry.second, zone.allow_transfer);
-      else if (key == "notify") notify(entry.second, zone.notify);
-      else error(entry.first, "zones." + key, "unknown key");
+      if (key == "origin")
+        scalar(entry.second, "zones.origin", zone.origin);
+      else if (key == "file")
+        scalar(entry.second, "zones.file", zone.file);
+      else if (key == "allow-transfer")
+        prefixes(entry.second, zone.allow_transfer);
+      else if (key == "notify")
+        addresses(entry.second, "zones.notify", "ADDR:PORT or [ADDR]:PORT", zone.notify);
+      else
+        error(entry.first, "zones." + key, "unknown key");
     }
     if (zone.origin.empty() || zone.file.empty()) {
       error(node, "zones", "each zone needs 'origin' and 'file'");
@@ -146,8 +152,10 @@ class Checker {
         for (const auto& item : items(value)) {
           std::string text;
           if (!scalar(item, full, text)) continue;
-          if (auto p = policy::Prefix::parse(text)) config.rrl_whitelist.push_back(*p);
-          else error(item, full, "bad address prefix '" + text + "'");
+          if (auto p = policy::Prefix::parse(text))
+            config.rrl_whitelist.push_back(*p);
+          else
+            error(item, full, "bad address prefix '" + text + "'");
         }
       } else {
         error(entry.first, full, "unknown key");
@@ -186,17 +194,10 @@ class Checker {
     for (const auto& item : items(node)) {
       std::string text;
       if (!scalar(item, "zones.allow-transfer", text)) continue;
-      if (auto p = policy::Prefix::parse(text)) out.push_back(*p);
-      else error(item, "zones.allow-transfer", "bad address prefix '" + text + "' (want ADDR or ADDR/LEN)");
-    }
-  }
-
-  void notify(const YAML::Node& node, std::vector<ListenAddress>& out) {
-    for (const auto& item : items(node)) {
-      std::string text;
-      if (!scalar(item, "zones.notify", text)) continue;
-      if (auto a = parse_listen(text)) out.push_back(*a);
-      else error(item, "zones.notify", "bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)");
+      if (auto p = policy::Prefix::parse(text))
+        out.push_back(*p);
+      else
+        error(item, "zones.allow-transfer", "bad address prefix '" + text + "' (want ADDR or ADDR/LEN)");
     }
   }
 
@@ -214,7 +215,7 @@ class Checker {
       const auto& value = entry.second;
       long n = 0;
       if (key == "listen") {
-        listen(value, config);
+        addresses(value, "listen", "ADDR, ADDR:PORT or [ADDR]:PORT", config.listen);
       } else if (key == "workers") {
         if (number(value, key, 1, 1024, n)) config.workers = static_cast<unsigned>(n);
       } else if (key == "zones") {

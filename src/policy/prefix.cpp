@@ -50,11 +50,10 @@ bool Prefix::contains(const sockaddr* addr) const {
     return false;
   }
   if (candidate_v6 != ipv6) return false;
-  unsigned full = length / 8, rest = length % 8;
+  unsigned full = length / 8;
   if (std::memcmp(candidate, bytes, full) != 0) return false;
-  if (rest == 0) return true;
-  auto mask = static_cast<uint8_t>(0xFF << (8 - rest));
-  return (candidate[full] & mask) == (bytes[full] & mask);
+  uint8_t mask = prefix_mask(full, length);
+  return mask == 0 || (candidate[full] & mask) == (bytes[full] & mask);
 }
 
 }  // namespace rpdns::policy

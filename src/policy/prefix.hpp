@@ -9,6 +9,14 @@
 
 namespace rpdns::policy {
 
+// The bits of byte `index` of an address that a prefix of `prefix_bits`
+// keeps: 0xFF for whole bytes, 0 past the prefix, the top bits in between.
+inline uint8_t prefix_mask(unsigned index, unsigned prefix_bits) {
+  if (prefix_bits >= (index + 1) * 8) return 0xFF;
+  if (prefix_bits <= index * 8) return 0;
+  return static_cast<uint8_t>(0xFF << (8 - (prefix_bits - index * 8)));
+}
+
 struct Prefix {
   bool ipv6 = false;
   uint8_t bytes[16] = {};

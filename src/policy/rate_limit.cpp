@@ -15,11 +15,7 @@ uint64_t mix(uint64_t h, uint64_t v) {
 
 uint64_t masked_bytes(const uint8_t* bytes, unsigned count, unsigned prefix_bits) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned i = 0; i < count; ++i) {
-    unsigned keep = prefix_bits >= (i + 1) * 8 ? 8 : (prefix_bits > i * 8 ? prefix_bits - i * 8 : 0);
-    auto mask = static_cast<uint8_t>(keep == 0 ? 0 : 0xFF << (8 - keep));
-    h = mix(h, bytes[i] & mask);
-  }
+  for (unsigned i = 0; i < count; ++i) h = mix(h, bytes[i] & prefix_mask(i, prefix_bits));
   return h;
 }
 
@@ -53,7 +49,8 @@ RateLimiter::Verdict RateLimiter::check(const sockaddr* client, uint64_t kind, u
   }
   // Refill: `rate` replies per second, at most one second's worth saved up.
   auto elapsed = static_cast<int64_t>(now_ms - b.last_ms);
-  b.tokens_milli = std::min(rate_milli, b.tokens_milli + elapsed * static_cast<int64_t>(settings_.responses_per_second));
+  b.tokens_milli =
+      std::min(rate_milli, b.tokens_milli + elapsed * static_cast<int64_t>(settings_.responses_per_second));
   b.last_ms = now_ms;
   if (b.tokens_milli >= 1000) {
     b.tokens_milli -= 1000;
