@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   }
 
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_signal;  // no SA_RESTART: a signal interrupts recvmmsg
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);

@@ -102,13 +102,12 @@ struct TypeName {
 };
 
 constexpr std::array kTypes{
-    TypeName{"A", 1},        TypeName{"NS", 2},       TypeName{"CNAME", 5},  TypeName{"SOA", 6},
-    TypeName{"PTR", 12},     TypeName{"HINFO", 13},   TypeName{"MX", 15},    TypeName{"TXT", 16},
-    TypeName{"AAAA", 28},    TypeName{"SRV", 33},     TypeName{"NAPTR", 35}, TypeName{"DNAME", 39},
-    TypeName{"DS", 43},      TypeName{"SSHFP", 44},   TypeName{"RRSIG", 46}, TypeName{"NSEC", 47},
-    TypeName{"DNSKEY", 48},  TypeName{"NSEC3", 50},   TypeName{"TLSA", 52},  TypeName{"SVCB", 64},
-    TypeName{"HTTPS", 65},   TypeName{"SPF", 99},     TypeName{"IXFR", 251}, TypeName{"AXFR", 252},
-    TypeName{"ANY", 255},    TypeName{"CAA", 257},
+    TypeName{"A", 1},      TypeName{"NS", 2},      TypeName{"CNAME", 5},  TypeName{"SOA", 6},    TypeName{"PTR", 12},
+    TypeName{"HINFO", 13}, TypeName{"MX", 15},     TypeName{"TXT", 16},   TypeName{"AAAA", 28},  TypeName{"SRV", 33},
+    TypeName{"NAPTR", 35}, TypeName{"DNAME", 39},  TypeName{"DS", 43},    TypeName{"SSHFP", 44}, TypeName{"RRSIG", 46},
+    TypeName{"NSEC", 47},  TypeName{"DNSKEY", 48}, TypeName{"NSEC3", 50}, TypeName{"TLSA", 52},  TypeName{"SVCB", 64},
+    TypeName{"HTTPS", 65}, TypeName{"SPF", 99},    TypeName{"IXFR", 251}, TypeName{"AXFR", 252}, TypeName{"ANY", 255},
+    TypeName{"CAA", 257},
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -194,9 +193,7 @@ void put16(std::vector<std::uint8_t>& out, std::uint16_t value) {
   out.push_back(static_cast<std::uint8_t>(value & 0xff));
 }
 
-std::uint16_t get16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
+std::uint16_t get16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
 
 struct Query {
   std::vector<std::uint8_t> wire;  // bytes 0-1 (the ID) are filled in when sent
@@ -351,9 +348,9 @@ struct Stats {
   std::uint64_t last_reply_ns = 0;
 };
 
-constexpr std::array<const char*, 16> kRcodeNames{
-    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-    "NXRRSET", "NOTAUTH", "NOTZONE",  "RCODE11",  "RCODE12", "RCODE13", "RCODE14",  "RCODE15"};
+constexpr std::array<const char*, 16> kRcodeNames{"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+                                                  "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE", "RCODE11",
+                                                  "RCODE12",  "RCODE13", "RCODE14",  "RCODE15"};
 
 class LoadGenerator {
  public:
@@ -499,7 +496,8 @@ class LoadGenerator {
     double run_time = static_cast<double>(run_end - start_ns_) / 1e9;
     char buffer[256];
     out << "[Status] Testing complete (" << reason << ")\n\nStatistics:\n\n";
-    std::snprintf(buffer, sizeof buffer, "  Queries sent:         %llu\n", static_cast<unsigned long long>(stats_.sent));
+    std::snprintf(buffer, sizeof buffer, "  Queries sent:         %llu\n",
+                  static_cast<unsigned long long>(stats_.sent));
     out << buffer;
     std::snprintf(buffer, sizeof buffer, "  Queries completed:    %llu (%.2f%%)\n",
                   static_cast<unsigned long long>(stats_.completed), pct(stats_.completed));
@@ -551,12 +549,14 @@ class LoadGenerator {
     // have been the limit.
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+    auto seconds = [](const timeval& tv) {
+      return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    };
     double user = seconds(usage.ru_utime);
     double system = seconds(usage.ru_stime);
     double wall = static_cast<double>(end_ns_ - start_ns_) / 1e9;
-    std::snprintf(buffer, sizeof buffer, "  Client CPU (s):       user %.3f, system %.3f (%.0f%% of one core)\n\n", user,
-                  system, wall > 0 ? 100.0 * (user + system) / wall : 0.0);
+    std::snprintf(buffer, sizeof buffer, "  Client CPU (s):       user %.3f, system %.3f (%.0f%% of one core)\n\n",
+                  user, system, wall > 0 ? 100.0 * (user + system) / wall : 0.0);
     out << buffer;
   }
 
@@ -606,8 +606,8 @@ class LoadGenerator {
   void receive_all(Client& client) {
     for (;;) {
       for (auto& header : recv_headers_) header.msg_len = 0;
-      int rc = recvmmsg(client.fd, recv_headers_.data(), static_cast<unsigned>(recv_headers_.size()), MSG_DONTWAIT,
-                        nullptr);
+      int rc =
+          recvmmsg(client.fd, recv_headers_.data(), static_cast<unsigned>(recv_headers_.size()), MSG_DONTWAIT, nullptr);
       if (rc <= 0) return;  // EAGAIN, or an ICMP error (ECONNREFUSED) to ignore
       std::uint64_t now = now_ns();
       for (int i = 0; i < rc; ++i) {
@@ -777,20 +777,48 @@ int main(int argc, char** argv) {
   int opt = 0;
   while ((opt = getopt_long(argc, argv, "s:p:d:l:c:q:Q:b:t:eh", long_options, nullptr)) != -1) {
     switch (opt) {
-      case 's': options.server = optarg; break;
-      case 'p': options.port = std::to_string(parse_count(optarg, "-p", 1, 65535)); break;
-      case 'd': options.query_file = optarg; break;
-      case 'l': options.seconds = parse_number(optarg, "-l", 0.001, 86400); break;
-      case 'c': options.sockets = parse_count(optarg, "-c", 1, 4096); break;
-      case 'q': options.outstanding = parse_count(optarg, "-q", 1, 1'000'000); break;
-      case 'Q': options.max_qps = parse_number(optarg, "-Q", 1, 1e9); break;
-      case 'b': options.batch = parse_count(optarg, "-b", 1, 1024); break;
-      case 't': options.timeout = parse_number(optarg, "-t", 0.001, 3600); break;
-      case 'e': options.edns = true; break;
-      case 'W': options.wait_for = optarg; break;
-      case 'I': options.interval_ms = parse_count(optarg, "--interval", 1, 60'000); break;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 's':
+        options.server = optarg;
+        break;
+      case 'p':
+        options.port = std::to_string(parse_count(optarg, "-p", 1, 65535));
+        break;
+      case 'd':
+        options.query_file = optarg;
+        break;
+      case 'l':
+        options.seconds = parse_number(optarg, "-l", 0.001, 86400);
+        break;
+      case 'c':
+        options.sockets = parse_count(optarg, "-c", 1, 4096);
+        break;
+      case 'q':
+        options.outstanding = parse_count(optarg, "-q", 1, 1'000'000);
+        break;
+      case 'Q':
+        options.max_qps = parse_number(optarg, "-Q", 1, 1e9);
+        break;
+      case 'b':
+        options.batch = parse_count(optarg, "-b", 1, 1024);
+        break;
+      case 't':
+        options.timeout = parse_number(optarg, "-t", 0.001, 3600);
+        break;
+      case 'e':
+        options.edns = true;
+        break;
+      case 'W':
+        options.wait_for = optarg;
+        break;
+      case 'I':
+        options.interval_ms = parse_count(optarg, "--interval", 1, 60'000);
+        break;
+      case 'h':
+        usage(stdout);
+        return 0;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind != argc) {
@@ -798,7 +826,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);

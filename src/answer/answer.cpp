@@ -23,8 +23,7 @@ constexpr uint8_t kNotAuth = 9;          // RFC 2845 §1.7: not authorized
 // Walks one query through the zones, possibly across a CNAME/DNAME chain.
 class Responder {
  public:
-  Responder(const zone::ZoneSet& zones, const Options& options, const dns::Query& q,
-            dns::ReplyWriter& w)
+  Responder(const zone::ZoneSet& zones, const Options& options, const dns::Query& q, dns::ReplyWriter& w)
       : zones_(zones), options_(options), q_(q), w_(w) {}
 
   // Fills the writer; returns the rcode.
@@ -113,16 +112,15 @@ uint8_t Responder::run() {
 // configured without minimal responses. Optional data: dropped, never a
 // reason to truncate.
 void Responder::add_apex_ns() {
-  bool positive = rcode_ == dns::rcode::NOERROR && w_.count(Section::answer) > 0 &&
-                  w_.count(Section::authority) == 0 && !truncated_;
+  bool positive = rcode_ == dns::rcode::NOERROR && w_.count(Section::answer) > 0 && w_.count(Section::authority) == 0 &&
+                  !truncated_;
   if (!positive) return;
   const RRset* ns = zone_->apex->find(dns::type::NS);
   if (answered_type_ == dns::type::NS && answered_owner_ == zone_->origin) return;
   if (w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) add_additional(*ns);
 }
 
-bool Responder::put(Section section, std::string_view owner, const dns::RRsetWire& wire,
-                    uint32_t ttl_cap) {
+bool Responder::put(Section section, std::string_view owner, const dns::RRsetWire& wire, uint32_t ttl_cap) {
   if (truncated_) return false;
   if (w_.put_rrset(section, owner, dns::klass::IN, wire, ttl_cap)) return true;
   // RFC 2181 §9: never a partial RRset; a missing additional RRset is no loss.
@@ -206,8 +204,7 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
   return Next::done;
 }
 
-Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const Name& name,
-                                       unsigned step) {
+Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step) {
   if (seen(&node)) return Next::done;  // a CNAME loop: stop where it closes
   std::string_view owner = name.view();
   if (q_.qtype == dns::type::ANY && !node.rrsets.empty()) {
@@ -231,8 +228,7 @@ Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const
 
 // RFC 6672 §3.3: answer with the DNAME, a CNAME synthesized from it, and
 // follow the new name.
-Responder::Next Responder::synthesize_dname(const Node& node, const Name& name, unsigned below,
-                                            unsigned step) {
+Responder::Next Responder::synthesize_dname(const Node& node, const Name& name, unsigned below, unsigned step) {
   const RRset* dname = node.find(dns::type::DNAME);
   if (seen(&node) || !put(Section::answer, node.name, *dname)) return Next::done;
   auto target = dname->first_rdata();
@@ -321,8 +317,8 @@ void Responder::add_additional(const RRset& rrset, std::string_view cut, const N
       std::size_t avail = rdlen - static_cast<std::size_t>(offset);
       std::size_t end = 0;
       while (end < avail && at[end] != 0) end += at[end] + 1u;
-      bool required = !cut.empty() && end < avail &&
-                      dns::is_subdomain({reinterpret_cast<const char*>(at), end + 1}, cut);
+      bool required =
+          !cut.empty() && end < avail && dns::is_subdomain({reinterpret_cast<const char*>(at), end + 1}, cut);
       queue_target(at, avail, required, glue_ok);
     }
     rec += 6u + rdlen;
@@ -383,19 +379,37 @@ uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp,
   return dns::rcode::NOERROR;
 }
 
-bool is_name(const Name& name, const char* wire, std::size_t len) {
-  return name.view() == std::string_view(wire, len);
-}
+bool is_name(const Name& name, const char* wire, std::size_t len) { return name.view() == std::string_view(wire, len); }
 
 // RFC 4892: the server's identity and version as CHAOS TXT, when configured.
 uint8_t answer_chaos(const dns::Query& q, const Options& options, dns::ReplyWriter& w) {
   const std::string* text = nullptr;
   // Wire names; the literal's terminating NUL is the root label.
-  if (is_name(q.qname, "\x02" "id" "\x06" "server", 11) ||
-      is_name(q.qname, "\x08" "hostname" "\x04" "bind", 15)) {
+  if (is_name(q.qname,
+              "\x02"
+              "id"
+              "\x06"
+              "server",
+              11) ||
+      is_name(q.qname,
+              "\x08"
+              "hostname"
+              "\x04"
+              "bind",
+              15)) {
     text = &options.identity;
-  } else if (is_name(q.qname, "\x07" "version" "\x06" "server", 16) ||
-             is_name(q.qname, "\x07" "version" "\x04" "bind", 14)) {
+  } else if (is_name(q.qname,
+                     "\x07"
+                     "version"
+                     "\x06"
+                     "server",
+                     16) ||
+             is_name(q.qname,
+                     "\x07"
+                     "version"
+                     "\x04"
+                     "bind",
+                     14)) {
     text = &options.version;
   }
   bool txt = q.qtype == dns::type::TXT || q.qtype == dns::type::ANY;
@@ -421,8 +435,8 @@ std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_t
 
 }  // namespace
 
-Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
-                const Options& options, bool over_tcp, uint8_t* out, const sockaddr* peer) {
+Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones, const Options& options,
+                bool over_tcp, uint8_t* out, const sockaddr* peer) {
   Outcome outcome;
   dns::Query q;
   dns::ParseStatus status = dns::parse_query(request, len, q);
@@ -430,8 +444,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   outcome.edns = q.has_edns;
   outcome.qtype = q.qtype;
   // Echo opcode, RD and CD (RFC 1035 §4.1.1, RFC 6840 §5.9).
-  auto flags = static_cast<uint16_t>(dns::flag::QR |
-                                     (q.flags & (0x7800 | dns::flag::RD | dns::flag::CD)));
+  auto flags = static_cast<uint16_t>(dns::flag::QR | (q.flags & (0x7800 | dns::flag::RD | dns::flag::CD)));
   std::span<const uint8_t> question;
   if (q.has_question) question = {q.question, q.question_len};
   dns::ReplyWriter w;

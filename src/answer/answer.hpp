@@ -27,10 +27,10 @@ struct Options {
 };
 
 struct Outcome {
-  std::size_t size = 0;     // reply length; 0 means send nothing
-  uint16_t rcode = 0;       // extended rcode of the reply
+  std::size_t size = 0;  // reply length; 0 means send nothing
+  uint16_t rcode = 0;    // extended rcode of the reply
   bool truncated = false;
-  bool edns = false;        // the request carried OPT
+  bool edns = false;  // the request carried OPT
   uint16_t qtype = 0;
   // Set when the request is an allowed zone transfer to be streamed over
   // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`,
@@ -45,7 +45,7 @@ struct Outcome {
 // capped at options.edns_udp_size (RFC 6891 §7), so `out` needs
 // max(options.edns_udp_size, 512) bytes.
 // `peer` is the client's address, for transfer access lists (null: nobody).
-Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones,
-                const Options& options, bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);
+Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones, const Options& options,
+                bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);
 
 }  // namespace rpdns::answer

@@ -26,16 +26,17 @@ bool take_value(const std::string& flag, std::string& value, int& i, int argc, c
   return true;
 }
 
-void apply_flag(const std::string& flag, const std::string& value, Arguments& args,
-                std::vector<std::string>& errors) {
+void apply_flag(const std::string& flag, const std::string& value, Arguments& args, std::vector<std::string>& errors) {
   if (flag == "--config") {
     args.config_file = value;
   } else if (flag == "--check-config") {
     args.config_file = value;
     args.check_only = true;
   } else if (flag == "--listen") {
-    if (auto addr = config::parse_listen(value)) args.listen.push_back(*addr);
-    else errors.push_back("--listen: bad address '" + value + "' (want ADDR:PORT or [ADDR]:PORT)");
+    if (auto addr = config::parse_listen(value))
+      args.listen.push_back(*addr);
+    else
+      errors.push_back("--listen: bad address '" + value + "' (want ADDR:PORT or [ADDR]:PORT)");
   } else if (flag == "--zone") {
     auto eq = value.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
@@ -47,11 +48,15 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
       args.zones.push_back(zone);
     }
   } else if (flag == "--allow-transfer") {
-    if (auto p = policy::Prefix::parse(value)) args.allow_transfer.push_back(*p);
-    else errors.push_back("--allow-transfer: bad address prefix '" + value + "'");
+    if (auto p = policy::Prefix::parse(value))
+      args.allow_transfer.push_back(*p);
+    else
+      errors.push_back("--allow-transfer: bad address prefix '" + value + "'");
   } else if (flag == "--notify") {
-    if (auto a = config::parse_listen(value)) args.notify.push_back(*a);
-    else errors.push_back("--notify: bad address '" + value + "'");
+    if (auto a = config::parse_listen(value))
+      args.notify.push_back(*a);
+    else
+      errors.push_back("--notify: bad address '" + value + "'");
   } else if (flag == "--rate-limit") {
     if (!parse_count(value, 1, 1000000, args.rate_limit)) {
       errors.push_back("--rate-limit: want responses per second from 1 to 1000000, got '" + value + "'");
@@ -64,8 +69,10 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
   } else if (flag == "--workers") {
     if (!parse_count(value, 1, 1024, args.workers)) errors.push_back("--workers: want 1 to 1024, got '" + value + "'");
   } else if (flag == "--log-level") {
-    if (config::valid_log_level(value)) args.log_level = value;
-    else errors.push_back("--log-level: unknown level '" + value + "'");
+    if (config::valid_log_level(value))
+      args.log_level = value;
+    else
+      errors.push_back("--log-level: unknown level '" + value + "'");
   }
 }
 
@@ -89,9 +96,8 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
         if (!args.probe_server) errors.push_back("--probe: bad address '" + value + "'");
       }
     } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
-               flag == "--workers" || flag == "--log-level" ||
-               flag == "--stats-listen" || flag == "--allow-transfer" || flag == "--notify" ||
-               flag == "--rate-limit" || flag == "--user") {
+               flag == "--workers" || flag == "--log-level" || flag == "--stats-listen" || flag == "--allow-transfer" ||
+               flag == "--notify" || flag == "--rate-limit" || flag == "--user") {
       if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
     } else {
       errors.push_back(flag + ": unknown option (see --help)");

@@ -19,10 +19,10 @@ struct Arguments {
   unsigned workers = 0;
   std::string log_level;
   std::optional<config::ListenAddress> stats_listen;
-  unsigned rate_limit = 0;  // --rate-limit RESPONSES_PER_SECOND
-  std::string user;         // --user NAME
-  std::vector<policy::Prefix> allow_transfer;        // for zones given with --zone
-  std::vector<config::ListenAddress> notify;      // for zones given with --zone
+  unsigned rate_limit = 0;                            // --rate-limit RESPONSES_PER_SECOND
+  std::string user;                                   // --user NAME
+  std::vector<policy::Prefix> allow_transfer;         // for zones given with --zone
+  std::vector<config::ListenAddress> notify;          // for zones given with --zone
   std::optional<config::ListenAddress> probe_server;  // --probe ADDR:PORT NAME
   std::string probe_name;
 };

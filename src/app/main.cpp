@@ -35,8 +35,7 @@ int fail(const std::vector<std::string>& errors) {
 // "N records, serial S, loaded in T s (read, parse, build)".
 std::string describe_load(const reload::ZoneReport& r) {
   return fmt::format("{} records, serial {}, loaded in {:.3f} s (read {:.3f}, parse {:.3f}, build {:.3f})", r.records,
-                     r.new_serial, r.seconds, r.phases.read_seconds, r.phases.parse_seconds,
-                     r.phases.build_seconds);
+                     r.new_serial, r.seconds, r.phases.read_seconds, r.phases.parse_seconds, r.phases.build_seconds);
 }
 
 void print_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
@@ -136,7 +135,7 @@ class Control {
 };
 
 std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server::Server& server,
-                                               zone::ZoneStore& store, reload::Reloader& reloader) {
+                                            zone::ZoneStore& store, reload::Reloader& reloader) {
   if (!config.stats_listen) return nullptr;
   auto render = [&server, &store, &reloader] {
     return stats::prometheus_text(server.views(), zone_facts(*store.load()), reloader.facts());
@@ -175,7 +174,8 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
   }
   Control control(*server, reloader);
   server->start();
-  for (const auto& l : config.listen) spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
+  for (const auto& l : config.listen)
+    spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
   reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   if (http) http->stop();

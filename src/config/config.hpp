@@ -27,10 +27,10 @@ struct ListenAddress {
 enum class Steering { hash, cpu, random };
 
 struct ZoneConfig {
-  std::string origin;  // presentation form
-  std::string file;    // resolved against the config file's directory
+  std::string origin;                          // presentation form
+  std::string file;                            // resolved against the config file's directory
   std::vector<policy::Prefix> allow_transfer;  // AXFR/IXFR clients; empty: nobody
-  std::vector<ListenAddress> notify;        // secondaries told of new serials (RFC 1996)
+  std::vector<ListenAddress> notify;           // secondaries told of new serials (RFC 1996)
 };
 
 struct Config {
@@ -40,16 +40,16 @@ struct Config {
   std::string log_level = "info";
   uint16_t edns_udp_size = 1232;
   bool minimal_responses = true;
-  std::string identity;  // CHAOS id.server; empty: REFUSED
-  std::string version;   // CHAOS version.bind; empty: REFUSED
-  std::string nsid;      // NSID option value (RFC 5001), "hostname" resolved; empty: none
+  std::string identity;                       // CHAOS id.server; empty: REFUSED
+  std::string version;                        // CHAOS version.bind; empty: REFUSED
+  std::string nsid;                           // NSID option value (RFC 5001), "hostname" resolved; empty: none
   std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
-  unsigned batch_size = 64;           // datagrams per recvmmsg/sendmmsg
-  int receive_buffer = 4 << 20;       // SO_RCVBUF of each UDP socket
-  bool cpu_affinity = false;          // pin worker i to CPU i
+  unsigned batch_size = 64;                   // datagrams per recvmmsg/sendmmsg
+  int receive_buffer = 4 << 20;               // SO_RCVBUF of each UDP socket
+  bool cpu_affinity = false;                  // pin worker i to CPU i
   Steering steering = Steering::hash;
-  bool shared_socket = false;         // listen-mode: shared (one socket, N threads)
-  unsigned tcp_idle_timeout = 10;             // seconds a TCP connection may sit idle
+  bool shared_socket = false;      // listen-mode: shared (one socket, N threads)
+  unsigned tcp_idle_timeout = 10;  // seconds a TCP connection may sit idle
   // Response rate limiting; off while responses_per_second is 0.
   unsigned rrl_responses_per_second = 0;
   unsigned rrl_slip = 2;
@@ -59,8 +59,8 @@ struct Config {
   // Drop to this user (and group) after binding; empty: stay as started.
   std::string user;
   std::string group;
-  unsigned tcp_max_connections = 1024;        // in total; each worker takes its share
-  std::string source;  // the config file, empty when none
+  unsigned tcp_max_connections = 1024;  // in total; each worker takes its share
+  std::string source;                   // the config file, empty when none
 };
 
 // Parses "ADDR", "ADDR:PORT" or "[ADDR]:PORT"; nullopt when malformed.

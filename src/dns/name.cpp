@@ -25,8 +25,7 @@ bool Name::assign(std::string_view wire) {
 
 unsigned count_labels(std::string_view wire) {
   unsigned count = 0;
-  for (std::size_t pos = 0; pos < wire.size() && wire[pos] != 0;
-       pos += static_cast<uint8_t>(wire[pos]) + 1u) {
+  for (std::size_t pos = 0; pos < wire.size() && wire[pos] != 0; pos += static_cast<uint8_t>(wire[pos]) + 1u) {
     ++count;
   }
   return count;
@@ -52,8 +51,7 @@ std::string to_text(std::string_view wire) {
     auto len = static_cast<uint8_t>(wire[pos++]);
     for (unsigned i = 0; i < len && pos < wire.size(); ++i, ++pos) {
       auto c = static_cast<unsigned char>(wire[pos]);
-      if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' || c == '@' ||
-          c == '$') {
+      if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' || c == '@' || c == '$') {
         out += '\\';
         out += static_cast<char>(c);
       } else if (c <= 0x20 || c >= 0x7f) {

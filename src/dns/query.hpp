@@ -11,10 +11,10 @@ namespace rpdns::dns {
 
 struct Query {
   uint16_t id = 0;
-  uint16_t flags = 0;   // the request's header flags word, as sent
+  uint16_t flags = 0;  // the request's header flags word, as sent
   uint8_t opcode = 0;
   bool has_question = false;
-  Name qname;           // lowercased; matching is case-insensitive (RFC 4343)
+  Name qname;  // lowercased; matching is case-insensitive (RFC 4343)
   uint16_t qtype = 0;
   uint16_t qclass = 0;
   const uint8_t* question = nullptr;  // raw question bytes, echoed exactly (0x20 case kept)

@@ -15,10 +15,9 @@ inline constexpr std::size_t kClassicUdpSize = 512;  // RFC 1035 §4.2.1
 inline constexpr std::size_t kMaxMessageSize = 65535;
 
 namespace type {
-inline constexpr uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9,
-                          PTR = 12, HINFO = 13, MINFO = 14, MX = 15, TXT = 16, AAAA = 28, SRV = 33,
-                          DNAME = 39, OPT = 41, DS = 43, RRSIG = 46, SVCB = 64, HTTPS = 65, IXFR = 251, AXFR = 252,
-                          ANY = 255;
+inline constexpr uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9, PTR = 12,
+                          HINFO = 13, MINFO = 14, MX = 15, TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43,
+                          RRSIG = 46, SVCB = 64, HTTPS = 65, IXFR = 251, AXFR = 252, ANY = 255;
 }
 
 namespace klass {
@@ -26,10 +25,9 @@ inline constexpr uint16_t IN = 1, CH = 3, ANY = 255;
 }
 
 namespace rcode {
-inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4,
-                         REFUSED = 5;
+inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5;
 inline constexpr uint16_t BADVERS = 16;  // extended, RFC 6891 §6.1.3
-}
+}  // namespace rcode
 
 namespace opcode {
 inline constexpr uint8_t QUERY = 0, NOTIFY = 4;
@@ -43,8 +41,8 @@ inline constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, CD
 inline uint16_t read_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
 inline uint32_t read_u32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | p[3];
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 |
+         p[3];
 }
 
 inline void write_u16(uint8_t* p, uint16_t v) {

@@ -12,16 +12,23 @@ constexpr uint16_t kPointerLimit = 0x3FFF;
 // Which names in an RDATA may be compressed: only those of the types RFC 1035
 // defined (RFC 3597 §4). Returns how many leading names, after `fixed` bytes.
 struct CompressLayout {
-  unsigned fixed;   // bytes before the first name
-  unsigned names;   // consecutive names to compress
+  unsigned fixed;  // bytes before the first name
+  unsigned names;  // consecutive names to compress
 };
 
 CompressLayout compress_layout(uint16_t t) {
   switch (t) {
-    case type::NS: case type::MD: case type::MF: case type::CNAME: case type::MB:
-    case type::MG: case type::MR: case type::PTR:
+    case type::NS:
+    case type::MD:
+    case type::MF:
+    case type::CNAME:
+    case type::MB:
+    case type::MG:
+    case type::MR:
+    case type::PTR:
       return {0, 1};
-    case type::SOA: case type::MINFO:
+    case type::SOA:
+    case type::MINFO:
       return {0, 2};
     case type::MX:
       return {2, 1};
@@ -34,10 +41,14 @@ CompressLayout compress_layout(uint16_t t) {
 
 int additional_name_offset(uint16_t t) {
   switch (t) {
-    case type::NS: return 0;
-    case type::MX: return 2;
-    case type::SRV: return 6;
-    default: return -1;
+    case type::NS:
+      return 0;
+    case type::MX:
+      return 2;
+    case type::SRV:
+      return 6;
+    default:
+      return -1;
   }
 }
 
@@ -148,8 +159,8 @@ bool ReplyWriter::write_rdata(uint16_t t, const uint8_t* rdata, uint16_t rdlen) 
   return true;
 }
 
-bool ReplyWriter::write_record(std::string_view owner, uint16_t t, uint16_t klass,
-                               const uint8_t* rec, std::size_t& rec_len, uint32_t ttl_cap) {
+bool ReplyWriter::write_record(std::string_view owner, uint16_t t, uint16_t klass, const uint8_t* rec,
+                               std::size_t& rec_len, uint32_t ttl_cap) {
   uint32_t ttl = read_u32(rec);
   uint16_t rdlen = read_u16(rec + 4);
   rec_len = 6u + rdlen;
@@ -164,8 +175,8 @@ bool ReplyWriter::write_record(std::string_view owner, uint16_t t, uint16_t klas
   return true;
 }
 
-bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t klass,
-                            const RRsetWire& rrset, uint32_t ttl_cap) {
+bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t klass, const RRsetWire& rrset,
+                            uint32_t ttl_cap) {
   std::size_t saved_pos = pos_;
   std::size_t saved_entries = entry_count_;
   const uint8_t* rec = rrset.records.data();
@@ -196,7 +207,7 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   write_u16(p + 1, type::OPT);
   write_u16(p + 3, udp_size);
   p[5] = static_cast<uint8_t>(ext_rcode >> 4);  // upper 8 bits of the 12-bit rcode
-  p[6] = 0;                                      // version 0
+  p[6] = 0;                                     // version 0
   write_u16(p + 7, do_bit ? 0x8000 : 0);
   write_u16(p + 9, static_cast<uint16_t>(nsid_size + (with_ede ? kEdeSize : 0)));
   pos_ += kOptSize;

@@ -17,7 +17,7 @@ enum class Section { answer, authority, additional };
 
 inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
 inline constexpr int kNoEde = -1;
-inline constexpr int kEdeNotAuthoritative = 20;  // RFC 8914 §4.21
+inline constexpr int kEdeNotAuthoritative = 20;      // RFC 8914 §4.21
 inline constexpr std::size_t kEdnsOptionHeader = 4;  // OPTION-CODE and OPTION-LENGTH
 
 class ReplyWriter {
@@ -26,8 +26,8 @@ class ReplyWriter {
   // `limit` is the largest message allowed; the OPT record, when
   // `reserve_opt` is set, always fits within it, with `opt_options` bytes
   // of EDNS options that must not be squeezed out (NSID).
-  void begin(uint8_t* buffer, std::size_t limit, uint16_t id, uint16_t flags,
-             std::span<const uint8_t> question, bool reserve_opt, std::size_t opt_options = 0);
+  void begin(uint8_t* buffer, std::size_t limit, uint16_t id, uint16_t flags, std::span<const uint8_t> question,
+             bool reserve_opt, std::size_t opt_options = 0);
 
   // Appends every record of the RRset under `owner` (canonical wire form),
   // or nothing when it does not fit. `ttl_cap` lowers each TTL to at most
@@ -38,19 +38,14 @@ class ReplyWriter {
   // The OPT pseudo-record (RFC 6891 §6.1.2); space was reserved in begin().
   // `nsid` (RFC 5001), when not empty, goes in the space reserved for it;
   // an Extended DNS Error (RFC 8914) is added when `ede` is set and it fits.
-  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde,
-               std::string_view nsid = {});
+  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde, std::string_view nsid = {});
 
   // Clears every section after the question and sets TC (RFC 2181 §9).
   void truncate();
 
   void set_flags(uint16_t mask) { write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) | mask)); }
-  void clear_flags(uint16_t mask) {
-    write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) & ~mask));
-  }
-  void set_rcode(uint8_t rc) {
-    buf_[3] = static_cast<uint8_t>((buf_[3] & 0xF0) | (rc & 0x0F));
-  }
+  void clear_flags(uint16_t mask) { write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) & ~mask)); }
+  void set_rcode(uint8_t rc) { buf_[3] = static_cast<uint8_t>((buf_[3] & 0xF0) | (rc & 0x0F)); }
   uint16_t count(Section s) const { return counts_[static_cast<int>(s)]; }
   std::size_t size() const { return pos_; }
   const uint8_t* data() const { return buf_; }
@@ -61,8 +56,8 @@ class ReplyWriter {
 
   bool write_name(std::string_view name);
   bool write_rdata(uint16_t type, const uint8_t* rdata, uint16_t rdlen);
-  bool write_record(std::string_view owner, uint16_t type, uint16_t klass, const uint8_t* rec,
-                    std::size_t& rec_len, uint32_t ttl_cap);
+  bool write_record(std::string_view owner, uint16_t type, uint16_t klass, const uint8_t* rec, std::size_t& rec_len,
+                    uint32_t ttl_cap);
   bool find_suffix(std::string_view suffix, uint16_t& where) const;
   bool equal_at(std::size_t at, std::string_view name) const;
   void remember(std::size_t at);

@@ -62,8 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-HttpStats::HttpStats(const config::ListenAddress& address, Render render)
-    : render_(std::move(render)), acceptor_(io_) {
+HttpStats::HttpStats(const config::ListenAddress& address, Render render) : render_(std::move(render)), acceptor_(io_) {
   try {
     tcp::endpoint endpoint(boost::asio::ip::make_address(address.host), address.port);
     acceptor_.open(endpoint.protocol());

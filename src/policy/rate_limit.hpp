@@ -24,7 +24,7 @@ struct RateLimitSettings {
   unsigned ipv4_prefix = 24;
   unsigned ipv6_prefix = 56;
   std::vector<policy::Prefix> whitelist;
-  unsigned table_size = 1 << 16;      // buckets per worker (a power of two)
+  unsigned table_size = 1 << 16;  // buckets per worker (a power of two)
 };
 
 class RateLimiter {
@@ -42,7 +42,7 @@ class RateLimiter {
     uint64_t key = 0;
     int64_t tokens_milli = 0;  // thousandths of a reply
     uint64_t last_ms = 0;
-    uint32_t limited = 0;      // replies over the limit so far, for the slip
+    uint32_t limited = 0;  // replies over the limit so far, for the slip
   };
 
   uint64_t client_key(const sockaddr* client) const;

@@ -57,9 +57,10 @@ void Reloader::warn_restart_only(const config::Config& next) const {
   for (const auto& l : current_.listen) before += l.to_string() + " ";
   for (const auto& l : next.listen) after += l.to_string() + " ";
   if (before != after || next.workers != current_.workers) {
-    spdlog::warn("reload: listen addresses and workers change only on restart (sockets are never "
-                 "re-created while serving); keeping {}with {} workers",
-                 before, current_.workers);
+    spdlog::warn(
+        "reload: listen addresses and workers change only on restart (sockets are never "
+        "re-created while serving); keeping {}with {} workers",
+        before, current_.workers);
   }
 }
 

@@ -63,8 +63,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
 
 }  // namespace
 
-std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config,
-                                                    const zone::ZoneSet* previous,
+std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config, const zone::ZoneSet* previous,
                                                     std::vector<ZoneReport>& reports) {
   auto set = std::make_shared<zone::ZoneSet>();
   for (const auto& zc : config.zones) {

@@ -22,8 +22,8 @@ struct ZoneReport {
   uint32_t new_serial = 0;
   std::size_t records = 0;
   double seconds = 0;
-  zone::LoadPhases phases;  // zero unless the zone was read
-  std::vector<std::string> errors;  // "file:line: message"
+  zone::LoadPhases phases;            // zero unless the zone was read
+  std::vector<std::string> errors;    // "file:line: message"
   std::vector<std::string> warnings;  // the same form; the first few of warning_count
   std::size_t warning_count = 0;
 };
@@ -31,8 +31,7 @@ struct ZoneReport {
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose
 // files did not change are reused as they are, and a zone that fails to load
 // keeps its previous version. Never returns null; check the reports.
-std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config,
-                                                    const zone::ZoneSet* previous,
+std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config, const zone::ZoneSet* previous,
                                                     std::vector<ZoneReport>& reports);
 
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.

@@ -55,8 +55,7 @@ detail::reactor_op::status BatchReceiver::Op::perform(reactor_op* base) {
   return op->received < op->count ? reactor_op::done_and_exhausted : reactor_op::done;
 }
 
-void BatchReceiver::Op::complete(void* owner, detail::operation* base, const boost::system::error_code&,
-                                 std::size_t) {
+void BatchReceiver::Op::complete(void* owner, detail::operation* base, const boost::system::error_code&, std::size_t) {
   // No owner: the io_context is being destroyed. The operation is a member
   // of its BatchReceiver, so there is nothing to free.
   if (owner == nullptr) return;

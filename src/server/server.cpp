@@ -46,8 +46,7 @@ Server::Server(const config::Config& config, zone::ZoneStore& store) {
     }
     for (unsigned i = 0; i < config.workers; ++i) {
       settings.cpu = config.cpu_affinity ? static_cast<int>(i % cpus) : -1;
-      workers_.push_back(std::make_unique<Worker>(index++, fds[i], needs_pktinfo(address), store,
-                                                     settings));
+      workers_.push_back(std::make_unique<Worker>(index++, fds[i], needs_pktinfo(address), store, settings));
       labels_.push_back(address.to_string());
     }
     try {

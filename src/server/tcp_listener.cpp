@@ -28,8 +28,12 @@ constexpr std::size_t kMaxQuerySize = 4096;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Worker& worker, std::shared_ptr<TcpListener::Gate> gate, std::chrono::seconds idle)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), worker_(worker), gate_(std::move(gate)),
-        idle_(idle), reply_(2 + dns::kMaxMessageSize) {}
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        worker_(worker),
+        gate_(std::move(gate)),
+        idle_(idle),
+        reply_(2 + dns::kMaxMessageSize) {}
   ~Session() { gate_->release(); }
 
   // Waiting for the client's next message, with nothing in flight.
@@ -87,7 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
     worker_.record_tcp(outcome);
     if (outcome.transfer != nullptr) {
       std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
-      transfer_ = std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question);
+      transfer_ =
+          std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question);
       return send_transfer();
     }
     snapshot_.reset();

@@ -15,9 +15,9 @@
 namespace rpdns::server {
 
 struct TcpLimits {
-  std::chrono::seconds idle{10};      // an idle or stalled connection is closed after this
-  unsigned per_worker = 256;          // open connections one worker accepts
-  unsigned total = 1024;              // open connections in the whole server
+  std::chrono::seconds idle{10};          // an idle or stalled connection is closed after this
+  unsigned per_worker = 256;              // open connections one worker accepts
+  unsigned total = 1024;                  // open connections in the whole server
   std::atomic<unsigned>* open = nullptr;  // shared count behind `total`
 };
 

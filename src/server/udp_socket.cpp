@@ -30,8 +30,10 @@ int open_one(const config::ListenAddress& address, const UdpSocketOptions& optio
     // Best effort: an unprivileged process gets at most rmem_max.
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer, sizeof options.receive_buffer);
     if (needs_pktinfo(address)) {
-      if (address.ipv6) set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
-      else set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+      if (address.ipv6)
+        set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+      else
+        set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
     }
     sockaddr_storage addr;
     socklen_t len = address.to_sockaddr(addr);
@@ -50,7 +52,7 @@ void attach_steering(int fd, config::Steering steering, unsigned count) {
   uint32_t source = steering == config::Steering::cpu ? SKF_AD_CPU : SKF_AD_RANDOM;
   sock_filter code[] = {
       {BPF_LD | BPF_W | BPF_ABS, 0, 0, static_cast<uint32_t>(SKF_AD_OFF) + source},  // A = cpu or random
-      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, count},                                       // A %= sockets
+      {BPF_ALU | BPF_MOD | BPF_K, 0, 0, count},                                      // A %= sockets
       {BPF_RET | BPF_A, 0, 0, 0},
   };
   sock_fprog program{static_cast<unsigned short>(std::size(code)), code};

@@ -31,9 +31,9 @@ void prepare_reply_source(msghdr& msg) {
 }
 
 uint64_t monotonic_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 // What the rate limiter counts as "the same response" (as BIND and Knot do):
@@ -44,7 +44,8 @@ uint64_t response_kind(const answer::Outcome& result, const uint8_t* request, co
   uint64_t h = 0x84222325cbf29ce4ULL ^ result.rcode;
   bool positive = result.rcode == dns::rcode::NOERROR && dns::read_u16(reply + 6) > 0;
   if (positive) {
-    for (std::size_t i = dns::kHeaderSize; i < result.question_end; ++i) h = (h ^ dns::lower(request[i])) * 0x100000001b3ULL;
+    for (std::size_t i = dns::kHeaderSize; i < result.question_end; ++i)
+      h = (h ^ dns::lower(request[i])) * 0x100000001b3ULL;
   } else if (result.zone != nullptr) {
     h = (h ^ reinterpret_cast<uintptr_t>(result.zone)) * 0x100000001b3ULL;
     h ^= reply[3] & 0x0F;  // NXDOMAIN and NODATA apart
@@ -197,16 +198,16 @@ unsigned Worker::answer_batch(unsigned received) {
     answer::Outcome result{};
     if ((in.msg_flags & MSG_TRUNC) == 0) {
       // The peer goes along for transfer access lists (IXFR over UDP, RFC 1995 §2).
-      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *snapshot_.zones, settings_.answer,
-                               false, slot.reply.get(), reinterpret_cast<const sockaddr*>(&slot.peer));
+      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *snapshot_.zones, settings_.answer, false,
+                               slot.reply.get(), reinterpret_cast<const sockaddr*>(&slot.peer));
     }
     if (result.size == 0) {
       counters_.dropped.add();
       continue;
     }
     count(result);
-    std::size_t size = screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result,
-                              now_ms);
+    std::size_t size =
+        screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result, now_ms);
     if (size == 0) continue;
     slot.reply_iov = {slot.reply.get(), size};
     msghdr& h = send_msgs_[out].msg_hdr;
@@ -232,8 +233,8 @@ void Worker::count(const answer::Outcome& result) {
   counters_.by_type[stats::type_slot(result.qtype)].add();
 }
 
-std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
-                              const answer::Outcome& result, uint64_t now_ms) {
+std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Outcome& result,
+                           uint64_t now_ms) {
   // A reply to port 0 can only be reflection abuse: no real client sends from it.
   uint16_t port = peer->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(peer)->sin6_port
                                               : reinterpret_cast<const sockaddr_in*>(peer)->sin_port;

@@ -21,8 +21,18 @@ struct Counter {
 
 // The query types counted one by one; everything else is "other".
 inline constexpr std::array<std::pair<uint16_t, std::string_view>, 12> kCountedTypes = {{
-    {1, "A"}, {2, "NS"}, {5, "CNAME"}, {6, "SOA"}, {12, "PTR"}, {15, "MX"},
-    {16, "TXT"}, {28, "AAAA"}, {33, "SRV"}, {43, "DS"}, {65, "HTTPS"}, {255, "ANY"},
+    {1, "A"},
+    {2, "NS"},
+    {5, "CNAME"},
+    {6, "SOA"},
+    {12, "PTR"},
+    {15, "MX"},
+    {16, "TXT"},
+    {28, "AAAA"},
+    {33, "SRV"},
+    {43, "DS"},
+    {65, "HTTPS"},
+    {255, "ANY"},
 }};
 inline constexpr std::size_t kTypeSlots = kCountedTypes.size() + 1;  // + other
 
@@ -34,8 +44,8 @@ inline std::size_t type_slot(uint16_t qtype) {
 }
 
 // Reply codes 0..5 by name, then BADVERS, then everything else.
-inline constexpr std::array<std::string_view, 8> kRcodeNames = {
-    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "BADVERS", "other"};
+inline constexpr std::array<std::string_view, 8> kRcodeNames = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                                                "NOTIMP",  "REFUSED", "BADVERS",  "other"};
 
 inline std::size_t rcode_slot(uint16_t rcode) {
   if (rcode <= 5) return rcode;
@@ -49,8 +59,8 @@ struct alignas(64) WorkerCounters {
   Counter truncated;  // replies with TC set
   Counter edns;       // requests carrying OPT
   Counter send_errors;
-  Counter rate_limited_dropped;   // over the rate limit, not answered
-  Counter rate_limited_slipped;   // over the rate limit, answered truncated
+  Counter rate_limited_dropped;  // over the rate limit, not answered
+  Counter rate_limited_slipped;  // over the rate limit, answered truncated
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
 };

@@ -11,12 +11,12 @@ void header(std::ostringstream& out, const char* name, const char* type, const c
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
-void per_worker(std::ostringstream& out, const std::vector<WorkerView>& workers, const char* name,
-                const char* help, Counter WorkerCounters::*field) {
+void per_worker(std::ostringstream& out, const std::vector<WorkerView>& workers, const char* name, const char* help,
+                Counter WorkerCounters::*field) {
   header(out, name, "counter", help);
   for (std::size_t i = 0; i < workers.size(); ++i) {
-    out << name << "{worker=\"" << i << "\",listen=\"" << workers[i].listen << "\"} "
-        << workers[i].total(field) << '\n';
+    out << name << "{worker=\"" << i << "\",listen=\"" << workers[i].listen << "\"} " << workers[i].total(field)
+        << '\n';
   }
 }
 
@@ -35,8 +35,8 @@ void by_type(std::ostringstream& out, const std::vector<WorkerView>& workers) {
   for (std::size_t i = 0; i < workers.size(); ++i) {
     for (std::size_t t = 0; t < kTypeSlots; ++t) {
       std::string_view type = t < kCountedTypes.size() ? kCountedTypes[t].second : "other";
-      out << "rpdns_queries_by_type_total{worker=\"" << i << "\",type=\"" << type << "\"} "
-          << workers[i].type_total(t) << '\n';
+      out << "rpdns_queries_by_type_total{worker=\"" << i << "\",type=\"" << type << "\"} " << workers[i].type_total(t)
+          << '\n';
     }
   }
 }

@@ -17,10 +17,10 @@ struct ZoneFacts {
 };
 
 struct ReloadFacts {
-  uint64_t succeeded = 0;      // reloads that published a new zone table
-  uint64_t failed = 0;         // reloads with at least one error
-  double last_unix_time = 0;   // when the last one finished; 0 if none yet
-  double last_seconds = 0;     // how long it took
+  uint64_t succeeded = 0;     // reloads that published a new zone table
+  uint64_t failed = 0;        // reloads with at least one error
+  double last_unix_time = 0;  // when the last one finished; 0 if none yet
+  double last_seconds = 0;    // how long it took
   bool last_ok = true;
 };
 

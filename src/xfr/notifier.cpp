@@ -26,7 +26,11 @@ constexpr int kTries = 5;  // waits of 1, 2, 4, 8 and 16 s (RFC 1996 §3.6: retr
 class Notifier::Notification : public std::enable_shared_from_this<Notification> {
  public:
   Notification(asio::io_context& io, const std::string& origin, uint32_t serial, const config::ListenAddress& target)
-      : socket_(io), timer_(io), origin_(origin), serial_(serial), target_(target),
+      : socket_(io),
+        timer_(io),
+        origin_(origin),
+        serial_(serial),
+        target_(target),
         endpoint_(asio::ip::make_address(target.host), target.port) {
     id_ = static_cast<uint16_t>(std::random_device{}());
     build();
@@ -89,8 +93,8 @@ class Notifier::Notification : public std::enable_shared_from_this<Notification>
 
   void answered() {
     unsigned rcode = reply_[3] & 0x0F;
-    spdlog::info("notify {} serial {} to {}: answered (rcode {})", dns::to_text(origin_), serial_,
-                 target_.to_string(), rcode);
+    spdlog::info("notify {} serial {} to {}: answered (rcode {})", dns::to_text(origin_), serial_, target_.to_string(),
+                 rcode);
     close();
   }
 

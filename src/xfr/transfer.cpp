@@ -7,7 +7,10 @@ namespace rpdns::xfr {
 
 TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
                                std::span<const uint8_t> question)
-    : snapshot_(std::move(snapshot)), zone_(zone), id_(id), question_(question.begin(), question.end()),
+    : snapshot_(std::move(snapshot)),
+      zone_(zone),
+      id_(id),
+      question_(question.begin(), question.end()),
       node_(zone.nodes.begin()) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
@@ -72,7 +75,7 @@ std::size_t TransferWriter::next(uint8_t* out) {
     }
     if (write_current(w)) continue;
     if (w.count(dns::Section::answer) > 0) return w.size();  // full: the rest goes in the next message
-    return fail(out, question);  // not even alone in a message
+    return fail(out, question);                              // not even alone in a message
   }
   if (stage_ == Stage::closing_soa) {
     if (!w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire())) return w.size();

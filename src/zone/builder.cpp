@@ -16,7 +16,7 @@ class NameTable {
   uint32_t intern(std::string_view name, bool& added) {
     if ((names_.size() + 1) * 2 > slots_.size()) grow();
     std::size_t mask = slots_.size() - 1;
-    for (std::size_t slot = NameHash{}(name) & mask;; slot = (slot + 1) & mask) {
+    for (std::size_t slot = NameHash{}(name)&mask;; slot = (slot + 1) & mask) {
       if (slots_[slot] == 0) {
         names_.push_back(name);
         slots_[slot] = static_cast<uint32_t>(names_.size());
@@ -58,7 +58,11 @@ class Builder {
  public:
   Builder(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
           LoadWarnings& warnings)
-      : parsed_(parsed), file_(file), zone_(zone), errors_(errors), warnings_(warnings),
+      : parsed_(parsed),
+        file_(file),
+        zone_(zone),
+        errors_(errors),
+        warnings_(warnings),
         table_(parsed.records.size()) {}
 
   bool run();
@@ -89,10 +93,10 @@ class Builder {
   std::vector<LoadError>& errors_;
   LoadWarnings& warnings_;
   NameTable table_;
-  std::vector<uint32_t> node_of_;      // record -> node
-  std::vector<uint32_t> order_;        // records grouped by node, then by type
-  std::vector<uint32_t> node_start_;   // node -> first position in order_ (size nodes + 1)
-  std::vector<bool> kept_;             // record survives de-duplication
+  std::vector<uint32_t> node_of_;     // record -> node
+  std::vector<uint32_t> order_;       // records grouped by node, then by type
+  std::vector<uint32_t> node_start_;  // node -> first position in order_ (size nodes + 1)
+  std::vector<bool> kept_;            // record survives de-duplication
 };
 
 void Builder::number_names() {
@@ -162,8 +166,8 @@ void Builder::select_records() {
   for (std::size_t n = 0; n < nodes; ++n) {
     std::size_t first = node_start_[n];
     for (std::size_t i = node_start_[n]; i <= node_start_[n + 1]; ++i) {
-      bool rrset_ends = i == node_start_[n + 1] ||
-                        parsed_.records[order_[i]].type != parsed_.records[order_[first]].type;
+      bool rrset_ends =
+          i == node_start_[n + 1] || parsed_.records[order_[i]].type != parsed_.records[order_[first]].type;
       if (rrset_ends) {
         select_rrset(first, i);
         check_size(first, i);
@@ -319,8 +323,10 @@ void Builder::check_apex() {
   std::size_t soa_count = 0;
   for (const auto& r : parsed_.records) {
     if (r.type != dns::type::SOA) continue;
-    if (parsed_.owner(r) != zone_.origin) error(r, "SOA record outside the zone apex");
-    else if (++soa_count > 1) error(r, "more than one SOA record at the apex");
+    if (parsed_.owner(r) != zone_.origin)
+      error(r, "SOA record outside the zone apex");
+    else if (++soa_count > 1)
+      error(r, "more than one SOA record at the apex");
   }
   std::size_t first_line = parsed_.records.empty() ? 0 : parsed_.records.front().line;
   zone_.apex = zone_.find(zone_.origin);

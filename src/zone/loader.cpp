@@ -76,7 +76,8 @@ std::string decode_generic_rdata(std::string_view text, std::string& out) {
   std::string_view length_text = rest.substr(0, space);
   rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
   uint32_t length = 0;
-  if (length_text.empty() || length_text.size() > 5) return "bad generic RDATA length '" + std::string(length_text) + "'";
+  if (length_text.empty() || length_text.size() > 5)
+    return "bad generic RDATA length '" + std::string(length_text) + "'";
   for (char c : length_text) {
     if (c < '0' || c > '9') return "bad generic RDATA length '" + std::string(length_text) + "'";
     length = length * 10 + static_cast<uint32_t>(c - '0');
@@ -146,8 +147,9 @@ std::string check_known_rdata(uint16_t type, const ldns_rr_descriptor* fields, c
   if (status != LDNS_STATUS_OK) return std::string("it does not read back: ") + ldns_get_errorstr_by_id(status);
   if (!names_within_limit(reread.p)) return "a name in it is longer than 255 bytes";
   ldns_buffer* again = ldns_buffer_new(bytes.size() + 16);
-  bool same = ldns_rr_rdata2buffer_wire(again, reread.p) == LDNS_STATUS_OK &&
-              std::string_view(reinterpret_cast<const char*>(ldns_buffer_begin(again)), ldns_buffer_position(again)) == bytes;
+  bool same =
+      ldns_rr_rdata2buffer_wire(again, reread.p) == LDNS_STATUS_OK &&
+      std::string_view(reinterpret_cast<const char*>(ldns_buffer_begin(again)), ldns_buffer_position(again)) == bytes;
   ldns_buffer_free(again);
   return same ? "" : "extra bytes, or a compressed name";
 }
@@ -182,12 +184,11 @@ class Parser {
   void error(const std::string& file, std::size_t line, std::string message) {
     if (errors_.size() < kMaxErrors) errors_.push_back({file, line, std::move(message)});
   }
-  bool directive(const std::string& entry, const std::string& file, std::size_t line,
-                 RdfPtr& origin, int depth);
+  bool directive(const std::string& entry, const std::string& file, std::size_t line, RdfPtr& origin, int depth);
   void queue(const std::string& entry, std::size_t line, const ldns_rdf* origin);
 
   struct Entry {
-    uint32_t text;    // offset of the NUL-terminated text in texts_
+    uint32_t text;  // offset of the NUL-terminated text in texts_
     uint32_t line;
     uint32_t source;  // index into files_
     uint32_t origin;  // index into origins_
@@ -199,9 +200,9 @@ class Parser {
   std::vector<LoadError>& errors_;
   LoadWarnings& warnings_;
   uint32_t default_ttl_ = kDefaultTtl;
-  uint32_t source_ = 0;               // index of the file being read in files_
+  uint32_t source_ = 0;  // index of the file being read in files_
   std::vector<std::string> files_;
-  std::vector<ldns_rdf*> origins_;    // every origin in force at some entry, owned
+  std::vector<ldns_rdf*> origins_;  // every origin in force at some entry, owned
   std::string texts_;
   std::vector<Entry> entries_;
 };
@@ -249,10 +250,10 @@ class Parser::Chunk {
   std::string prev_owner_;
   bool prev_stale_ = false;
   SimpleRecord simple_;
-  std::string normal_;  // the entry being read, as ldns is given it
-  std::string_view head_type_;     // its type field
-  std::string_view generic_;       // its RDATA when in the generic form, else empty
-  std::string generic_bytes_;      // that RDATA decoded
+  std::string normal_;          // the entry being read, as ldns is given it
+  std::string_view head_type_;  // its type field
+  std::string_view generic_;    // its RDATA when in the generic form, else empty
+  std::string generic_bytes_;   // that RDATA decoded
 };
 
 // A chunk may start with a record that inherits its owner from the last
@@ -278,8 +279,7 @@ void Parser::Chunk::run() {
 
 // $ORIGIN, $TTL and $INCLUDE (RFC 1035 §5.1, RFC 2308 §4). Returns false when
 // the entry is not a directive.
-bool Parser::directive(const std::string& entry, const std::string& file, std::size_t line,
-                       RdfPtr& origin, int depth) {
+bool Parser::directive(const std::string& entry, const std::string& file, std::size_t line, RdfPtr& origin, int depth) {
   if (entry.empty() || entry[0] != '$') return false;
   std::istringstream words(entry);
   std::string keyword, arg, extra;
@@ -374,8 +374,10 @@ bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
   out.append(head.type);
   // Generic RDATA is decoded here (see read_generic); ldns reads the rest.
   generic_ = is_generic_rdata(head.rdata) ? head.rdata : std::string_view{};
-  if (!generic_.empty()) out.append(" \\# 0");
-  else if (!head.rdata.empty()) out.append(" ").append(head.rdata);
+  if (!generic_.empty())
+    out.append(" \\# 0");
+  else if (!head.rdata.empty())
+    out.append(" ").append(head.rdata);
   return true;
 }
 
@@ -464,7 +466,8 @@ ParsedRecords Parser::parse_records() {
   if (entries_.size() < 4096) threads = 1;
   std::vector<std::unique_ptr<Chunk>> chunks;
   for (unsigned t = 0; t < threads; ++t) {
-    chunks.push_back(std::make_unique<Chunk>(*this, entries_.size() * t / threads, entries_.size() * (t + 1) / threads));
+    chunks.push_back(
+        std::make_unique<Chunk>(*this, entries_.size() * t / threads, entries_.size() * (t + 1) / threads));
   }
   std::vector<std::thread> workers;
   for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&chunks, t] { chunks[t]->run(); });
@@ -561,9 +564,7 @@ void LoadWarnings::append(const LoadWarnings& more) {
   count += more.count;
 }
 
-std::string LoadError::to_string() const {
-  return file + ":" + std::to_string(line) + ": " + message;
-}
+std::string LoadError::to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
 
 LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   LoadResult result;
@@ -576,8 +577,7 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   zone->labels = dns::count_labels(zone->origin);
   Parser parser(zone->origin, result.errors, result.warnings);
   RdfPtr origin;
-  origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()),
-                                       zone->origin.data()));
+  origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()), zone->origin.data()));
   auto start = std::chrono::steady_clock::now();
   auto lap = [&start] {
     auto now = std::chrono::steady_clock::now();

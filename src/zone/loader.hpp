@@ -39,7 +39,7 @@ struct LoadWarnings {
 struct LoadResult {
   std::shared_ptr<const Zone> zone;  // null when errors is not empty
   std::vector<LoadError> errors;
-  LoadWarnings warnings;             // never a reason to fail
+  LoadWarnings warnings;  // never a reason to fail
   LoadPhases phases;
 };
 

@@ -21,9 +21,7 @@ bool MasterReader::read_line(std::string_view& out) {
 namespace {
 
 // Characters with no meaning of their own to the reader: copied in runs.
-bool plain(char c) {
-  return c != '\\' && c != '"' && c != ';' && c != '(' && c != ')' && c != ' ' && c != '\t';
-}
+bool plain(char c) { return c != '\\' && c != '"' && c != ';' && c != '(' && c != ')' && c != ' ' && c != '\t'; }
 
 }  // namespace
 
@@ -99,12 +97,18 @@ bool equals_nocase(std::string_view a, std::string_view lower_word) {
 
 uint64_t unit_seconds(char c) {
   switch (dns::lower(static_cast<uint8_t>(c))) {
-    case 's': return 1;
-    case 'm': return 60;
-    case 'h': return 3600;
-    case 'd': return 86400;
-    case 'w': return 604800;
-    default: return 0;
+    case 's':
+      return 1;
+    case 'm':
+      return 60;
+    case 'h':
+      return 3600;
+    case 'd':
+      return 86400;
+    case 'w':
+      return 604800;
+    default:
+      return 0;
   }
 }
 
@@ -163,8 +167,10 @@ bool parse_ttl(std::string_view text, uint64_t& seconds) {
 bool split_entry_head(std::string_view entry, EntryHead& head) {
   head = EntryHead{};
   std::string_view rest = entry;
-  if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  else head.owner = next_token(rest);
+  if (!rest.empty() && rest.front() == ' ')
+    rest.remove_prefix(1);
+  else
+    head.owner = next_token(rest);
   // Up to one TTL and one class, in either order (RFC 1035 §5.1).
   for (int field = 0; field < 2 && !rest.empty(); ++field) {
     std::string_view token = rest.substr(0, rest.find(' '));

@@ -29,8 +29,7 @@ bool equals_nocase(std::string_view a, std::string_view lower_word) {
 }
 
 bool plain_label_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '*';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*';
 }
 
 // Appends `text` as a wire name: "@" is the origin, a name without the
@@ -56,8 +55,10 @@ bool append_name(std::string_view text, std::string_view origin, std::string& ou
     if (dot == std::string_view::npos) break;
     text.remove_prefix(dot + 1);
   }
-  if (absolute) out += '\0';
-  else out.append(origin);
+  if (absolute)
+    out += '\0';
+  else
+    out.append(origin);
   return out.size() - start <= dns::kMaxNameLength;
 }
 

@@ -13,9 +13,7 @@ uint32_t Zone::negative_ttl() const {
 // A name is occluded when it is a cut, or an ancestor below the apex is
 // one, or an ancestor (the apex included) holds a DNAME (RFC 6672 §2.4).
 void Zone::mark_occluded() {
-  auto hides = [](const Node& n) {
-    return n.is_delegation || n.find(dns::type::DNAME) != nullptr;
-  };
+  auto hides = [](const Node& n) { return n.is_delegation || n.find(dns::type::DNAME) != nullptr; };
   if (std::none_of(nodes.begin(), nodes.end(), hides)) return;  // the common case: no walk at all
   for (Node& node : nodes) node.occluded = node.is_delegation || find_ancestor(node.name, hides) != nullptr;
 }

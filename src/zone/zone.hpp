@@ -21,8 +21,8 @@ namespace rpdns::zone {
 struct RRset {
   uint16_t type = 0;
   uint16_t count = 0;
-  uint32_t ttl = 0;                    // one TTL per RRset (RFC 2181 §5.2)
-  std::span<const uint8_t> records;    // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire
+  uint32_t ttl = 0;                  // one TTL per RRset (RFC 2181 §5.2)
+  std::span<const uint8_t> records;  // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire
 
   dns::RRsetWire wire() const { return {type, count, records}; }
   // RDATA of the first record (for SOA fields and CNAME/DNAME targets).
@@ -30,9 +30,9 @@ struct RRset {
 };
 
 struct Node {
-  std::string_view name;            // canonical wire form, in the zone's arena
-  std::span<const RRset> rrsets;    // sorted by type; empty for an empty non-terminal
-  bool is_delegation = false;       // NS below the apex: a zone cut (RFC 1034 §4.2.1)
+  std::string_view name;          // canonical wire form, in the zone's arena
+  std::span<const RRset> rrsets;  // sorted by type; empty for an empty non-terminal
+  bool is_delegation = false;     // NS below the apex: a zone cut (RFC 1034 §4.2.1)
   // At or below a zone cut, or below a DNAME: its data is glue or hidden
   // (RFC 6672 §2.4), never an authoritative answer of this zone.
   bool occluded = false;
@@ -64,15 +64,15 @@ struct SourceFile {
 // non-terminals) and every record in one arena, nodes and RRsets in flat
 // arrays, and an open-addressing index from name to node.
 struct Zone {
-  std::string origin;           // canonical wire form
-  unsigned labels = 0;          // labels in origin
+  std::string origin;   // canonical wire form
+  unsigned labels = 0;  // labels in origin
   std::string file;
   std::vector<SourceFile> sources;  // the file and everything it $INCLUDEs
   uint32_t serial = 0;
   std::size_t record_count = 0;
-  std::vector<uint8_t> arena;       // names and records; never resized once filled
-  std::vector<RRset> rrset_store;   // the RRsets of every node, node after node
-  std::vector<Node> nodes;          // every owner name and every empty non-terminal
+  std::vector<uint8_t> arena;      // names and records; never resized once filled
+  std::vector<RRset> rrset_store;  // the RRsets of every node, node after node
+  std::vector<Node> nodes;         // every owner name and every empty non-terminal
   // By hash slot: the high 32 bits of the name's hash (a tag) above node
   // number + 1; 0 when empty; a power of two long. The tag lets a probe pass
   // over other names without touching their nodes and names, which at low
@@ -123,8 +123,7 @@ class ZoneSet {
   const Zone* find_zone(const dns::Name& name) const;
   // The most specific zone strictly above `zone`'s origin (for DS at a cut).
   const Zone* find_parent_zone(const dns::Name& name) const;
-  const std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>>&
-  zones() const {
+  const std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>>& zones() const {
     return zones_;
   }
 

@@ -60,7 +60,7 @@ struct Case {
   int edns_size = 0;  // 0: no EDNS
   bool do_bit = false;
   int opcode = 0;
-  bool question = true;  // false: "qdcount=0", a header alone
+  bool question = true;                           // false: "qdcount=0", a header alone
   std::map<std::string, Difference> differences;  // by reference name
 };
 
@@ -73,22 +73,34 @@ bool parse_difference(const std::string& opt, Case& c) {
   if (colon == std::string::npos || !kReferences.contains(opt.substr(0, colon))) return false;
   Difference& d = c.differences[opt.substr(0, colon)];
   std::string what = opt.substr(colon + 1);
-  if (what == "skip") d.skip = true;
-  else if (what.rfind("expect=", 0) == 0 && what.size() > 7) d.expect_rcode = what.substr(7);
-  else if (what.rfind("ignore=", 0) == 0) return parse_sections(what.substr(7), d.ignored);
-  else return false;
+  if (what == "skip")
+    d.skip = true;
+  else if (what.rfind("expect=", 0) == 0 && what.size() > 7)
+    d.expect_rcode = what.substr(7);
+  else if (what.rfind("ignore=", 0) == 0)
+    return parse_sections(what.substr(7), d.ignored);
+  else
+    return false;
   return true;
 }
 
 bool parse_option(const std::string& opt, Case& c) {
-  if (opt == "edns") c.edns_size = 4096;
-  else if (opt == "do") c.edns_size = 4096, c.do_bit = true;
-  else if (opt == "rd") c.rd = true;
-  else if (opt == "qdcount=0") c.question = false;
-  else if (opt.rfind("bufsize=", 0) == 0) c.edns_size = std::stoi(opt.substr(8));
-  else if (opt.rfind("class=", 0) == 0) c.klass = opt.substr(6);
-  else if (opt.rfind("opcode=", 0) == 0) c.opcode = std::stoi(opt.substr(7));
-  else return parse_difference(opt, c);
+  if (opt == "edns")
+    c.edns_size = 4096;
+  else if (opt == "do")
+    c.edns_size = 4096, c.do_bit = true;
+  else if (opt == "rd")
+    c.rd = true;
+  else if (opt == "qdcount=0")
+    c.question = false;
+  else if (opt.rfind("bufsize=", 0) == 0)
+    c.edns_size = std::stoi(opt.substr(8));
+  else if (opt.rfind("class=", 0) == 0)
+    c.klass = opt.substr(6);
+  else if (opt.rfind("opcode=", 0) == 0)
+    c.opcode = std::stoi(opt.substr(7));
+  else
+    return parse_difference(opt, c);
   return true;
 }
 
@@ -109,8 +121,7 @@ std::optional<Case> parse_case(const std::string& line) {
 // the case must cite the RFC that allows it.
 void check_reason(const Case& c, const std::string& comment) {
   if (!c.differences.empty() && comment.find("RFC") == std::string::npos) {
-    ADD_FAILURE() << "cases.txt: a per-reference annotation needs a comment citing the RFC above it: "
-                  << c.line;
+    ADD_FAILURE() << "cases.txt: a per-reference annotation needs a comment citing the RFC above it: " << c.line;
   }
 }
 
@@ -174,10 +185,9 @@ std::string summary(const std::vector<uint8_t>& wire, const std::set<std::string
   if (ldns_wire2pkt(&pkt, wire.data(), wire.size()) != LDNS_STATUS_OK) return "(undecodable)";
   std::ostringstream out;
   out << "rcode=" << ldns_pkt_get_rcode(pkt) << " ext=" << static_cast<int>(ldns_pkt_edns_extended_rcode(pkt))
-      << " opcode=" << ldns_pkt_get_opcode(pkt)
-      << " aa=" << ldns_pkt_aa(pkt) << " tc=" << ldns_pkt_tc(pkt) << " rd=" << ldns_pkt_rd(pkt)
-      << " ra=" << ldns_pkt_ra(pkt) << " cd=" << ldns_pkt_cd(pkt) << " ad=" << ldns_pkt_ad(pkt)
-      << " edns=" << ldns_pkt_edns(pkt) << " udp=" << ldns_pkt_edns_udp_size(pkt)
+      << " opcode=" << ldns_pkt_get_opcode(pkt) << " aa=" << ldns_pkt_aa(pkt) << " tc=" << ldns_pkt_tc(pkt)
+      << " rd=" << ldns_pkt_rd(pkt) << " ra=" << ldns_pkt_ra(pkt) << " cd=" << ldns_pkt_cd(pkt)
+      << " ad=" << ldns_pkt_ad(pkt) << " edns=" << ldns_pkt_edns(pkt) << " udp=" << ldns_pkt_edns_udp_size(pkt)
       << " do=" << ldns_pkt_edns_do(pkt) << "\n";
   std::size_t qlen = 0;
   if (ldns_pkt_qdcount(pkt) == 1) {
@@ -284,7 +294,8 @@ ReferenceKind nsd_kind() {
                  << "  zonelistfile: \"" << dir << "/zone.list\"\n  database: \"\"\n  chroot: \"\"\n"
                  << "  username: \"\"\n  zonesdir: \"" << kZoneDir << "\"\n"
                  << "remote-control:\n  control-enable: no\n";
-            for (const auto& [origin, file] : kZones) conf << "zone:\n  name: " << origin << "\n  zonefile: " << file << "\n";
+            for (const auto& [origin, file] : kZones)
+              conf << "zone:\n  name: " << origin << "\n  zonefile: " << file << "\n";
             return std::vector<std::string>{"-d", "-c", dir + "/nsd.conf"};
           }};
 }

@@ -61,8 +61,10 @@ Tally burst(uint16_t port, const char* source, int count) {
   while (poll(&p, 1, 300) == 1) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 12) continue;
-    if (buf[2] & 0x02) ++tally.truncated;
-    else ++tally.full;
+    if (buf[2] & 0x02)
+      ++tally.truncated;
+    else
+      ++tally.full;
   }
   close(fd);
   return tally;
@@ -97,12 +99,15 @@ long rss_kb(pid_t pid) {
 // afterwards, and memory where it was.
 TEST(Storm, MillionMutatedQueries) {
   ServerProcess server(bundled({"--workers", "2"}));
-  std::vector<std::vector<uint8_t>> seeds = {
-      make_query("www.example.com.", LDNS_RR_TYPE_A), make_query("example.com.", LDNS_RR_TYPE_MX, true),
-      make_query("nope.example.com.", LDNS_RR_TYPE_AAAA, true), make_query("_sip._udp.example.com.", LDNS_RR_TYPE_SRV),
-      make_query("x.apps.example.com.", LDNS_RR_TYPE_TXT, true), make_query("sub.example.com.", LDNS_RR_TYPE_NS)};
+  std::vector<std::vector<uint8_t>> seeds = {make_query("www.example.com.", LDNS_RR_TYPE_A),
+                                             make_query("example.com.", LDNS_RR_TYPE_MX, true),
+                                             make_query("nope.example.com.", LDNS_RR_TYPE_AAAA, true),
+                                             make_query("_sip._udp.example.com.", LDNS_RR_TYPE_SRV),
+                                             make_query("x.apps.example.com.", LDNS_RR_TYPE_TXT, true),
+                                             make_query("sub.example.com.", LDNS_RR_TYPE_NS)};
   // Warm up so that RSS is measured after the buffers are touched.
-  for (int i = 0; i < 2000; ++i) query(server.port(), "www.example.com.", LDNS_RR_TYPE_A, false, std::chrono::milliseconds(100));
+  for (int i = 0; i < 2000; ++i)
+    query(server.port(), "www.example.com.", LDNS_RR_TYPE_A, false, std::chrono::milliseconds(100));
   long before = rss_kb(server.pid());
   std::mt19937 rng(12345);
   int fd = udp_socket_from("127.0.0.1");
@@ -114,10 +119,19 @@ TEST(Storm, MillionMutatedQueries) {
     int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits; ++e) {
       switch (rng() % 4) {
-        case 0: packet[rng() % packet.size()] = static_cast<uint8_t>(rng()); break;            // flip a byte
-        case 1: packet.resize(rng() % (packet.size() + 1)); if (packet.empty()) packet.push_back(0); break;  // cut
-        case 2: packet.push_back(static_cast<uint8_t>(rng())); break;                         // extend
-        default: packet[rng() % packet.size()] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;  // bit
+        case 0:
+          packet[rng() % packet.size()] = static_cast<uint8_t>(rng());
+          break;  // flip a byte
+        case 1:
+          packet.resize(rng() % (packet.size() + 1));
+          if (packet.empty()) packet.push_back(0);
+          break;  // cut
+        case 2:
+          packet.push_back(static_cast<uint8_t>(rng()));
+          break;  // extend
+        default:
+          packet[rng() % packet.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+          break;  // bit
       }
     }
     sendto(fd, packet.data(), packet.size(), flags, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
@@ -155,15 +169,16 @@ TEST(Privileges, DropsToConfiguredUser) {
     EXPECT_EQ(cap_line, "CapEff:\t0000000000000000");
     EXPECT_TRUE(query(server.port(), "www.example.com.", LDNS_RR_TYPE_A));
   } else {
-    RunResult result = run_rpdns(bundled({"--user", "root", "--listen", "127.0.0.1:" + std::to_string(free_udp_port())}));
+    RunResult result =
+        run_rpdns(bundled({"--user", "root", "--listen", "127.0.0.1:" + std::to_string(free_udp_port())}));
     EXPECT_EQ(result.exit_code, 1) << result.output;
     EXPECT_NE(result.output.find("cannot drop privileges"), std::string::npos) << result.output;
   }
 }
 
 TEST(Privileges, UnknownUserRefusesToRun) {
-  RunResult result = run_rpdns(bundled({"--user", "no-such-user-rpdns", "--listen",
-                                        "127.0.0.1:" + std::to_string(free_udp_port())}));
+  RunResult result =
+      run_rpdns(bundled({"--user", "no-such-user-rpdns", "--listen", "127.0.0.1:" + std::to_string(free_udp_port())}));
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("no such user"), std::string::npos) << result.output;
 }

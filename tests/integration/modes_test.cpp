@@ -49,7 +49,8 @@ std::map<int, long> per_worker(const std::string& log) {
 
 std::map<int, long> run_mode(const std::string& setting, int queries) {
   std::string config = temp_dir() + "/mode-" + std::to_string(getpid()) + ".yaml";
-  std::ofstream(config) << "workers: 2\n" << setting << "\nzones:\n  - origin: example.com\n    file: " << kBundled
+  std::ofstream(config) << "workers: 2\n"
+                        << setting << "\nzones:\n  - origin: example.com\n    file: " << kBundled
                         << "/example.com.zone\n";
   ServerProcess server({"--config", config});
   EXPECT_EQ(from_one_socket(server.port(), queries), queries) << setting;

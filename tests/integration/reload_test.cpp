@@ -18,8 +18,8 @@ namespace rpdns::test {
 namespace {
 
 std::string zone_text(const std::string& origin, unsigned serial, const std::string& www) {
-  return "$ORIGIN " + origin + ".\n$TTL 600\n@ SOA ns." + origin + ". admin." + origin + ". " +
-         std::to_string(serial) + " 3600 900 604800 120\n  NS ns\nns A 127.0.0.53\nwww A " + www + "\n";
+  return "$ORIGIN " + origin + ".\n$TTL 600\n@ SOA ns." + origin + ". admin." + origin + ". " + std::to_string(serial) +
+         " 3600 900 604800 120\n  NS ns\nns A 127.0.0.53\nwww A " + www + "\n";
 }
 
 // Writes to a temporary name and renames, so the server never reads a half-written file.
@@ -121,8 +121,10 @@ TEST_F(ReloadTest, NotifyOnlyWhenTheSerialGrew) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   timeval tick{0, 50'000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
-  write_atomically(dir_ + "/rpdns.yaml", "workers: 1\nzones:\n  - origin: a.test\n    file: a.zone\n"
-                                         "    notify: [\"127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "\"]\n");
+  write_atomically(dir_ + "/rpdns.yaml",
+                   "workers: 1\nzones:\n  - origin: a.test\n    file: a.zone\n"
+                   "    notify: [\"127.0.0.1:" +
+                       std::to_string(ntohs(addr.sin_port)) + "\"]\n");
   ServerProcess server({"--config", dir_ + "/rpdns.yaml"}, "a.test.");
   write_atomically(dir_ + "/a.zone", zone_text("a.test", 4, "192.0.2.4"));
   kill(server.pid(), SIGHUP);

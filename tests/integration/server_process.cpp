@@ -20,8 +20,7 @@
 
 namespace rpdns::test {
 
-pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args,
-                    const std::string& log_path) {
+pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -131,8 +130,8 @@ namespace {
 // Under a sanitizer build the server's own reports land in its log: any of
 // them fails the test that ran it.
 void check_sanitizer_reports(const std::string& log) {
-  for (const char* marker : {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:",
-                             "ERROR: LeakSanitizer"}) {
+  for (const char* marker :
+       {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"}) {
     if (log.find(marker) != std::string::npos) ADD_FAILURE() << "sanitizer report from rpdns:\n" << log;
   }
 }
@@ -194,8 +193,7 @@ std::optional<std::vector<uint8_t>> exchange_raw(uint16_t port, const std::vecto
   return reply;
 }
 
-Packet query(uint16_t port, const std::string& name, ldns_rr_type type, bool edns,
-             std::chrono::milliseconds timeout) {
+Packet query(uint16_t port, const std::string& name, ldns_rr_type type, bool edns, std::chrono::milliseconds timeout) {
   auto reply = exchange_raw(port, make_query(name, type, edns), timeout);
   if (!reply) return nullptr;
   ldns_pkt* pkt = nullptr;

@@ -16,8 +16,7 @@
 namespace rpdns::test {
 
 // Starts `binary` with `args`, stdout and stderr to `log_path`.
-pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args,
-                    const std::string& log_path);
+pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path);
 // Waits for pid up to `timeout`; returns its exit code, or -1 after killing it.
 int wait_exit(pid_t pid, std::chrono::milliseconds timeout);
 
@@ -60,8 +59,7 @@ using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
 std::vector<uint8_t> to_wire_and_free(ldns_pkt* pkt);
 
 // Builds a query (RD clear) for name/type, optionally with EDNS.
-std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type, bool edns = false,
-                                uint16_t id = 4242);
+std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type, bool edns = false, uint16_t id = 4242);
 
 // Sends raw bytes to 127.0.0.1:port and returns the raw reply, or nullopt on timeout.
 std::optional<std::vector<uint8_t>> exchange_raw(uint16_t port, const std::vector<uint8_t>& request,

@@ -98,8 +98,8 @@ TEST(Server, ManyClientSocketsReachSeveralWorkers) {
 // DESIGN: bad zone at start -> "file:line: problem", exit 1, bind nothing.
 TEST(Server, BrokenZoneExitsWithFileAndLine) {
   uint16_t port = free_udp_port();
-  RunResult result = run_rpdns({"--zone", "broken.example=" + kZones + "/broken.zone", "--listen",
-                                "127.0.0.1:" + std::to_string(port)});
+  RunResult result = run_rpdns(
+      {"--zone", "broken.example=" + kZones + "/broken.zone", "--listen", "127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.output.find("broken.zone:6:"), std::string::npos) << result.output;
   EXPECT_EQ(result.output.find("listening"), std::string::npos) << result.output;
@@ -109,7 +109,8 @@ TEST(Server, CheckConfigReportsZonesAndSerials) {
   std::string dir = temp_dir();
   std::string config = dir + "/check-ok.yaml";
   std::ofstream(config) << "listen: [\"127.0.0.1:5300\"]\nworkers: 2\nzones:\n"
-                           "  - origin: test.example\n    file: " + kZones + "/test.example.zone\n";
+                           "  - origin: test.example\n    file: " +
+                               kZones + "/test.example.zone\n";
   RunResult result = run_rpdns({"--check-config", config});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("test.example."), std::string::npos) << result.output;

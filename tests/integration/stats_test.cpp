@@ -44,8 +44,8 @@ long sum_metric(const std::string& text, const std::string& name) {
 }
 
 std::vector<std::string> args_with_stats(uint16_t stats_port) {
-  return {"--zone", "example.com=" + kBundled + "/example.com.zone", "--workers", "2", "--stats-listen",
-          "127.0.0.1:" + std::to_string(stats_port)};
+  return {"--zone",         "example.com=" + kBundled + "/example.com.zone", "--workers", "2",
+          "--stats-listen", "127.0.0.1:" + std::to_string(stats_port)};
 }
 
 TEST(Stats, MetricsCountEveryQueryPerWorker) {
@@ -70,7 +70,8 @@ TEST(Stats, MetricsCountEveryQueryPerWorker) {
   EXPECT_GE(sum_metric(after, "rpdns_replies_total"), 60);
   std::regex nx_line(R"(rpdns_replies_total\{worker="\d+",rcode="NXDOMAIN"\} (\d+))");
   long nxdomain = 0;
-  for (std::sregex_iterator it(after.begin(), after.end(), nx_line), end; it != end; ++it) nxdomain += std::stol((*it)[1]);
+  for (std::sregex_iterator it(after.begin(), after.end(), nx_line), end; it != end; ++it)
+    nxdomain += std::stol((*it)[1]);
   EXPECT_EQ(nxdomain, 10);
   EXPECT_NE(after.find("rpdns_zone_serial{zone=\"example.com.\"} 2026112201"), std::string::npos) << after;
   EXPECT_NE(http_get(stats_port, "/nothing").find("404"), std::string::npos);
@@ -97,8 +98,8 @@ TEST(Stats, Sigusr1LogsPerWorkerCounts) {
   RunResult result = server.stop();
   // Logged once for SIGUSR1 and once at shutdown.
   std::regex balance("queries in all over 2 workers");
-  auto count = std::distance(std::sregex_iterator(result.output.begin(), result.output.end(), balance),
-                             std::sregex_iterator());
+  auto count =
+      std::distance(std::sregex_iterator(result.output.begin(), result.output.end(), balance), std::sregex_iterator());
   EXPECT_EQ(count, 2) << result.output;
 }
 

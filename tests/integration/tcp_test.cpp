@@ -77,8 +77,8 @@ TEST(Tcp, IdleConnectionClosedAfterTimeout) {
 TEST(Tcp, IdleFloodDoesNotStarveOthers) {
   std::string dir = temp_dir();
   std::string config = dir + "/flood.yaml";
-  std::ofstream(config) << "workers: 2\ntcp-max-connections: 8\nzones:\n  - origin: diff.example\n    file: " +
-                               kDiff + "\n";
+  std::ofstream(config) << "workers: 2\ntcp-max-connections: 8\nzones:\n  - origin: diff.example\n    file: " + kDiff +
+                               "\n";
   ServerProcess server({"--config", config}, "diff.example.");
   std::vector<std::unique_ptr<TcpClient>> idle;
   for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<TcpClient>(server.port()));

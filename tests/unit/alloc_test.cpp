@@ -52,14 +52,12 @@ struct Request {
 // truncation, REFUSED, CHAOS, BADVERS, FORMERR and IXFR over UDP.
 std::vector<std::vector<uint8_t>> requests() {
   const Request kinds[] = {
-      {"www.diff.example", 1, false},      {"nothere.diff.example", 1, true},
-      {"www.diff.example", 15, false},     {"b.c.diff.example", 1, true},
-      {"chain1.diff.example", 1, false},   {"loop1.diff.example", 1, true},
-      {"foo.wild.diff.example", 16, true}, {"host.deleg.diff.example", 1, false},
-      {"www.dn.diff.example", 1, true},    {"manymx.diff.example", 15, false},
-      {"diff.example", 255, false},        {"huge.diff.example", 16, false},
-      {"www.example.org", 1, true},        {"version.bind", 16, false, 3},
-      {"_sip._tcp.diff.example", 33, true}, {"diff.example", 251, false},
+      {"www.diff.example", 1, false},      {"nothere.diff.example", 1, true},     {"www.diff.example", 15, false},
+      {"b.c.diff.example", 1, true},       {"chain1.diff.example", 1, false},     {"loop1.diff.example", 1, true},
+      {"foo.wild.diff.example", 16, true}, {"host.deleg.diff.example", 1, false}, {"www.dn.diff.example", 1, true},
+      {"manymx.diff.example", 15, false},  {"diff.example", 255, false},          {"huge.diff.example", 16, false},
+      {"www.example.org", 1, true},        {"version.bind", 16, false, 3},        {"_sip._tcp.diff.example", 33, true},
+      {"diff.example", 251, false},
   };
   std::vector<std::vector<uint8_t>> out;
   for (const auto& k : kinds) {

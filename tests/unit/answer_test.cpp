@@ -22,8 +22,8 @@ using rpdns::answer::Options;
 using rpdns::answer::Outcome;
 using rpdns::answer::respond;
 
-constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, SRV = 33, DNAME = 39,
-                   DS = 43, SVCB = 64, HTTPS = 65;
+constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, DS = 43,
+                   SVCB = 64, HTTPS = 65;
 
 // ---- requests ----
 
@@ -76,8 +76,7 @@ std::vector<RR> rrs(const ldns_rr_list* list) {
 }
 
 std::size_t count_type(const std::vector<RR>& list, uint16_t type) {
-  return static_cast<std::size_t>(
-      std::count_if(list.begin(), list.end(), [&](const RR& r) { return r.type == type; }));
+  return static_cast<std::size_t>(std::count_if(list.begin(), list.end(), [&](const RR& r) { return r.type == type; }));
 }
 
 bool has(const std::vector<RR>& list, const std::string& owner, uint16_t type, const std::string& rdata = "") {
@@ -107,10 +106,9 @@ class AnswerTest : public ::testing::Test {
   static void SetUpTestSuite() {
     zones_ = new rpdns::zone::ZoneSet;
     const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/";
-    for (const auto& [origin, file] : {std::pair{"example.com", "example.com.zone"},
-                                       std::pair{"child.example.com", "child.example.com.zone"},
-                                       std::pair{"zero.example", "zero.example.zone"},
-                                       std::pair{"svc.example", "svc.example.zone"}}) {
+    for (const auto& [origin, file] :
+         {std::pair{"example.com", "example.com.zone"}, std::pair{"child.example.com", "child.example.com.zone"},
+          std::pair{"zero.example", "zero.example.zone"}, std::pair{"svc.example", "svc.example.zone"}}) {
       auto result = rpdns::zone::load_zone(origin, dir + file);
       for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
       if (result.zone) zones_->add(result.zone);

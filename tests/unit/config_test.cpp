@@ -384,9 +384,9 @@ TEST(ParseListen, BareAddresses) {
 }
 
 TEST(ParseListen, BadForms) {
-  for (const char* text : {"", "localhost:53", "example.com", "1.2.3.4:65536", "1.2.3.4:99999",
-                           "1.2.3.4:abc", "1.2.3.4:-1", "1.2.3:53", "256.1.1.1:53", "[::1",
-                           "[::1]53", "[::1]:x", "[nope]:53", "1.2.3.4:53:53", "::1::2"}) {
+  for (const char* text :
+       {"", "localhost:53", "example.com", "1.2.3.4:65536", "1.2.3.4:99999", "1.2.3.4:abc", "1.2.3.4:-1", "1.2.3:53",
+        "256.1.1.1:53", "[::1", "[::1]53", "[::1]:x", "[nope]:53", "1.2.3.4:53:53", "::1::2"}) {
     EXPECT_FALSE(parse_listen(text)) << text;
   }
 }
@@ -410,8 +410,12 @@ class Argv {
 };
 
 TEST(CliParse, Flags) {
-  Argv a{"--listen", "127.0.0.1:5353", "--listen", "[::1]:5353", "--zone", "example.com=/z/example.com.zone",
-         "--workers", "3", "--log-level", "warn", "--config", "/etc/x.yaml"};
+  Argv a{"--listen",    "127.0.0.1:5353",
+         "--listen",    "[::1]:5353",
+         "--zone",      "example.com=/z/example.com.zone",
+         "--workers",   "3",
+         "--log-level", "warn",
+         "--config",    "/etc/x.yaml"};
   std::vector<std::string> errors;
   auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
   ASSERT_TRUE(args) << joined(errors);
@@ -518,7 +522,7 @@ TEST(CliResolve, FlagsOverrideFile) {
                                "zones:\n"
                                "  - origin: example.com\n"
                                "    file: example.com.zone\n");
-  Argv a{"--config", file, "--listen", "[::1]:5301", "--workers", "5", "--zone", "example.net=/n.zone",
+  Argv a{"--config",    file,   "--listen", "[::1]:5301", "--workers", "5", "--zone", "example.net=/n.zone",
          "--log-level", "trace"};
   std::vector<std::string> errors;
   auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);

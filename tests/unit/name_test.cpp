@@ -97,7 +97,15 @@ TEST(Name, IsSubdomain) {
 // RFC 1034 §3.1: the comparison is by whole labels. Here the last 13 bytes
 // equal "\7example\3com\0", but inside a label, so it is not below it.
 TEST(Name, IsSubdomainNeedsLabelBoundary) {
-  std::string tricky("\x09" "z" "\x07" "example" "\x03" "com" "\x00", 15);
+  std::string tricky(
+      "\x09"
+      "z"
+      "\x07"
+      "example"
+      "\x03"
+      "com"
+      "\x00",
+      15);
   std::string parent = wire("example.com");
   ASSERT_EQ(tricky.substr(tricky.size() - parent.size()), parent);
   EXPECT_FALSE(rpdns::dns::is_subdomain(tricky, parent));
@@ -179,7 +187,12 @@ TEST(NameFromText, RootEscapesAndErrors) {
   ASSERT_TRUE(rpdns::dns::name_from_text(".", w));
   EXPECT_EQ(w, std::string(1, '\0'));
   ASSERT_TRUE(rpdns::dns::name_from_text("a\\.b.c", w));
-  EXPECT_EQ(w, std::string("\x03" "a.b" "\x01" "c" "\0", 7));
+  EXPECT_EQ(w, std::string("\x03"
+                           "a.b"
+                           "\x01"
+                           "c"
+                           "\0",
+                           7));
   ASSERT_TRUE(rpdns::dns::name_from_text("\\065x", w));
   EXPECT_EQ(w, wire("ax"));
   EXPECT_FALSE(rpdns::dns::name_from_text("", w));

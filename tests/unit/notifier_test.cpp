@@ -35,7 +35,9 @@ class SilentSecondary {
   }
   ~SilentSecondary() { close(fd_); }
 
-  rpdns::config::ListenAddress address() const { return *rpdns::config::parse_listen("127.0.0.1:" + std::to_string(port_)); }
+  rpdns::config::ListenAddress address() const {
+    return *rpdns::config::parse_listen("127.0.0.1:" + std::to_string(port_));
+  }
 
   // Listens for `how_long`, counting the messages of each ID, in order of arrival.
   void listen_for(std::chrono::milliseconds how_long) {

@@ -11,9 +11,9 @@
 
 namespace {
 
+using rpdns::dns::parse_query;
 using rpdns::dns::ParseStatus;
 using rpdns::dns::Query;
-using rpdns::dns::parse_query;
 
 // The shared builder, plus a shortcut to parse what it built.
 struct Packet : rpdns::testing::PacketBuilder {

@@ -66,25 +66,25 @@ TEST(SimpleRecord, KeepsDefaultsAndCase) {
 
 TEST(SimpleRecord, DeclinesWhatItIsNotSureOf) {
   const std::vector<std::string> entries = {
-      "www 1h A 192.0.2.1",            // TTL units
-      "www 2147483648 A 192.0.2.1",    // TTL above 2^31 - 1
-      "www CH A 192.0.2.1",            // another class
+      "www 1h A 192.0.2.1",          // TTL units
+      "www 2147483648 A 192.0.2.1",  // TTL above 2^31 - 1
+      "www CH A 192.0.2.1",          // another class
       "www CH 60 A 192.0.2.1",
-      "www IN IN A 192.0.2.1",         // two classes
-      "www 60 60 A 192.0.2.1",         // two TTLs
+      "www IN IN A 192.0.2.1",  // two classes
+      "www 60 60 A 192.0.2.1",  // two TTLs
       "www IN 2147483648 A 192.0.2.1",
-      "www A 192.0.2.256",             // not an address
-      "www A 192.0.2.1 192.0.2.2",     // extra field
+      "www A 192.0.2.256",          // not an address
+      "www A 192.0.2.1 192.0.2.2",  // extra field
       "www AAAA 192.0.2.1",
-      "w\\.x A 192.0.2.1",             // escape in a name
-      ". A 192.0.2.1",                 // the root
-      "a..b A 192.0.2.1",              // empty label
+      "w\\.x A 192.0.2.1",                    // escape in a name
+      ". A 192.0.2.1",                        // the root
+      "a..b A 192.0.2.1",                     // empty label
       std::string(64, 'a') + " A 192.0.2.1",  // label too long
-      "www SRV 0 0 80 host",           // a type it does not read
+      "www SRV 0 0 80 host",                  // a type it does not read
       "www TYPE1 \\# 4 c0000201",
       "t TXT unquoted",
-      "t TXT \"a\\\"b\"",              // escape in a string
-      "t TXT \"a\"\"b\"",              // strings not apart
+      "t TXT \"a\\\"b\"",  // escape in a string
+      "t TXT \"a\"\"b\"",  // strings not apart
       "t TXT \"" + std::string(256, 'x') + "\"",
       "m MX 65536 mx",
       "m MX mx",
@@ -131,8 +131,8 @@ void expect_same_as_ttl_first(const std::string& entry) {
 }
 
 TEST(SimpleRecord, ReadsClassBeforeTtl) {
-  const std::vector<std::string> entries = {"www IN 60 A 192.0.2.1", " in 120 AAAA 2001:db8::1",
-                                            "m CLASS1 0 MX 10 mx", "t IN 2147483647 TXT \"x\""};
+  const std::vector<std::string> entries = {"www IN 60 A 192.0.2.1", " in 120 AAAA 2001:db8::1", "m CLASS1 0 MX 10 mx",
+                                            "t IN 2147483647 TXT \"x\""};
   for (const auto& entry : entries) {
     SimpleRecord out;
     EXPECT_TRUE(fast(entry, out)) << entry;
@@ -157,15 +157,15 @@ TEST(SimpleRecord, DeclinesNamesOverTheLimit) {
 // Random entries built from pieces, valid and not: wherever the fast reader
 // accepts one, ldns must read the same record.
 TEST(SimpleRecord, AgreesWithLdnsOnRandomEntries) {
-  const std::vector<std::string> owners = {"www", "@", "A.B", "x.example.com.", " ", "*", "_t", "a-b",
-                                           "sub.WWW", std::string(63, 'q'), "1", "a.", "-"};
+  const std::vector<std::string> owners = {
+      "www", "@", "A.B", "x.example.com.", " ", "*", "_t", "a-b", "sub.WWW", std::string(63, 'q'), "1", "a.", "-"};
   const std::vector<std::string> ttls = {"", "0", "60 ", "2147483647 ", "2147483648 ", "1h ", "007 "};
   const std::vector<std::string> classes = {"", "IN ", "in ", "CH ", "CLASS1 "};
   const std::vector<std::string> types = {"A", "a", "AAAA", "NS", "CNAME", "cname", "PTR", "MX", "TXT", "Txt"};
   const std::vector<std::string> rdatas = {
-      "192.0.2.1", "0.0.0.0", "255.255.255.255", "1.2.3", "01.2.3.4", "2001:db8::1", "::", "::1.2.3.4",
-      "host", "host.example.net.", "@", "Mixed.Case", "10 mx", "0 @", "65535 mx.", "\"txt\"",
-      "\"a b\" \"c\"", "\"\"", "x y", "10", ""};
+      "192.0.2.1", "0.0.0.0", "255.255.255.255",   "1.2.3", "01.2.3.4",   "2001:db8::1", "::",
+      "::1.2.3.4", "host",    "host.example.net.", "@",     "Mixed.Case", "10 mx",       "0 @",
+      "65535 mx.", "\"txt\"", "\"a b\" \"c\"",     "\"\"",  "x y",        "10",          ""};
   std::mt19937 random(20261122);
   auto pick = [&random](const std::vector<std::string>& v) { return v[random() % v.size()]; };
   int accepted = 0;

@@ -135,8 +135,7 @@ TEST_F(WriterTest, NsRdataCompressed) {
   Records ns;
   ns.add(3600, bytes(wire("ns1.example.com"))).add(3600, bytes(wire("ns2.example.com")));
   ASSERT_TRUE(w.put_rrset(Section::answer, wire("example.com"), 1, ns.as(2)));
-  std::size_t uncompressed = 12 + q.size() + 2 * (wire("example.com").size() + 10) +
-                             2 * wire("ns1.example.com").size();
+  std::size_t uncompressed = 12 + q.size() + 2 * (wire("example.com").size() + 10) + 2 * wire("ns1.example.com").size();
   EXPECT_LT(w.size(), uncompressed);
   Pkt p = decode(w);
   ASSERT_TRUE(p);
@@ -363,7 +362,7 @@ TEST_F(WriterTest, OptWithSmallRcode) {
   w.begin(buf, 512, 1, 0x8000, q, true);
   std::size_t at = w.size();
   w.put_opt(4096, 3, false);
-  EXPECT_EQ(w.data()[at + 5], 0);  // extended rcode octet
+  EXPECT_EQ(w.data()[at + 5], 0);                         // extended rcode octet
   EXPECT_EQ(rpdns::dns::read_u16(w.data() + at + 7), 0);  // DO clear
   EXPECT_EQ(w.data()[3] & 0x0F, 3);
 }

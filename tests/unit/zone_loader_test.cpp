@@ -216,7 +216,8 @@ TEST(ZoneLoader, TtlsOfTwoToThe31OrMoreBecomeZero) {
   EXPECT_EQ(find(r, "e.example.com", 1)->ttl, 0u);
   EXPECT_EQ(find(r, "f.example.com", 1)->ttl, 0u);  // 3551 weeks: 2,147,644,800 s
   ASSERT_EQ(r.warnings.listed.size(), 5u) << warnings_text(r);
-  EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":5: TTL 2147483648 is more than 2^31 - 1; set to 0 (RFC 2181 §8)");
+  EXPECT_EQ(r.warnings.listed[0].to_string(),
+            file + ":5: TTL 2147483648 is more than 2^31 - 1; set to 0 (RFC 2181 §8)");
   EXPECT_EQ(r.warnings.listed[1].line, 6u);
   EXPECT_EQ(r.warnings.listed[2].line, 7u);
   EXPECT_EQ(r.warnings.listed[3].line, 8u);
@@ -262,18 +263,20 @@ TEST(ZoneLoader, DifferingTtlsInAnRRsetWarned) {
   EXPECT_EQ(find(r, "two.example.com", 33)->ttl, 50u);
   ASSERT_EQ(r.warnings.listed.size(), 1u) << warnings_text(r);
   EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":6: two.example.com.: TTL 200 differs from TTL 100 of the " +
-                                                  "RRset's first record at " + file + ":4; 100 is used (RFC 2181 §5.2)");
+                                                  "RRset's first record at " + file +
+                                                  ":4; 100 is used (RFC 2181 §5.2)");
 }
 
 // RFC 4034 §3: RRSIGs at one name cover different RRsets and carry their
 // TTLs, so they are the exception: each keeps its own TTL, no warning.
 TEST(ZoneLoader, RrsigsKeepTheirOwnTtls) {
   TempDir dir;
-  std::string file = dir.write("z", std::string(kHead) +
-                                        "www 300 IN A 192.0.2.1\n"
-                                        "www 300 IN RRSIG A 8 3 300 20300101000000 20200101000000 1 example.com. AAAA\n"
-                                        "www 900 IN MX 10 www\n"
-                                        "www 900 IN RRSIG MX 8 3 900 20300101000000 20200101000000 1 example.com. AAAA\n");
+  std::string file =
+      dir.write("z", std::string(kHead) +
+                         "www 300 IN A 192.0.2.1\n"
+                         "www 300 IN RRSIG A 8 3 300 20300101000000 20200101000000 1 example.com. AAAA\n"
+                         "www 900 IN MX 10 www\n"
+                         "www 900 IN RRSIG MX 8 3 900 20300101000000 20200101000000 1 example.com. AAAA\n");
   LoadResult r = load_zone("example.com", file);
   ASSERT_TRUE(r.errors.empty()) << errors_text(r);
   EXPECT_TRUE(r.warnings.listed.empty()) << warnings_text(r);
@@ -286,10 +289,12 @@ TEST(ZoneLoader, RrsigsKeepTheirOwnTtls) {
 // RFC 2308 §3: negative TTL is min(SOA TTL, SOA MINIMUM).
 TEST(ZoneLoader, NegativeTtl) {
   TempDir dir;
-  std::string low_ttl = dir.write("a", "@ 60 IN SOA ns1.example.com. h.example.com. 1 2 3 4 900\n"
-                                       "@ 60 IN NS ns1.example.com.\n");
-  std::string low_min = dir.write("b", "@ 900 IN SOA ns1.example.com. h.example.com. 1 2 3 4 45\n"
-                                       "@ 900 IN NS ns1.example.com.\n");
+  std::string low_ttl = dir.write("a",
+                                  "@ 60 IN SOA ns1.example.com. h.example.com. 1 2 3 4 900\n"
+                                  "@ 60 IN NS ns1.example.com.\n");
+  std::string low_min = dir.write("b",
+                                  "@ 900 IN SOA ns1.example.com. h.example.com. 1 2 3 4 45\n"
+                                  "@ 900 IN NS ns1.example.com.\n");
   LoadResult a = load_zone("example.com", low_ttl);
   LoadResult b = load_zone("example.com", low_min);
   ASSERT_TRUE(a.zone) << errors_text(a);
@@ -375,7 +380,8 @@ TEST(ZoneLoader, LargeZoneKeepsOwnersAcrossParallelChunks) {
   LoadResult r = load_zone("example.com", file);
   ASSERT_TRUE(r.errors.empty()) << errors_text(r);
   for (int i : {0, 1, 2047, 2048, 2999, 3000, 4095, 4096, 5999}) {
-    std::string owner = std::string("n").append(std::to_string(i)).append(i >= 3000 ? ".sub.example.com" : ".example.com");
+    std::string owner =
+        std::string("n").append(std::to_string(i)).append(i >= 3000 ? ".sub.example.com" : ".example.com");
     const RRset* txt = find(r, owner, 16);
     ASSERT_NE(txt, nullptr) << owner;
     EXPECT_EQ(txt->ttl, i >= 3000 ? 77u : 3600u) << owner;
@@ -459,17 +465,19 @@ TEST(ZoneLoaderErrors, GenericRdataThatDoesNotFitItsType) {
   for (int i = 0; i < 4; ++i) long_name += "3f" + std::string(126, '6');  // four labels of 63 'f's: 256 bytes
   long_name += "00";
   std::string file = dir.write("z", std::string(kHead) +
-                                        "x IN DNAME \\# 0\n"                  // 4
-                                        "@ IN SOA \\# 1 00\n"                 // 5
-                                        "z IN MX \\# 4 000ac000\n"            // 6
-                                        "w IN MX \\# 4 000a0000\n"            // 7
-                                        "v IN A \\# 3 c00002\n"               // 8
-                                        "u IN A \\# 5 c000020101\n"           // 9
-                                        "c IN CNAME \\# 257 " + long_name + "\n"  // 10
-                                        "t IN TYPE65000 \\# 65537 01\n"       // 11
-                                        "s IN TYPE65000 \\# 2 01\n"           // 12
-                                        "q IN TYPE65000 \\# 1 0g\n"           // 13
-                                        "p IN FOO \\# 0\n");                  // 14
+                                        "x IN DNAME \\# 0\n"         // 4
+                                        "@ IN SOA \\# 1 00\n"        // 5
+                                        "z IN MX \\# 4 000ac000\n"   // 6
+                                        "w IN MX \\# 4 000a0000\n"   // 7
+                                        "v IN A \\# 3 c00002\n"      // 8
+                                        "u IN A \\# 5 c000020101\n"  // 9
+                                        "c IN CNAME \\# 257 " +
+                                        long_name +
+                                        "\n"                             // 10
+                                        "t IN TYPE65000 \\# 65537 01\n"  // 11
+                                        "s IN TYPE65000 \\# 2 01\n"      // 12
+                                        "q IN TYPE65000 \\# 1 0g\n"      // 13
+                                        "p IN FOO \\# 0\n");             // 14
   LoadResult r = load_zone("example.com", file);
   EXPECT_FALSE(r.zone);
   ASSERT_EQ(r.errors.size(), 11u) << errors_text(r);
@@ -576,8 +584,7 @@ TEST(ZoneLoader, RecordOutsideOriginIgnoredWithWarning) {
   EXPECT_EQ(r.zone->record_count, 3u);
   ASSERT_EQ(r.warnings.count, 2u);
   ASSERT_EQ(r.warnings.listed.size(), 2u);
-  EXPECT_EQ(r.warnings.listed[0].to_string(),
-            file + ":5: www.example.net. is outside the zone example.com.; ignored");
+  EXPECT_EQ(r.warnings.listed[0].to_string(), file + ":5: www.example.net. is outside the zone example.com.; ignored");
   EXPECT_EQ(r.warnings.listed[1].line, 6u);
 }
 
@@ -654,11 +661,9 @@ TEST(ZoneLoaderErrors, NamesOverTheLimit) {
   TempDir dir;
   std::string label(63, 'x');
   std::string long_name = label + "." + label + "." + label + "." + std::string(50, 'y');  // + example.com: 256
-  std::string file = dir.write("z", std::string(kHead) +
-                                        long_name + " IN A 192.0.2.1\n" +
-                                        long_name + " IN SRV 0 0 80 a\n" +
-                                        "a IN SRV 0 0 80 " + long_name + "\n" +
-                                        "b IN CNAME " + long_name + "\n");
+  std::string file =
+      dir.write("z", std::string(kHead) + long_name + " IN A 192.0.2.1\n" + long_name + " IN SRV 0 0 80 a\n" +
+                         "a IN SRV 0 0 80 " + long_name + "\n" + "b IN CNAME " + long_name + "\n");
   LoadResult r = load_zone("example.com", file);
   EXPECT_FALSE(r.zone);
   ASSERT_EQ(r.errors.size(), 4u) << errors_text(r);
@@ -697,9 +702,8 @@ TEST(ZoneLoaderErrors, RRsetOfMoreThan65535Records) {
 TEST(ZoneLoaderErrors, RecordTooBigForAnyMessage) {
   TempDir dir;
   // Owner "big.example.com." is 17 bytes: 17 + 10 + 65237 = 65264, the most that fits.
-  std::string file = dir.write("z", std::string(kHead) +
-                                        "big IN TYPE65000 \\# 65237 " + std::string(2 * 65237, 'a') + "\n" +
-                                        "bag IN TYPE65000 \\# 65238 " + std::string(2 * 65238, 'a') + "\n" +
+  std::string file = dir.write("z", std::string(kHead) + "big IN TYPE65000 \\# 65237 " + std::string(2 * 65237, 'a') +
+                                        "\n" + "bag IN TYPE65000 \\# 65238 " + std::string(2 * 65238, 'a') + "\n" +
                                         "bog IN TYPE65000 \\# 65500 " + std::string(2 * 65500, 'a') + "\n");
   LoadResult r = load_zone("example.com", file);
   EXPECT_FALSE(r.zone);
@@ -743,8 +747,8 @@ TEST(ZoneLoaderErrors, TwoSoas) {
 // RFC 1035 §5.2: the SOA belongs at the apex only.
 TEST(ZoneLoaderErrors, SoaBelowApex) {
   TempDir dir;
-  std::string file = dir.write("z", std::string(kHead) +
-                                        "sub IN SOA ns1.example.com. h.example.com. 2 7200 3600 1209600 300\n");
+  std::string file =
+      dir.write("z", std::string(kHead) + "sub IN SOA ns1.example.com. h.example.com. 2 7200 3600 1209600 300\n");
   LoadResult r = load_zone("example.com", file);
   EXPECT_FALSE(r.zone);
   ASSERT_EQ(r.errors.size(), 1u) << errors_text(r);
