@@ -105,7 +105,6 @@ class Worker {
   std::vector<Slot> slots_;
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;
-  std::size_t filled_ = 0;  // headers the last receive used, to be set up again
   policy::RateLimiter limiter_;
   stats::WorkerCounters counters_;
 };
