@@ -49,7 +49,7 @@ class Responder {
                       std::string_view owner = {});
   void add_svcb_additional(const RRset& rrset, const Node* node, std::string_view owner);
   void queue(const Node* node, std::string_view owner, bool required, uint16_t also = 0);
-  void queue_target(const uint8_t* name, std::size_t avail, bool required, bool glue_ok, uint16_t also = 0);
+  void queue_target(const uint8_t* name, std::size_t avail, std::string_view cut, bool glue_ok, uint16_t also = 0);
   void write_additional();
   bool put_additional(const Node& node, std::string_view owner, uint16_t type);
   // Notes the RRset that answers the question and queues what it points to.
@@ -291,15 +291,17 @@ void Responder::queue(const Node* node, std::string_view owner, bool required, u
 // Only names in the answer's own zone count, as Knot DNS does: anything
 // else is out of bailiwick for the resolver reading it. Data at or below a
 // cut is glue, used only for NS (`glue_ok`); below a DNAME it is hidden.
-void Responder::queue_target(const uint8_t* name, std::size_t avail, bool required, bool glue_ok, uint16_t also) {
+// Glue below `cut` (a referral's) is required (RFC 9471 §3).
+void Responder::queue_target(const uint8_t* name, std::size_t avail, std::string_view cut, bool glue_ok,
+                             uint16_t also) {
   std::size_t len = dns::name_length(name, avail);
   Name target;
   if (len > avail || !target.assign({reinterpret_cast<const char*>(name), len})) return;
-  dns::lowercase(target.data, target.len);
+  dns::lowercase(target.data, target.len);  // RDATA keeps the file's case; cut and zone are canonical
   if (!dns::is_subdomain(target.view(), zone_->origin)) return;
   const Node* node = zone_->find(target.view());
   if (node == nullptr || (node->occluded && !glue_ok)) return;
-  queue(node, node->name, required, also);
+  queue(node, node->name, !cut.empty() && dns::is_subdomain(target.view(), cut), also);
 }
 
 // RFC 1034 §3.7 / RFC 2782: addresses of the names an NS, MX or SRV answer
@@ -312,15 +314,7 @@ void Responder::add_additional(const RRset& rrset, std::string_view cut, const N
   const uint8_t* rec = rrset.records.data();
   for (unsigned i = 0; i < rrset.count; ++i) {
     uint16_t rdlen = dns::read_u16(rec + 4);
-    if (rdlen > offset) {
-      const uint8_t* at = rec + 6 + offset;
-      std::size_t avail = rdlen - static_cast<std::size_t>(offset);
-      std::size_t end = 0;
-      while (end < avail && at[end] != 0) end += at[end] + 1u;
-      bool required =
-          !cut.empty() && end < avail && dns::is_subdomain({reinterpret_cast<const char*>(at), end + 1}, cut);
-      queue_target(at, avail, required, glue_ok);
-    }
+    if (rdlen > offset) queue_target(rec + 6 + offset, rdlen - static_cast<std::size_t>(offset), cut, glue_ok);
     rec += 6u + rdlen;
   }
 }
@@ -339,7 +333,7 @@ void Responder::add_svcb_additional(const RRset& rrset, const Node* node, std::s
       if (target[0] == 0 && !alias && node != nullptr) {
         queue(node, owner, false);
       } else if (target[0] != 0) {
-        queue_target(target, rdlen - 2u, false, false, alias ? rrset.type : 0);
+        queue_target(target, rdlen - 2u, {}, false, alias ? rrset.type : 0);
       }
     }
     rec += 6u + rdlen;

@@ -488,6 +488,19 @@ TEST_F(AnswerTest, InDomainGlueCompleteOrTruncated) {
   }
 }
 
+// The same with the servers' names in capitals: RDATA keeps the file's
+// case, and the glue is still in-domain, so it must fit or TC is set.
+TEST_F(AnswerTest, InDomainGlueInCapitalsCompleteOrTruncated) {
+  Reply r = ask(query("www.caps.svc.example", A));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_FALSE(r.aa());
+  EXPECT_EQ(count_type(r.authority(), NS), 13u);
+  auto add = r.additional();
+  bool complete = count_type(add, A) == 13u && count_type(add, AAAA) == 13u;
+  EXPECT_TRUE(complete || r.tc()) << add.size() << " glue records without TC";
+  EXPECT_FALSE(complete);  // 13 A and 13 AAAA cannot fit 512 bytes
+}
+
 // ---- DNAME, RFC 6672 ----
 
 // §3.3 / §5.3.4: the DNAME, a CNAME synthesized from it (same TTL, owner
