@@ -86,15 +86,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// `lower_word` is in lowercase already.
-bool equals_nocase(std::string_view a, std::string_view lower_word) {
-  if (a.size() != lower_word.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (dns::lower(static_cast<uint8_t>(a[i])) != static_cast<uint8_t>(lower_word[i])) return false;
-  }
-  return true;
-}
-
 uint64_t unit_seconds(char c) {
   switch (dns::lower(static_cast<uint8_t>(c))) {
     case 's':
@@ -133,13 +124,6 @@ ClassField read_class(std::string_view token, uint16_t& value) {
   if (number > 65535) return ClassField::bad;
   value = static_cast<uint16_t>(number);
   return ClassField::yes;
-}
-
-std::string_view next_token(std::string_view& rest) {
-  std::size_t space = rest.find(' ');
-  std::string_view token = rest.substr(0, space);
-  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-  return token;
 }
 
 }  // namespace

@@ -8,7 +8,29 @@
 #include <string>
 #include <string_view>
 
+#include "dns/wire.hpp"
+
 namespace rpdns::zone {
+
+// Helpers for the entries MasterReader gives (tokens one space apart),
+// shared by the fast reader and the head splitter.
+
+// Splits off the next space-separated token; empty at the end.
+inline std::string_view next_token(std::string_view& rest) {
+  std::size_t space = rest.find(' ');
+  std::string_view token = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  return token;
+}
+
+// ASCII case-insensitive comparison; `lower_word` is in lowercase already.
+inline bool equals_nocase(std::string_view a, std::string_view lower_word) {
+  if (a.size() != lower_word.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (dns::lower(static_cast<uint8_t>(a[i])) != static_cast<uint8_t>(lower_word[i])) return false;
+  }
+  return true;
+}
 
 class MasterReader {
  public:

@@ -11,23 +11,6 @@
 namespace rpdns::zone {
 namespace {
 
-// Splits off the next space-separated token; empty at the end.
-std::string_view next_token(std::string_view& rest) {
-  std::size_t space = rest.find(' ');
-  std::string_view token = rest.substr(0, space);
-  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-  return token;
-}
-
-// `lower_word` is in lowercase already.
-bool equals_nocase(std::string_view a, std::string_view lower_word) {
-  if (a.size() != lower_word.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (dns::lower(static_cast<uint8_t>(a[i])) != static_cast<uint8_t>(lower_word[i])) return false;
-  }
-  return true;
-}
-
 bool plain_label_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*';
 }
