@@ -5,14 +5,18 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "app/cli.hpp"
 #include "app/probe.hpp"
+#include "app/signals.hpp"
+#include "ops/descriptors.hpp"
 #include "ops/http_stats.hpp"
 #include "ops/privileges.hpp"
 #include "reload/reloader.hpp"
@@ -74,65 +78,81 @@ std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
   return out;
 }
 
-// Signals are turned into work on the control context, never handled in a
-// worker: SIGHUP reloads, SIGUSR1 logs counters, SIGINT/SIGTERM stop (a
-// second one exits at once).
+// Signals, taken by the signal thread (app/signals.hpp), become work on the
+// control context, never in a worker: SIGHUP reloads, SIGUSR1 logs counters,
+// SIGINT/SIGTERM stop (a second one exits at once).
 class Control {
  public:
   Control(server::Server& server, reload::Reloader& reloader)
-      : server_(server), reloader_(reloader), stop_(io_, SIGINT, SIGTERM), hup_(io_, SIGHUP), usr1_(io_, SIGUSR1) {}
+      : server_(server), reloader_(reloader), work_(io_.get_executor()) {}
 
+  // Any thread.
+  void signal(int signal) {
+    boost::asio::post(io_, [this, signal] { handle(signal); });
+  }
+
+  // Returns once a stop signal has been handled and every worker has ended.
   void run() {
-    wait_hup();
-    wait_usr1();
-    wait_stop();
     io_.run();
     if (joiner_.joinable()) joiner_.join();
   }
 
  private:
-  void wait_hup() {
-    hup_.async_wait([this](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      reloader_.request();
-      wait_hup();
-    });
-  }
-  void wait_usr1() {
-    usr1_.async_wait([this](const boost::system::error_code& ec, int) {
-      if (ec) return;
+  void handle(int signal) {
+    if (signal == SIGHUP) {
+      if (!stopping_) reloader_.request();
+      return;
+    }
+    if (signal == SIGUSR1) {
       server_.log_counts();
-      wait_usr1();
-    });
-  }
-  void wait_stop() {
-    stop_.async_wait([this](const boost::system::error_code& ec, int signal) {
-      if (ec) return;
-      if (stopping_) {
-        spdlog::warn("signal {} again: exiting at once", signal);
-        std::_Exit(1);
-      }
-      stopping_ = true;
-      spdlog::info("signal {}: stopping", signal);
-      hup_.cancel();
-      usr1_.cancel();
-      server_.request_stop();
-      // Join off the control thread so a second signal is still heard.
-      joiner_ = std::thread([this] {
-        server_.join();
-        boost::asio::post(io_, [this] { stop_.cancel(); });
-      });
-      wait_stop();
+      return;
+    }
+    if (stopping_) {
+      spdlog::warn("signal {} again: exiting at once", signal);
+      std::_Exit(1);
+    }
+    stopping_ = true;
+    spdlog::info("signal {}: stopping", signal);
+    server_.request_stop();
+    // Join off the control thread so a second signal is still heard.
+    joiner_ = std::thread([this] {
+      server_.join();
+      boost::asio::post(io_, [this] { work_.reset(); });
     });
   }
 
   server::Server& server_;
   reload::Reloader& reloader_;
   boost::asio::io_context io_;
-  boost::asio::signal_set stop_, hup_, usr1_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   bool stopping_ = false;
   std::thread joiner_;
 };
+
+// Where the signal thread sends a signal: to the Control once serving;
+// before that (zones loading, sockets binding) a stop ends the process at
+// once and HUP or USR1 find nothing to reload or count yet.
+class SignalRoute {
+ public:
+  void deliver(int signal) {
+    std::lock_guard lock(mutex_);
+    if (control_ != nullptr) return control_->signal(signal);
+    if (signal == SIGINT || signal == SIGTERM) {
+      std::fprintf(stderr, "signal %d before serving: exiting\n", signal);
+      app::die_of(signal);
+    }
+  }
+  void serve_with(Control* control) {
+    std::lock_guard lock(mutex_);
+    control_ = control;
+  }
+
+ private:
+  std::mutex mutex_;
+  Control* control_ = nullptr;
+};
+
+SignalRoute signal_route;
 
 std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server::Server& server,
                                             zone::ZoneStore& store, reload::Reloader& reloader) {
@@ -146,7 +166,26 @@ std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server
   return http;
 }
 
-int serve(const cli::Arguments& args, const config::Config& config, std::shared_ptr<const zone::ZoneSet> zones) {
+// Raises the descriptor limit and fits the TCP connection limit into it.
+config::Config fit_descriptors(const config::Config& config) {
+  config::Config fitted = config;
+  uint64_t limit = ops::raise_descriptor_limit();
+  auto sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
+  fitted.tcp_max_connections = ops::fit_tcp_connections(config.tcp_max_connections, limit, sockets);
+  if (fitted.tcp_max_connections < config.tcp_max_connections) {
+    spdlog::warn(
+        "tcp-max-connections lowered from {} to {}: the descriptor limit (RLIMIT_NOFILE) is {} and {} are kept for "
+        "sockets, zone files and the stats endpoint",
+        config.tcp_max_connections, fitted.tcp_max_connections, limit, ops::reserved_descriptors(sockets));
+  } else {
+    spdlog::info("descriptor limit {}; up to {} tcp connections",
+                 limit == UINT64_MAX ? "unlimited" : std::to_string(limit), fitted.tcp_max_connections);
+  }
+  return fitted;
+}
+
+int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const zone::ZoneSet> zones) {
+  config::Config config = fit_descriptors(given);
   zone::ZoneStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
   try {
@@ -176,10 +215,19 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
   server->start();
   for (const auto& l : config.listen)
     spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
+  signal_route.serve_with(&control);
   reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
+  signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once
   if (http) http->stop();
   server->log_counts();
+  if (reloader.busy()) {
+    // Waiting for a big reload would hold the stop for as long as it takes;
+    // it has written nothing, so it is simply left behind.
+    spdlog::info("stopped; the reload in progress is abandoned");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
   spdlog::info("stopped");
   return 0;
 }
@@ -187,9 +235,11 @@ int serve(const cli::Arguments& args, const config::Config& config, std::shared_
 }  // namespace
 
 int main(int argc, char** argv) {
+  app::block_signals();  // first: every thread started from here inherits it
   std::vector<std::string> errors;
   auto args = cli::parse(argc, argv, errors);
   if (!args) return fail(errors);
+  if (args->show_help || args->show_version || args->probe_server || args->check_only) app::restore_signals();
   if (args->show_help) {
     std::cout << cli::usage();
     return 0;
@@ -201,6 +251,9 @@ int main(int argc, char** argv) {
   if (args->probe_server) return probe::run(*args->probe_server, args->probe_name);
   auto config = cli::resolve(*args, errors);
   if (!config) return fail(errors);
+  // From here a stop signal ends even a long start-up load at once.
+  std::optional<app::SignalThread> signals;
+  if (!args->check_only) signals.emplace([](int signal) { signal_route.deliver(signal); });
   std::vector<reload::ZoneReport> reports;
   auto zones = load_all(*config, reports, errors);
   if (!zones) return fail(errors);

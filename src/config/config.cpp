@@ -240,6 +240,14 @@ class Checker {
         config.shared_socket = n == 1;
       } else if (key == "tcp-idle-timeout") {
         if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
+      } else if (key == "tcp-io-timeout") {
+        if (number(value, key, 10, 60000, n)) config.tcp_io_timeout_ms = static_cast<unsigned>(n);
+      } else if (key == "tcp-max-per-client") {
+        if (number(value, key, 0, 1000000, n)) config.tcp_max_per_client = static_cast<unsigned>(n);
+      } else if (key == "tcp-client-ipv4-prefix-length") {
+        if (number(value, key, 1, 32, n)) config.tcp_client_ipv4_prefix = static_cast<unsigned>(n);
+      } else if (key == "tcp-client-ipv6-prefix-length") {
+        if (number(value, key, 1, 128, n)) config.tcp_client_ipv6_prefix = static_cast<unsigned>(n);
       } else if (key == "tcp-max-connections") {
         if (number(value, key, 1, 1000000, n)) config.tcp_max_connections = static_cast<unsigned>(n);
       } else if (key == "rate-limit") {

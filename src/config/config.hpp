@@ -48,8 +48,12 @@ struct Config {
   int receive_buffer = 4 << 20;               // SO_RCVBUF of each UDP socket
   bool cpu_affinity = false;                  // pin worker i to CPU i
   Steering steering = Steering::hash;
-  bool shared_socket = false;      // listen-mode: shared (one socket, N threads)
-  unsigned tcp_idle_timeout = 10;  // seconds a TCP connection may sit idle
+  bool shared_socket = false;         // listen-mode: shared (one socket, N threads)
+  unsigned tcp_idle_timeout = 10;     // seconds a TCP connection may sit idle
+  unsigned tcp_io_timeout_ms = 1000;  // for a message body once its length has arrived
+  unsigned tcp_max_per_client = 32;   // open connections per client prefix; 0: no cap
+  unsigned tcp_client_ipv4_prefix = 32;
+  unsigned tcp_client_ipv6_prefix = 64;
   // Response rate limiting; off while responses_per_second is 0.
   unsigned rrl_responses_per_second = 0;
   unsigned rrl_slip = 2;

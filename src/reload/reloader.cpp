@@ -48,7 +48,9 @@ stats::ReloadFacts Reloader::facts() const {
 void Reloader::run_pending() {
   uint64_t target = requested_.load();
   if (target == done_) return;  // already covered by a run that started after it
+  busy_.store(true);
   reload();
+  busy_.store(false);
   done_ = target;
 }
 

@@ -37,6 +37,8 @@ class Reloader {
 
   // Safe from any thread; returns at once.
   void request();
+  // True while a reload is loading zones (any thread).
+  bool busy() const { return busy_.load(); }
   // What the last reloads did, for the stats endpoint.
   stats::ReloadFacts facts() const;
 
@@ -57,6 +59,7 @@ class Reloader {
   stats::ReloadFacts facts_;
   std::atomic<uint64_t> requested_{0};
   uint64_t done_ = 0;  // loader thread only
+  std::atomic<bool> busy_{false};
   xfr::Notifier notifier_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -12,7 +12,15 @@
 
 namespace rpdns::server {
 
-Server::Server(const config::Config& config, zone::ZoneStore& store) {
+namespace {
+
+policy::ConnectionLimitSettings per_client_settings(const config::Config& config) {
+  return {config.tcp_max_per_client, config.tcp_client_ipv4_prefix, config.tcp_client_ipv6_prefix};
+}
+
+}  // namespace
+
+Server::Server(const config::Config& config, zone::ZoneStore& store) : tcp_per_client_(per_client_settings(config)) {
   WorkerSettings settings;
   settings.answer.edns_udp_size = config.edns_udp_size;
   settings.answer.minimal_responses = config.minimal_responses;
@@ -32,6 +40,8 @@ Server::Server(const config::Config& config, zone::ZoneStore& store) {
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   TcpLimits limits;
   limits.idle = std::chrono::seconds(config.tcp_idle_timeout);
+  limits.io = std::chrono::milliseconds(config.tcp_io_timeout_ms);
+  limits.per_client = &tcp_per_client_;
   limits.total = config.tcp_max_connections;
   unsigned sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
   limits.per_worker = std::max(1u, (config.tcp_max_connections + sockets - 1) / sockets);

@@ -37,10 +37,12 @@ class Server {
 
  private:
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
-  // io_contexts still exist.
+  // io_contexts still exist, and the connection counts outlive both, since
+  // sessions still queued in an io_context release theirs when it goes.
+  std::atomic<unsigned> tcp_open_{0};
+  policy::ConnectionLimit tcp_per_client_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
-  std::atomic<unsigned> tcp_open_{0};
   std::vector<std::string> labels_;
 };
 

@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
 #include <memory>
 
 #include "xfr/transfer.hpp"
@@ -21,23 +21,33 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 // Queries are small; anything larger is not a query we serve (RFC 7766 §8
 // lets a server close such a connection).
 constexpr std::size_t kMaxQuerySize = 4096;
+// After an accept error (descriptors or memory exhausted) the listener
+// waits this long before trying again, so the error cannot make it spin.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+constexpr auto kErrorLogInterval = std::chrono::seconds(10);
 }  // namespace
 
 // One client connection: read a length-prefixed message, answer it (or
-// stream a transfer), read the next. Buffers are per connection, not per query.
+// stream a transfer), read the next. The reply buffer starts empty and
+// grows to the largest reply sent; a transfer borrows a full-size one for
+// its duration. Answers are built in the worker's scratch buffer.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Worker& worker, std::shared_ptr<TcpListener::Gate> gate, std::chrono::seconds idle)
+  Session(tcp::socket socket, Worker& worker, std::shared_ptr<TcpListener::Gate> gate, const TcpLimits& limits,
+          const sockaddr_storage& peer, std::size_t client_slot)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         worker_(worker),
         gate_(std::move(gate)),
-        idle_(idle),
-        reply_(2 + dns::kMaxMessageSize) {}
-  ~Session() { gate_->release(); }
+        idle_(limits.idle),
+        io_(limits.io),
+        peer_(peer),
+        client_slot_(client_slot) {}
+  ~Session() { gate_->release(client_slot_); }
 
-  // Waiting for the client's next message, with nothing in flight.
-  bool idle() const { return idle_now_; }
+  // Streaming a zone transfer: the one kind of connection a full worker
+  // does not close for a newcomer, since a secondary would start over.
+  bool transferring() const { return transfer_ != nullptr; }
 
   void close() {
     boost::system::error_code ignored;
@@ -45,30 +55,23 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel();
   }
 
-  void start() {
-    sockaddr_storage peer{};
-    socklen_t len = sizeof peer;
-    getpeername(socket_.native_handle(), reinterpret_cast<sockaddr*>(&peer), &len);
-    peer_ = peer;
-    read_length();
-  }
+  void start() { read_length(); }
 
  private:
-  void arm_timer() {
-    timer_.expires_after(idle_);
+  template <typename Duration>
+  void arm_timer(Duration timeout) {
+    timer_.expires_after(timeout);
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      // Idle, or a client that does not read its replies. The expiry check
-      // skips a wake-up that was already queued when the timer was re-armed.
+      // Idle, stalled mid-message, or not reading its replies. The expiry
+      // check skips a wake-up that was already queued when it was re-armed.
       if (!ec && self->timer_.expiry() <= std::chrono::steady_clock::now()) self->close();
     });
   }
 
   void read_length() {
-    arm_timer();
-    idle_now_ = true;
+    arm_timer(idle_);
     asio::async_read(socket_, asio::buffer(length_, 2),
                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                       self->idle_now_ = false;
                        if (ec) return self->close();
                        self->read_body(dns::read_u16(self->length_));
                      });
@@ -76,6 +79,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_body(std::size_t len) {
     if (len < dns::kHeaderSize || len > kMaxQuerySize) return close();
+    // The length is in: the message itself must follow promptly, or a
+    // client could hold the connection for the whole idle timeout per byte.
+    arm_timer(io_);
     request_len_ = len;
     asio::async_read(socket_, asio::buffer(request_, len),
                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
@@ -85,18 +91,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void answer() {
-    snapshot_ = worker_.snapshot();
-    auto outcome = answer::respond(request_, request_len_, *snapshot_, worker_.answer_options(), true,
-                                   reply_.data() + 2, reinterpret_cast<const sockaddr*>(&peer_));
+    auto snapshot = worker_.snapshot();
+    uint8_t* scratch = worker_.tcp_scratch();
+    auto outcome = answer::respond(request_, request_len_, *snapshot, worker_.answer_options(), true, scratch + 2,
+                                   reinterpret_cast<const sockaddr*>(&peer_));
     worker_.record_tcp(outcome);
     if (outcome.transfer != nullptr) {
       std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
+      snapshot_ = std::move(snapshot);
       transfer_ =
           std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question);
+      reply_.resize(2 + dns::kMaxMessageSize);
       return send_transfer();
     }
-    snapshot_.reset();
     if (outcome.size == 0) return read_length();
+    reply_.assign(scratch, scratch + 2 + outcome.size);
     send(outcome.size, [self = shared_from_this()] { self->read_length(); });
   }
 
@@ -109,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (size == 0) {
       transfer_.reset();
       snapshot_.reset();
+      std::vector<uint8_t>().swap(reply_);  // give the 64 KiB back
       return read_length();
     }
     send(size, [self = shared_from_this()] { self->send_transfer(); });
@@ -117,7 +127,7 @@ class Session : public std::enable_shared_from_this<Session> {
   template <typename Next>
   void send(std::size_t size, Next next) {
     dns::write_u16(reply_.data(), static_cast<uint16_t>(size));
-    arm_timer();
+    arm_timer(idle_);
     asio::async_write(socket_, asio::buffer(reply_.data(), size + 2),
                       [self = shared_from_this(), next](const boost::system::error_code& ec, std::size_t) {
                         if (ec) return self->close();
@@ -130,19 +140,21 @@ class Session : public std::enable_shared_from_this<Session> {
   Worker& worker_;
   std::shared_ptr<TcpListener::Gate> gate_;
   std::chrono::seconds idle_;
-  sockaddr_storage peer_{};
+  std::chrono::milliseconds io_;
+  sockaddr_storage peer_;
+  std::size_t client_slot_;
   uint8_t length_[2] = {};
   uint8_t request_[kMaxQuerySize];
   std::size_t request_len_ = 0;
   std::vector<uint8_t> reply_;
-  std::shared_ptr<const zone::ZoneSet> snapshot_;
+  std::shared_ptr<const zone::ZoneSet> snapshot_;  // held while a transfer streams from it
   std::unique_ptr<xfr::TransferWriter> transfer_;
-  bool idle_now_ = false;
 };
 
 TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits)
-    : worker_(worker), limits_(limits), acceptor_(worker.io()), gate_(std::make_shared<Gate>()) {
+    : worker_(worker), limits_(limits), acceptor_(worker.io()), backoff_(worker.io()), gate_(std::make_shared<Gate>()) {
   gate_->total = limits_.open;
+  gate_->per_client = limits_.per_client;
   tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -156,8 +168,8 @@ void TcpListener::start() {
   asio::post(worker_.io(), [this] { accept(); });
 }
 
-// Closes this worker's oldest idle connection, if it has one. Its slot is
-// freed when the session ends, so the new client is let in at once.
+// Closes this worker's oldest connection that is not streaming a transfer.
+// Its slot is freed when the session ends, so the new client is let in at once.
 bool TcpListener::make_room() {
   auto& sessions = gate_->sessions;
   for (auto it = sessions.begin(); it != sessions.end();) {
@@ -166,9 +178,10 @@ bool TcpListener::make_room() {
       it = sessions.erase(it);
       continue;
     }
-    if (session->idle()) {
+    if (!session->transferring()) {
       sessions.erase(it);
       session->close();
+      worker_.count_tcp_evicted();
       return true;
     }
     ++it;
@@ -179,27 +192,53 @@ bool TcpListener::make_room() {
 void TcpListener::accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      // Over either cap the connection is closed at once: slow or idle
-      // clients cannot crowd out the rest.
-      bool full = gate_->open >= limits_.per_worker || limits_.open->load() >= limits_.total;
-      if (full && !make_room()) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      } else {
-        ++gate_->open;
-        limits_.open->fetch_add(1);
-        auto session = std::make_shared<Session>(std::move(socket), worker_, gate_, limits_.idle);
-        auto& sessions = gate_->sessions;
-        if (sessions.size() > 2u * limits_.per_worker) {  // forget the sessions that ended
-          std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
-        }
-        sessions.push_back(session);
-        session->start();
-      }
-    }
+    if (ec) return back_off(ec);
+    accepted(std::move(socket));
     accept();
   });
+}
+
+// EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays queued in
+// the kernel; retrying at once would fail again at full speed.
+void TcpListener::back_off(const boost::system::error_code& ec) {
+  worker_.count_tcp_accept_error();
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_error_log_ >= kErrorLogInterval) {
+    last_error_log_ = now;
+    spdlog::warn("tcp accept failed: {}; retrying every {} ms", ec.message(), kAcceptBackoff.count());
+  }
+  backoff_.expires_after(kAcceptBackoff);
+  backoff_.async_wait([this](const boost::system::error_code& wait_ec) {
+    if (!wait_ec && acceptor_.is_open()) accept();
+  });
+}
+
+void TcpListener::accepted(tcp::socket socket) {
+  boost::system::error_code ignored;
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  if (getpeername(socket.native_handle(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+    socket.close(ignored);  // reset before we got to it
+    return;
+  }
+  // A client at its cap is turned away before anyone else is evicted for it.
+  std::size_t slot = limits_.per_client->acquire(reinterpret_cast<const sockaddr*>(&peer));
+  bool full = gate_->open >= limits_.per_worker || limits_.open->load() >= limits_.total;
+  if (slot == policy::ConnectionLimit::kNone || (full && !make_room())) {
+    limits_.per_client->release(slot);
+    worker_.count_tcp_refused();
+    socket.close(ignored);
+    return;
+  }
+  ++gate_->open;
+  limits_.open->fetch_add(1);
+  auto session = std::make_shared<Session>(std::move(socket), worker_, gate_, limits_, peer, slot);
+  auto& sessions = gate_->sessions;
+  if (sessions.size() > 2u * limits_.per_worker) {  // forget the sessions that ended
+    std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+  }
+  sessions.push_back(session);
+  session->start();
 }
 
 }  // namespace rpdns::server

@@ -84,7 +84,8 @@ Worker::Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, con
       reply_capacity_(std::max<std::size_t>(settings.answer.edns_udp_size, dns::kClassicUdpSize)),
       fd_{fd},
       receiver_(io_, fd),
-      limiter_(settings.rate_limit) {
+      limiter_(settings.rate_limit),
+      tcp_scratch_(std::make_unique<uint8_t[]>(2 + dns::kMaxMessageSize)) {
   unsigned batch = std::max(1u, settings_.batch_size);
   slots_ = std::vector<Slot>(batch);
   recv_msgs_.resize(batch);

@@ -59,6 +59,13 @@ class Worker {
     counters_.queries.add();
     count(result);
   }
+  void count_tcp_refused() { counters_.tcp_refused.add(); }
+  void count_tcp_evicted() { counters_.tcp_evicted.add(); }
+  void count_tcp_accept_error() { counters_.tcp_accept_errors.add(); }
+  // Where the worker's TCP sessions build their answers (worker thread
+  // only): 2 + dns::kMaxMessageSize bytes, shared because a session answers
+  // synchronously and copies the reply out before the next one runs.
+  uint8_t* tcp_scratch() { return tcp_scratch_.get(); }
   // Written by the worker thread alone; read by anyone.
   const stats::WorkerCounters& counters() const { return counters_; }
 
@@ -106,6 +113,7 @@ class Worker {
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;
   policy::RateLimiter limiter_;
+  std::unique_ptr<uint8_t[]> tcp_scratch_;
   stats::WorkerCounters counters_;
 };
 

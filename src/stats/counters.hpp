@@ -61,6 +61,9 @@ struct alignas(64) WorkerCounters {
   Counter send_errors;
   Counter rate_limited_dropped;  // over the rate limit, not answered
   Counter rate_limited_slipped;  // over the rate limit, answered truncated
+  Counter tcp_refused;           // connections closed at accept (client at its cap, or all full)
+  Counter tcp_evicted;           // connections closed to make room for a new one
+  Counter tcp_accept_errors;     // accepts that failed (descriptors exhausted), each followed by a pause
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
 };

@@ -80,6 +80,14 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
              &WorkerCounters::rate_limited_dropped);
   per_worker(out, workers, "rpdns_rate_limited_slipped_total",
              "Replies sent truncated (slip) by response rate limiting.", &WorkerCounters::rate_limited_slipped);
+  per_worker(out, workers, "rpdns_tcp_refused_total",
+             "TCP connections closed at accept: the client's prefix at its cap, or every slot taken.",
+             &WorkerCounters::tcp_refused);
+  per_worker(out, workers, "rpdns_tcp_evicted_total", "TCP connections closed to make room for a new client.",
+             &WorkerCounters::tcp_evicted);
+  per_worker(out, workers, "rpdns_tcp_accept_errors_total",
+             "TCP accepts that failed (descriptors or memory exhausted); each pauses accepting for 100 ms.",
+             &WorkerCounters::tcp_accept_errors);
   by_rcode(out, workers);
   by_type(out, workers);
   zone_facts(out, zones);

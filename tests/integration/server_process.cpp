@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,9 +21,14 @@
 
 namespace rpdns::test {
 
-pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path) {
+pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path,
+                    uint64_t nofile) {
   pid_t pid = fork();
   if (pid != 0) return pid;
+  if (nofile != 0) {
+    rlimit limit{static_cast<rlim_t>(nofile), static_cast<rlim_t>(nofile)};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
+  }
   int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   dup2(fd, STDOUT_FILENO);
   dup2(fd, STDERR_FILENO);
@@ -35,6 +41,21 @@ pid_t spawn_process(const std::string& binary, const std::vector<std::string>& a
   argv.push_back(nullptr);
   execv(program.c_str(), argv.data());
   _exit(127);
+}
+
+double cpu_seconds(pid_t pid) {
+  // /proc/PID/stat: the command sits in parentheses and may hold spaces;
+  // utime and stime are fields 14 and 15, in clock ticks.
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
@@ -52,8 +73,8 @@ int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& log_path) {
-  return spawn_process(RPDNS_BINARY, args, log_path);
+pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, uint64_t nofile = 0) {
+  return spawn_process(RPDNS_BINARY, args, log_path, nofile);
 }
 
 std::string unique_log_path() {
@@ -99,14 +120,14 @@ RunResult run_rpdns(const std::vector<std::string>& args, std::chrono::seconds t
   return result;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& probe_name) {
+ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& probe_name, uint64_t nofile) {
   for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
     port_ = free_udp_port();
     log_path_ = unique_log_path();
     std::vector<std::string> full = args;
     full.push_back("--listen");
     full.push_back("127.0.0.1:" + std::to_string(port_));
-    pid_ = spawn(full, log_path_);
+    pid_ = spawn(full, log_path_, nofile);
     for (int i = 0; i < 100; ++i) {
       if (query(port_, probe_name, LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(50))) return;
       int status = 0;
@@ -137,6 +158,8 @@ void check_sanitizer_reports(const std::string& log) {
 }
 
 }  // namespace
+
+std::string ServerProcess::log() const { return read_file(log_path_); }
 
 RunResult ServerProcess::stop(std::chrono::seconds timeout) {
   RunResult result;

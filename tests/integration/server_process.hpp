@@ -15,8 +15,12 @@
 
 namespace rpdns::test {
 
-// Starts `binary` with `args`, stdout and stderr to `log_path`.
-pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path);
+// Starts `binary` with `args`, stdout and stderr to `log_path`; with
+// `nofile`, under that RLIMIT_NOFILE (soft and hard).
+pid_t spawn_process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path,
+                    uint64_t nofile = 0);
+// CPU time (user + system) that process `pid` has used so far, in seconds.
+double cpu_seconds(pid_t pid);
 // Waits for pid up to `timeout`; returns its exit code, or -1 after killing it.
 int wait_exit(pid_t pid, std::chrono::milliseconds timeout);
 
@@ -35,7 +39,9 @@ class ServerProcess {
  public:
   // Starts rpdns with `args` plus --listen 127.0.0.1:<port>, and waits until
   // it answers a query for `probe_name`.
-  explicit ServerProcess(std::vector<std::string> args, const std::string& probe_name = "example.com.");
+  // With `nofile`, the server runs under that descriptor limit.
+  explicit ServerProcess(std::vector<std::string> args, const std::string& probe_name = "example.com.",
+                         uint64_t nofile = 0);
   ~ServerProcess();
 
   uint16_t port() const { return port_; }
@@ -43,6 +49,8 @@ class ServerProcess {
   bool running() const { return pid_ > 0; }
   // Sends SIGTERM and waits; returns the exit status and everything it logged.
   RunResult stop(std::chrono::seconds timeout = std::chrono::seconds(10));
+  // Everything it has logged so far.
+  std::string log() const;
 
  private:
   pid_t pid_ = -1;

@@ -8,8 +8,17 @@
 
 namespace rpdns::test {
 
-TcpClient::TcpClient(uint16_t port) {
+TcpClient::TcpClient(uint16_t port, const char* source) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd_ < 0) return;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -28,6 +37,10 @@ bool TcpClient::send(const std::vector<uint8_t>& message) {
   std::vector<uint8_t> framed = {static_cast<uint8_t>(message.size() >> 8), static_cast<uint8_t>(message.size())};
   framed.insert(framed.end(), message.begin(), message.end());
   return ::send(fd_, framed.data(), framed.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(framed.size());
+}
+
+bool TcpClient::send_raw(const std::vector<uint8_t>& bytes) {
+  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
 }
 
 bool TcpClient::read_exact(uint8_t* out, std::size_t n, int timeout_ms) {

@@ -10,13 +10,17 @@ namespace rpdns::test {
 
 class TcpClient {
  public:
-  explicit TcpClient(uint16_t port);  // connects to 127.0.0.1:port
+  // Connects to 127.0.0.1:port from `source` (another loopback address, so
+  // that a test can play a second client).
+  explicit TcpClient(uint16_t port, const char* source = "127.0.0.1");
   ~TcpClient();
   TcpClient(const TcpClient&) = delete;
   TcpClient& operator=(const TcpClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
   bool send(const std::vector<uint8_t>& message);
+  // Sends bytes as they are, without framing.
+  bool send_raw(const std::vector<uint8_t>& bytes);
   // The next framed message, or nullopt on timeout or close.
   std::optional<std::vector<uint8_t>> receive(int timeout_ms = 2000);
   // True when the server closed the connection within `timeout_ms`.
