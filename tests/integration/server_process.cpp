@@ -128,7 +128,9 @@ ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& p
     full.push_back("--listen");
     full.push_back("127.0.0.1:" + std::to_string(port_));
     pid_ = spawn(full, log_path_, nofile);
-    for (int i = 0; i < 100; ++i) {
+    // Up to a minute while it runs: a big zone under a sanitizer loads slowly.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
       if (query(port_, probe_name, LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(50))) return;
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) break;  // exited: port taken? try another
