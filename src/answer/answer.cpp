@@ -29,6 +29,7 @@ class Responder {
   // Fills the writer; returns the rcode.
   uint8_t run();
   const Zone* zone() const { return zone_; }
+  const Node* synthesized_by() const { return synthesized_by_; }
 
  private:
   enum class Next { done, follow };
@@ -65,7 +66,8 @@ class Responder {
   const Options& options_;
   const dns::Query& q_;
   dns::ReplyWriter& w_;
-  const Zone* zone_ = nullptr;  // the zone the answer comes from
+  const Zone* zone_ = nullptr;            // the zone the answer comes from
+  const Node* synthesized_by_ = nullptr;  // the wildcard or DNAME that matched the query name
   Name next_;
   Name current_;
   const Node* visited_[kMaxChain + 1];
@@ -177,7 +179,10 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
       return Next::done;
     }
     if (skip > 0) {
-      if (node->find(dns::type::DNAME) != nullptr) return synthesize_dname(*node, name, skip, step);
+      if (node->find(dns::type::DNAME) != nullptr) {
+        if (step == 0) synthesized_by_ = node;
+        return synthesize_dname(*node, name, skip, step);
+      }
     } else {
       return answer_node(*zone, *node, name, step);
     }
@@ -197,6 +202,7 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
         referral(*star, step);
         return Next::done;
       }
+      if (step == 0) synthesized_by_ = star;
       return answer_node(*zone, *star, name, step);
     }
   }
@@ -471,6 +477,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     Responder responder(zones, options, q, w);
     rcode = responder.run();
     outcome.zone = responder.zone();
+    outcome.synthesized_by = responder.synthesized_by();
     if (rcode == dns::rcode::REFUSED) ede = dns::kEdeNotAuthoritative;  // no zone of ours
   }
   if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede, nsid);

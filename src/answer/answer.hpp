@@ -37,7 +37,13 @@ struct Outcome {
   // and question_end is where the request's question ends.
   const zone::Zone* transfer = nullptr;
   const zone::Zone* zone = nullptr;  // the zone that answered, if any
-  std::size_t question_end = 0;      // header + question bytes of the reply
+  // The wildcard (RFC 4592) or DNAME (RFC 6672) node whose records answered
+  // the query name itself, when the answer was synthesized from one: every
+  // name below it gets the same data, so the rate limiter counts them as
+  // one response (as BIND and Knot do for wildcards). Null otherwise, and
+  // for a synthesis further down a CNAME chain (the query name then exists).
+  const zone::Node* synthesized_by = nullptr;
+  std::size_t question_end = 0;  // header + question bytes of the reply
 };
 
 // Answers one request. Over TCP `out` must hold dns::kMaxMessageSize bytes;

@@ -1,9 +1,11 @@
 #include "policy/rate_limit.hpp"
 
 #include <netinet/in.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 namespace rpdns::policy {
 namespace {
@@ -19,13 +21,33 @@ uint64_t masked_bytes(const uint8_t* bytes, unsigned count, unsigned prefix_bits
   return h;
 }
 
+// A full-avalanche finalizer (MurmurHash3's): every output bit depends on
+// every input bit, so the set index depends on the whole key and the seed.
+uint64_t finalize(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+uint64_t random_seed() {
+  uint64_t seed = 0;
+  if (getrandom(&seed, sizeof seed, 0) == static_cast<ssize_t>(sizeof seed)) return seed;
+  std::random_device device;  // getrandom unavailable: the library's own source
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
 }  // namespace
 
 RateLimiter::RateLimiter(const RateLimitSettings& settings) : settings_(settings) {
   if (!enabled()) return;
-  std::size_t size = 1024;
+  seed_ = random_seed();
+  std::size_t size = kWays;
   while (size < settings_.table_size) size <<= 1;  // a power of two, for the mask
   table_.resize(size);
+  set_mask_ = size / kWays - 1;
 }
 
 uint64_t RateLimiter::client_key(const sockaddr* client) const {
@@ -41,23 +63,49 @@ RateLimiter::Verdict RateLimiter::check(const sockaddr* client, uint64_t kind, u
   for (const auto& p : settings_.whitelist) {
     if (p.contains(client)) return Verdict::send;
   }
-  uint64_t key = mix(client_key(client), kind) | 1;  // 0 marks an empty bucket
-  Bucket& b = table_[key & (table_.size() - 1)];
+  // Keyed by the seed: without it, which keys share a set is unknown.
+  uint64_t hash = finalize(finalize(client_key(client) ^ seed_) + kind);
+  uint64_t key = hash | 1;  // 0 marks an empty bucket
+  Bucket* set = &table_[((hash >> 32) & set_mask_) * kWays];
   int64_t rate_milli = static_cast<int64_t>(settings_.responses_per_second) * 1000;
-  if (b.key != key) {  // new, or a collision: the newcomer takes the bucket
-    b = Bucket{key, rate_milli, now_ms, 0};
+  Bucket* b = nullptr;
+  Bucket* stalest = set;
+  for (unsigned w = 0; w < kWays && b == nullptr; ++w) {
+    Bucket& candidate = set[w];
+    if (candidate.key == key) {
+      b = &candidate;
+    } else if (candidate.key == 0 || (stalest->key != 0 && candidate.last_ms < stalest->last_ms)) {
+      stalest = &candidate;  // an empty bucket first, else the least recently used
+    }
+  }
+  if (b == nullptr) {
+    // A key not in the table. An empty bucket starts full. Otherwise the
+    // stalest bucket of the set is taken over, and the newcomer continues
+    // its account (tokens, time, slip count) instead of starting full.
+    // Handing out a full bucket on replacement would let a source walk
+    // around the limit by cycling through more keys than a set holds (each
+    // evicts the last and starts afresh); carrying the account over makes
+    // keys that fight over one set share one limit. That costs nothing to
+    // a key that replaces an idle bucket: after a second without traffic
+    // the refill below has made any bucket full again. With the seeded
+    // hash and kWays buckets per set, keys only meet this way when the
+    // table is near full, that is when many sources or responses are
+    // flooding at once, and sharing the limit is then the safe side.
+    b = stalest;
+    if (b->key == 0) *b = Bucket{key, rate_milli, now_ms, 0};
+    b->key = key;
   }
   // Refill: `rate` replies per second, at most one second's worth saved up.
-  auto elapsed = static_cast<int64_t>(now_ms - b.last_ms);
-  b.tokens_milli =
-      std::min(rate_milli, b.tokens_milli + elapsed * static_cast<int64_t>(settings_.responses_per_second));
-  b.last_ms = now_ms;
-  if (b.tokens_milli >= 1000) {
-    b.tokens_milli -= 1000;
+  auto elapsed = static_cast<int64_t>(now_ms - b->last_ms);
+  b->tokens_milli =
+      std::min(rate_milli, b->tokens_milli + elapsed * static_cast<int64_t>(settings_.responses_per_second));
+  b->last_ms = now_ms;
+  if (b->tokens_milli >= 1000) {
+    b->tokens_milli -= 1000;
     return Verdict::send;
   }
-  ++b.limited;
-  if (settings_.slip > 0 && b.limited % settings_.slip == 0) return Verdict::slip;
+  ++b->limited;
+  if (settings_.slip > 0 && b->limited % settings_.slip == 0) return Verdict::slip;
   return Verdict::drop;
 }
 

@@ -3,7 +3,10 @@
 // are dropped, and every `slip`-th one is sent truncated so that a real
 // client, whose address was not spoofed, retries over TCP.
 //
-// One table per worker, fixed size, no locks, no allocation per query. A
+// One table per worker, fixed size, no locks, no allocation per query. The
+// table is set-associative (kWays entries per set) and indexed by a hash
+// keyed with a random per-limiter seed, so an attacker cannot aim keys at
+// one set. A
 // client's datagrams stay on one worker under the default 4-tuple hash, but
 // a source that uses many ports spreads over several workers and so gets up
 // to (workers × rate) replies per second.
@@ -24,12 +27,13 @@ struct RateLimitSettings {
   unsigned ipv4_prefix = 24;
   unsigned ipv6_prefix = 56;
   std::vector<policy::Prefix> whitelist;
-  unsigned table_size = 1 << 16;  // buckets per worker (a power of two)
+  unsigned table_size = 1 << 16;  // buckets per worker (rounded up to a power of two, at least kWays)
 };
 
 class RateLimiter {
  public:
   enum class Verdict { send, slip, drop };
+  static constexpr unsigned kWays = 4;  // buckets per set
 
   explicit RateLimiter(const RateLimitSettings& settings);
 
@@ -48,6 +52,8 @@ class RateLimiter {
   uint64_t client_key(const sockaddr* client) const;
 
   RateLimitSettings settings_;
+  uint64_t seed_ = 0;  // random, drawn at construction
+  std::size_t set_mask_ = 0;
   std::vector<Bucket> table_;
 };
 

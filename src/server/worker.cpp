@@ -37,17 +37,28 @@ uint64_t monotonic_ms() {
 }
 
 // What the rate limiter counts as "the same response" (as BIND and Knot do):
-// a positive answer is its name and type; a negative answer or referral is
-// its zone and rcode, so random names under one zone share one bucket;
-// errors are their rcode.
+// a positive answer is its name and type; an answer synthesized from a
+// wildcard or a DNAME (positive or NODATA) is that node's owner name and the
+// type, so random labels under a wildcard share one bucket; a negative
+// answer or referral is its zone and rcode, so random names under one zone
+// share one bucket; errors are their rcode.
 uint64_t response_kind(const answer::Outcome& result, const uint8_t* request, const uint8_t* reply) {
+  constexpr uint64_t kPrime = 0x100000001b3ULL;
+  enum : uint8_t { kPositive = 1, kSynthesized = 2, kSynthesizedNodata = 3, kNegative = 4 };
   uint64_t h = 0x84222325cbf29ce4ULL ^ result.rcode;
-  bool positive = result.rcode == dns::rcode::NOERROR && dns::read_u16(reply + 6) > 0;
-  if (positive) {
-    for (std::size_t i = dns::kHeaderSize; i < result.question_end; ++i)
-      h = (h ^ dns::lower(request[i])) * 0x100000001b3ULL;
+  bool noerror = result.rcode == dns::rcode::NOERROR;
+  bool positive = noerror && dns::read_u16(reply + 6) > 0;
+  if (noerror && result.synthesized_by != nullptr) {
+    h = (h ^ (positive ? kSynthesized : kSynthesizedNodata)) * kPrime;
+    for (char c : result.synthesized_by->name) h = (h ^ static_cast<uint8_t>(c)) * kPrime;  // canonical already
+    for (std::size_t i = result.question_end - 4; i < result.question_end; ++i)             // QTYPE and QCLASS
+      h = (h ^ request[i]) * kPrime;
+  } else if (positive) {
+    h = (h ^ kPositive) * kPrime;
+    for (std::size_t i = dns::kHeaderSize; i < result.question_end; ++i) h = (h ^ dns::lower(request[i])) * kPrime;
   } else if (result.zone != nullptr) {
-    h = (h ^ reinterpret_cast<uintptr_t>(result.zone)) * 0x100000001b3ULL;
+    h = (h ^ kNegative) * kPrime;
+    h = (h ^ reinterpret_cast<uintptr_t>(result.zone)) * kPrime;
     h ^= reply[3] & 0x0F;  // NXDOMAIN and NODATA apart
   }
   return h;

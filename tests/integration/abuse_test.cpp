@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -46,13 +47,14 @@ struct Tally {
   int truncated = 0;  // TC set (slipped)
 };
 
-// Sends `count` identical queries as fast as possible from `source`, then
-// collects every reply that arrives.
-Tally burst(uint16_t port, const char* source, int count) {
+// Sends `count` queries as fast as possible from `source`, the i-th one for
+// name(i), then collects every reply that arrives.
+Tally burst(uint16_t port, const char* source, int count, const std::function<std::string(int)>& name,
+            ldns_rr_type type = LDNS_RR_TYPE_A) {
   int fd = udp_socket_from(source);
   auto addr = server_address(port);
-  auto request = make_query("www.example.com.", LDNS_RR_TYPE_A);
   for (int i = 0; i < count; ++i) {
+    auto request = make_query(name(i), type);
     sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   }
   Tally tally;
@@ -70,6 +72,11 @@ Tally burst(uint16_t port, const char* source, int count) {
   return tally;
 }
 
+// `count` identical queries.
+Tally burst(uint16_t port, const char* source, int count) {
+  return burst(port, source, count, [](int) { return std::string("www.example.com."); });
+}
+
 // RRL: a source far above the rate gets about `rate` full replies, half of
 // the rest truncated (slip 2) and the other half dropped; a source in
 // another /24 is not affected.
@@ -84,6 +91,28 @@ TEST(RateLimit, OneSourceLimitedOtherUnaffected) {
   Tally other = burst(server.port(), "127.0.1.1", 5);
   EXPECT_EQ(other.full, 5);
   EXPECT_EQ(other.truncated, 0);
+}
+
+// RRL keys an answer synthesized from a wildcard by the wildcard: random
+// labels under *.apps.example.com from one source are limited like one name,
+// for positive answers (A) and for the wildcard's NODATA (MX) alike. Keyed
+// by the query name, as positive answers were before, every label had a
+// fresh bucket and not one reply was limited.
+TEST(RateLimit, RandomLabelsUnderAWildcardShareOneLimit) {
+  ServerProcess server(bundled({"--workers", "1", "--rate-limit", "10"}));
+  std::mt19937 rng(std::random_device{}());
+  auto random_label = [&rng](int) { return "r" + std::to_string(rng()) + ".apps.example.com."; };
+  Tally positive = burst(server.port(), "127.0.2.1", 400, random_label);
+  EXPECT_GE(positive.full, 8);
+  EXPECT_LE(positive.full, 20);
+  EXPECT_GE(positive.truncated, 150);
+  Tally nodata = burst(server.port(), "127.0.3.1", 400, random_label, LDNS_RR_TYPE_MX);
+  EXPECT_GE(nodata.full, 8);
+  EXPECT_LE(nodata.full, 20);
+  EXPECT_GE(nodata.truncated, 150);
+  // Another name from the same source is a response of its own.
+  Tally exact = burst(server.port(), "127.0.2.1", 5);
+  EXPECT_EQ(exact.full, 5);
 }
 
 long rss_kb(pid_t pid) {

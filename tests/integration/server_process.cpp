@@ -110,6 +110,19 @@ uint16_t free_udp_port() {
   return ntohs(addr.sin_port);
 }
 
+namespace {
+
+// Under a sanitizer build the server's own reports land in its log: any of
+// them fails the test that ran it.
+void check_sanitizer_reports(const std::string& log) {
+  for (const char* marker :
+       {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"}) {
+    if (log.find(marker) != std::string::npos) ADD_FAILURE() << "sanitizer report from rpdns:\n" << log;
+  }
+}
+
+}  // namespace
+
 RunResult run_rpdns(const std::vector<std::string>& args, std::chrono::seconds timeout) {
   std::string log = unique_log_path();
   pid_t pid = spawn(args, log);
@@ -117,6 +130,7 @@ RunResult run_rpdns(const std::vector<std::string>& args, std::chrono::seconds t
   result.exit_code = wait_exit(pid, timeout);
   result.output = read_file(log);
   std::filesystem::remove(log);
+  check_sanitizer_reports(result.output);
   return result;
 }
 
@@ -147,19 +161,6 @@ ServerProcess::~ServerProcess() {
   if (pid_ > 0) stop();
   std::filesystem::remove(log_path_);
 }
-
-namespace {
-
-// Under a sanitizer build the server's own reports land in its log: any of
-// them fails the test that ran it.
-void check_sanitizer_reports(const std::string& log) {
-  for (const char* marker :
-       {"WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"}) {
-    if (log.find(marker) != std::string::npos) ADD_FAILURE() << "sanitizer report from rpdns:\n" << log;
-  }
-}
-
-}  // namespace
 
 std::string ServerProcess::log() const { return read_file(log_path_); }
 

@@ -396,6 +396,48 @@ TEST_F(AnswerTest, WildcardBlockedBelowEmptyNonTerminal) {
   EXPECT_TRUE(r.answer().empty());
 }
 
+// "a.b" as a wire name: length-prefixed labels and the root label.
+std::string wire_name(const std::string& dotted) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < dotted.size()) {
+    std::size_t dot = std::min(dotted.find('.', start), dotted.size());
+    out += static_cast<char>(dot - start);
+    out += dotted.substr(start, dot - start);
+    start = dot + 1;
+  }
+  return out + '\0';
+}
+
+// The Outcome names the wildcard that answered (positive or NODATA), for
+// the rate limiter, which counts every name under it as one response; an
+// existing name, or a name no wildcard covers, has none.
+TEST_F(AnswerTest, OutcomeNamesTheWildcardThatAnswered) {
+  const std::string star = wire_name("*.wild.example.com");
+  for (const char* name : {"foo.wild.example.com", "a.b.wild.example.com", "FOO.Wild.example.com"}) {
+    Reply r = ask(query(name, A));
+    ASSERT_NE(r.outcome.synthesized_by, nullptr) << name;
+    EXPECT_EQ(r.outcome.synthesized_by->name, star) << name;
+  }
+  Reply nodata = ask(query("foo.wild.example.com", MX));
+  ASSERT_NE(nodata.outcome.synthesized_by, nullptr);
+  EXPECT_EQ(nodata.outcome.synthesized_by->name, star);
+  EXPECT_EQ(ask(query("www.example.com", A)).outcome.synthesized_by, nullptr);
+  EXPECT_EQ(ask(query("exists.wild.example.com", A)).outcome.synthesized_by, nullptr);
+  EXPECT_EQ(ask(query("x.ent.wild.example.com", A)).outcome.synthesized_by, nullptr);
+  EXPECT_EQ(ask(query("nothere.example.com", A)).outcome.synthesized_by, nullptr);
+}
+
+// A DNAME synthesizes too (RFC 6672 §3.3): any name below it gets the same
+// answer, so the Outcome names the DNAME's node.
+TEST_F(AnswerTest, OutcomeNamesTheDnameThatAnswered) {
+  Reply r = ask(query("host.olddn.example.com", A));
+  ASSERT_EQ(r.rcode(), 0u);
+  ASSERT_NE(r.outcome.synthesized_by, nullptr);
+  EXPECT_EQ(r.outcome.synthesized_by->name, wire_name("olddn.example.com"));
+  EXPECT_EQ(ask(query("olddn.example.com", DNAME)).outcome.synthesized_by, nullptr);  // the DNAME itself
+}
+
 // ---- delegations, RFC 1034 §4.3.2 step 3b ----
 
 // A referral: AA clear, NS in authority, glue A and AAAA in additional,

@@ -1,0 +1,132 @@
+// The response rate limiter alone: token buckets per (client prefix,
+// response kind) in a fixed, set-associative table with a seeded hash.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "policy/rate_limit.hpp"
+
+namespace {
+
+using rpdns::policy::RateLimiter;
+using rpdns::policy::RateLimitSettings;
+using Verdict = RateLimiter::Verdict;
+
+sockaddr_in v4(const char* address) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(5353);
+  inet_pton(AF_INET, address, &a.sin_addr);
+  return a;
+}
+
+const sockaddr* sa(const sockaddr_in& a) { return reinterpret_cast<const sockaddr*>(&a); }
+
+RateLimitSettings settings(unsigned rate, unsigned table_size = 1 << 16, unsigned slip = 2) {
+  RateLimitSettings s;
+  s.responses_per_second = rate;
+  s.table_size = table_size;
+  s.slip = slip;
+  return s;
+}
+
+// `rate` replies go out, then every second one is slipped, the others dropped.
+TEST(RateLimiter, LimitsOneKeyAndSlipsEverySecond) {
+  RateLimiter limiter(settings(3));
+  auto client = v4("192.0.2.1");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::send) << i;
+  EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::drop);
+  EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::slip);
+  EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::drop);
+  EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::slip);
+}
+
+// Tokens come back at `rate` per second, at most a second's worth.
+TEST(RateLimiter, RefillsAtTheRate) {
+  RateLimiter limiter(settings(10, 1 << 16, 0));
+  auto client = v4("192.0.2.1");
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(limiter.check(sa(client), 7, 1000), Verdict::send);
+  EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::drop);
+  EXPECT_EQ(limiter.check(sa(client), 7, 1100), Verdict::send);  // 100 ms: one token
+  EXPECT_EQ(limiter.check(sa(client), 7, 1100), Verdict::drop);
+  int sent = 0;
+  for (int i = 0; i < 30; ++i) sent += limiter.check(sa(client), 7, 60000) == Verdict::send;
+  EXPECT_EQ(sent, 10);  // a minute idle saves up one second, no more
+}
+
+// Another kind of response, or another /24, has a bucket of its own.
+TEST(RateLimiter, KindsAndPrefixesApart) {
+  RateLimiter limiter(settings(1, 1 << 16, 0));
+  auto client = v4("192.0.2.1");
+  auto neighbour = v4("192.0.2.200");  // same /24
+  auto other = v4("192.0.3.1");
+  EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::send);
+  EXPECT_EQ(limiter.check(sa(neighbour), 7, 1000), Verdict::drop);
+  EXPECT_EQ(limiter.check(sa(other), 7, 1000), Verdict::send);
+  EXPECT_EQ(limiter.check(sa(client), 8, 1000), Verdict::send);
+}
+
+// Far more distinct keys than the table holds, all in one instant: once
+// every bucket is taken, a newcomer takes over a bucket with its tokens and
+// does not start full, so the whole flood gets at most (buckets × rate)
+// replies, and a key drained before the flood is still drained after it.
+// (Before, each collision handed the newcomer a full bucket: every one of
+// the 20000 keys was answered, and the drained key got a fresh bucket.)
+TEST(RateLimiter, CollisionsDoNotRefill) {
+  constexpr unsigned kTable = 1024;
+  RateLimiter limiter(settings(1, kTable, 0));
+  auto client = v4("192.0.2.1");
+  ASSERT_EQ(limiter.check(sa(client), 0, 5000), Verdict::send);
+  ASSERT_EQ(limiter.check(sa(client), 0, 5000), Verdict::drop);
+  unsigned sent = 0;
+  for (uint64_t kind = 1; kind <= 20000; ++kind) sent += limiter.check(sa(client), kind, 5000) == Verdict::send;
+  EXPECT_LE(sent, kTable);
+  EXPECT_GT(sent, kTable / 2);  // the empty buckets did start full
+  EXPECT_EQ(limiter.check(sa(client), 0, 5000), Verdict::drop);
+}
+
+// A table of one set, so every key collides: a fifth key evicts the
+// stalest bucket and continues its account. A bucket a second stale has
+// refilled, so its newcomer starts full.
+TEST(RateLimiter, OneSetTableSharesTheStalestAccount) {
+  RateLimiter limiter(settings(1, RateLimiter::kWays, 0));
+  auto client = v4("192.0.2.1");
+  for (uint64_t kind = 1; kind <= RateLimiter::kWays; ++kind)
+    EXPECT_EQ(limiter.check(sa(client), kind, 1000 + kind), Verdict::send) << kind;
+  EXPECT_EQ(limiter.check(sa(client), 100, 1400), Verdict::drop);  // took kind 1's, 0.4 tokens
+  EXPECT_EQ(limiter.check(sa(client), 101, 1700), Verdict::drop);  // took kind 2's, 0.7 tokens
+  EXPECT_EQ(limiter.check(sa(client), 1, 1800), Verdict::drop);    // back, on kind 3's, 0.8 tokens
+  EXPECT_EQ(limiter.check(sa(client), 102, 3000), Verdict::send);  // kind 4's, idle 2 s: full
+}
+
+// The hash is seeded at random per limiter: two limiters place the same
+// keys in different sets. Which of a flood of keys find an empty bucket
+// (and are answered) shows the placement; with one fixed hash it would be
+// the same in both.
+TEST(RateLimiter, PlacementDiffersBetweenLimiters) {
+  auto pattern = [] {
+    RateLimiter limiter(settings(1, 256, 0));
+    auto client = v4("192.0.2.1");
+    std::vector<bool> sent;
+    for (uint64_t kind = 0; kind < 2000; ++kind) sent.push_back(limiter.check(sa(client), kind, 1000) == Verdict::send);
+    return sent;
+  };
+  std::vector<bool> first = pattern();
+  std::vector<bool> second = pattern();
+  EXPECT_NE(first, second);
+}
+
+TEST(RateLimiter, WhitelistIsNeverLimited) {
+  RateLimitSettings s = settings(1);
+  auto prefix = rpdns::policy::Prefix::parse("192.0.2.0/24");
+  ASSERT_TRUE(prefix);
+  s.whitelist.push_back(*prefix);
+  RateLimiter limiter(s);
+  auto client = v4("192.0.2.1");
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::send);
+}
+
+}  // namespace
