@@ -1,26 +1,8 @@
 #include "policy/connection_limit.hpp"
 
-#include <netinet/in.h>
-
-#include <cstring>
-#include <random>
-
 #include "policy/prefix.hpp"
 
 namespace rpdns::policy {
-namespace {
-
-uint64_t mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h * 0xff51afd7ed558ccdULL;
-}
-
-uint64_t random_seed() {
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
-
-}  // namespace
 
 ConnectionLimit::ConnectionLimit(const ConnectionLimitSettings& settings, std::size_t slots)
     : settings_(settings), seed_(random_seed()) {
@@ -31,28 +13,7 @@ ConnectionLimit::ConnectionLimit(const ConnectionLimitSettings& settings, std::s
 }
 
 std::size_t ConnectionLimit::slot_of(const sockaddr* client) const {
-  const uint8_t* bytes = nullptr;
-  unsigned count = 0;
-  unsigned prefix = 0;
-  uint64_t h = seed_;
-  if (client->sa_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(client);
-    bytes = a->sin6_addr.s6_addr;
-    count = 16;
-    prefix = settings_.ipv6_prefix;
-    // A v4-mapped address is the IPv4 client it stands for.
-    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
-      bytes += 12;
-      count = 4;
-      prefix = settings_.ipv4_prefix;
-    }
-  } else {
-    bytes = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(client)->sin_addr);
-    count = 4;
-    prefix = settings_.ipv4_prefix;
-  }
-  h = mix(h, count);
-  for (unsigned i = 0; i < count; ++i) h = mix(h, bytes[i] & prefix_mask(i, prefix));
+  uint64_t h = mix64(hash_client_prefix(client, settings_.ipv4_prefix, settings_.ipv6_prefix) ^ seed_);
   return static_cast<std::size_t>(h) & mask_;
 }
 

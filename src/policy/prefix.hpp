@@ -17,6 +17,16 @@ inline uint8_t prefix_mask(unsigned index, unsigned prefix_bits) {
   return static_cast<uint8_t>(0xFF << (8 - (prefix_bits - index * 8)));
 }
 
+// A hash of the client's address cut to its prefix (IPv4 and v4-mapped IPv6
+// to `ipv4_bits`, IPv6 to `ipv6_bits`), so that every address of one prefix
+// shares a key. Not seeded: callers that index a table mix in a seed.
+uint64_t hash_client_prefix(const sockaddr* client, unsigned ipv4_bits, unsigned ipv6_bits);
+// A full-avalanche 64-bit finalizer (MurmurHash3's): every output bit
+// depends on every input bit.
+uint64_t mix64(uint64_t x);
+// 64 random bits from the kernel, for per-process hash seeds.
+uint64_t random_seed();
+
 struct Prefix {
   bool ipv6 = false;
   uint8_t bytes[16] = {};

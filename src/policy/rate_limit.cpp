@@ -1,45 +1,11 @@
 #include "policy/rate_limit.hpp"
 
 #include <netinet/in.h>
-#include <sys/random.h>
 
 #include <algorithm>
 #include <cstring>
-#include <random>
 
 namespace rpdns::policy {
-namespace {
-
-uint64_t mix(uint64_t h, uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h * 0xff51afd7ed558ccdULL;
-}
-
-uint64_t masked_bytes(const uint8_t* bytes, unsigned count, unsigned prefix_bits) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned i = 0; i < count; ++i) h = mix(h, bytes[i] & prefix_mask(i, prefix_bits));
-  return h;
-}
-
-// A full-avalanche finalizer (MurmurHash3's): every output bit depends on
-// every input bit, so the set index depends on the whole key and the seed.
-uint64_t finalize(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
-uint64_t random_seed() {
-  uint64_t seed = 0;
-  if (getrandom(&seed, sizeof seed, 0) == static_cast<ssize_t>(sizeof seed)) return seed;
-  std::random_device device;  // getrandom unavailable: the library's own source
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
-
-}  // namespace
 
 RateLimiter::RateLimiter(const RateLimitSettings& settings) : settings_(settings) {
   if (!enabled()) return;
@@ -50,21 +16,12 @@ RateLimiter::RateLimiter(const RateLimitSettings& settings) : settings_(settings
   set_mask_ = size / kWays - 1;
 }
 
-uint64_t RateLimiter::client_key(const sockaddr* client) const {
-  if (client->sa_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(client);
-    return masked_bytes(a->sin6_addr.s6_addr, 16, settings_.ipv6_prefix) ^ 6;
-  }
-  const auto* a = reinterpret_cast<const sockaddr_in*>(client);
-  return masked_bytes(reinterpret_cast<const uint8_t*>(&a->sin_addr), 4, settings_.ipv4_prefix) ^ 4;
-}
-
 RateLimiter::Verdict RateLimiter::check(const sockaddr* client, uint64_t kind, uint64_t now_ms) {
   for (const auto& p : settings_.whitelist) {
     if (p.contains(client)) return Verdict::send;
   }
   // Keyed by the seed: without it, which keys share a set is unknown.
-  uint64_t hash = finalize(finalize(client_key(client) ^ seed_) + kind);
+  uint64_t hash = mix64(mix64(hash_client_prefix(client, settings_.ipv4_prefix, settings_.ipv6_prefix) ^ seed_) + kind);
   uint64_t key = hash | 1;  // 0 marks an empty bucket
   Bucket* set = &table_[((hash >> 32) & set_mask_) * kWays];
   int64_t rate_milli = static_cast<int64_t>(settings_.responses_per_second) * 1000;

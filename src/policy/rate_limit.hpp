@@ -49,8 +49,6 @@ class RateLimiter {
     uint32_t limited = 0;  // replies over the limit so far, for the slip
   };
 
-  uint64_t client_key(const sockaddr* client) const;
-
   RateLimitSettings settings_;
   uint64_t seed_ = 0;  // random, drawn at construction
   std::size_t set_mask_ = 0;
