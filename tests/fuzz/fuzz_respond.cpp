@@ -1,6 +1,8 @@
 // libFuzzer target: the whole request -> reply path against the test zones.
 // Every reply must decode with ldns (an independent codec) and stay within
 // the size the client may receive.
+#include <netinet/in.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,6 +29,17 @@ const rpdns::zone::ZoneSet& zones() {
   return *set;
 }
 
+// Cookies on, with a fixed secret and clock, for two inputs in three.
+rpdns::dns::ServerCookies& cookies() {
+  static rpdns::dns::ServerCookies* c = [] {
+    static const rpdns::dns::CookieSecret secret = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    auto* made = new rpdns::dns::ServerCookies({&secret, 1});
+    made->set_clock(1559731985);
+    return made;
+  }();
+  return *c;
+}
+
 std::size_t udp_limit(const uint8_t* data, size_t size, const rpdns::answer::Options& options) {
   rpdns::dns::Query q;
   rpdns::dns::parse_query(data, size, q);
@@ -41,8 +54,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
   rpdns::answer::Options options;
   options.minimal_responses = (size % 3) != 0;
+  if (size % 3 != 1) options.cookies = &cookies();
   bool tcp = (size % 2) == 1;
-  auto outcome = rpdns::answer::respond(data, size, zones(), options, tcp, out.data());
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  peer.sin_addr.s_addr = htonl(0xC0000207);  // 192.0.2.7
+  auto outcome =
+      rpdns::answer::respond(data, size, zones(), options, tcp, out.data(), reinterpret_cast<const sockaddr*>(&peer));
   if (outcome.size == 0) return 0;
   std::size_t limit = tcp ? rpdns::dns::kMaxMessageSize : udp_limit(data, size, options);
   if (outcome.size > limit) __builtin_trap();
