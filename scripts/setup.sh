@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libboost-dev libldns-dev libyaml-cpp-dev libgtest-dev libspdlog-dev libfmt-dev
+  libssl-dev  # OpenSSL 3: SipHash-2-4 for DNS cookies
   ldnsutils bind9-dnsutils knot-dnsutils
   knot nsd  # the reference servers of the differential tests
   clang-format clang-tidy  # scripts/check-style.sh

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "dns/cookie.hpp"
 #include "zone/zone.hpp"
 
 namespace rpdns::answer {
@@ -24,6 +25,19 @@ struct Options {
   std::string version;
   // NSID option value (RFC 5001), sent to clients that ask; empty: none.
   std::string nsid;
+  // DNS Cookies (RFC 7873, RFC 9018); null: the COOKIE option is ignored,
+  // as by a server that does not implement it. Scratch state of the thread
+  // that answers (each worker has its own), so not const through Options.
+  dns::ServerCookies* cookies = nullptr;
+};
+
+// What the request's COOKIE option came to (RFC 7873 §5.2).
+enum class CookieResult : uint8_t {
+  none,         // no COOKIE option, or cookies are off
+  malformed,    // answered FORMERR (§5.2.2)
+  client_only,  // answered with a server cookie made for it (§5.2.3)
+  valid,        // a server cookie of ours, echoed or renewed (§5.2.5)
+  invalid,      // a server cookie not ours or expired: BADCOOKIE over UDP, a fresh one over TCP (§5.2.4)
 };
 
 struct Outcome {
@@ -44,13 +58,18 @@ struct Outcome {
   // for a synthesis further down a CNAME chain (the query name then exists).
   const zone::Node* synthesized_by = nullptr;
   std::size_t question_end = 0;  // header + question bytes of the reply
+  CookieResult cookie = CookieResult::none;
+  // The request proved it came from its source address (a valid server
+  // cookie): response rate limiting has no reason to hold it back.
+  bool cookie_valid = false;
 };
 
 // Answers one request. Over TCP `out` must hold dns::kMaxMessageSize bytes;
 // over UDP the reply is kept within 512 bytes or the client's EDNS size,
 // capped at options.edns_udp_size (RFC 6891 §7), so `out` needs
 // max(options.edns_udp_size, 512) bytes.
-// `peer` is the client's address, for transfer access lists (null: nobody).
+// `peer` is the client's address, for transfer access lists (null: nobody)
+// and server cookies (which hash it).
 Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones, const Options& options,
                 bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);
 

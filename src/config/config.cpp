@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include "dns/cookie.hpp"
+
 namespace rpdns::config {
 namespace {
 
@@ -87,6 +89,26 @@ class Checker {
       out = host;
     }
     if (out.size() > kMaxNsid) error(node, key, "longer than 255 bytes");
+  }
+
+  // RFC 9018 §5: 16 bytes, the same on every server behind one address.
+  // One value, or a list whose first makes cookies and whose others are
+  // still accepted while a rollover goes on.
+  void cookie_secrets(const YAML::Node& node, const std::string& key, Config& config) {
+    constexpr std::size_t kMaxSecrets = 8;
+    auto list = items(node);
+    if (list.empty()) return error(node, key, "expected a secret or a list of them");
+    if (list.size() > kMaxSecrets) return error(node, key, "at most 8 secrets");
+    for (const auto& item : list) {
+      std::string text;
+      if (!scalar(item, key, text)) continue;
+      dns::CookieSecret secret{};
+      if (!dns::parse_cookie_secret(text, secret)) {
+        error(item, key, "expected 32 hex digits (16 bytes), got '" + text + "'");
+        continue;
+      }
+      config.cookie_secrets.push_back(secret);
+    }
   }
 
   // Addresses under `key`: a list, or a single value.
@@ -266,6 +288,8 @@ class Checker {
         scalar(value, key, config.version);
       } else if (key == "nsid") {
         nsid(value, key, config.nsid);
+      } else if (key == "cookie-secret") {
+        cookie_secrets(value, key, config);
       } else {
         error(entry.first, key, "unknown key");
       }

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -64,7 +65,10 @@ struct Config {
   std::string user;
   std::string group;
   unsigned tcp_max_connections = 1024;  // in total; each worker takes its share
-  std::string source;                   // the config file, empty when none
+  // DNS cookie secrets (RFC 9018): the first makes server cookies, all of
+  // them verify (a rollover). Empty: a random secret per process.
+  std::vector<std::array<uint8_t, 16>> cookie_secrets;
+  std::string source;  // the config file, empty when none
 };
 
 // Parses "ADDR", "ADDR:PORT" or "[ADDR]:PORT"; nullopt when malformed.

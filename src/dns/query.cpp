@@ -5,7 +5,9 @@
 namespace rpdns::dns {
 namespace {
 
-constexpr uint16_t kEdnsOptionNsid = 3;  // RFC 5001 §2.3
+constexpr uint16_t kEdnsOptionNsid = 3;     // RFC 5001 §2.3
+constexpr uint16_t kEdnsOptionCookie = 10;  // RFC 7873 §4
+constexpr std::size_t kClientCookie = 8;    // RFC 7873 §4.1; a server cookie is 8 to 32 bytes (§4.2)
 
 class Reader {
  public:
@@ -103,6 +105,16 @@ bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query
     uint16_t opt_len = r.u16();
     if (code == kEdnsOptionNsid) out.edns_nsid = true;
     if (end - r.pos() < opt_len) return false;
+    // Only the first COOKIE counts; any later one is ignored.
+    if (code == kEdnsOptionCookie && out.cookie == nullptr && !out.cookie_malformed) {
+      bool well_formed = opt_len == kClientCookie || (opt_len >= kClientCookie + 8 && opt_len <= kClientCookie + 32);
+      if (well_formed) {
+        out.cookie = r.at(r.pos());
+        out.cookie_len = opt_len;
+      } else {
+        out.cookie_malformed = true;
+      }
+    }
     r.skip(opt_len);
   }
   return true;
@@ -158,22 +170,30 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
   out.has_edns = false;
   out.edns_nsid = false;
   out.has_ixfr_serial = false;
+  out.qtype = 0;
+  out.cookie = nullptr;
+  out.cookie_len = 0;
+  out.cookie_malformed = false;
   if (out.flags & flag::QR) return ParseStatus::drop;
   uint16_t qdcount = r.u16();
   uint16_t ancount = r.u16();
   uint16_t nscount = r.u16();
   uint16_t arcount = r.u16();
   // RFC 8906 §8.2.8: an opcode we do not implement gets NOTIMP whatever
-  // its counts say (DSO, RFC 8490, sends no question at all).
-  if (qdcount != 1) return out.opcode == opcode::QUERY ? ParseStatus::formerr : ParseStatus::ok;
+  // its counts say (DSO, RFC 8490, sends no question at all). A QUERY
+  // with none may still be a request for a cookie (RFC 7873 §5.4).
+  bool cookie_request = qdcount == 0 && out.opcode == opcode::QUERY;
+  if (qdcount != 1 && !cookie_request) return out.opcode == opcode::QUERY ? ParseStatus::formerr : ParseStatus::ok;
 
-  std::size_t question_start = r.pos();
-  if (!r.question_name(out.qname) || !r.has(4)) return ParseStatus::formerr;
-  out.qtype = r.u16();
-  out.qclass = r.u16();
-  out.question = r.at(question_start);
-  out.question_len = r.pos() - question_start;
-  out.has_question = true;
+  if (qdcount == 1) {
+    std::size_t question_start = r.pos();
+    if (!r.question_name(out.qname) || !r.has(4)) return ParseStatus::formerr;
+    out.qtype = r.u16();
+    out.qclass = r.u16();
+    out.question = r.at(question_start);
+    out.question_len = r.pos() - question_start;
+    out.has_question = true;
+  }
 
   if (!parse_records(r, ancount, false, out) || !parse_records(r, nscount, false, out) ||
       !parse_records(r, arcount, true, out)) {
@@ -183,6 +203,7 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
   }
   // Bytes after the last record mean the counts lie (Knot DNS answers FORMERR too).
   if (r.has(1)) return ParseStatus::formerr;
+  if (cookie_request && out.cookie == nullptr) return ParseStatus::formerr;
   return ParseStatus::ok;
 }
 

@@ -28,6 +28,12 @@ struct Query {
   uint8_t edns_version = 0;
   bool edns_do = false;
   bool edns_nsid = false;  // the NSID option was sent (RFC 5001 §2.1)
+  // The first COOKIE option (RFC 7873 §4), pointing into the request: the
+  // client cookie, then the server cookie if any. Null when none was sent
+  // or it was malformed (length not 8 or 16..40, RFC 7873 §5.2.2).
+  const uint8_t* cookie = nullptr;
+  uint16_t cookie_len = 0;
+  bool cookie_malformed = false;
 };
 
 enum class ParseStatus {
@@ -36,6 +42,8 @@ enum class ParseStatus {
   formerr,  // header readable but the rest is malformed (RFC 1035 §4.1.1)
 };
 
+// A QUERY with no question is accepted only when it carries a COOKIE
+// option: a client asking for a server cookie (RFC 7873 §5.4).
 ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out);
 
 }  // namespace rpdns::dns

@@ -26,7 +26,8 @@ inline constexpr uint16_t IN = 1, CH = 3, ANY = 255;
 
 namespace rcode {
 inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5;
-inline constexpr uint16_t BADVERS = 16;  // extended, RFC 6891 §6.1.3
+inline constexpr uint16_t BADVERS = 16;    // extended, RFC 6891 §6.1.3
+inline constexpr uint16_t BADCOOKIE = 23;  // extended, RFC 7873 §8
 }  // namespace rcode
 
 namespace opcode {

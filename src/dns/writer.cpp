@@ -195,13 +195,17 @@ bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t kl
   return true;
 }
 
-void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede, std::string_view nsid) {
+void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede, std::string_view nsid,
+                          std::span<const uint8_t> cookie) {
   if (!opt_reserved_) return;
   constexpr std::size_t kEdeSize = 6;  // option code, length, INFO-CODE
   limit_ += kOptSize + opt_options_;
-  if (nsid.size() + kEdnsOptionHeader > opt_options_) nsid = {};  // no room was reserved for it
+  // Options no room was reserved for are left out.
+  if (cookie.size() + kEdnsOptionHeader > opt_options_) cookie = {};
+  std::size_t cookie_size = cookie.empty() ? 0 : kEdnsOptionHeader + cookie.size();
+  if (cookie_size + nsid.size() + kEdnsOptionHeader > opt_options_) nsid = {};
   std::size_t nsid_size = nsid.empty() ? 0 : kEdnsOptionHeader + nsid.size();
-  bool with_ede = ede != kNoEde && room(kOptSize + nsid_size + kEdeSize);
+  bool with_ede = ede != kNoEde && room(kOptSize + cookie_size + nsid_size + kEdeSize);
   uint8_t* p = buf_ + pos_;
   p[0] = 0;  // root owner
   write_u16(p + 1, type::OPT);
@@ -209,8 +213,14 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   p[5] = static_cast<uint8_t>(ext_rcode >> 4);  // upper 8 bits of the 12-bit rcode
   p[6] = 0;                                     // version 0
   write_u16(p + 7, do_bit ? 0x8000 : 0);
-  write_u16(p + 9, static_cast<uint16_t>(nsid_size + (with_ede ? kEdeSize : 0)));
+  write_u16(p + 9, static_cast<uint16_t>(cookie_size + nsid_size + (with_ede ? kEdeSize : 0)));
   pos_ += kOptSize;
+  if (!cookie.empty()) {
+    write_u16(buf_ + pos_, 10);  // EDNS option code of COOKIE
+    write_u16(buf_ + pos_ + 2, static_cast<uint16_t>(cookie.size()));
+    std::memcpy(buf_ + pos_ + kEdnsOptionHeader, cookie.data(), cookie.size());
+    pos_ += cookie_size;
+  }
   if (!nsid.empty()) {
     write_u16(buf_ + pos_, 3);  // EDNS option code of NSID
     write_u16(buf_ + pos_ + 2, static_cast<uint16_t>(nsid.size()));

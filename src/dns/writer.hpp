@@ -36,9 +36,11 @@ class ReplyWriter {
                  uint32_t ttl_cap = kNoTtlCap);
 
   // The OPT pseudo-record (RFC 6891 §6.1.2); space was reserved in begin().
-  // `nsid` (RFC 5001), when not empty, goes in the space reserved for it;
+  // `cookie` (RFC 7873 §4, client and server cookie) and `nsid` (RFC 5001),
+  // when not empty, go in the space reserved for them, the cookie first;
   // an Extended DNS Error (RFC 8914) is added when `ede` is set and it fits.
-  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde, std::string_view nsid = {});
+  void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde, std::string_view nsid = {},
+               std::span<const uint8_t> cookie = {});
 
   // Clears every section after the question and sets TC (RFC 2181 §9).
   void truncate();

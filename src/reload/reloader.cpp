@@ -64,6 +64,10 @@ void Reloader::warn_restart_only(const config::Config& next) const {
         "re-created while serving); keeping {}with {} workers",
         before, current_.workers);
   }
+  // Each worker keyed its own hashing state from the secrets at start.
+  if (next.cookie_secrets != current_.cookie_secrets) {
+    spdlog::warn("reload: cookie-secret changes only on restart; the running secrets stay in use");
+  }
 }
 
 void Reloader::reload() {

@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/system/system_error.hpp>
@@ -33,6 +34,21 @@ Server::Server(const config::Config& config, zone::ZoneStore& store) : tcp_per_c
   settings.rate_limit.ipv4_prefix = config.rrl_ipv4_prefix;
   settings.rate_limit.ipv6_prefix = config.rrl_ipv6_prefix;
   settings.rate_limit.whitelist = config.rrl_whitelist;
+  settings.cookie_secrets = config.cookie_secrets;
+  if (settings.cookie_secrets.empty()) {
+    // One secret for every worker: a client's cookie must verify whichever
+    // socket its next query reaches.
+    dns::CookieSecret secret{};
+    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
+      throw std::runtime_error("cannot make a DNS cookie secret: OpenSSL has no randomness");
+    }
+    settings.cookie_secrets.push_back(secret);
+    spdlog::info(
+        "cookies: no cookie-secret configured; using a random one for this process (its cookies do not verify on "
+        "other servers, nor after a restart)");
+  } else {
+    spdlog::info("cookies: {} cookie secret(s) from the configuration", settings.cookie_secrets.size());
+  }
   UdpSocketOptions socket_options;
   socket_options.receive_buffer = config.receive_buffer;
   socket_options.reuseport = !config.shared_socket;

@@ -90,6 +90,8 @@ Worker::OwnedFd::~OwnedFd() {
 Worker::Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, const WorkerSettings& settings)
     : index_(index),
       store_(store),
+      cookies_(settings.cookie_secrets.empty() ? nullptr
+                                               : std::make_unique<dns::ServerCookies>(settings.cookie_secrets)),
       settings_(settings),
       pktinfo_(pktinfo),
       reply_capacity_(std::max<std::size_t>(settings.answer.edns_udp_size, dns::kClassicUdpSize)),
@@ -97,6 +99,7 @@ Worker::Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, con
       receiver_(io_, fd),
       limiter_(settings.rate_limit),
       tcp_scratch_(std::make_unique<uint8_t[]>(2 + dns::kMaxMessageSize)) {
+  settings_.answer.cookies = cookies_.get();
   unsigned batch = std::max(1u, settings_.batch_size);
   slots_ = std::vector<Slot>(batch);
   recv_msgs_.resize(batch);
@@ -243,6 +246,9 @@ void Worker::count(const answer::Outcome& result) {
   if (result.truncated) counters_.truncated.add();
   counters_.by_rcode[stats::rcode_slot(result.rcode)].add();
   counters_.by_type[stats::type_slot(result.qtype)].add();
+  static_assert(static_cast<std::size_t>(answer::CookieResult::invalid) == stats::kCookieResults.size());
+  if (result.cookie != answer::CookieResult::none)
+    counters_.by_cookie[static_cast<std::size_t>(result.cookie) - 1].add();
 }
 
 std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Outcome& result,
@@ -254,7 +260,8 @@ std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t
     counters_.dropped.add();
     return 0;
   }
-  if (!limiter_.enabled()) return result.size;
+  // A valid server cookie proves the source address: nothing to limit.
+  if (!limiter_.enabled() || result.cookie_valid) return result.size;
   switch (limiter_.check(peer, response_kind(result, request, reply), now_ms)) {
     case policy::RateLimiter::Verdict::send:
       return result.size;

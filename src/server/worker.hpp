@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "answer/answer.hpp"
+#include "dns/cookie.hpp"
 #include "server/batch_receive.hpp"
 #include "policy/rate_limit.hpp"
 #include "zone/zone_store.hpp"
@@ -27,6 +28,8 @@ struct WorkerSettings {
   unsigned batch_size = 64;
   int cpu = -1;  // pin the thread to this CPU; -1: leave it to the scheduler
   policy::RateLimitSettings rate_limit;
+  // DNS cookie secrets, the first making cookies; empty: cookies off.
+  std::vector<dns::CookieSecret> cookie_secrets;
 };
 
 class Worker {
@@ -93,6 +96,9 @@ class Worker {
 
   unsigned index_;
   zone::ZoneStore& store_;
+  // This thread's cookie hashing state (UDP and TCP answers alike); before
+  // settings_, whose answer options point to it.
+  std::unique_ptr<dns::ServerCookies> cookies_;
   WorkerSettings settings_;
   bool pktinfo_ = false;
   std::size_t reply_capacity_;

@@ -43,14 +43,19 @@ inline std::size_t type_slot(uint16_t qtype) {
   return kCountedTypes.size();
 }
 
-// Reply codes 0..5 by name, then BADVERS, then everything else.
-inline constexpr std::array<std::string_view, 8> kRcodeNames = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                                                "NOTIMP",  "REFUSED", "BADVERS",  "other"};
+// Reply codes 0..5 by name, then BADVERS and BADCOOKIE, then everything else.
+inline constexpr std::array<std::string_view, 9> kRcodeNames = {"NOERROR", "FORMERR", "SERVFAIL",  "NXDOMAIN", "NOTIMP",
+                                                                "REFUSED", "BADVERS", "BADCOOKIE", "other"};
 
 inline std::size_t rcode_slot(uint16_t rcode) {
   if (rcode <= 5) return rcode;
-  return rcode == 16 ? 6 : 7;
+  if (rcode == 16) return 6;
+  return rcode == 23 ? 7 : 8;
 }
+
+// What requests' COOKIE options came to (RFC 7873 §5.2), in the order of
+// answer::CookieResult after "none".
+inline constexpr std::array<std::string_view, 4> kCookieResults = {"malformed", "client_only", "valid", "invalid"};
 
 struct alignas(64) WorkerCounters {
   Counter queries;    // datagrams received
@@ -66,6 +71,7 @@ struct alignas(64) WorkerCounters {
   Counter tcp_accept_errors;     // accepts that failed (descriptors exhausted), each followed by a pause
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
+  std::array<Counter, kCookieResults.size()> by_cookie;
 };
 
 }  // namespace rpdns::stats

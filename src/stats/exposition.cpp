@@ -41,6 +41,16 @@ void by_type(std::ostringstream& out, const std::vector<WorkerView>& workers) {
   }
 }
 
+void by_cookie(std::ostringstream& out, const std::vector<WorkerView>& workers) {
+  header(out, "rpdns_cookies_total", "counter", "Requests with a DNS COOKIE option, by what it came to.");
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    for (std::size_t c = 0; c < kCookieResults.size(); ++c) {
+      out << "rpdns_cookies_total{worker=\"" << i << "\",result=\"" << kCookieResults[c] << "\"} "
+          << workers[i].cookie_total(c) << '\n';
+    }
+  }
+}
+
 void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
   header(out, "rpdns_zone_serial", "gauge", "SOA serial of each zone being served.");
   for (const auto& z : zones) out << "rpdns_zone_serial{zone=\"" << z.name << "\"} " << z.serial << '\n';
@@ -90,6 +100,7 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
              &WorkerCounters::tcp_accept_errors);
   by_rcode(out, workers);
   by_type(out, workers);
+  by_cookie(out, workers);
   zone_facts(out, zones);
   reload_facts(out, reload);
   return out.str();

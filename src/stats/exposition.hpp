@@ -40,6 +40,9 @@ struct WorkerView {
   uint64_t type_total(std::size_t slot) const {
     return counters->by_type[slot].get() + (tcp != nullptr ? tcp->by_type[slot].get() : 0);
   }
+  uint64_t cookie_total(std::size_t slot) const {
+    return counters->by_cookie[slot].get() + (tcp != nullptr ? tcp->by_cookie[slot].get() : 0);
+  }
 };
 
 // Prometheus text exposition format 0.0.4, metric names prefixed rpdns_.

@@ -7,7 +7,8 @@
 // over TCP), so an overrun is an ASan report. Every reply must decode with
 // ldns (an independent codec) and stay within the size the client may
 // receive; a transfer is streamed to its end by xfr::TransferWriter, each
-// message checked the same way.
+// message checked the same way. Two inputs in three run with DNS cookies
+// on (a fixed secret and clock).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -40,6 +41,17 @@ const std::shared_ptr<const rpdns::zone::ZoneSet>& zones() {
     return std::shared_ptr<const rpdns::zone::ZoneSet>(s);
   }();
   return set;
+}
+
+// Cookies on, with a fixed secret and clock, for two inputs in three.
+rpdns::dns::ServerCookies& cookies() {
+  static rpdns::dns::ServerCookies* c = [] {
+    static const rpdns::dns::CookieSecret secret = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    auto* made = new rpdns::dns::ServerCookies({&secret, 1});
+    made->set_clock(1559731985);
+    return made;
+  }();
+  return *c;
 }
 
 std::size_t udp_limit(const uint8_t* data, size_t size, const rpdns::answer::Options& options) {
@@ -86,6 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static constexpr uint16_t kUdpSizes[] = {1232, 512, 1400, 4096};
   options.edns_udp_size = kUdpSizes[(control >> 2) & 3];
   sockaddr_storage from = peer(control >> 4);
+  if (size % 3 != 1) options.cookies = &cookies();
 
   // Exactly production's buffer: ASan sees a write past it.
   std::size_t capacity = tcp ? rpdns::dns::kMaxMessageSize : std::max<std::size_t>(options.edns_udp_size, 512);

@@ -1,7 +1,11 @@
 // "Zero allocations on the query path": operator new is replaced in this
-// test binary to count calls, then 10,000 queries of every answer kind go
-// through answer::respond with none counted.
+// test binary to count calls, and so are OpenSSL's allocator functions (the
+// cookie hashing), then 10,000 queries of every answer kind go through
+// answer::respond with none counted.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -37,6 +41,19 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
+
+// OpenSSL's own allocations: they bypass operator new. Installed before
+// OpenSSL allocates anything (a static initialiser), or it refuses.
+void* ssl_malloc(std::size_t size, const char*, int) {
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(size);
+}
+void* ssl_realloc(void* p, std::size_t size, const char*, int) {
+  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::realloc(p, size);
+}
+void ssl_free(void* p, const char*, int) { std::free(p); }
+const bool ssl_hooked = CRYPTO_set_mem_functions(ssl_malloc, ssl_realloc, ssl_free) == 1;
 
 using rpdns::testing::PacketBuilder;
 
@@ -75,6 +92,34 @@ std::vector<std::vector<uint8_t>> requests() {
   return out;
 }
 
+// DNS cookies (RFC 7873 §5.2): a client cookie alone, our valid cookie,
+// one to renew, a forged one (BADCOOKIE over UDP), a malformed one, and a
+// cookie-only query with no question.
+std::vector<std::vector<uint8_t>> cookie_requests(rpdns::dns::ServerCookies& cookies, const sockaddr* peer) {
+  const uint8_t client[8] = {0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57};
+  auto with = [&](const std::vector<uint8_t>& cookie, bool question = true) {
+    std::vector<uint8_t> option = {0, 10, 0, static_cast<uint8_t>(cookie.size())};
+    option.insert(option.end(), cookie.begin(), cookie.end());
+    PacketBuilder p;
+    p.header(7, 0, question ? 1 : 0, 0, 0, 1);
+    if (question) p.question("www.diff.example", 1);
+    p.opt(1232, 0, false, option);
+    return p.b;
+  };
+  std::vector<uint8_t> alone(client, client + 8);
+  auto made = [&](uint32_t when) {
+    std::vector<uint8_t> c = alone;
+    c.resize(8 + rpdns::dns::kServerCookieSize);
+    EXPECT_TRUE(cookies.make(client, peer, when, c.data() + 8));
+    return c;
+  };
+  auto valid = made(cookies.now());
+  auto old = made(cookies.now() - 2400);
+  auto forged = valid;
+  forged.back() ^= 1;
+  return {with(alone), with(valid), with(old), with(forged), with({1, 2, 3}), with(valid, false)};
+}
+
 TEST(Allocations, NoneOnTheQueryPath) {
   rpdns::zone::ZoneSet zones;
   for (const char* name : {"diff.example", "child.diff.example"}) {
@@ -82,21 +127,52 @@ TEST(Allocations, NoneOnTheQueryPath) {
     ASSERT_TRUE(loaded.zone) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
     zones.add(loaded.zone);
   }
+  ASSERT_TRUE(ssl_hooked) << "OpenSSL allocated before its allocator could be replaced";
+  rpdns::dns::CookieSecret secrets[2] = {{1, 2, 3}, {4, 5, 6}};
+  rpdns::dns::ServerCookies cookies(secrets);
+  // The clients: one IPv4, one IPv6 (a cookie hashes the address).
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  inet_pton(AF_INET, "192.0.2.7", &v4.sin_addr);
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, "2001:db8::7", &v6.sin6_addr);
+  const sockaddr* peers[] = {reinterpret_cast<const sockaddr*>(&v4), reinterpret_cast<const sockaddr*>(&v6)};
   auto all = requests();
+  for (const sockaddr* peer : peers) {
+    for (auto& r : cookie_requests(cookies, peer)) all.push_back(r);
+  }
   std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
   rpdns::answer::Options options;
   options.minimal_responses = false;  // the longer path, with authority NS and glue
+  options.cookies = &cookies;
   std::size_t answered = 0;
+  std::size_t valid_cookies = 0;
+  allocations = 0;
   counting = true;
   for (int round = 0; round < 10000 / static_cast<int>(all.size()) + 1; ++round) {
     for (const auto& r : all) {
-      auto outcome = rpdns::answer::respond(r.data(), r.size(), zones, options, round % 2 == 1, out.data());
+      auto outcome =
+          rpdns::answer::respond(r.data(), r.size(), zones, options, round % 2 == 1, out.data(), peers[round % 4 / 2]);
       answered += outcome.size > 0 ? 1 : 0;
+      valid_cookies += outcome.cookie_valid ? 1 : 0;
     }
   }
   counting = false;
   EXPECT_GE(answered, 10000u);
+  EXPECT_GT(valid_cookies, 0u);  // the cookie path was taken, not only refused
   EXPECT_EQ(allocations.load(), 0);
+}
+
+// OpenSSL's allocator really is counted: keying a new context allocates.
+TEST(Allocations, CounterSeesOpensslAllocating) {
+  ASSERT_TRUE(ssl_hooked);
+  rpdns::dns::CookieSecret secret{};
+  allocations = 0;
+  counting = true;
+  { rpdns::dns::ServerCookies cookies({&secret, 1}); }
+  counting = false;
+  EXPECT_GE(allocations.load(), 1);
 }
 
 // The counter itself works: a std::string that outgrows its inline buffer

@@ -3,8 +3,10 @@
 // codec. Zones: tests/zones/unit/*.zone. RFC 1034 §4.3.2 (lookup), RFC 1035
 // §4.1 (format), RFC 2308 (negative answers), RFC 4592 (wildcards), RFC 6672
 // (DNAME), RFC 6891 (EDNS), RFC 2181 §9 (TC), RFC 9471 (glue).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <ldns/ldns.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -120,10 +122,11 @@ class AnswerTest : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(load_errors_.empty()) << load_errors_; }
 
-  Reply ask(const std::vector<uint8_t>& request, const Options& options = {}) {
+  Reply ask(const std::vector<uint8_t>& request, const Options& options = {}, bool over_tcp = false,
+            const sockaddr* peer = nullptr) {
     std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
     Reply r;
-    r.outcome = respond(request.data(), request.size(), *zones_, options, false, out.data());
+    r.outcome = respond(request.data(), request.size(), *zones_, options, over_tcp, out.data(), peer);
     out.resize(r.outcome.size);
     r.wire = out;
     if (!out.empty()) {
@@ -1081,6 +1084,263 @@ TEST_F(AnswerTest, TruncatedEdnsReplyKeepsOpt) {
   EXPECT_TRUE(r.answer().empty());
   EXPECT_EQ(r.count(3), 1u);
   EXPECT_EQ(ldns_pkt_edns_udp_size(r.pkt.get()), 1232);
+}
+
+// ---- DNS cookies (RFC 7873 §5.2, RFC 9018) ----
+
+// The RFC 9018 A.1 example: its secret, client cookie, client address and
+// time, so the server cookie in the reply is the RFC's.
+class CookieTest : public AnswerTest {
+ protected:
+  static constexpr uint32_t kNow = 1559731985;
+  static constexpr const char* kA1 = "010000005cf79f111f8130c3eee29480";  // made at kNow
+  static constexpr const char* kA2 = "010000005cf7a871d4a564a1442aca77";  // renewed 40 minutes later
+  static constexpr const char* kClient = "2464c4abcf10c957";
+
+  CookieTest() : cookies_(secrets()) {
+    cookies_.set_clock(kNow);
+    options_.cookies = &cookies_;
+    auto* a = reinterpret_cast<sockaddr_in*>(&peer_);
+    a->sin_family = AF_INET;
+    inet_pton(AF_INET, "198.51.100.100", &a->sin_addr);
+  }
+  static std::vector<rpdns::dns::CookieSecret> secrets() {
+    rpdns::dns::CookieSecret s{};
+    rpdns::dns::parse_cookie_secret("e5e973e5a6b2a43f48e7dc849e37bfcf", s);
+    return {s};
+  }
+  static std::vector<uint8_t> hex(const std::string& text) {
+    std::vector<uint8_t> out;
+    for (std::size_t i = 0; i + 1 < text.size(); i += 2)
+      out.push_back(static_cast<uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
+    return out;
+  }
+  // A query whose OPT carries one COOKIE option of these bytes.
+  static std::vector<uint8_t> with_cookie(const std::vector<uint8_t>& cookie,
+                                          const std::string& name = "www.example.com", unsigned qdcount = 1) {
+    std::vector<uint8_t> option = {0, 10, 0, static_cast<uint8_t>(cookie.size())};
+    option.insert(option.end(), cookie.begin(), cookie.end());
+    Packet p;
+    p.header(0x1234, 0, qdcount, 0, 0, 1);
+    if (qdcount == 1) p.question(name, A);
+    p.opt(1232, 0, false, option);
+    return p.b;
+  }
+  // The reply's COOKIE option in hex; "(none)" without one.
+  static std::string cookie_of(const Reply& r) {
+    if (!r.pkt) return "(undecodable)";
+    ldns_rdf* data = ldns_pkt_edns_data(r.pkt.get());
+    if (data == nullptr) return "(none)";
+    const uint8_t* p = ldns_rdf_data(data);
+    std::size_t size = ldns_rdf_size(data);
+    for (std::size_t at = 0; at + 4 <= size; at += 4u + rpdns::dns::read_u16(p + at + 2)) {
+      uint16_t len = rpdns::dns::read_u16(p + at + 2);
+      if (rpdns::dns::read_u16(p + at) == 10 && at + 4 + len <= size) {
+        std::string out;
+        for (std::size_t i = 0; i < len; ++i) {
+          out += "0123456789abcdef"[p[at + 4 + i] >> 4];
+          out += "0123456789abcdef"[p[at + 4 + i] & 0x0F];
+        }
+        return out;
+      }
+    }
+    return "(none)";
+  }
+  // The 12-bit rcode: header bits and the OPT's upper eight (RFC 6891 §6.1.3).
+  static unsigned full_rcode(const Reply& r) {
+    return r.pkt ? (static_cast<unsigned>(ldns_pkt_edns_extended_rcode(r.pkt.get())) << 4) | r.rcode() : 0xFFFF;
+  }
+  Reply ask_cookie(const std::vector<uint8_t>& request, bool over_tcp = false) {
+    return ask(request, options_, over_tcp, reinterpret_cast<const sockaddr*>(&peer_));
+  }
+
+  rpdns::dns::ServerCookies cookies_;
+  Options options_;
+  sockaddr_storage peer_{};
+};
+
+// §5.2.3: a client cookie alone gets the answer and a server cookie.
+TEST_F(CookieTest, ClientCookieGetsAnswerAndServerCookie) {
+  Reply r = ask_cookie(with_cookie(hex(kClient)));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(count_type(r.answer(), A), 1u);
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
+  EXPECT_EQ(r.outcome.cookie, rpdns::answer::CookieResult::client_only);
+  EXPECT_FALSE(r.outcome.cookie_valid);
+}
+
+// §5.2.5: our own cookie is accepted and, while young, echoed unchanged.
+TEST_F(CookieTest, ValidServerCookieIsEchoed) {
+  cookies_.set_clock(kNow + 600);
+  Reply r = ask_cookie(with_cookie(hex(std::string(kClient) + kA1)));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(count_type(r.answer(), A), 1u);
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
+  EXPECT_EQ(r.outcome.cookie, rpdns::answer::CookieResult::valid);
+  EXPECT_TRUE(r.outcome.cookie_valid);
+}
+
+// RFC 9018 §4.3 and A.2: past half an hour it is still valid, and renewed.
+TEST_F(CookieTest, OldServerCookieIsRenewed) {
+  cookies_.set_clock(1559734385);
+  Reply r = ask_cookie(with_cookie(hex(std::string(kClient) + kA1)));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(count_type(r.answer(), A), 1u);
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA2);
+  EXPECT_TRUE(r.outcome.cookie_valid);
+}
+
+// §5.2.4 over UDP: a server cookie that is not ours gets BADCOOKIE (23),
+// no data, and a fresh cookie to retry with.
+TEST_F(CookieTest, ForgedServerCookieGetsBadcookieOverUdp) {
+  std::string forged = std::string(kClient) + "010000005cf79f111f8130c3eee29481";
+  Reply r = ask_cookie(with_cookie(hex(forged)));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(full_rcode(r), 23u);
+  EXPECT_EQ(r.rcode(), 7u);   // the header's four bits of 23
+  EXPECT_EQ(r.count(0), 1u);  // the question, echoed
+  EXPECT_EQ(r.count(1), 0u);
+  EXPECT_EQ(r.count(2), 0u);
+  EXPECT_EQ(r.count(3), 1u);  // the OPT alone
+  EXPECT_FALSE(r.aa());
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
+  EXPECT_EQ(r.outcome.cookie, rpdns::answer::CookieResult::invalid);
+  EXPECT_FALSE(r.outcome.cookie_valid);
+  EXPECT_EQ(r.outcome.rcode, 23u);
+}
+
+// Expired, from another address, or not an RFC 9018 cookie at all: BADCOOKIE too.
+TEST_F(CookieTest, ExpiredOrForeignCookiesGetBadcookie) {
+  cookies_.set_clock(kNow + 3601);
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(hex(std::string(kClient) + kA1)))), 23u);
+  cookies_.set_clock(kNow);
+  auto* a = reinterpret_cast<sockaddr_in*>(&peer_);
+  inet_pton(AF_INET, "198.51.100.101", &a->sin_addr);
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(hex(std::string(kClient) + kA1)))), 23u);
+  inet_pton(AF_INET, "198.51.100.100", &a->sin_addr);
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(hex(std::string(kClient) + "0102030405060708")))), 23u);  // 8 bytes
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(std::vector<uint8_t>(40, 0xAB)))), 23u);                  // 32 bytes
+}
+
+// Over TCP the source is proven: the answer, with a fresh cookie.
+TEST_F(CookieTest, ForgedServerCookieAnsweredOverTcp) {
+  std::string forged = std::string(kClient) + "010000005cf79f111f8130c3eee29481";
+  Reply r = ask_cookie(with_cookie(hex(forged)), true);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(count_type(r.answer(), A), 1u);
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
+  EXPECT_FALSE(r.outcome.cookie_valid);
+}
+
+// §5.2.2: a COOKIE option whose length is not 8 or 16 to 40 is FORMERR, with
+// an OPT but no cookie; the lengths in range are not.
+TEST_F(CookieTest, MalformedCookieIsFormerr) {
+  for (std::size_t len : {0u, 1u, 7u, 9u, 15u, 41u, 60u}) {
+    Reply r = ask_cookie(with_cookie(std::vector<uint8_t>(len, 0x42)));
+    ASSERT_TRUE(r.pkt) << len;
+    EXPECT_EQ(full_rcode(r), 1u) << len;
+    EXPECT_EQ(r.count(1), 0u) << len;
+    EXPECT_EQ(r.count(3), 1u) << len;
+    EXPECT_EQ(cookie_of(r), "(none)") << len;
+    EXPECT_EQ(r.outcome.cookie, rpdns::answer::CookieResult::malformed) << len;
+  }
+  for (std::size_t len : {8u, 16u, 24u, 40u}) {
+    Reply r = ask_cookie(with_cookie(std::vector<uint8_t>(len, 0x42)));
+    EXPECT_NE(full_rcode(r), 1u) << len;
+  }
+}
+
+// Only the first COOKIE option counts (a second, malformed one is ignored).
+TEST_F(CookieTest, FirstCookieOptionCounts) {
+  std::vector<uint8_t> options = {0, 10, 0, 8};
+  auto client = hex(kClient);
+  options.insert(options.end(), client.begin(), client.end());
+  options.insert(options.end(), {0, 10, 0, 3, 1, 2, 3});
+  Packet p;
+  p.header(0x1234, 0, 1, 0, 0, 1).question("www.example.com", A).opt(1232, 0, false, options);
+  Reply r = ask_cookie(p.b);
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
+}
+
+// §5.4: no question, a cookie: NOERROR and the cookie, nothing else. With a
+// forged server cookie, BADCOOKIE; with no cookie at all it stays FORMERR.
+TEST_F(CookieTest, CookieOnlyQuery) {
+  Reply r = ask_cookie(with_cookie(hex(kClient), "", 0));
+  ASSERT_TRUE(r.pkt);
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(r.count(0), 0u);
+  EXPECT_EQ(r.count(1), 0u);
+  EXPECT_EQ(r.count(2), 0u);
+  EXPECT_EQ(r.count(3), 1u);
+  EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
+  EXPECT_EQ(r.outcome.question_end, 12u);
+
+  Reply valid = ask_cookie(with_cookie(hex(std::string(kClient) + kA1), "", 0));
+  EXPECT_EQ(full_rcode(valid), 0u);
+  EXPECT_TRUE(valid.outcome.cookie_valid);
+
+  Reply forged = ask_cookie(with_cookie(hex(std::string(kClient) + "010000005cf79f111f8130c3eee29481"), "", 0));
+  EXPECT_EQ(full_rcode(forged), 23u);
+  EXPECT_EQ(cookie_of(forged), std::string(kClient) + kA1);
+
+  Packet no_cookie;
+  no_cookie.header(0x1234, 0, 0, 0, 0, 1).opt(1232, 0, false);
+  EXPECT_EQ(full_rcode(ask_cookie(no_cookie.b)), 1u);
+  Packet no_opt;
+  no_opt.header(0x1234, 0, 0, 0, 0, 0);
+  EXPECT_EQ(ask_cookie(no_opt.b).rcode(), 1u);
+  // A server without cookies does not know the request: FORMERR.
+  EXPECT_EQ(full_rcode(ask(with_cookie(hex(kClient), "", 0))), 1u);
+}
+
+// Every reply to a request with a cookie carries one: errors, referrals
+// and truncated replies too; and NSID still fits beside it.
+TEST_F(CookieTest, EveryReplyCarriesTheCookie) {
+  std::string want = std::string(kClient) + kA1;
+  for (const char* name : {"www.example.org", "nothere.example.com", "version.bind"}) {
+    Reply r = ask_cookie(with_cookie(hex(kClient), name));
+    EXPECT_EQ(cookie_of(r), want) << name;
+  }
+  // A reply that does not fit in 512 bytes: truncated, the cookie kept.
+  std::vector<uint8_t> option = {0, 10, 0, 8};
+  auto client = hex(kClient);
+  option.insert(option.end(), client.begin(), client.end());
+  option.insert(option.end(), {0, 3, 0, 0});  // and NSID
+  Packet big;
+  big.header(0x1234, 0, 1, 0, 0, 1).question("big.example.com", A).opt(512, 0, false, option);
+  options_.nsid = "ns1.fra";
+  Reply r = ask_cookie(big.b);
+  ASSERT_TRUE(r.pkt);
+  EXPECT_TRUE(r.tc());
+  EXPECT_LE(r.wire.size(), 512u);
+  EXPECT_EQ(cookie_of(r), want);
+  EXPECT_NE(ldns_rdf_size(ldns_pkt_edns_data(r.pkt.get())), 28u);  // more than the cookie: the NSID too
+}
+
+// Without the cookie engine the option is ignored, malformed or not.
+TEST_F(CookieTest, IgnoredWhenCookiesAreOff) {
+  Reply r = ask(with_cookie(hex(kClient)));
+  EXPECT_EQ(full_rcode(r), 0u);
+  EXPECT_EQ(cookie_of(r), "(none)");
+  EXPECT_EQ(full_rcode(ask(with_cookie(std::vector<uint8_t>(7, 1)))), 0u);
+  EXPECT_EQ(r.outcome.cookie, rpdns::answer::CookieResult::none);
+}
+
+// RFC 6891 §6.1.3: options of an unknown EDNS version are not read.
+TEST_F(CookieTest, BadversCarriesNoCookie) {
+  std::vector<uint8_t> option = {0, 10, 0, 8};
+  auto client = hex(kClient);
+  option.insert(option.end(), client.begin(), client.end());
+  Packet p;
+  p.header(0x1234, 0, 1, 0, 0, 1).question("www.example.com", A).opt(1232, 1, false, option);
+  Reply r = ask_cookie(p.b);
+  EXPECT_EQ(full_rcode(r), 16u);
+  EXPECT_EQ(cookie_of(r), "(none)");
 }
 
 }  // namespace

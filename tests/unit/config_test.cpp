@@ -111,6 +111,44 @@ TEST(ConfigFile, NsidTextOrHostname) {
   expect_error_at(errors, path, 2, "nsid");
 }
 
+// RFC 9018 §5: a 16-byte secret in hex, or a list (the first makes
+// cookies, the rest are still accepted); anything else names its line.
+TEST(ConfigFile, CookieSecrets) {
+  TempDir dir;
+  std::vector<std::string> errors;
+  auto one = load_file(dir.write("a.yaml", "cookie-secret: e5e973e5a6b2a43f48e7dc849e37bfcf\n"), errors);
+  ASSERT_TRUE(one) << joined(errors);
+  ASSERT_EQ(one->cookie_secrets.size(), 1u);
+  EXPECT_EQ(one->cookie_secrets[0][0], 0xE5);
+  EXPECT_EQ(one->cookie_secrets[0][15], 0xCF);
+  auto two = load_file(dir.write("b.yaml",
+                                 "cookie-secret:\n"
+                                 "  - 445536BCD2513298075A5D379663C962\n"
+                                 "  - dd3bdf9344b678b185a6f5cb60fca715\n"),
+                       errors);
+  ASSERT_TRUE(two) << joined(errors);
+  ASSERT_EQ(two->cookie_secrets.size(), 2u);
+  EXPECT_EQ(two->cookie_secrets[0][0], 0x44);
+  EXPECT_EQ(two->cookie_secrets[1][0], 0xDD);
+  auto none = load_file(dir.write("c.yaml", "workers: 1\n"), errors);
+  ASSERT_TRUE(none) << joined(errors);
+  EXPECT_TRUE(none->cookie_secrets.empty());
+  for (const char* bad : {"e5e973e5a6b2a43f48e7dc849e37bf", "e5e973e5a6b2a43f48e7dc849e37bfcf00",
+                          "x5e973e5a6b2a43f48e7dc849e37bfcf", "\"\""}) {
+    errors.clear();
+    std::string path = dir.write("d.yaml", std::string("workers: 1\ncookie-secret: ") + bad + "\n");
+    EXPECT_FALSE(load_file(path, errors)) << bad;
+    expect_error_at(errors, path, 2, "cookie-secret");
+  }
+  errors.clear();
+  std::string path = dir.write("e.yaml",
+                               "cookie-secret:\n"
+                               "  - e5e973e5a6b2a43f48e7dc849e37bfcf\n"
+                               "  - nothex\n");
+  EXPECT_FALSE(load_file(path, errors));
+  expect_error_at(errors, path, 3, "cookie-secret");
+}
+
 TEST(ConfigFile, BadBooleanNamesKeyAndLine) {
   TempDir dir;
   std::string path = dir.write("c.yaml", "workers: 1\nminimal-responses: maybe\n");

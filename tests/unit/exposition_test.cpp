@@ -13,12 +13,14 @@ TEST(Exposition, PerWorkerLinesWithLabels) {
   b.queries.add(3);
   a.by_rcode[rcode_slot(3)].add(2);
   b.by_type[type_slot(28)].add(1);
+  b.by_cookie[2].add(4);
   std::string text = prometheus_text({{&a, "127.0.0.1:53"}, {&b, "127.0.0.1:53"}}, {{"example.com.", 42, 5}}, {});
   EXPECT_NE(text.find("rpdns_queries_total{worker=\"0\",listen=\"127.0.0.1:53\"} 7\n"), std::string::npos) << text;
   EXPECT_NE(text.find("rpdns_queries_total{worker=\"1\",listen=\"127.0.0.1:53\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("rpdns_replies_total{worker=\"0\",rcode=\"NXDOMAIN\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("rpdns_queries_by_type_total{worker=\"1\",type=\"AAAA\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("rpdns_zone_serial{zone=\"example.com.\"} 42\n"), std::string::npos);
+  EXPECT_NE(text.find("rpdns_cookies_total{worker=\"1\",result=\"valid\"} 4\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE rpdns_queries_total counter\n"), std::string::npos);
 }
 
@@ -26,6 +28,8 @@ TEST(Exposition, UnknownTypesAndRcodesGoToOther) {
   EXPECT_EQ(type_slot(65280), kCountedTypes.size());
   EXPECT_EQ(kRcodeNames[rcode_slot(9)], "other");
   EXPECT_EQ(kRcodeNames[rcode_slot(16)], "BADVERS");
+  EXPECT_EQ(kRcodeNames[rcode_slot(23)], "BADCOOKIE");
+  EXPECT_EQ(kRcodeNames[rcode_slot(24)], "other");
 }
 
 TEST(Exposition, BalanceLineGivesBusiestOverIdlest) {
