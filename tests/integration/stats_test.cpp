@@ -17,23 +17,41 @@ namespace {
 
 const std::string kBundled = RPDNS_BUNDLED_ZONES;
 
-// A minimal HTTP/1.0 GET over loopback; returns the whole response.
-std::string http_get(uint16_t port, const std::string& path) {
+using namespace std::chrono_literals;
+
+// A TCP connection to 127.0.0.1:port, or -1.
+int connect_loopback(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    send(fd, request.data(), request.size(), 0);
-    char buf[4096];
-    ssize_t n = 0;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) response.append(buf, static_cast<std::size_t>(n));
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    fd = -1;
   }
+  return fd;
+}
+
+// Sends `request` as it is and returns everything the server sends until
+// it closes (or 3 s pass, so a test never hangs).
+std::string http_exchange(uint16_t port, const std::string& request) {
+  int fd = connect_loopback(port);
+  std::string response;
+  if (fd < 0) return response;
+  timeval timeout{3, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) response.append(buf, static_cast<std::size_t>(n));
   close(fd);
   return response;
+}
+
+// A minimal HTTP/1.0 request over loopback; returns the whole response.
+std::string http_get(uint16_t port, const std::string& path, const std::string& method = "GET") {
+  return http_exchange(port, method + " " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n");
 }
 
 long sum_metric(const std::string& text, const std::string& name) {
@@ -111,6 +129,98 @@ TEST(Stats, StopIsPrompt) {
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   EXPECT_NE(result.output.find("stopped"), std::string::npos);
+}
+
+// The status line, the headers and the body of an HTTP response.
+struct Response {
+  std::string status;   // "HTTP/1.0 200 OK"
+  std::string headers;  // the header lines, each ending in \r\n
+  std::string body;
+  bool complete = false;  // the headers ended with an empty line
+};
+
+Response parse_response(const std::string& text) {
+  Response r;
+  auto line_end = text.find("\r\n");
+  auto head_end = text.find("\r\n\r\n");
+  if (line_end == std::string::npos || head_end == std::string::npos) {
+    r.status = text.substr(0, line_end);
+    return r;
+  }
+  r.status = text.substr(0, line_end);
+  r.headers = text.substr(line_end + 2, head_end + 2 - (line_end + 2));
+  r.body = text.substr(head_end + 4);
+  r.complete = true;
+  return r;
+}
+
+// The value of header `name` (matched without regard to case), or "".
+std::string header_value(const Response& r, const std::string& name) {
+  std::regex field("(^|\r\n)" + name + ": *([^\r]*)\r\n", std::regex::icase);
+  std::smatch m;
+  return std::regex_search(r.headers, m, field) ? m[2].str() : "";
+}
+
+// HEAD gets what GET gets, Content-Length included, but no body.
+TEST(StatsHttp, HeadHasTheHeadersOfGetButNoBody) {
+  uint16_t stats_port = free_udp_port();
+  ServerProcess server(args_with_stats(stats_port));
+  Response get = parse_response(http_get(stats_port, "/metrics"));
+  ASSERT_TRUE(get.complete) << get.status;
+  ASSERT_NE(get.status.find(" 200 "), std::string::npos) << get.status;
+  Response head = parse_response(http_get(stats_port, "/metrics", "HEAD"));
+  ASSERT_TRUE(head.complete) << head.status;
+  EXPECT_NE(head.status.find(" 200 "), std::string::npos) << head.status;
+  EXPECT_EQ(head.body.size(), 0u) << "HEAD answered with a body";
+  // No query came between the two, so the text is the same.
+  EXPECT_EQ(header_value(head, "Content-Length"), std::to_string(get.body.size())) << head.headers;
+  EXPECT_EQ(header_value(head, "Content-Type"), header_value(get, "Content-Type"));
+  Response head_missing = parse_response(http_get(stats_port, "/nothing", "HEAD"));
+  EXPECT_NE(head_missing.status.find(" 404 "), std::string::npos) << head_missing.status;
+  EXPECT_EQ(head_missing.body.size(), 0u);
+}
+
+TEST(StatsHttp, OtherPathsAre404OtherMethods405WithAllow) {
+  uint16_t stats_port = free_udp_port();
+  ServerProcess server(args_with_stats(stats_port));
+  for (const char* path : {"/", "/nothing", "/metrics/", "/metricsx", "/nothing?/metrics"}) {
+    Response r = parse_response(http_get(stats_port, path));
+    EXPECT_NE(r.status.find(" 404 "), std::string::npos) << path << ": " << r.status;
+  }
+  // A query string (Prometheus sends one when a scrape job sets `params`)
+  // does not change the path.
+  Response with_query = parse_response(http_get(stats_port, "/metrics?job=dns"));
+  EXPECT_NE(with_query.status.find(" 200 "), std::string::npos) << with_query.status;
+  for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    Response r = parse_response(http_get(stats_port, "/metrics", method));
+    EXPECT_NE(r.status.find(" 405 "), std::string::npos) << method << ": " << r.status;
+    EXPECT_EQ(header_value(r, "Allow"), "GET, HEAD") << method << ":\n" << r.headers;
+  }
+}
+
+// The endpoint reads no body: one declared by Content-Length or chunked
+// transfer coding gets 413, and a header block over 4 KiB gets 431.
+TEST(StatsHttp, BodiesAndLargeHeadersAreRejected) {
+  uint16_t stats_port = free_udp_port();
+  ServerProcess server(args_with_stats(stats_port));
+  const std::string start = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n";
+  Response sized = parse_response(http_exchange(stats_port, start + "Content-Length: 5\r\n\r\nhello"));
+  EXPECT_NE(sized.status.find(" 413 "), std::string::npos) << sized.status;
+  Response post = parse_response(
+      http_exchange(stats_port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc"));
+  EXPECT_NE(post.status.find(" 413 "), std::string::npos) << post.status;
+  Response chunked =
+      parse_response(http_exchange(stats_port, start + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+  EXPECT_NE(chunked.status.find(" 413 "), std::string::npos) << chunked.status;
+  // An empty body is no body.
+  Response empty = parse_response(http_exchange(stats_port, start + "Content-Length: 0\r\n\r\n"));
+  EXPECT_NE(empty.status.find(" 200 "), std::string::npos) << empty.status;
+  // 6 KiB of header: under Beast's default 8 KiB, over ours.
+  Response large = parse_response(http_exchange(stats_port, start + "X-Pad: " + std::string(6000, 'a') + "\r\n\r\n"));
+  EXPECT_EQ(large.status.find(" 200 "), std::string::npos) << large.status;
+  EXPECT_NE(large.status.find(" 431 "), std::string::npos) << large.status;
+  // And the endpoint still serves.
+  EXPECT_NE(http_get(stats_port, "/metrics").find(" 200 "), std::string::npos);
 }
 
 }  // namespace
