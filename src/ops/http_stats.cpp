@@ -16,6 +16,7 @@ namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
 constexpr std::size_t kBufferLimit = 2 * HttpStats::kHeaderLimit;
+constexpr auto kLogInterval = std::chrono::seconds(10);
 constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 bool is_http_error(const beast::error_code& ec) {
@@ -27,11 +28,13 @@ bool is_http_error(const beast::error_code& ec) {
 // client sending a byte at a time is cut when it expires.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpStats::Render& render)
-      : stream_(std::move(socket)), buffer_(kBufferLimit), render_(render) {
+  Session(tcp::socket socket, const HttpStats::Render& render, unsigned& open)
+      : stream_(std::move(socket)), buffer_(kBufferLimit), render_(render), open_(open) {
+    ++open_;
     parser_.header_limit(static_cast<std::uint32_t>(HttpStats::kHeaderLimit));
     parser_.body_limit(0);  // a declared Content-Length over 0 fails the read at once
   }
+  ~Session() { --open_; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -90,11 +93,13 @@ class Session : public std::enable_shared_from_this<Session> {
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> response_;
   const HttpStats::Render& render_;
+  unsigned& open_;
 };
 
 }  // namespace
 
-HttpStats::HttpStats(const config::ListenAddress& address, Render render) : render_(std::move(render)), acceptor_(io_) {
+HttpStats::HttpStats(const config::ListenAddress& address, Render render)
+    : render_(std::move(render)), acceptor_(io_), backoff_(io_) {
   try {
     tcp::endpoint endpoint(boost::asio::ip::make_address(address.host), address.port);
     acceptor_.open(endpoint.protocol());
@@ -116,13 +121,53 @@ void HttpStats::start() {
   thread_ = std::thread([this] { io_.run(); });
 }
 
+// Prompt even while the accept loop waits out a backoff: run() returns at
+// once, and the pending timer and sessions go with io_.
 void HttpStats::stop() { io_.stop(); }
 
 void HttpStats::accept() {
-  acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
-    if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), render_)->start();
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) return accept_failed(ec);
+    accepted(std::move(socket));
     accept();
+  });
+}
+
+void HttpStats::accepted(tcp::socket socket) {
+  if (accept_errors_ != 0) {
+    spdlog::info("stats http accepting again after {} failed accepts", accept_errors_);
+    accept_errors_ = 0;
+  }
+  if (open_ < kMaxConnections) {
+    std::make_shared<Session>(std::move(socket), render_, open_)->start();
+    return;
+  }
+  // Over the cap: `socket` closes as it goes out of scope.
+  ++refused_;
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_refused_log_ >= kLogInterval) {
+    last_refused_log_ = now;
+    spdlog::warn("stats http: {} connections open, the most allowed; closed {} new ones", open_, refused_);
+    refused_ = 0;
+  }
+}
+
+// Any error but cancellation (EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED
+// and the like) waits kAcceptBackoff before the next try: re-arming at once
+// would find the same error and spin. Logged at the start of an episode and
+// then at most every kLogInterval.
+void HttpStats::accept_failed(const boost::system::error_code& ec) {
+  ++accept_errors_;
+  auto now = std::chrono::steady_clock::now();
+  if (accept_errors_ == 1 || now - last_error_log_ >= kLogInterval) {
+    last_error_log_ = now;
+    spdlog::warn("stats http accept failed: {} ({} in a row); retrying every {} ms", ec.message(), accept_errors_,
+                 kAcceptBackoff.count());
+  }
+  backoff_.expires_after(kAcceptBackoff);
+  backoff_.async_wait([this](const boost::system::error_code& wait_ec) {
+    if (!wait_ec && acceptor_.is_open()) accept();
   });
 }
 

@@ -1,16 +1,22 @@
 // The statistics endpoint and the signals that report: per-worker counts at
 // /metrics (Prometheus text) add up to what was sent; SIGUSR1 logs them.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "server_process.hpp"
+#include "tcp_client.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -221,6 +227,135 @@ TEST(StatsHttp, BodiesAndLargeHeadersAreRejected) {
   EXPECT_NE(large.status.find(" 431 "), std::string::npos) << large.status;
   // And the endpoint still serves.
   EXPECT_NE(http_get(stats_port, "/metrics").find(" 200 "), std::string::npos);
+}
+
+bool tcp_query_answered(uint16_t port) {
+  TcpClient client(port);
+  if (!client.connected() || !client.send(make_query("www.example.com.", LDNS_RR_TYPE_A))) return false;
+  return client.receive(1000).has_value();
+}
+
+// 500 clients each send part of a request line and stall. The endpoint
+// holds at most 8 of them, each for at most its 2 s read timeout, and
+// closes the rest at once, so they cost no descriptors: DNS over UDP and
+// TCP goes on being answered, even under a limit of 300 descriptors, and
+// once the stalled clients are cut /metrics answers again.
+TEST(StatsHttp, SlowClientsAreCutAndDnsIsUnaffected) {
+  uint16_t stats_port = free_udp_port();
+  ServerProcess server(args_with_stats(stats_port), "example.com.", 300);
+  auto start = std::chrono::steady_clock::now();
+  std::vector<int> slow;
+  for (int i = 0; i < 500; ++i) {
+    int fd = connect_loopback(stats_port);
+    ASSERT_GE(fd, 0) << "connection " << i;
+    send(fd, "GET /metr", 9, MSG_NOSIGNAL);
+    slow.push_back(fd);
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto before = std::chrono::steady_clock::now();
+    EXPECT_TRUE(query(server.port(), "www.example.com.", LDNS_RR_TYPE_A, false, 500ms)) << "UDP query " << i;
+    EXPECT_TRUE(tcp_query_answered(server.port())) << "TCP query " << i;
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 500ms) << "query " << i;
+  }
+  // Every stalled connection is closed by the server: the ones over the
+  // cap at once, the others when their read timeout expires.
+  std::vector<pollfd> waiting;
+  for (int fd : slow) waiting.push_back({fd, POLLIN, 0});
+  std::size_t open = waiting.size();
+  while (open > 0 && std::chrono::steady_clock::now() - start < 3500ms) {
+    poll(waiting.data(), waiting.size(), 100);
+    for (auto& p : waiting) {
+      if (p.fd < 0 || p.revents == 0) continue;
+      char byte = 0;
+      if (recv(p.fd, &byte, 1, MSG_DONTWAIT) <= 0) {
+        p.fd = -1;
+        --open;
+      }
+    }
+  }
+  EXPECT_EQ(open, 0u) << "stalled connections still open 3.5 s after they started";
+  for (int fd : slow) close(fd);
+  bool answered = false;
+  for (int i = 0; i < 30 && !answered; ++i) {
+    answered = http_get(stats_port, "/metrics").find(" 200 ") != std::string::npos;
+    if (!answered) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(answered) << "/metrics did not answer once the stalled clients were gone";
+  EXPECT_TRUE(query(server.port(), "www.example.com.", LDNS_RR_TYPE_A));
+}
+
+// The lowest descriptor number that process `pid` does not use.
+int lowest_free_descriptor(pid_t pid) {
+  std::set<int> used;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return -1;
+  while (dirent* entry = readdir(d)) {
+    if (entry->d_name[0] != '.') used.insert(std::stoi(entry->d_name));
+  }
+  closedir(d);
+  int fd = 0;
+  while (used.count(fd) != 0) ++fd;
+  return fd;
+}
+
+// With no descriptor left, every accept fails with EMFILE while a client
+// waits. The endpoint must pause between tries rather than spin a core,
+// log the episode once, and accept the client once descriptors are back.
+TEST(StatsHttp, DescriptorExhaustionPausesAcceptInsteadOfSpinning) {
+  uint16_t stats_port = free_udp_port();
+  ServerProcess server(args_with_stats(stats_port));
+  ASSERT_NE(http_get(stats_port, "/metrics").find(" 200 "), std::string::npos);
+  rlimit before{};
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &before), 0);
+  rlimit none = before;
+  none.rlim_cur = static_cast<rlim_t>(lowest_free_descriptor(server.pid()));
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &none, nullptr), 0);
+  int client = connect_loopback(stats_port);  // completed by the kernel, not accepted
+  ASSERT_GE(client, 0);
+  std::this_thread::sleep_for(100ms);
+  double cpu_before = cpu_seconds(server.pid());
+  std::this_thread::sleep_for(1s);
+  double cpu = cpu_seconds(server.pid()) - cpu_before;
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &before, nullptr), 0);
+  EXPECT_LT(cpu, 0.2) << "CPU seconds in 1 s of EMFILE";
+  std::cout << "CPU seconds used in 1 s of EMFILE: " << cpu << "\n";
+  // Descriptors back: the waiting client is served.
+  std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+  send(client, request.data(), request.size(), MSG_NOSIGNAL);
+  timeval timeout{2, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char buf[64] = {};
+  EXPECT_GT(recv(client, buf, sizeof buf - 1, 0), 0) << "no answer once descriptors were free again";
+  EXPECT_NE(std::string(buf).find(" 200 "), std::string::npos) << buf;
+  close(client);
+  std::string log = server.log();
+  std::regex failed("stats http accept failed");
+  auto count = std::distance(std::sregex_iterator(log.begin(), log.end(), failed), std::sregex_iterator());
+  EXPECT_EQ(count, 1) << "logged once per episode\n" << log;
+}
+
+// SIGTERM while the accept loop waits out a backoff (and slow clients hold
+// connections): still exits 0 within a second.
+TEST(StatsHttp, StopIsPromptDuringAcceptBackoff) {
+  uint16_t stats_port = free_udp_port();
+  ServerProcess server(args_with_stats(stats_port));
+  std::vector<int> slow;
+  for (int i = 0; i < 8; ++i) slow.push_back(connect_loopback(stats_port));
+  std::this_thread::sleep_for(100ms);
+  rlimit none{};
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &none), 0);
+  none.rlim_cur = static_cast<rlim_t>(lowest_free_descriptor(server.pid()));
+  ASSERT_EQ(prlimit(server.pid(), RLIMIT_NOFILE, &none, nullptr), 0);
+  int waiting = connect_loopback(stats_port);
+  std::this_thread::sleep_for(250ms);
+  auto start = std::chrono::steady_clock::now();
+  RunResult result = server.stop();
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_NE(result.output.find("stats http accept failed"), std::string::npos) << result.output;
+  close(waiting);
+  for (int fd : slow) close(fd);
 }
 
 }  // namespace
