@@ -15,8 +15,9 @@ uint64_t raise_descriptor_limit();
 
 // Descriptors kept for everything but TCP connections: standard streams,
 // per worker its UDP socket, TCP listener and io_context (epoll, eventfd,
-// timerfd), the stats endpoint and its few connections, zone files and
-// NOTIFY sockets during a reload, with a margin.
+// timerfd), the stats endpoint and its connections (at most
+// HttpStats::kMaxConnections, 8), zone files and NOTIFY sockets during a
+// reload, with a margin.
 unsigned reserved_descriptors(unsigned workers);
 
 // The number of TCP connections that fit in `limit` descriptors beside
