@@ -25,6 +25,11 @@ pid_t spawn_process(const std::string& binary, const std::vector<std::string>& a
                     uint64_t nofile) {
   pid_t pid = fork();
   if (pid != 0) return pid;
+  // As posix_spawn's POSIX_SPAWN_SETSIGMASK would: no signal blocked, whatever
+  // the test process (or its sanitizer runtime) had blocked when it forked.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
   if (nofile != 0) {
     rlimit limit{static_cast<rlim_t>(nofile), static_cast<rlim_t>(nofile)};
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(126);
