@@ -144,9 +144,7 @@ std::string lower(std::string s) {
 class Cookies : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = temp_dir() + "/cookies-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::create_directories(dir_);
+    dir_ = test_dir("cookies");
     write_config(kSecret);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

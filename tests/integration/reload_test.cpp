@@ -32,9 +32,7 @@ void write_atomically(const std::string& path, const std::string& text) {
 class ReloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = temp_dir() + "/reload-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::create_directories(dir_);
+    dir_ = test_dir("reload");
     write_atomically(dir_ + "/a.zone", zone_text("a.test", 1, "192.0.2.1"));
     write_atomically(dir_ + "/b.zone", zone_text("b.test", 1, "192.0.2.2"));
     write_config({"a.test"});

@@ -95,6 +95,13 @@ std::string temp_dir() {
   return dir.string();
 }
 
+std::string test_dir(const std::string& prefix) {
+  std::string dir = temp_dir() + "/" + prefix + "-" + std::to_string(getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;

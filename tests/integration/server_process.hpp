@@ -82,5 +82,7 @@ std::string section_text(const ldns_rr_list* list);
 
 std::string read_file(const std::string& path);
 std::string temp_dir();
+// A fresh directory under temp_dir() for the running test: PREFIX-PID-TESTNAME.
+std::string test_dir(const std::string& prefix);
 
 }  // namespace rpdns::test
