@@ -17,8 +17,18 @@ using zone::Zone;
 
 constexpr unsigned kMaxChain = 16;       // CNAME/DNAME links followed in one answer
 constexpr unsigned kMaxAdditional = 32;  // names whose addresses go in additional
+constexpr unsigned kMaxProofs = 8;       // NSEC/NSEC3 RRsets in one answer's authority section
 constexpr uint8_t kYxDomain = 6;         // RFC 6672 §2.2
 constexpr uint8_t kNotAuth = 9;          // RFC 2845 §1.7: not authorized
+
+// "*." and `encloser` in `buf`; empty when that name would be too long.
+std::string_view wildcard_of(std::string_view encloser, char (&buf)[dns::kMaxNameLength + 2]) {
+  if (encloser.size() + 2 > dns::kMaxNameLength) return {};
+  buf[0] = 1;
+  buf[1] = '*';
+  std::memcpy(buf + 2, encloser.data(), encloser.size());
+  return {buf, encloser.size() + 2};
+}
 
 // Walks one query through the zones, possibly across a CNAME/DNAME chain.
 class Responder {
@@ -36,10 +46,28 @@ class Responder {
 
   const Zone* first_zone(const Name& name) const;
   Next lookup(const Name& name, unsigned step);
-  Next answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step);
+  // `ce_skip` is nonzero for an answer from a wildcard: the labels of `name`
+  // above its closest encloser, the wildcard's parent.
+  Next answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step, unsigned ce_skip = 0);
+  bool answer_rrsig(const Node& node, std::string_view owner);
   Next synthesize_dname(const Node& node, const Name& name, unsigned below, unsigned step);
   void negative(const Zone& zone, uint8_t rcode);
-  void referral(const Node& cut, unsigned step);
+  // `name` and `skip` place the cut (name.suffix(skip)) for its proof of no
+  // DS; null for a wildcard that owns NS, which gets none.
+  void referral(const Node& cut, unsigned step, const Name* name = nullptr, unsigned skip = 0);
+
+  // DNSSEC proofs (RFC 4035 §3.1.3, RFC 5155 §7.2), for DO=1 in a signed
+  // zone. They are queued while answering and written to the authority
+  // section after the chain is followed, each with its RRSIGs.
+  void deny_name(const Name& name, unsigned ce_skip);
+  void deny_type(const Node& node, const Name& name, unsigned ce_skip);
+  void prove_wildcard(const Name& name, unsigned ce_skip);
+  void deny_ds(const Node& cut, const Name& name, unsigned skip);
+  bool nsec3_match(std::string_view name);
+  void nsec3_cover(std::string_view name);
+  unsigned nsec3_closest_encloser(const Name& name, unsigned skip);
+  void prove(const Node* node);
+  void write_proofs();
   // Additional-section processing: the names an RRset points to are queued
   // while answering and their records written last, so the additional
   // section always follows the authority section (RFC 1035 §4.1) whatever
@@ -60,13 +88,14 @@ class Responder {
   bool seen(const Node* node);
   bool set_next(std::span<const uint8_t> target);
 
-  void add_apex_ns();
+  void add_apex_ns(bool positive);
 
   const zone::ZoneSet& zones_;
   const Options& options_;
   const dns::Query& q_;
   dns::ReplyWriter& w_;
   const Zone* zone_ = nullptr;            // the zone the answer comes from
+  bool dnssec_ = false;                   // DO=1 and the zone is signed: RRSIGs and proofs go in
   const Node* synthesized_by_ = nullptr;  // the wildcard or DNAME that matched the query name
   Name next_;
   Name current_;
@@ -84,6 +113,8 @@ class Responder {
   };
   Pending pending_[kMaxAdditional];
   unsigned pending_count_ = 0;
+  const Node* proofs_[kMaxProofs];  // nodes whose NSEC or NSEC3 RRset proves a denial
+  unsigned proof_count_ = 0;
   uint8_t rcode_ = dns::rcode::NOERROR;
   bool truncated_ = false;
 };
@@ -105,7 +136,10 @@ uint8_t Responder::run() {
     current_ = next_;
     name = &current_;
   }
-  if (!options_.minimal_responses) add_apex_ns();
+  bool positive = rcode_ == dns::rcode::NOERROR && w_.count(Section::answer) > 0 && w_.count(Section::authority) == 0 &&
+                  !truncated_;
+  write_proofs();
+  if (!options_.minimal_responses) add_apex_ns(positive);
   write_additional();
   return rcode_;
 }
@@ -113,13 +147,18 @@ uint8_t Responder::run() {
 // The zone's NS in the authority section of a positive answer, for servers
 // configured without minimal responses. Optional data: dropped, never a
 // reason to truncate.
-void Responder::add_apex_ns() {
-  bool positive = rcode_ == dns::rcode::NOERROR && w_.count(Section::answer) > 0 && w_.count(Section::authority) == 0 &&
-                  !truncated_;
-  if (!positive) return;
+void Responder::add_apex_ns(bool positive) {
+  if (!positive || truncated_) return;
   const RRset* ns = zone_->apex->find(dns::type::NS);
   if (answered_type_ == dns::type::NS && answered_owner_ == zone_->origin) return;
-  if (w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) add_additional(*ns);
+  auto before = w_.mark();
+  if (!w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) return;
+  if (dnssec_ && ns->sig_count > 0 &&
+      !w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->sig_wire())) {
+    w_.restore(before);
+    return;
+  }
+  add_additional(*ns);
 }
 
 bool Responder::put(Section section, std::string_view owner, const dns::RRsetWire& wire, uint32_t ttl_cap) {
@@ -133,8 +172,15 @@ bool Responder::put(Section section, std::string_view owner, const dns::RRsetWir
   return false;
 }
 
+// With DNSSEC an RRset goes with its RRSIGs or not at all (RFC 4035
+// §3.1.1): if they do not fit, the RRset is taken back out too.
 bool Responder::put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap) {
-  return put(section, owner, rrset.wire(), ttl_cap);
+  if (!dnssec_ || rrset.sig_count == 0) return put(section, owner, rrset.wire(), ttl_cap);
+  auto before = w_.mark();
+  if (!put(section, owner, rrset.wire(), ttl_cap)) return false;
+  if (put(section, owner, rrset.sig_wire(), ttl_cap)) return true;
+  if (!truncated_) w_.restore(before);
+  return false;
 }
 
 bool Responder::seen(const Node* node) {
@@ -163,19 +209,22 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
   if (step > 0 && !dns::is_subdomain(name.view(), zone->origin)) return Next::done;
   if (step == 0) {
     zone_ = zone;
+    dnssec_ = q_.edns_do && zone->is_signed;
     w_.set_flags(dns::flag::AA);
   }
 
   // Walk down from the apex, one label at a time (RFC 1034 §4.3.2 step 3).
   const Node* encloser = nullptr;
+  unsigned encloser_skip = 0;
   for (unsigned skip = name.labels - zone->labels;; --skip) {
     // The first step is the apex, which the zone holds already.
     const Node* node = skip == name.labels - zone->labels ? zone->apex : zone->find(name.suffix(skip));
     if (node == nullptr) break;
     encloser = node;
+    encloser_skip = skip;
     bool ds_at_cut = skip == 0 && q_.qtype == dns::type::DS;
     if (node->is_delegation && !ds_at_cut) {
-      referral(*node, step);
+      referral(*node, step, &name, skip);
       return Next::done;
     }
     if (skip > 0) {
@@ -193,11 +242,9 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
   if (encloser == nullptr) return Next::done;
 
   // No exact match: a wildcard child of the closest encloser (RFC 4592 §3.3.1).
-  char wildcard[dns::kMaxNameLength + 2] = {1, '*'};
-  std::size_t len = encloser->name.size();
-  if (len + 2 <= dns::kMaxNameLength) {
-    std::memcpy(wildcard + 2, encloser->name.data(), len);
-    if (const Node* star = zone->find({wildcard, len + 2})) {
+  char wildcard[dns::kMaxNameLength + 2];
+  if (std::string_view star_name = wildcard_of(encloser->name, wildcard); !star_name.empty()) {
+    if (const Node* star = zone->find(star_name)) {
       // A wildcard that owns NS is a cut like any other: below it we are
       // not authoritative. Knot DNS refers with the wildcard's own NS. DS
       // is the parent side's data and stays an answer (NODATA), as at a
@@ -207,32 +254,63 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
         return Next::done;
       }
       if (step == 0) synthesized_by_ = star;
-      return answer_node(*zone, *star, name, step);
+      return answer_node(*zone, *star, name, step, encloser_skip);
     }
   }
   negative(*zone, dns::rcode::NXDOMAIN);
+  if (dnssec_) deny_name(name, encloser_skip);
   return Next::done;
 }
 
-Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step) {
+// RFC 8482 §4.2: one RRset of the name is enough for ANY. Like Knot DNS,
+// the one with the lowest type (the loader keeps them sorted), but never
+// the signatures alone.
+const RRset* any_rrset(const Node& node) {
+  for (const RRset& r : node.rrsets) {
+    if (r.type != dns::type::RRSIG) return &r;
+  }
+  return node.rrsets.empty() ? nullptr : &node.rrsets.front();
+}
+
+// QTYPE RRSIG, like ANY (RFC 8482 §4.2) and as Knot DNS answers it: the
+// signatures of one RRset, the lowest type signed, not every signature at
+// the name, which would make a big reply to a small query. False when the
+// name has none.
+bool Responder::answer_rrsig(const Node& node, std::string_view owner) {
+  for (const RRset& r : node.rrsets) {
+    if (r.sig_count == 0) continue;
+    if (put(Section::answer, owner, r.sig_wire(), dns::kNoTtlCap)) {
+      answered_owner_ = owner;
+      answered_type_ = dns::type::RRSIG;
+    }
+    return true;
+  }
+  return false;
+}
+
+Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const Name& name, unsigned step,
+                                       unsigned ce_skip) {
   if (seen(&node)) return Next::done;  // a CNAME loop: stop where it closes
   std::string_view owner = name.view();
-  if (q_.qtype == dns::type::ANY && !node.rrsets.empty()) {
-    // RFC 8482 §4.2: one RRset of the name is enough for ANY. Like Knot DNS,
-    // the one with the lowest type (the loader keeps them sorted).
-    if (put(Section::answer, owner, node.rrsets.front())) answered(node, owner, node.rrsets.front());
+  if (q_.qtype == dns::type::RRSIG && answer_rrsig(node, owner)) {
+    if (dnssec_ && ce_skip > 0) prove_wildcard(name, ce_skip);
     return Next::done;
   }
-  if (const RRset* rrset = node.find(q_.qtype)) {
+  const RRset* rrset = q_.qtype == dns::type::ANY ? any_rrset(node) : node.find(q_.qtype);
+  if (rrset != nullptr) {
     if (put(Section::answer, owner, *rrset)) answered(node, owner, *rrset);
+    if (dnssec_ && ce_skip > 0) prove_wildcard(name, ce_skip);
     return Next::done;
   }
   const RRset* cname = node.find(dns::type::CNAME);
   if (cname == nullptr) {
     negative(zone, dns::rcode::NOERROR);  // NODATA, RFC 2308 §2.2
+    if (dnssec_) deny_type(node, name, ce_skip);
     return Next::done;
   }
-  if (!put(Section::answer, owner, *cname) || !set_next(cname->first_rdata())) return Next::done;
+  if (!put(Section::answer, owner, *cname)) return Next::done;
+  if (dnssec_ && ce_skip > 0) prove_wildcard(name, ce_skip);
+  if (!set_next(cname->first_rdata())) return Next::done;
   return step + 1 < kMaxChain ? Next::follow : Next::done;
 }
 
@@ -265,12 +343,128 @@ void Responder::negative(const Zone& zone, uint8_t rcode) {
 
 // RFC 1034 §4.3.2 step 3b: not authoritative below a cut; hand out the
 // child's NS and the glue needed to reach them.
-void Responder::referral(const Node& cut, unsigned step) {
+void Responder::referral(const Node& cut, unsigned step, const Name* name, unsigned skip) {
   if (step == 0) w_.clear_flags(dns::flag::AA);
   const RRset* ns = cut.find(dns::type::NS);
-  // DS would join the NS only in a signed zone (RFC 4035 §3.1.4); rpdns does
-  // not sign, so the referral is NS and glue.
-  if (put(Section::authority, cut.name, *ns)) add_additional(*ns, cut.name);
+  if (!put(Section::authority, cut.name, *ns)) return;
+  // RFC 4035 §3.1.4: a signed zone's referral carries the child's DS with
+  // its RRSIGs, or the proof that there is none (an insecure child).
+  if (dnssec_ && name != nullptr) {
+    if (const RRset* ds = cut.find(dns::type::DS)) {
+      if (!put(Section::authority, cut.name, *ds)) return;
+    } else {
+      deny_ds(cut, *name, skip);
+    }
+  }
+  add_additional(*ns, cut.name);
+}
+
+// NXDOMAIN: no exact match and no wildcard at the closest encloser
+// (RFC 4035 §3.1.3.2; RFC 5155 §7.2.2, the closest encloser proof and the
+// NSEC3 covering the wildcard).
+void Responder::deny_name(const Name& name, unsigned ce_skip) {
+  char buf[dns::kMaxNameLength + 2];
+  if (zone_->denial == zone::Denial::nsec) {
+    prove(zone_->nsec_covering(name.view()));
+    std::string_view star = wildcard_of(name.suffix(ce_skip), buf);
+    if (!star.empty()) prove(zone_->nsec_covering(star));
+  } else if (zone_->denial == zone::Denial::nsec3) {
+    unsigned closest = nsec3_closest_encloser(name, ce_skip);
+    std::string_view star = wildcard_of(name.suffix(closest), buf);
+    if (!star.empty()) nsec3_cover(star);
+  }
+}
+
+// NODATA (RFC 4035 §3.1.3.1, RFC 5155 §7.2.3-4): the name's own NSEC or
+// NSEC3, whose type bitmap lacks the type. An empty non-terminal has no
+// NSEC: the one covering it proves there is nothing there. In an opt-out
+// zone a name may have no NSEC3 (DS at an insecure cut): then the closest
+// provable encloser proof, whose covering NSEC3 has the opt-out flag. For a
+// wildcard's NODATA (RFC 4035 §3.1.3.4, RFC 5155 §7.2.5) also the proof that
+// the query name itself does not exist.
+void Responder::deny_type(const Node& node, const Name& name, unsigned ce_skip) {
+  if (zone_->denial == zone::Denial::nsec) {
+    if (ce_skip > 0) prove(zone_->nsec_covering(name.view()));
+    prove(node.find(dns::type::NSEC) != nullptr ? &node : zone_->nsec_covering(node.name));
+  } else if (zone_->denial == zone::Denial::nsec3) {
+    if (ce_skip > 0) {
+      nsec3_closest_encloser(name, ce_skip);
+      nsec3_match(node.name);
+    } else if (!nsec3_match(name.view())) {
+      nsec3_closest_encloser(name, 1);
+    }
+  }
+}
+
+// A wildcard answer (RFC 4035 §3.1.3.3, RFC 5155 §7.2.6): the query name
+// does not exist; the next closer name's NSEC3 cover is enough, as the
+// wildcard's labels field tells the closest encloser.
+void Responder::prove_wildcard(const Name& name, unsigned ce_skip) {
+  if (zone_->denial == zone::Denial::nsec) {
+    prove(zone_->nsec_covering(name.view()));
+  } else if (zone_->denial == zone::Denial::nsec3) {
+    nsec3_cover(name.suffix(ce_skip - 1));
+  }
+}
+
+// An insecure delegation (RFC 4035 §3.1.4, RFC 5155 §7.2.7): the cut's NSEC
+// or NSEC3 shows NS without DS; under opt-out the cut may have no NSEC3, and
+// the closest provable encloser proof shows it could be unsigned.
+void Responder::deny_ds(const Node& cut, const Name& name, unsigned skip) {
+  if (zone_->denial == zone::Denial::nsec) {
+    if (cut.find(dns::type::NSEC) != nullptr) prove(&cut);
+  } else if (zone_->denial == zone::Denial::nsec3) {
+    if (!nsec3_match(cut.name)) nsec3_closest_encloser(name, skip + 1);
+  }
+}
+
+// Queues the NSEC3 whose hash is `name`'s; false when there is none.
+bool Responder::nsec3_match(std::string_view name) {
+  uint8_t hash[dns::kNsec3HashSize];
+  dns::nsec3_hash(name, zone_->nsec3_params, hash);
+  bool exact = false;
+  const zone::Nsec3Link* link = zone_->nsec3_find(hash, exact);
+  if (link != nullptr && exact) prove(link->node);
+  return exact;
+}
+
+// Queues the NSEC3 covering `name`'s hash.
+void Responder::nsec3_cover(std::string_view name) {
+  uint8_t hash[dns::kNsec3HashSize];
+  dns::nsec3_hash(name, zone_->nsec3_params, hash);
+  bool exact = false;
+  const zone::Nsec3Link* link = zone_->nsec3_find(hash, exact);
+  if (link != nullptr && !exact) prove(link->node);
+}
+
+// RFC 5155 §7.2.1: from name.suffix(skip) up, the first ancestor with a
+// matching NSEC3 (the closest provable encloser), and the NSEC3 covering
+// the name one label below it (the next closer name). Returns its skip.
+unsigned Responder::nsec3_closest_encloser(const Name& name, unsigned skip) {
+  unsigned top = name.labels - zone_->labels;
+  while (skip < top && !nsec3_match(name.suffix(skip))) ++skip;
+  if (skip >= top) {
+    skip = top;
+    nsec3_match(zone_->origin);
+  }
+  if (skip > 0) nsec3_cover(name.suffix(skip - 1));
+  return skip;
+}
+
+void Responder::prove(const Node* node) {
+  if (node == nullptr) return;
+  for (unsigned i = 0; i < proof_count_; ++i) {
+    if (proofs_[i] == node) return;
+  }
+  if (proof_count_ < kMaxProofs) proofs_[proof_count_++] = node;
+}
+
+// RFC 4035 §3.1.3: a proof that does not fit makes the reply truncated.
+void Responder::write_proofs() {
+  uint16_t type = zone_ != nullptr && zone_->denial == zone::Denial::nsec3 ? dns::type::NSEC3 : dns::type::NSEC;
+  for (unsigned i = 0; i < proof_count_; ++i) {
+    if (const RRset* rrset = proofs_[i]->find(type)) put(Section::authority, proofs_[i]->name, *rrset);
+  }
 }
 
 void Responder::answered(const Node& node, std::string_view owner, const RRset& rrset) {

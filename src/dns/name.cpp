@@ -39,6 +39,32 @@ bool is_subdomain(std::string_view name, std::string_view parent) {
   return pos == skip && name.substr(pos) == parent;
 }
 
+namespace {
+
+// Start of each label of a wire name, the root label excluded; the count.
+unsigned label_starts(std::string_view name, uint8_t (&starts)[kMaxLabels]) {
+  unsigned count = 0;
+  for (std::size_t pos = 0; pos < name.size() && name[pos] != 0 && count < kMaxLabels;
+       pos += static_cast<uint8_t>(name[pos]) + 1u) {
+    starts[count++] = static_cast<uint8_t>(pos);
+  }
+  return count;
+}
+
+}  // namespace
+
+int canonical_compare(std::string_view a, std::string_view b) {
+  uint8_t at[kMaxLabels], bt[kMaxLabels];
+  unsigned na = label_starts(a, at), nb = label_starts(b, bt);
+  for (unsigned i = 1; i <= na && i <= nb; ++i) {
+    std::string_view la = a.substr(at[na - i] + 1u, static_cast<uint8_t>(a[at[na - i]]));
+    std::string_view lb = b.substr(bt[nb - i] + 1u, static_cast<uint8_t>(b[bt[nb - i]]));
+    // string_view compares as unsigned char (char_traits<char>::compare is memcmp).
+    if (int c = la.compare(lb); c != 0) return c;
+  }
+  return static_cast<int>(na) - static_cast<int>(nb);
+}
+
 std::string_view parent_name(std::string_view name) {
   if (name.size() <= 1) return name;
   return name.substr(static_cast<uint8_t>(name[0]) + 1u);

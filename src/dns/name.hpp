@@ -41,6 +41,10 @@ inline std::size_t name_length(const uint8_t* p, std::size_t max) {
 }
 // True when `name` equals `parent` or lies below it (label-aligned).
 bool is_subdomain(std::string_view name, std::string_view parent);
+// Canonical DNS name order (RFC 4034 §6.1) of two canonical wire names:
+// label by label from the root, each label as unsigned bytes, a label that
+// is a prefix of another sorting first. Negative, zero or positive.
+int canonical_compare(std::string_view a, std::string_view b);
 // `name` without its first label; the root stays the root.
 std::string_view parent_name(std::string_view name);
 // Presentation form with a trailing dot, escaping as RFC 4343 / RFC 1035 §5.1.

@@ -239,6 +239,15 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   set_rcode(static_cast<uint8_t>(ext_rcode & 0x0F));
 }
 
+void ReplyWriter::restore(const Mark& m) {
+  pos_ = m.pos;
+  entry_count_ = m.entries;
+  for (int i = 0; i < 3; ++i) {
+    counts_[i] = m.counts[i];
+    write_u16(buf_ + 6 + 2 * i, counts_[i]);
+  }
+}
+
 void ReplyWriter::truncate() {
   pos_ = question_end_;
   entry_count_ = question_entries_;

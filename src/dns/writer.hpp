@@ -45,6 +45,16 @@ class ReplyWriter {
   // Clears every section after the question and sets TC (RFC 2181 §9).
   void truncate();
 
+  // A point to return to, so that RRsets that must appear together (an
+  // RRset and its RRSIGs, RFC 4035 §3.1.1) are written whole or not at all.
+  struct Mark {
+    std::size_t pos;
+    std::size_t entries;
+    uint16_t counts[3];
+  };
+  Mark mark() const { return {pos_, entry_count_, {counts_[0], counts_[1], counts_[2]}}; }
+  void restore(const Mark& m);
+
   void set_flags(uint16_t mask) { write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) | mask)); }
   void clear_flags(uint16_t mask) { write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) & ~mask)); }
   void set_rcode(uint8_t rc) { buf_[3] = static_cast<uint8_t>((buf_[3] & 0xF0) | (rc & 0x0F)); }

@@ -30,7 +30,7 @@ class NameTable {
     }
   }
   const std::vector<std::string_view>& names() const { return names_; }
-  std::vector<uint32_t> take_slots() { return std::move(slots_); }
+  std::size_t slot_count() const { return slots_.size(); }
 
  private:
   static std::size_t capacity_for(std::size_t n) {
@@ -84,6 +84,9 @@ class Builder {
   bool keep(std::size_t first, std::size_t i);
   void check_node(std::size_t node);
   void lay_out();
+  static void attach_signatures(std::span<RRset> rrsets);
+  static bool is_nsec3_owner(const Node& node);
+  void build_index();
   void check_below_dname();
   void check_apex();
 
@@ -134,8 +137,14 @@ void Builder::group_by_name() {
   order_.resize(node_of_.size());
   std::vector<uint32_t> next(node_start_.begin(), node_start_.end() - 1);
   for (std::size_t i = 0; i < node_of_.size(); ++i) order_[next[node_of_[i]]++] = static_cast<uint32_t>(i);
-  const auto& records = parsed_.records;
-  auto by_type = [&](uint32_t a, uint32_t b) { return records[a].type < records[b].type; };
+  // RRSIGs sort by the type they cover, so each RRset's signatures are one
+  // slice of the name's RRSIG RRset (see attach_signatures).
+  auto key = [this](uint32_t i) {
+    const auto& r = parsed_.records[i];
+    uint32_t covered = r.type == dns::type::RRSIG && r.rdata_length >= 2 ? dns::read_u16(parsed_.rdata(r).data()) : 0;
+    return uint32_t{r.type} << 16 | covered;
+  };
+  auto by_type = [&](uint32_t a, uint32_t b) { return key(a) < key(b); };
   for (std::size_t n = 0; n < nodes; ++n) {
     auto first = order_.begin() + node_start_[n], last = order_.begin() + node_start_[n + 1];
     // Most names hold one type, already in order; stable_sort would still allocate.
@@ -235,17 +244,22 @@ void Builder::check_ttls(std::size_t first, std::size_t end) {
   }
 }
 
-// RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME owner has no other data.
+// RFC 1034 §3.6.2 / RFC 2181 §10.1: a CNAME owner has no other data, but
+// for the RRSIG and NSEC records that sign and chain it (RFC 4035 §2.5).
 void Builder::check_node(std::size_t n) {
   std::size_t begin = node_start_[n], end = node_start_[n + 1];
   if (end - begin < 2) return;
+  const ParsedRecords::Record* cname = nullptr;
+  bool other = false;
   for (std::size_t i = begin; i < end; ++i) {
     const auto& r = parsed_.records[order_[i]];
-    if (r.type == dns::type::CNAME && parsed_.records[order_[begin]].type != parsed_.records[order_[end - 1]].type) {
-      error(r, "CNAME and other data at " + dns::to_text(table_.names()[n]));
-      return;
+    if (r.type == dns::type::CNAME) {
+      cname = &r;
+    } else if (r.type != dns::type::RRSIG && r.type != dns::type::NSEC) {
+      other = true;
     }
   }
+  if (cname != nullptr && other) error(*cname, "CNAME and other data at " + dns::to_text(table_.names()[n]));
 }
 
 void Builder::lay_out() {
@@ -281,7 +295,7 @@ void Builder::lay_out() {
       const auto& r = parsed_.records[order_[i]];
       if (!kept_[order_[i]]) continue;
       if (rrset == first_rrset || (rrset - 1)->type != r.type) {
-        *rrset++ = RRset{r.type, 0, r.ttl, {out, std::size_t{0}}};
+        *rrset++ = RRset{r.type, 0, r.ttl, {out, std::size_t{0}}, {}, 0};
       }
       RRset& current = *(rrset - 1);
       // The RRset's first TTL for every record (see check_ttls).
@@ -293,14 +307,60 @@ void Builder::lay_out() {
       ++current.count;
       ++zone_.record_count;
     }
-    node.rrsets = {first_rrset, static_cast<std::size_t>(rrset - first_rrset)};
+    std::span<RRset> laid{first_rrset, static_cast<std::size_t>(rrset - first_rrset)};
+    attach_signatures(laid);
+    node.rrsets = laid;
     node.is_delegation = node.name != zone_.origin && node.find(dns::type::NS) != nullptr;
+    node.nsec3_owner = is_nsec3_owner(node);
   }
-  // The table's slots, each with its name's hash tag (see Zone::index).
-  std::vector<uint32_t> slots = table_.take_slots();
-  zone_.index.assign(slots.size(), 0);
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i] != 0) zone_.index[i] = Zone::index_tag(NameHash{}(names[slots[i] - 1])) | slots[i];
+  build_index();
+}
+
+// Points each RRset at its slice of the node's RRSIG RRset, sorted by type
+// covered in group_by_name. RRSIGs covering a type the name lacks stay in
+// the RRSIG RRset only (served to qtype RRSIG and in transfers).
+void Builder::attach_signatures(std::span<RRset> rrsets) {
+  auto sig = std::find_if(rrsets.begin(), rrsets.end(), [](const RRset& r) { return r.type == dns::type::RRSIG; });
+  if (sig == rrsets.end()) return;
+  const uint8_t* rec = sig->records.data();
+  const uint8_t* end = rec + sig->records.size();
+  while (rec < end) {
+    uint16_t covered = dns::read_u16(rec + 6);
+    const uint8_t* first = rec;
+    uint16_t count = 0;
+    for (; rec < end && dns::read_u16(rec + 6) == covered; ++count) rec += 6u + dns::read_u16(rec + 4);
+    for (RRset& r : rrsets) {
+      if (r.type != covered || r.type == dns::type::RRSIG) continue;
+      r.sigs = {first, static_cast<std::size_t>(rec - first)};
+      r.sig_count = count;
+    }
+  }
+}
+
+bool Builder::is_nsec3_owner(const Node& node) {
+  bool nsec3 = false;
+  for (const RRset& r : node.rrsets) {
+    if (r.type == dns::type::NSEC3) {
+      nsec3 = true;
+    } else if (r.type != dns::type::RRSIG) {
+      return false;
+    }
+  }
+  return nsec3;
+}
+
+// Every name but NSEC3 owners (see Node::nsec3_owner), each slot holding
+// the name's hash tag above its node number + 1 (see Zone::index).
+void Builder::build_index() {
+  zone_.index.assign(table_.slot_count(), 0);
+  std::size_t mask = zone_.index.size() - 1;
+  for (std::size_t n = 0; n < zone_.nodes.size(); ++n) {
+    const Node& node = zone_.nodes[n];
+    if (node.nsec3_owner) continue;
+    std::size_t hash = NameHash{}(node.name);
+    std::size_t slot = hash & mask;
+    while (zone_.index[slot] != 0) slot = (slot + 1) & mask;
+    zone_.index[slot] = Zone::index_tag(hash) | (n + 1);
   }
 }
 
@@ -350,6 +410,7 @@ bool Builder::run() {
   zone_.soa = zone_.apex->find(dns::type::SOA);
   auto soa = zone_.soa->first_rdata();
   zone_.serial = dns::read_u32(soa.data() + soa.size() - 20);
+  zone_.build_denial();
   return true;
 }
 

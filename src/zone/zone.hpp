@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dns/name.hpp"
+#include "dns/nsec3.hpp"
 #include "dns/rrset.hpp"
 #include "dns/wire.hpp"
 #include "policy/prefix.hpp"
@@ -23,8 +24,14 @@ struct RRset {
   uint16_t count = 0;
   uint32_t ttl = 0;                  // one TTL per RRset (RFC 2181 §5.2)
   std::span<const uint8_t> records;  // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire
+  // The RRSIGs covering this RRset (RFC 4034 §3), laid out the same way:
+  // a slice of the node's RRSIG RRset, whose records the loader sorts by
+  // type covered. Empty in an unsigned zone and for glue and cut NS.
+  std::span<const uint8_t> sigs;
+  uint16_t sig_count = 0;
 
   dns::RRsetWire wire() const { return {type, count, records}; }
+  dns::RRsetWire sig_wire() const { return {dns::type::RRSIG, sig_count, sigs}; }
   // RDATA of the first record (for SOA fields and CNAME/DNAME targets).
   std::span<const uint8_t> first_rdata() const { return {records.data() + 6, dns::read_u16(records.data() + 4)}; }
 };
@@ -36,6 +43,10 @@ struct Node {
   // At or below a zone cut, or below a DNAME: its data is glue or hidden
   // (RFC 6672 §2.4), never an authoritative answer of this zone.
   bool occluded = false;
+  // Holds NSEC3 records and nothing else but their RRSIGs. Such a name is
+  // not in the index: RFC 5155 §7.2.9 has servers treat NSEC3 owner names as
+  // nonexistent. It is still in Zone::nodes, so a transfer sends it.
+  bool nsec3_owner = false;
 
   const RRset* find(uint16_t type) const {
     for (const auto& r : rrsets) {
@@ -43,6 +54,15 @@ struct Node {
     }
     return nullptr;
   }
+};
+
+// How a signed zone proves that names and types do not exist.
+enum class Denial : uint8_t { none, nsec, nsec3 };
+
+// One link of the NSEC3 chain the zone's NSEC3PARAM names.
+struct Nsec3Link {
+  uint8_t hash[dns::kNsec3HashSize];  // the owner's first label, decoded
+  const Node* node;                   // owns the NSEC3 RRset (and its RRSIGs)
 };
 
 // Hash map keyed by canonical wire names, searchable by string_view so a
@@ -81,6 +101,23 @@ struct Zone {
   const Node* apex = nullptr;
   const RRset* soa = nullptr;
 
+  // DNSSEC (RFC 4035), all set at load. `is_signed`: the apex has a DNSKEY
+  // RRset and its SOA carries RRSIGs; only then do DO=1 answers get
+  // signatures and proofs.
+  bool is_signed = false;
+  Denial denial = Denial::none;
+  std::vector<const Node*> nsec_chain;  // the nodes holding NSEC, in canonical order
+  std::vector<Nsec3Link> nsec3_chain;   // ordered by hash
+  dns::Nsec3Params nsec3_params;        // from the apex NSEC3PARAM
+
+  // The node whose NSEC matches or covers `name` (a name in the zone): the
+  // last NSEC owner at or before it in canonical order (RFC 4034 §4.1.1).
+  const Node* nsec_covering(std::string_view name) const;
+  // The NSEC3 link whose hash equals `hash`, or the one covering it (the
+  // last before it, the chain's last for a hash before the first); `exact`
+  // tells which. Null when the chain is empty.
+  const Nsec3Link* nsec3_find(const uint8_t (&hash)[dns::kNsec3HashSize], bool& exact) const;
+
   const Node* find(std::string_view name) const {
     if (index.empty()) return nullptr;
     std::size_t mask = index.size() - 1;
@@ -99,6 +136,8 @@ struct Zone {
   uint32_t negative_ttl() const;
   // Sets Node::occluded on every node; called once the nodes are laid out.
   void mark_occluded();
+  // Sets is_signed, denial and the NSEC or NSEC3 chain from the nodes.
+  void build_denial();
   // The nearest strict ancestor of `name`, up to the apex included, for
   // which `test(node)` holds; nullptr when none (or `name` is the apex).
   template <class Test>

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <utility>
 
 #include "answer/answer.hpp"
 #include "test_support.hpp"
@@ -66,7 +68,8 @@ struct Request {
 
 // One request per answer kind: positive, NXDOMAIN, NODATA, ENT, CNAME chain
 // and loop, wildcard, referral with glue, DNAME, additional data, ANY,
-// truncation, REFUSED, CHAOS, BADVERS, FORMERR and IXFR over UDP.
+// truncation, REFUSED, CHAOS, BADVERS, FORMERR and IXFR over UDP; then the
+// same with DNSSEC.
 std::vector<std::vector<uint8_t>> requests() {
   const Request kinds[] = {
       {"www.diff.example", 1, false},      {"nothere.diff.example", 1, true},     {"www.diff.example", 15, false},
@@ -82,6 +85,20 @@ std::vector<std::vector<uint8_t>> requests() {
     p.header(0x4242, 0x0100, 1, 0, 0, k.edns ? 1 : 0).question(k.name, k.qtype, k.qclass);
     if (k.edns) p.opt(1232, 0, true);
     out.push_back(p.b);
+  }
+  // DNSSEC (DO=1) in the signed zones: RRSIGs, NSEC and NSEC3 proofs (the
+  // NSEC3 ones hash names with SHA-1 per query), wildcard and referrals.
+  for (const char* zone : {"signed.example", "nsec3.example"}) {
+    const std::pair<std::string, unsigned> signed_kinds[] = {
+        {"www.", 1},         {"nothere.", 1},   {"www.", 15},  {"b.c.", 1},
+        {"foo.wild.", 1},    {"foo.wild.", 15}, {"many.", 15}, {"host.insecure.", 1},
+        {"host.secure.", 1}, {"insecure.", 43}, {"", 48},      {"deep.nothere.", 28},
+    };
+    for (const auto& [prefix, qtype] : signed_kinds) {
+      PacketBuilder p;
+      p.header(0x4242, 0, 1, 0, 0, 1).question(prefix + zone, qtype).opt(1232, 0, true);
+      out.push_back(p.b);
+    }
   }
   PacketBuilder badvers;
   badvers.header(1, 0, 1, 0, 0, 1).question("www.diff.example", 1).opt(1232, 1, false);
@@ -125,6 +142,12 @@ TEST(Allocations, NoneOnTheQueryPath) {
   for (const char* name : {"diff.example", "child.diff.example"}) {
     auto loaded = rpdns::zone::load_zone(name, std::string(RPDNS_TEST_ZONES) + "/diff/" + name + ".zone");
     ASSERT_TRUE(loaded.zone) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
+    zones.add(loaded.zone);
+  }
+  for (const char* name : {"signed.example", "nsec3.example"}) {
+    auto loaded = rpdns::zone::load_zone(name, std::string(RPDNS_TEST_ZONES) + "/unit/signed/" + name + ".zone");
+    ASSERT_TRUE(loaded.zone) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
+    ASSERT_TRUE(loaded.zone->is_signed);
     zones.add(loaded.zone);
   }
   ASSERT_TRUE(ssl_hooked) << "OpenSSL allocated before its allocator could be replaced";
