@@ -18,7 +18,8 @@
 # are sources themselves. Checks each signed zone with dnssec-verify,
 # kzonecheck and ldns-verify-zone (see verify below).
 #
-# Usage: tests/zones/dnssec/sign.sh   (needs bind9, knot and ldnsutils)
+# Usage: tests/zones/dnssec/sign.sh   (needs Debian's bind9-utils,
+# knot-dnssecutils and ldnsutils; the tests need none of them)
 set -euo pipefail
 cd "$(dirname "$0")"
 
