@@ -47,7 +47,8 @@ sign() {
   [[ -f $work/$zone.ds ]] && cat "$work/$zone.ds" >> "$work/$zone.zone"
   grep -v '^;' "$(key_of "$zone")" >> "$work/$zone.zone"  # the DNSKEY
   # -z: the CSK signs every RRset; -N keep: the source's serial; -O full:
-  # one record per line, absolute names; -P: ldns-verify-zone checks below.
+  # one record per line, absolute names; -P: no check of its own, verify()
+  # below checks (dnssec-verify is the same check, and two others).
   dnssec-signzone -q -z -N keep -O full -P -d "$work" -s "$inception" -e "$expiration" \
     -o "$zone." -f "$work/$zone.signed" "$@" "$work/$zone.zone" "$(key_of "$zone")" >/dev/null
   {
