@@ -52,7 +52,7 @@ std::string server_under_test() {
 }
 
 // A query as a stub resolver sends it: RD=1, EDNS with DO=1 (so that the
-// validator reports AD, RFC 4035 §3.2.3).
+// validator reports AD, RFC 4035 §3.2.3 and RFC 6840 §5.8).
 std::vector<uint8_t> recursive_query(const std::string& name, ldns_rr_type type, uint16_t id) {
   ldns_pkt* pkt = ldns_pkt_query_new(ldns_dname_new_frm_str(name.c_str()), type, LDNS_RR_CLASS_IN, LDNS_RD);
   ldns_pkt_set_id(pkt, id);
