@@ -10,6 +10,7 @@ packages=(
   libssl-dev  # OpenSSL 3: SipHash-2-4 for DNS cookies
   ldnsutils bind9-dnsutils knot-dnsutils
   knot nsd  # the reference servers of the differential tests
+  unbound  # the validating resolver of tests/integration/validation_test.cpp
   clang-format clang-tidy  # scripts/check-style.sh
 )
 

@@ -2,6 +2,7 @@
 // knotd serve the same zones on loopback; every case in cases.txt is sent to
 // both, and the replies are compared semantically: rcode, header flags, the
 // echoed question bytes, EDNS, and each section as a set of records with TTLs.
+// Likewise the pre-signed zones of tests/zones/dnssec with dnssec_cases.txt.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -20,14 +21,40 @@
 namespace rpdns::test {
 namespace {
 
-const std::string kZoneDir = RPDNS_TEST_ZONES "/diff";
-const std::string kCases = RPDNS_DIFF_CASES;
-
-const std::vector<std::pair<std::string, std::string>> kZones = {
-    {"diff.example", "diff.example.zone"},
-    {"child.diff.example", "child.diff.example.zone"},
-    {"other.test", "other.test.zone"},
+// The zones every server of one comparison loads, and the cases sent.
+struct Suite {
+  std::string zone_dir;
+  std::vector<std::pair<std::string, std::string>> zones;  // origin, file in zone_dir
+  // A served origin: its SOA answers once a server is up.
+  std::string probe;
+  std::string cases;
+  std::size_t min_cases;  // fewer parsed than this: the file was not read
 };
+
+const Suite kPlain = {RPDNS_TEST_ZONES "/diff",
+                      {
+                          {"diff.example", "diff.example.zone"},
+                          {"child.diff.example", "child.diff.example.zone"},
+                          {"other.test", "other.test.zone"},
+                      },
+                      "diff.example.",
+                      RPDNS_DIFF_CASES,
+                      200};
+
+// Pre-signed zones (tests/zones/dnssec/README.md), served as they are. The
+// unsigned children and secure.nsec.dnssec.test. are left out, so that
+// queries below those cuts get referrals; secure.nsec3.dnssec.test. is
+// served, for DS at a cut where the server has both sides (RFC 4035
+// §3.1.4.1) and for NSEC3 denials without opt-out.
+const Suite kSigned = {RPDNS_TEST_ZONES "/dnssec",
+                       {
+                           {"nsec.dnssec.test", "nsec.dnssec.test.zone"},
+                           {"nsec3.dnssec.test", "nsec3.dnssec.test.zone"},
+                           {"secure.nsec3.dnssec.test", "secure.nsec3.dnssec.test.zone"},
+                       },
+                       "nsec.dnssec.test.",
+                       RPDNS_DNSSEC_CASES,
+                       100};
 
 // What a case line says about one reference server (a documented
 // difference, with its reason in the comment above the line).
@@ -125,8 +152,8 @@ void check_reason(const Case& c, const std::string& comment) {
   }
 }
 
-std::vector<Case> load_cases() {
-  std::ifstream in(kCases);
+std::vector<Case> load_cases(const std::string& path = kPlain.cases) {
+  std::ifstream in(path);
   std::vector<Case> cases;
   std::string line;
   std::string comment;  // the comment block just above the current line
@@ -217,6 +244,7 @@ struct ReferenceKind {
   std::string name;  // as in cases.txt annotations: "knot", "nsd"
   std::string binary;
   std::function<std::vector<std::string>(const std::string& dir, uint16_t port)> configure;
+  std::string probe = kPlain.probe;  // a served origin, asked for its SOA until it answers
 };
 
 // A reference server on its own loopback port and temp directory, run in
@@ -252,7 +280,7 @@ class Reference {
     port_ = free_udp_port();
     pid_ = spawn_process(kind_.binary, kind_.configure(dir_, port_), dir_ + "/server.log");
     for (int i = 0; i < 200; ++i) {
-      if (query(port_, "diff.example.", LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(50))) return true;
+      if (query(port_, kind_.probe, LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(50))) return true;
       if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
     }
     kill(pid_, SIGKILL);
@@ -268,9 +296,11 @@ class Reference {
 };
 
 // knotd; `zones` is the knot.conf text from "zone:" on (plus any remote:/acl:
-// sections before it).
-ReferenceKind knot_kind(const std::string& zones) {
-  return {"knot", "/usr/sbin/knotd", [zones](const std::string& dir, uint16_t port) {
+// sections before it). It serves the zone files as they are: no signing, no
+// journal, nothing written back.
+ReferenceKind knot_kind(const std::string& zones, const std::string& probe = kPlain.probe) {
+  return {"knot", "/usr/sbin/knotd",
+          [zones](const std::string& dir, uint16_t port) {
             std::filesystem::create_directories(dir + "/db");
             std::ofstream conf(dir + "/knot.conf");
             conf << "server:\n  listen: 127.0.0.1@" << port << "\n  rundir: " << dir
@@ -279,59 +309,64 @@ ReferenceKind knot_kind(const std::string& zones) {
                  << "log:\n  - target: stderr\n    any: info\n"
                  << "template:\n  - id: default\n    storage: " << dir
                  << "\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n"
+                 << "    dnssec-signing: off\n"
                  << zones;
             return std::vector<std::string>{"-c", dir + "/knot.conf"};
-          }};
+          },
+          probe};
 }
 
 // nsd in the foreground (-d), logging to stderr, with every file it writes in
 // `dir`; no chroot and no user switch, so it runs as whoever runs the tests.
-ReferenceKind nsd_kind() {
-  return {"nsd", "/usr/sbin/nsd", [](const std::string& dir, uint16_t port) {
+ReferenceKind nsd_kind(const Suite& suite = kPlain) {
+  return {"nsd", "/usr/sbin/nsd",
+          [suite](const std::string& dir, uint16_t port) {
             std::ofstream conf(dir + "/nsd.conf");
             conf << "server:\n  ip-address: 127.0.0.1@" << port << "\n  server-count: 1\n  verbosity: 2\n"
                  << "  pidfile: \"" << dir << "/nsd.pid\"\n  xfrdfile: \"" << dir << "/xfrd.state\"\n"
                  << "  zonelistfile: \"" << dir << "/zone.list\"\n  database: \"\"\n  chroot: \"\"\n"
-                 << "  username: \"\"\n  zonesdir: \"" << kZoneDir << "\"\n"
+                 << "  username: \"\"\n  zonesdir: \"" << suite.zone_dir << "\"\n"
                  << "remote-control:\n  control-enable: no\n";
-            for (const auto& [origin, file] : kZones)
+            for (const auto& [origin, file] : suite.zones)
               conf << "zone:\n  name: " << origin << "\n  zonefile: " << file << "\n";
             return std::vector<std::string>{"-d", "-c", dir + "/nsd.conf"};
-          }};
+          },
+          suite.probe};
 }
 
-std::string primary_zones() {
+std::string primary_zones(const Suite& suite = kPlain) {
   std::string text = "zone:\n";
-  for (const auto& [origin, file] : kZones) {
-    text += "  - domain: " + origin + "\n    file: " + kZoneDir + "/" + file + "\n";
+  for (const auto& [origin, file] : suite.zones) {
+    text += "  - domain: " + origin + "\n    file: " + suite.zone_dir + "/" + file + "\n";
   }
   return text;
 }
 
 class Knot : public Reference {
  public:
-  explicit Knot(const std::string& zones, const std::string& instance = "primary")
-      : Reference(knot_kind(zones), instance) {}
+  explicit Knot(const std::string& zones, const std::string& instance = "primary",
+                const std::string& probe = kPlain.probe)
+      : Reference(knot_kind(zones, probe), instance) {}
 };
 
-std::vector<std::string> rpdns_args() {
+std::vector<std::string> rpdns_args(const Suite& suite = kPlain) {
   std::vector<std::string> args = {"--workers", "1", "--log-level", "warn"};
-  for (const auto& [origin, file] : kZones) {
+  for (const auto& [origin, file] : suite.zones) {
     args.push_back("--zone");
-    args.push_back(origin + "=" + kZoneDir + "/" + file);
+    args.push_back(origin + "=" + suite.zone_dir + "/" + file);
   }
   return args;
 }
 
 // rpdns as NSD answers by default: the apex NS in the authority section of
 // positive answers. That needs the config file (there is no flag for it).
-std::string full_responses_config(const std::string& dir) {
+std::string full_responses_config(const std::string& dir, const Suite& suite = kPlain) {
   std::filesystem::create_directories(dir);
   std::string path = dir + "/rpdns.yaml";
   std::ofstream out(path);
   out << "workers: 1\nlog-level: warn\nminimal-responses: false\nzones:\n";
-  for (const auto& [origin, file] : kZones) {
-    out << "  - origin: " << origin << "\n    file: " << kZoneDir << "/" << file << "\n";
+  for (const auto& [origin, file] : suite.zones) {
+    out << "  - origin: " << origin << "\n    file: " << suite.zone_dir << "/" << file << "\n";
   }
   return path;
 }
@@ -357,9 +392,9 @@ Difference difference_for(const Case& c, const std::string& reference) {
 
 // Sends every case to rpdns and to `reference`; annotations for that
 // reference replace the comparison by the documented expectation.
-void expect_same_answers(uint16_t rpdns_port, const Reference& reference) {
-  auto cases = load_cases();
-  ASSERT_GE(cases.size(), 200u);
+void expect_same_answers(uint16_t rpdns_port, const Reference& reference, const Suite& suite = kPlain) {
+  auto cases = load_cases(suite.cases);
+  ASSERT_GE(cases.size(), suite.min_cases);
   uint16_t id = 1;
   for (const auto& c : cases) {
     auto request = build(c, id++);
@@ -395,6 +430,47 @@ TEST(Differential, SameAnswersAsNsd) {
   std::string dir = temp_dir() + "/rpdns-full-" + std::to_string(getpid());
   ServerProcess rpdns({"--config", full_responses_config(dir)}, "diff.example.");
   expect_same_answers(rpdns.port(), nsd);
+  std::filesystem::remove_all(dir);
+}
+
+// What the two tests below stand on, checked apart from rpdns: every case
+// of dnssec_cases.txt parses, and both references load each signed zone
+// and answer its SOA with the RRSIG (DO=1) as the zone file has it.
+TEST(Differential, SignedReferencesLoad) {
+  EXPECT_GE(load_cases(kSigned.cases).size(), kSigned.min_cases);
+  Knot knot(primary_zones(kSigned), "signed-load", kSigned.probe);
+  Reference nsd(nsd_kind(kSigned), "signed-load");
+  for (const Reference* reference : std::vector<const Reference*>{&knot, &nsd}) {
+    ASSERT_TRUE(reference->running()) << reference->name();
+    for (const auto& [origin, file] : kSigned.zones) {
+      auto request = build(*parse_case(origin + ". SOA do"), 7);
+      auto reply = exchange_raw(reference->port(), request);
+      ASSERT_TRUE(reply) << reference->name() << " " << origin;
+      std::string text = summary(*reply);
+      EXPECT_NE(text.find(" aa=1 "), std::string::npos) << reference->name() << ":\n" << text;
+      EXPECT_NE(text.find("\trrsig\tsoa 13 "), std::string::npos) << reference->name() << ":\n" << text;
+    }
+  }
+}
+
+// DNSSEC (RFC 4035 §3.1): the pre-signed zones of tests/zones/dnssec, the
+// cases of dnssec_cases.txt (mostly DO=1), each reference configured as in
+// the two tests above.
+TEST(Differential, SignedSameAsKnot) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/sbin/knotd")) << "knot is installed by scripts/setup.sh";
+  Knot knot(primary_zones(kSigned), "signed", kSigned.probe);
+  ASSERT_TRUE(knot.running());
+  ServerProcess rpdns(rpdns_args(kSigned), kSigned.probe);
+  expect_same_answers(rpdns.port(), knot, kSigned);
+}
+
+TEST(Differential, SignedSameAsNsd) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/sbin/nsd")) << "nsd is installed by scripts/setup.sh";
+  Reference nsd(nsd_kind(kSigned), "signed");
+  ASSERT_TRUE(nsd.running());
+  std::string dir = temp_dir() + "/rpdns-signed-" + std::to_string(getpid());
+  ServerProcess rpdns({"--config", full_responses_config(dir, kSigned)}, kSigned.probe);
+  expect_same_answers(rpdns.port(), nsd, kSigned);
   std::filesystem::remove_all(dir);
 }
 
@@ -438,7 +514,7 @@ TEST(Secondary, KnotTransfersAndFollowsNotify) {
   std::string dir = temp_dir() + "/secondary-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   std::string zone_file = dir + "/diff.example.zone";
-  std::string zone_text = read_file(kZoneDir + "/diff.example.zone");
+  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
   std::ofstream(zone_file) << zone_text;
   std::string config = dir + "/rpdns.yaml";
   write_config(config, zone_file, "");
