@@ -146,9 +146,10 @@ uint8_t Responder::run() {
 
 // The zone's NS in the authority section of a positive answer, for servers
 // configured without minimal responses. Optional data: dropped, never a
-// reason to truncate.
+// reason to truncate. Not beside DNSKEY and DS, the big answers of a
+// signed zone, which NSD leaves without it too.
 void Responder::add_apex_ns(bool positive) {
-  if (!positive || truncated_) return;
+  if (!positive || truncated_ || q_.qtype == dns::type::DNSKEY || q_.qtype == dns::type::DS) return;
   const RRset* ns = zone_->apex->find(dns::type::NS);
   if (answered_type_ == dns::type::NS && answered_owner_ == zone_->origin) return;
   auto before = w_.mark();
