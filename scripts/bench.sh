@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: rpdns, Knot DNS and NSD on this machine, one after another.
 #
-#   scripts/bench.sh                 # full run (3 interleaved rounds, ~10 minutes)
-#   BENCH_QUICK=1 scripts/bench.sh   # 1 round, short runs (~2 minutes)
+#   scripts/bench.sh                 # full run (3 interleaved rounds, ~14 minutes)
+#   BENCH_QUICK=1 scripts/bench.sh   # 1 round, short runs (~3 minutes)
+#   BENCH_QUICK=1 BENCH_SECONDS=2 BENCH_PARTS=dnssec BENCH_NO_BUILD=1 scripts/bench.sh
+#                                    # a smoke test of the DNSSEC part alone (~20 s)
 #
 # Installs dnsperf, knot and nsd from Debian's packages if missing, runs scripts/setup.sh
 # and a Release build (scripts/build.sh into build-bench/, without the tests), generates
@@ -22,11 +24,31 @@
 # the time from exec to the first authoritative answer, and RSS. A third part runs
 # scripts/balance.sh: throughput and busiest/idlest worker share for listen-mode
 # shared, reuseport with hash steering and reuseport with random steering, 2 workers.
+# A fourth part (run right after part one) measures DNSSEC answers. The benchmark zone
+# (2,131 records) is signed in the temp dir, in well under a second, by ldns-signzone
+# with two fresh ECDSAP256SHA256 keys (algorithm 13; a KSK and a ZSK): once with NSEC,
+# once with NSEC3 (SHA-1, 0 extra iterations, no salt, no opt-out: RFC 9276). rpdns
+# (--zone, as in part one), Knot (dnssec-signing: off, so it serves the file as it is)
+# and NSD, pinned as in part one, are measured with dnsperf -D (EDNS, DO=1) at -Q 20000:
+#   (f) "DO=1 mix": part one's queries against the NSEC-signed zone;
+#   (g) "NSEC3 NXDOMAIN mix": BENCH_NSEC3_NAMES distinct random names one label below
+#       the apex, each an NXDOMAIN with its NSEC3 proof, against the NSEC3-signed zone:
+# server CPU-seconds per million queries, latency, response size, and the DO=1 mix's
+# CPU per query over the same server's in (b). Before measuring, kdig +dnssec checks
+# that a positive answer carries its RRSIG and an NXDOMAIN its SOA and NSEC or NSEC3
+# records with their RRSIGs. A server that does not load a signed zone (rpdns before
+# it serves DNSSEC rejects it: "CNAME and other data"), or answers without the
+# signatures or the proof, is not measured: its cells say "not loaded", "not signed",
+# "no NSEC proof" or "no NSEC3 proof", and the report quotes its log or kdig's finding.
 # Tables (median, min-max over rounds, and the ratios rpdns/Knot, rpdns/NSD,
 # rpdns/floor) go to stdout and to $BENCH_OUT (default bench/results.md).
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_OUT=FILE, BENCH_ROUNDS=N, BENCH_SECONDS=S
-# (length of each load run), BENCH_BIG_RECORDS=N (size of the big zone),
+# (length of each load run), BENCH_PARTS="bench dnssec big balance" (the parts to run,
+# in that order whatever the list's: part one, the DNSSEC part, the big zone, the
+# balance comparison), BENCH_DNSSEC=0 (leave the DNSSEC part out), BENCH_NSEC3_NAMES=N
+# (distinct names of the NSEC3 NXDOMAIN mix; default 100000), BENCH_BIG_RECORDS=N (size
+# of the big zone), BENCH_BALANCE_SECONDS=S (each balance run; default 5),
 # BENCH_LOADGEN_ARGS="-c 64 -q 128 -b 32 -t 1" (rpdns-loadgen's options),
 # BENCH_KEEP=1 (keep the temp dir with configs, logs and client outputs),
 # BENCH_NO_BUILD=1 (use the binaries already in build-bench/, skip setup and build),
@@ -49,7 +71,16 @@ else
   WARMUP=2
 fi
 BIG_RECORDS=${BENCH_BIG_RECORDS:-1000000}
+NSEC3_NAMES=${BENCH_NSEC3_NAMES:-100000}
 FIXED_QPS=20000
+# The parts to run (see the top): " bench dnssec big balance ", or fewer.
+PARTS=" ${BENCH_PARTS:-bench dnssec big balance} "
+PARTS=" ${PARTS//,/ } "
+if [ "${BENCH_DNSSEC:-1}" = 0 ]; then PARTS=${PARTS// dnssec / }; fi
+for part in $PARTS; do
+  case $part in bench | dnssec | big | balance) ;; *) echo "bench: unknown part '$part' in BENCH_PARTS (bench, dnssec, big, balance)" >&2; exit 2 ;; esac
+done
+has_part() { [[ $PARTS == *" $1 "* ]]; }
 SERVERS=(rpdns knot nsd floor) # floor: bench/floor.cpp, a no-work responder
 BIG_SERVERS=(rpdns knot nsd)
 
@@ -134,6 +165,8 @@ trap 'log "terminated"; exit 143' TERM
 
 install_servers() {
   local packages=(dnsperf knot nsd) missing=() p
+  # ldns-keygen and ldns-signzone sign the zones of the DNSSEC part; kdig checks the answers.
+  if has_part dnssec; then packages+=(ldnsutils knot-dnsutils); fi
   for p in "${packages[@]}"; do
     # (No "| grep -q" here or below: with pipefail, grep's early exit can fail the pipe.)
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
@@ -309,6 +342,55 @@ make_bench_queries >"$TMP/queries.txt"
 BENCH_NAMES=$(awk '$1 !~ /^\$/ && !($1 in seen) { seen[$1] = 1; n++ } END { print n }' "$TMP/zones/bench.zone")
 BENCH_RECORDS=$(grep -vc '^\$' "$TMP/zones/bench.zone")
 
+# NSEC3_NAMES queries for distinct random names one label below the apex (12
+# characters of [a-z0-9]: no name of the benchmark zone is that long), A and AAAA.
+make_nsec3_queries() {
+  awk -v n="$1" 'BEGIN {
+    srand(20260102)
+    chars = "abcdefghijklmnopqrstuvwxyz0123456789"
+    for (i = 0; i < n;) {
+      label = ""
+      for (j = 0; j < 12; j++) label = label substr(chars, 1 + int(rand() * 36), 1)
+      if (label in seen) continue
+      seen[label] = 1
+      printf "%s.bench.example %s\n", label, (i % 2) ? "AAAA" : "A"
+      i++
+    }
+  }'
+}
+
+# Records in a master file (not blank lines, comments or $ directives).
+zone_records() { awk 'NF && $1 !~ /^[;$]/ { n++ } END { print n + 0 }' "$1"; }
+
+# The DNSSEC part's zones: bench.zone signed with NSEC and with NSEC3 (RFC 9276: SHA-1,
+# no extra iteration, no salt, no opt-out), by two ECDSAP256SHA256 keys made here, a KSK
+# for the DNSKEY RRset and a ZSK for the rest. ldns-signzone's signatures are valid from
+# now for four weeks.
+sign_bench_zones() {
+  local keys=$TMP/keys ksk zsk t0 t1
+  mkdir -p "$keys"
+  ksk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 -k bench.example) || die "ldns-keygen failed (KSK)"
+  zsk=$(cd "$keys" && ldns-keygen -a ECDSAP256SHA256 bench.example) || die "ldns-keygen failed (ZSK)"
+  t0=${EPOCHREALTIME//[!0-9]/}
+  ldns-signzone -o bench.example -f "$TMP/zones/bench.nsec.zone" "$TMP/zones/bench.zone" \
+    "$keys/$ksk" "$keys/$zsk" || die "ldns-signzone failed (NSEC)"
+  ldns-signzone -n -a 1 -t 0 -o bench.example -f "$TMP/zones/bench.nsec3.zone" "$TMP/zones/bench.zone" \
+    "$keys/$ksk" "$keys/$zsk" || die "ldns-signzone failed (NSEC3)"
+  t1=${EPOCHREALTIME//[!0-9]/}
+  [ "$(awk '$4 == "NSEC3PARAM" { print $5, $6, $7, $8; exit }' "$TMP/zones/bench.nsec3.zone")" = "1 0 0 -" ] ||
+    die "the NSEC3-signed zone has no NSEC3PARAM 1 0 0 - (SHA-1, no iteration, no salt)"
+  NSEC_RECORDS=$(zone_records "$TMP/zones/bench.nsec.zone")
+  NSEC3_RECORDS=$(zone_records "$TMP/zones/bench.nsec3.zone")
+  log "signed the benchmark zone with NSEC ($NSEC_RECORDS records) and NSEC3 ($NSEC3_RECORDS records) in $(((t1 - t0) / 1000)) ms (keys $ksk, $zsk)"
+}
+
+LDNS_VERSION=""
+if has_part dnssec; then
+  LDNS_VERSION=$(dpkg-query -W -f='${Version}' ldnsutils 2>/dev/null || echo '?')
+  sign_bench_zones
+  make_nsec3_queries "$NSEC3_NAMES" >"$TMP/queries-nsec3.txt"
+fi
+
 # ---------------------------------------------------------------------------------
 # 3. Starting and stopping servers.
 
@@ -350,6 +432,7 @@ template:
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
+    dnssec-signing: off
 zone:
   - domain: $origin
     file: $(basename "$zonefile")
@@ -672,6 +755,155 @@ big_session() {
 }
 
 # ---------------------------------------------------------------------------------
+# 6b. Part four: DNSSEC answers, DO=1, from the signed zones (pinned as in part one).
+
+# Why a server's figures for a mix are missing: DNSSEC_STATUS[SERVER/MIX] is the cell's
+# text ("not loaded", "not signed", ...), DNSSEC_REASON[SERVER/MIX] what the log or
+# kdig said. The mix is the prefix of its figures' names (do1_cpu, nsec3_cpu, ...).
+declare -A DNSSEC_STATUS=() DNSSEC_REASON=()
+DNSSEC_MIXES=(do1 nsec3)
+
+# Is PID running (and not a zombie waiting to be reaped)?
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# The server's log lines that report problems (at most 5; NSD's log file too).
+log_problems() {
+  cat "$RUN_DIR/server.log" "$RUN_DIR/nsd.log" 2>/dev/null |
+    awk 'tolower($0) ~ /error|fail|warn|refus|reject|bad|invalid/ && n++ < 5' || true
+}
+
+# dnssec_mark ROUND SERVER MIX STATUS REASON: the server's figures for MIX are not measured.
+dnssec_mark() {
+  local key=$2/$3 reason=${5//$TMP\//}
+  if [ -z "${DNSSEC_STATUS[$key]:-}" ]; then
+    DNSSEC_STATUS[$key]=$4
+    DNSSEC_REASON[$key]=$reason
+  fi
+  record "$1" "$2" "${3}_status" "$4"
+  log "  WARNING: $2 is not measured on the $3 mix: $4 — $reason"
+}
+
+# kdig_counts FILE: "STATUS AA" and, per section, the count of each type (RRSIGs by
+# the type they cover), one "SECTION:TYPE COUNT" a line, from kdig's output.
+kdig_counts() {
+  awk '/^;; ->>HEADER<<-/ { for (i = 1; i <= NF; i++) if ($i == "status:") { st = $(i + 1); sub(/;$/, "", st) } }
+       /^;; Flags:/ { aa = ($0 ~ / aa[; ]/) ? "aa" : "no-aa" }
+       /^;; [A-Z]+ SECTION:/ { sec = $2; next }
+       NF == 0 { sec = ""; next }
+       /^;/ { next }
+       sec != "" && $3 == "IN" { k = sec ":" $4; if ($4 == "RRSIG") k = k ":" $5; n[k]++ }
+       END { print "status", st " " aa; for (k in n) print k, n[k] }' "$1"
+}
+
+# dnssec_check PORT MIX: empty when a positive answer carries its RRSIG and an NXDOMAIN
+# its signed SOA and NSEC (mix do1) or NSEC3 (mix nsec3) proof; else "STATUS|REASON".
+dnssec_check() {
+  local port=$1 mix=$2 pos=$RUN_DIR/kdig-positive.txt nx=$RUN_DIR/kdig-nxdomain.txt
+  kdig @127.0.0.1 -p "$port" +dnssec +norec +time=2 +retry=1 host1.bench.example A >"$pos" 2>&1 || true
+  kdig @127.0.0.1 -p "$port" +dnssec +norec +time=2 +retry=1 no-such-name.bench.example A >"$nx" 2>&1 || true
+  kdig_counts "$pos" >"$pos.counts"
+  kdig_counts "$nx" >"$nx.counts"
+  awk -v mix="$mix" '
+    FILENAME ~ /positive/ { if ($1 == "status") p["status"] = $2 " " $3; else p[$1] = $2; next }
+    { if ($1 == "status") x["status"] = $2 " " $3; else x[$1] = $2 }
+    END {
+      if (p["status"] != "NOERROR aa" || p["ANSWER:A"] + 0 < 1) {
+        s = (p["status"] ~ /^ *$/) ? "no answer" : p["status"]
+        printf "wrong answer|host1.bench.example A: %s, %d A\n", s, p["ANSWER:A"]; exit }
+      if (p["ANSWER:RRSIG:A"] + 0 < 1) { print "not signed|host1.bench.example A with DO=1: no RRSIG in the answer"; exit }
+      if (x["status"] != "NXDOMAIN aa") { printf "wrong NXDOMAIN|no-such-name.bench.example A: %s\n", x["status"]; exit }
+      if (x["AUTHORITY:RRSIG:SOA"] + 0 < 1) { print "not signed|NXDOMAIN with DO=1: no RRSIG SOA in the authority section"; exit }
+      t = (mix == "nsec3") ? "NSEC3" : "NSEC"; need = (mix == "nsec3") ? 2 : 1
+      if (x["AUTHORITY:" t] + 0 < need) {
+        printf "no %s proof|NXDOMAIN with DO=1: %d %s in the authority section (at least %d expected)\n", t, x["AUTHORITY:" t], t, need; exit }
+      if (x["AUTHORITY:RRSIG:" t] + 0 < x["AUTHORITY:" t]) {
+        printf "not signed|NXDOMAIN with DO=1: %d %s but %d RRSIG %s\n", x["AUTHORITY:" t], t, x["AUTHORITY:RRSIG:" t], t; exit }
+    }' "$pos.counts" "$nx.counts"
+}
+
+# dnssec_session ROUND SERVER MIX: one server on one signed zone, dnsperf -D at FIXED_QPS.
+dnssec_session() {
+  local round=$1 server=$2 mix=$3 zone queries label port i
+  case $mix in
+    do1) zone=$TMP/zones/bench.nsec.zone queries=$TMP/queries.txt label="DO=1 mix, NSEC zone" ;;
+    nsec3) zone=$TMP/zones/bench.nsec3.zone queries=$TMP/queries-nsec3.txt label="NSEC3 NXDOMAIN mix" ;;
+  esac
+  port=$(pick_port)
+  start_server "$server" bench.example "$zone" "$port" yes
+  local dir=$RUN_DIR loaded=0
+  # Up to 15 s for the first authoritative answer; a server that exits (rpdns does when
+  # a zone of its command line fails to load) is given up at once.
+  for ((i = 0; i < 15; i++)); do
+    alive "$SERVER_PID" || break
+    if "$LOADGEN" -s 127.0.0.1 -p "$port" --wait-for bench.example -l 1 >"$dir/wait.out" 2>&1; then
+      loaded=1
+      break
+    fi
+  done
+  local problems
+  problems=$(log_problems)
+  if [ "$loaded" = 0 ]; then
+    local why="no authoritative answer in 15 s"
+    alive "$SERVER_PID" || why="it exited"
+    dnssec_mark "$round" "$server" "$mix" "not loaded" \
+      "$why; log: $(head -n 1 <<<"${problems:-(nothing)}")"
+    if [ -n "$problems" ]; then echo "    ${problems//$'\n'/$'\n'    }" >&2; fi
+    stop_server "$SERVER_PID"
+    return 0
+  fi
+  if [ -n "$problems" ]; then
+    log "  warning: $server's log on the signed zone ($dir):"
+    echo "    ${problems//$'\n'/$'\n'    }" >&2
+  fi
+  local check
+  check=$(dnssec_check "$port" "$mix")
+  if [ -n "$check" ]; then
+    dnssec_mark "$round" "$server" "$mix" "${check%%|*}" "${check#*|} (kdig output in $dir)"
+    stop_server "$SERVER_PID"
+    return 0
+  fi
+  if [ "$round" = 1 ]; then
+    log "  $server serves the signed zone: RRSIGs and $([ "$mix" = nsec3 ] && echo NSEC3 || echo NSEC) proofs present (kdig +dnssec)"
+  fi
+
+  # Warm-up (not measured) at the fixed rate, which also checks the response codes.
+  run_client "$dir/dnssec-warmup.out" "${PIN_CLIENT[@]}" \
+    dnsperf -s 127.0.0.1 -p "$port" -d "$queries" -D -l "$WARMUP" -Q "$FIXED_QPS" "${DNSPERF_ARGS[@]}" ||
+    die "dnsperf failed (see $dir/dnssec-warmup.out)"
+  local codes
+  codes=$(awk -F': *' '/Response codes:/ { print $2 }' "$dir/dnssec-warmup.out")
+  if [ "$round" = 1 ]; then log "  $server answers ($label): $codes"; fi
+  case $codes in
+    *REFUSED* | *SERVFAIL* | *FORMERR* | *NOTIMP* | "")
+      dnssec_mark "$round" "$server" "$mix" "errors" "unexpected response codes: ${codes:-none}"
+      stop_server "$SERVER_PID"
+      return 0
+      ;;
+  esac
+  if [ "$mix" = nsec3 ] && [[ $codes == *NOERROR* ]]; then
+    log "  warning: $server answered NOERROR to names of the NSEC3 NXDOMAIN mix: $codes"
+  fi
+  record "$round" "$server" "${mix}_bytes" "$(awk '/Average packet size/ { print $NF }' "$dir/dnssec-warmup.out")"
+
+  measured "$dir/dnsperf-$mix.out" "${PIN_CLIENT[@]}" \
+    dnsperf -s 127.0.0.1 -p "$port" -d "$queries" -D -l "$SECONDS_PER_RUN" -Q "$FIXED_QPS" "${DNSPERF_ARGS[@]}"
+  record "$round" "$server" "${mix}_cpu" "$M_CPU" "$M_NOISE"
+  record "$round" "$server" "${mix}_latency_us" "$(awk '/Average Latency/ { printf "%.0f", $4 * 1e6 }' "$dir/dnsperf-$mix.out")" "$M_NOISE"
+  record "$round" "$server" "${mix}_noise_pct" "$M_NOISE"
+  record "$round" "$server" "${mix}_lost" "$M_LOST"
+  local rss
+  rss=$(tree_kb "$SERVER_PID" status VmRSS)
+  record "$round" "$server" "${mix}_rss_mb" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
+  log "  $server ($([ "$mix" = do1 ] && echo f || echo g)) $label, dnsperf -D at $FIXED_QPS q/s: $M_QPS q/s, $M_CPU CPU-s/1M, lost $M_LOST; interference ${M_NOISE}%; RSS $((rss / 1024)) MB"
+  stop_server "$SERVER_PID"
+}
+
+# ---------------------------------------------------------------------------------
 # 7. Tables.
 
 # stats SERVER FIGURE -> "median min max used total" over the rounds (empty if none).
@@ -703,8 +935,11 @@ fmt() {
 }
 
 # cell SERVER FIGURE KIND -> "median (min–max)", or the one value for one round.
+# A figure of a DNSSEC mix the server was not measured on shows why (DNSSEC_STATUS).
 cell() {
   local st
+  st=${DNSSEC_STATUS[$1/${2%%_*}]:-}
+  [ -n "$st" ] && { echo "$st"; return; }
   st=$(stats "$1" "$2")
   [ -z "$st" ] && { echo "—"; return; }
   local med lo hi n total mark=""
@@ -722,6 +957,7 @@ cell() {
 
 ratio() {
   local a b
+  if [ -n "${DNSSEC_STATUS[rpdns/${1%%_*}]:-}${DNSSEC_STATUS[$2/${1%%_*}]:-}" ]; then echo "—"; return; fi
   a=$(stats rpdns "$1" | awk '{ print $1 }')
   b=$(stats "$2" "$1" | awk '{ print $1 }')
   if [ -z "$a" ] || [ -z "$b" ]; then echo "—"; return; fi
@@ -815,11 +1051,11 @@ make_report() {
 # rpdns benchmark
 
 Commit \`$COMMIT\`, $(date -u +%Y-%m-%d) · $NPROC × $CPU_MODEL, Linux $KERNEL ·
-Knot DNS $KNOT_VERSION, NSD $NSD_VERSION, dnsperf $DNSPERF_VERSION (Debian packages) ·
+Knot DNS $KNOT_VERSION, NSD $NSD_VERSION, dnsperf $DNSPERF_VERSION$([ -n "$LDNS_VERSION" ] && echo ", ldns-signzone $LDNS_VERSION") (Debian packages) ·
 $([ "$QUICK" = 1 ] && echo "quick run (BENCH_QUICK=1)" || echo "full run") · $range, ${SECONDS_PER_RUN} s per load run;
 $IDLE_NOTE; interference (CPU taken from the server's or the client's core by other
 processes or the host) was at most ${WORST_NOISE}% of a run ($RETRIES_DONE run(s) repeated because it exceeded ${NOISE_LIMIT}%).
-
+$PARTS_NOTE
 One worker per server (rpdns \`--workers 1\`, Knot \`udp-workers: 1\`, NSD \`server-count: 1\`
 with RRL off and \`minimal-responses: yes\`) pinned to CPU 0; the client pinned to CPU 1.
 "floor" is \`bench/floor.cpp\`, a no-work responder (recvmmsg 64, canned A reply,
@@ -830,6 +1066,16 @@ million answered queries.
 
 Cells marked † leave out the runs during which other processes took more than ${NOISE_LIMIT}% of the
 server's or the client's core (the median is of the remaining runs).
+EOF
+  if has_part bench; then report_bench; fi
+  if has_part dnssec; then report_dnssec; fi
+  if has_part big; then report_big; fi
+  if has_part bench; then report_targets; fi
+  if has_part balance; then report_balance; fi
+}
+
+report_bench() {
+  cat <<EOF
 
 | figure | rpdns | Knot DNS $KNOT_VERSION | NSD $NSD_VERSION | floor | rpdns/Knot | rpdns/NSD | rpdns/floor |
 |---|---|---|---|---|---|---|---|
@@ -847,6 +1093,11 @@ $(row response_bytes int "average response size, bytes" floor)
 $(max_row noise_pct "interference: CPU time taken from the server's or the client's core by other processes or the host, % of the run, worst run")
 $(total_row lost "lost queries, all runs together")
 $(total_row rcvbuf "kernel UDP RcvbufErrors during the runs (whole machine: other processes' sockets count too)")
+EOF
+}
+
+report_big() {
+  cat <<EOF
 
 ## Big zone: $(fmt int "$BIG_RECORDS") records
 
@@ -858,15 +1109,106 @@ exec to the first authoritative answer (polled every 10 ms), and memory 1 s afte
 $(row big_load_s d2 "exec → first answer, s")
 $(row big_rss_mb d1 "RSS, MB (VmRSS summed over the process tree)")
 $(row big_pss_mb d1 "PSS, MB")
+EOF
+}
+
+report_targets() {
+  cat <<EOF
 
 ## Targets of issue 13
 
 $(targets_table)
+EOF
+}
+
+report_balance() {
+  cat <<EOF
 
 ## Balance comparison (2 rpdns workers, unpinned, scripts/balance.sh)
 
 $(cat "$TMP/balance.md" 2>/dev/null || echo "not measured (scripts/balance.sh failed)")
 EOF
+}
+
+# One row of each server's DO=1 mix CPU over its own unsigned (part one) fixed-rate CPU.
+dnssec_cost_row() {
+  local line="| $1 |" server st a b
+  for server in "${BIG_SERVERS[@]}"; do
+    st=${DNSSEC_STATUS[$server/do1]:-}
+    a=$(median_of "$server" do1_cpu)
+    b=$(median_of "$server" fixed_cpu)
+    if [ -n "$st" ]; then
+      line="$line $st |"
+    else
+      line="$line $(awk -v a="$a" -v b="$b" 'BEGIN { if (a == "" || b + 0 == 0) print "—"; else printf "%.2f×\n", a / b }') |"
+    fi
+  done
+  echo "$line — | — |"
+}
+
+# max|sum FIGURES LABEL: the largest value, or the sum, of FIGURES (space-separated) over
+# all runs; "—" for a server that has none.
+dnssec_fold_row() {
+  local line="| $3 |" server
+  for server in "${BIG_SERVERS[@]}"; do
+    line="$line $(awk -F'\t' -v op="$1" -v s="$server" -v f=" $2 " '
+      $2 == s && index(f, " " $3 " ") { n++; t += $4; if (n == 1 || $4 + 0 > m) m = $4 + 0 }
+      END { if (!n) print "—"; else print (op == "max") ? m : t }' "$RESULTS") |"
+  done
+  echo "$line — | — |"
+}
+
+# The servers that were not measured on a mix, and why.
+dnssec_notes() {
+  local server mix key name
+  for server in "${BIG_SERVERS[@]}"; do
+    for mix in "${DNSSEC_MIXES[@]}"; do
+      key=$server/$mix
+      [ -n "${DNSSEC_STATUS[$key]:-}" ] || continue
+      name="DO=1 mix"
+      [ "$mix" = nsec3 ] && name="NSEC3 NXDOMAIN mix"
+      echo "- **$server, $name: ${DNSSEC_STATUS[$key]}** — ${DNSSEC_REASON[$key]//|/\\|}"
+    done
+  done
+}
+
+report_dnssec() {
+  local notes
+  notes=$(dnssec_notes)
+  cat <<EOF
+
+## DNSSEC: signed zones, DO=1
+
+Part one's zone signed at bench time by ldns-signzone with two ECDSAP256SHA256 keys
+(algorithm 13; a KSK for the DNSKEY RRset, a ZSK for the rest): with NSEC ($NSEC_RECORDS records) and
+with NSEC3 ($NSEC3_RECORDS records; SHA-1, 0 extra iterations, no salt, no opt-out, as RFC 9276
+advises). Knot serves the signed files as they are (\`dnssec-signing: off\`), NSD too, rpdns
+gets them by \`--zone\` as in part one; pinned as in part one, no floor. dnsperf \`-D\` (EDNS with
+a 4096-byte UDP size, DO=1) at a fixed $FIXED_QPS q/s, \`-c 16 -q 150\`, after an unmeasured
+warm-up of ${WARMUP} s. DO=1 mix: part one's queries against the NSEC-signed zone. NSEC3
+NXDOMAIN mix: $NSEC3_NAMES distinct random names one label below the apex (A and AAAA), each an
+NXDOMAIN whose proof needs the NSEC3 hashes of the name, of its next closer name and of the
+wildcard, against the NSEC3-signed zone. Before measuring, kdig +dnssec checks that a positive
+answer has its RRSIG and an NXDOMAIN its signed SOA and NSEC or NSEC3 records; a server that
+fails this, or does not load the zone, is not measured, and its cells say why.
+
+| figure | rpdns | Knot DNS $KNOT_VERSION | NSD $NSD_VERSION | rpdns/Knot | rpdns/NSD |
+|---|---|---|---|---|---|
+$(row fixed_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s, unsigned zone, DO=0 (part one, for comparison)")
+$(row do1_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s, DO=1 mix, NSEC-signed zone")
+$(dnssec_cost_row "DO=1 mix ÷ unsigned DO=0 (part one), server CPU per query, same server")
+$(row do1_latency_us int "average latency, DO=1 mix, µs (dnsperf)")
+$(row do1_bytes int "average response size, DO=1 mix, bytes")
+$(row do1_rss_mb d1 "RSS after the DO=1 run, MB (NSEC-signed zone)")
+$(row nsec3_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s, NSEC3 NXDOMAIN mix")
+$(row nsec3_latency_us int "average latency, NSEC3 NXDOMAIN mix, µs (dnsperf)")
+$(row nsec3_bytes int "average response size, NSEC3 NXDOMAIN mix, bytes")
+$(dnssec_fold_row max "do1_noise_pct nsec3_noise_pct" "interference, % of the run, worst run")
+$(dnssec_fold_row sum "do1_lost nsec3_lost" "lost queries, all runs together")
+EOF
+  if [ -n "$notes" ]; then
+    printf '\nNot measured:\n\n%s\n' "$notes"
+  fi
 }
 
 raw_table() {
@@ -900,33 +1242,66 @@ if [ "$IDLE_BEFORE" -lt 90 ]; then
   log "warning: other processes are using the CPUs (only ${IDLE_BEFORE}% idle): expect noisy figures"
   IDLE_NOTE="$IDLE_NOTE — other processes were busy, so the figures are noisy"
 fi
-log "part 1: $ROUNDS round(s), ${SECONDS_PER_RUN} s per run; zone of $BENCH_RECORDS records on $BENCH_NAMES names; temp dir $TMP"
-for ((round = 1; round <= ROUNDS; round++)); do
-  for server in "${SERVERS[@]}"; do
-    log "round $round/$ROUNDS: $server"
-    bench_session "$round" "$server"
-  done
+PARTS_NOTE=""
+PARTS_RUN=""
+for part in bench dnssec big balance; do
+  if has_part "$part"; then PARTS_RUN="${PARTS_RUN:+$PARTS_RUN }$part"; fi
 done
+if [ "$PARTS_RUN" != "bench dnssec big balance" ]; then
+  PARTS_NOTE=$'\n'"Parts run: ${PARTS_RUN:-none} (BENCH_PARTS, BENCH_DNSSEC); the others were left out."$'\n'
+  log "parts: ${PARTS_RUN:-none}"
+fi
+if has_part bench; then
+  log "part 1: $ROUNDS round(s), ${SECONDS_PER_RUN} s per run; zone of $BENCH_RECORDS records on $BENCH_NAMES names; temp dir $TMP"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for server in "${SERVERS[@]}"; do
+      log "round $round/$ROUNDS: $server"
+      bench_session "$round" "$server"
+    done
+  done
+fi
 
-log "part 2: generating a zone of $BIG_RECORDS records"
-make_big_zone "$BIG_RECORDS" >"$TMP/zones/big.zone"
-for ((round = 1; round <= ROUNDS; round++)); do
-  for server in "${BIG_SERVERS[@]}"; do
-    log "round $round/$ROUNDS: $server loads the big zone"
-    big_session "$round" "$server"
+# Part 4 (run second, next to part one, whose fixed-rate figures it is compared with):
+# DNSSEC answers from the signed zones, two mixes per server and round.
+if has_part dnssec; then
+  log "part 4 (DNSSEC): $ROUNDS round(s), ${SECONDS_PER_RUN} s per run at $FIXED_QPS q/s; DO=1 mix on the NSEC-signed zone, $NSEC3_NAMES NXDOMAIN names on the NSEC3-signed zone"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for server in "${BIG_SERVERS[@]}"; do
+      for mix in "${DNSSEC_MIXES[@]}"; do
+        log "round $round/$ROUNDS: $server, DNSSEC $mix mix"
+        dnssec_session "$round" "$server" "$mix"
+      done
+    done
   done
-done
+fi
+
+if has_part big; then
+  log "part 2: generating a zone of $BIG_RECORDS records"
+  make_big_zone "$BIG_RECORDS" >"$TMP/zones/big.zone"
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for server in "${BIG_SERVERS[@]}"; do
+      log "round $round/$ROUNDS: $server loads the big zone"
+      big_session "$round" "$server"
+    done
+  done
+fi
 
 # ---------------------------------------------------------------------------------
 # Part 3: the balance comparison (throughput and busiest/idlest worker for
 # listen-mode shared, reuseport+hash and reuseport+random, 1, 4 and 256 client
 # sockets, 2 workers), by scripts/balance.sh on the binaries built above.
-log "part 3: balance comparison"
-BALANCE_NO_BUILD=1 BALANCE_BUILD=$BUILD BALANCE_OUT="$TMP/balance.md" scripts/balance.sh "${BENCH_BALANCE_SECONDS:-5}" || true
+if has_part balance; then
+  log "part 3: balance comparison"
+  BALANCE_NO_BUILD=1 BALANCE_BUILD=$BUILD BALANCE_OUT="$TMP/balance.md" scripts/balance.sh "${BENCH_BALANCE_SECONDS:-5}" || true
+fi
 
 report=$(make_report)
 echo
 echo "$report"
+if [ ${#DNSSEC_STATUS[@]} -gt 0 ]; then
+  log "WARNING: some servers were not measured on the signed zones (see \"Not measured\" in the report):"
+  for key in "${!DNSSEC_STATUS[@]}"; do log "  $key: ${DNSSEC_STATUS[$key]} — ${DNSSEC_REASON[$key]}"; done
+fi
 mkdir -p "$(dirname "$OUT")"
 {
   echo "$report"
