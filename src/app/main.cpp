@@ -22,6 +22,7 @@
 #include "reload/reloader.hpp"
 #include "server/server.hpp"
 #include "reload/zones.hpp"
+#include "zone/signatures.hpp"
 
 #ifndef RPDNS_VERSION
 #define RPDNS_VERSION "0.0.0"
@@ -48,6 +49,10 @@ void print_summary(const config::Config& config, const std::vector<reload::ZoneR
     std::cout << "zone " << r.origin << ": " << describe_load(r);
     if (r.warning_count > 0) std::cout << ", " << r.warning_count << (r.warning_count == 1 ? " warning" : " warnings");
     std::cout << '\n';
+    if (r.first_expiration != 0) {
+      std::cout << "zone " << r.origin << ": signed; first signature to expire: " << r.first_expiring << " at "
+                << zone::utc_text(r.first_expiration) << '\n';
+    }
     for (const auto& w : r.warnings) std::cout << "warning: " << w << '\n';
     if (r.warning_count > r.warnings.size()) {
       std::cout << "warning: " << r.warning_count - r.warnings.size() << " more not listed\n";
@@ -74,7 +79,9 @@ void setup_logging(const std::string& level) {
 
 std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
   std::vector<stats::ZoneFacts> out;
-  for (const auto& [name, z] : zones.zones()) out.push_back({dns::to_text(name), z->serial, z->record_count});
+  for (const auto& [name, z] : zones.zones()) {
+    out.push_back({dns::to_text(name), z->serial, z->record_count, z->first_expiration});
+  }
   return out;
 }
 

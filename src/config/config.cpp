@@ -290,6 +290,8 @@ class Checker {
         nsid(value, key, config.nsid);
       } else if (key == "cookie-secret") {
         cookie_secrets(value, key, config);
+      } else if (key == "signature-warning-days") {
+        if (number(value, key, 0, 3650, n)) config.signature_warning_days = static_cast<unsigned>(n);
       } else {
         error(entry.first, key, "unknown key");
       }

@@ -68,6 +68,8 @@ struct Config {
   // DNS cookie secrets (RFC 9018): the first makes server cookies, all of
   // them verify (a rollover). Empty: a random secret per process.
   std::vector<std::array<uint8_t, 16>> cookie_secrets;
+  // Warn at load and reload of RRSIGs that expire within this many days.
+  unsigned signature_warning_days = 7;
   std::string source;  // the config file, empty when none
 };
 

@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <ctime>
 #include <set>
 
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 #include "zone/loader.hpp"
+#include "zone/signatures.hpp"
 
 namespace rpdns::reload {
 namespace {
@@ -21,9 +23,18 @@ const zone::Zone* find_previous(const zone::ZoneSet* previous, const std::string
   return it == previous->zones().end() ? nullptr : it->second.get();
 }
 
+// Signatures expired or expiring soon, in whatever zone is served: also
+// an unchanged one, as the clock moves on between reloads.
+void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport& report) {
+  zone::LoadWarnings expiring;
+  zone::check_expiration(zone, std::time(nullptr), warning_days, zone.file, expiring);
+  for (const auto& w : expiring.listed) report.warnings.push_back(w.to_string());
+  report.warning_count += expiring.count;
+}
+
 // Loads one configured zone, or reuses / keeps its previous version.
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
-                                           ZoneReport& report) {
+                                           unsigned warning_days, ZoneReport& report) {
   auto start = std::chrono::steady_clock::now();
   std::string origin;
   const zone::Zone* old = nullptr;
@@ -56,6 +67,9 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   if (result) {
     report.new_serial = result->serial;
     report.records = result->record_count;
+    report.first_expiration = result->first_expiration;
+    report.first_expiring = result->first_expiring;
+    check_expiration(*result, warning_days, report);
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -70,7 +84,7 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
     ZoneReport report;
     report.origin = zc.origin;
     report.file = zc.file;
-    auto zone = load_one(zc, previous, report);
+    auto zone = load_one(zc, previous, config.signature_warning_days, report);
     if (zone && set->zones().count(zone->origin) != 0) {
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");

@@ -26,6 +26,8 @@ struct ZoneReport {
   std::vector<std::string> errors;    // "file:line: message"
   std::vector<std::string> warnings;  // the same form; the first few of warning_count
   std::size_t warning_count = 0;
+  int64_t first_expiration = 0;  // Unix time of the first RRSIG to expire; 0: unsigned
+  std::string first_expiring;    // its owner and type
 };
 
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose

@@ -56,6 +56,15 @@ void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
   for (const auto& z : zones) out << "rpdns_zone_serial{zone=\"" << z.name << "\"} " << z.serial << '\n';
   header(out, "rpdns_zone_records", "gauge", "Records in each zone being served.");
   for (const auto& z : zones) out << "rpdns_zone_records{zone=\"" << z.name << "\"} " << z.records << '\n';
+  // Signed zones only: an alert on "time() > this - N days" fires before
+  // the zone goes bogus.
+  header(out, "rpdns_zone_signature_expiration_timestamp_seconds", "gauge",
+         "When the first RRSIG of each signed zone expires (Unix time).");
+  for (const auto& z : zones) {
+    if (z.signature_expiration == 0) continue;
+    out << "rpdns_zone_signature_expiration_timestamp_seconds{zone=\"" << z.name << "\"} " << z.signature_expiration
+        << '\n';
+  }
 }
 
 void reload_facts(std::ostringstream& out, const ReloadFacts& reload) {

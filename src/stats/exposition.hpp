@@ -14,6 +14,7 @@ struct ZoneFacts {
   std::string name;  // presentation form
   uint32_t serial = 0;
   std::size_t records = 0;
+  int64_t signature_expiration = 0;  // the first RRSIG's expiration (Unix time); 0: unsigned
 };
 
 struct ReloadFacts {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <numeric>
+
+#include "zone/signatures.hpp"
 
 namespace rpdns::zone {
 namespace {
@@ -411,6 +414,7 @@ bool Builder::run() {
   auto soa = zone_.soa->first_rdata();
   zone_.serial = dns::read_u32(soa.data() + soa.size() - 20);
   zone_.build_denial();
+  inspect_signatures(zone_, file_, warnings_, std::time(nullptr));
   return true;
 }
 

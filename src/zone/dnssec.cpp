@@ -41,8 +41,12 @@ void Zone::build_denial() {
   const RRset* param = apex->find(dns::type::NSEC3PARAM);
   if (param != nullptr && nsec3_params.read(param->first_rdata()) && nsec3_params.algorithm == dns::kNsec3Sha1) {
     collect_nsec3(*this);
-    if (!nsec3_chain.empty()) denial = Denial::nsec3;
-    return;
+    if (!nsec3_chain.empty()) {
+      denial = Denial::nsec3;
+      return;
+    }
+    // No chain has its parameters (a signer mid-way through a change):
+    // prove with NSEC, if the zone still has those.
   }
   for (const Node& node : nodes) {
     if (node.find(dns::type::NSEC) != nullptr) nsec_chain.push_back(&node);

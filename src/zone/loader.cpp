@@ -154,13 +154,6 @@ std::string check_known_rdata(uint16_t type, const ldns_rr_descriptor* fields, c
   return same ? "" : "extra bytes, or a compressed name";
 }
 
-std::string type_text(uint16_t type) {
-  char* name = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
-  std::string out = name == nullptr ? "TYPE" + std::to_string(type) : name;
-  free(name);
-  return out;
-}
-
 class Parser {
  public:
   Parser(const std::string& origin_wire, std::vector<LoadError>& errors, LoadWarnings& warnings)
@@ -600,6 +593,13 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   zone->sources = std::move(parser.sources);
   result.zone = std::move(zone);
   return result;
+}
+
+std::string type_text(uint16_t type) {
+  char* name = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
+  std::string out = name == nullptr ? "TYPE" + std::to_string(type) : name;
+  free(name);
+  return out;
 }
 
 }  // namespace rpdns::zone

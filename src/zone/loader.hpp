@@ -47,6 +47,9 @@ struct LoadResult {
 // Collects every error it can find rather than stopping at the first.
 LoadResult load_zone(const std::string& origin, const std::string& file);
 
+// A type's mnemonic ("AAAA"), or "TYPE65280" for one ldns has no name for.
+std::string type_text(uint16_t type);
+
 // Reads a file's size, modification time and content hash; false if unreadable.
 bool stamp_file(const std::string& path, SourceFile& out, std::string* contents = nullptr);
 

@@ -109,6 +109,10 @@ struct Zone {
   std::vector<const Node*> nsec_chain;  // the nodes holding NSEC, in canonical order
   std::vector<Nsec3Link> nsec3_chain;   // ordered by hash
   dns::Nsec3Params nsec3_params;        // from the apex NSEC3PARAM
+  // The RRSIG that expires first (Unix time, read at load; 0 when the zone
+  // has none), for the log, --check-config and /metrics.
+  int64_t first_expiration = 0;
+  std::string first_expiring;  // its owner and type covered, "www.example.com. A"
 
   // The node whose NSEC matches or covers `name` (a name in the zone): the
   // last NSEC owner at or before it in canonical order (RFC 4034 §4.1.1).

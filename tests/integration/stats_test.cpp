@@ -101,6 +101,22 @@ TEST(Stats, MetricsCountEveryQueryPerWorker) {
   EXPECT_NE(http_get(stats_port, "/nothing").find("404"), std::string::npos);
 }
 
+// The signed zone's first RRSIG expiration (2046-01-01T00:00:00Z in
+// tests/zones/unit/signed), so an alert can fire before the zone goes bogus;
+// the unsigned zone has no such line.
+TEST(Stats, SignatureExpirationOfSignedZones) {
+  uint16_t stats_port = free_udp_port();
+  auto args = args_with_stats(stats_port);
+  args.insert(args.end(),
+              {"--zone", "signed.example=" + std::string(RPDNS_TEST_ZONES) + "/unit/signed/signed.example.zone"});
+  ServerProcess server(args);
+  std::string text = http_get(stats_port, "/metrics");
+  EXPECT_NE(text.find("rpdns_zone_signature_expiration_timestamp_seconds{zone=\"signed.example.\"} 2398377600\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("rpdns_zone_signature_expiration_timestamp_seconds{zone=\"example.com.\"}"), std::string::npos);
+}
+
 TEST(Stats, ReloadResultIsExported) {
   uint16_t stats_port = free_udp_port();
   ServerProcess server(args_with_stats(stats_port));

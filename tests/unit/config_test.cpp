@@ -149,6 +149,19 @@ TEST(ConfigFile, CookieSecrets) {
   expect_error_at(errors, path, 3, "cookie-secret");
 }
 
+// How many days ahead RRSIG expirations are warned of (default 7).
+TEST(ConfigFile, SignatureWarningDays) {
+  TempDir dir;
+  std::vector<std::string> errors;
+  auto config = load_file(dir.write("c.yaml", "signature-warning-days: 14\n"), errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_EQ(config->signature_warning_days, 14u);
+  EXPECT_EQ(rpdns::config::Config{}.signature_warning_days, 7u);
+  std::string bad = dir.write("bad.yaml", "workers: 1\nsignature-warning-days: -1\n");
+  EXPECT_FALSE(load_file(bad, errors));
+  expect_error_at(errors, bad, 2, "signature-warning-days");
+}
+
 TEST(ConfigFile, BadBooleanNamesKeyAndLine) {
   TempDir dir;
   std::string path = dir.write("c.yaml", "workers: 1\nminimal-responses: maybe\n");

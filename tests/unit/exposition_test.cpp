@@ -24,6 +24,16 @@ TEST(Exposition, PerWorkerLinesWithLabels) {
   EXPECT_NE(text.find("# TYPE rpdns_queries_total counter\n"), std::string::npos);
 }
 
+// Signed zones get the time their first signature expires; unsigned ones
+// no line at all.
+TEST(Exposition, SignatureExpirationOfSignedZonesOnly) {
+  std::string text = prometheus_text({}, {{"signed.example.", 1, 5, 2398377600}, {"plain.example.", 1, 5, 0}}, {});
+  EXPECT_NE(text.find("rpdns_zone_signature_expiration_timestamp_seconds{zone=\"signed.example.\"} 2398377600\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("rpdns_zone_signature_expiration_timestamp_seconds{zone=\"plain.example.\"}"), std::string::npos);
+}
+
 TEST(Exposition, UnknownTypesAndRcodesGoToOther) {
   EXPECT_EQ(type_slot(65280), kCountedTypes.size());
   EXPECT_EQ(kRcodeNames[rcode_slot(9)], "other");
