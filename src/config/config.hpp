@@ -27,17 +27,35 @@ struct ListenAddress {
 // How the kernel picks a worker's socket in a SO_REUSEPORT group.
 enum class Steering { hash, cpu, random };
 
+// A TSIG key (RFC 8945 §4.2): transfers, NOTIFY and queries signed with it.
+struct TsigKey {
+  std::string name;       // presentation form, as configured
+  std::string algorithm;  // hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512
+  std::vector<uint8_t> secret;
+};
+
+// A primary a secondary zone follows (RFC 1996): where its SOA is checked,
+// its zone transferred from, and its NOTIFYs accepted.
+struct Primary {
+  ListenAddress address;
+  std::string key;  // name of a TsigKey of Config::keys; empty: unsigned
+};
+
 struct ZoneConfig {
   std::string origin;                          // presentation form
   std::string file;                            // resolved against the config file's directory
   std::vector<policy::Prefix> allow_transfer;  // AXFR/IXFR clients; empty: nobody
   std::vector<ListenAddress> notify;           // secondaries told of new serials (RFC 1996)
+  // Not empty: a secondary zone, whose `file` is the copy kept from the
+  // last transfer.
+  std::vector<Primary> primaries;
 };
 
 struct Config {
   std::vector<ListenAddress> listen;
   unsigned workers = 0;  // 0 until resolved: then the number of CPUs
   std::vector<ZoneConfig> zones;
+  std::vector<TsigKey> keys;
   std::string log_level = "info";
   uint16_t edns_udp_size = 1232;
   bool minimal_responses = true;

@@ -551,7 +551,7 @@ TEST(CliParse, BadLogLevel) {
 // and at least one worker.
 TEST(CliResolve, ZoneFlagOnly) {
   rpdns::cli::Arguments args;
-  args.zones.push_back({"example.com", "/z/example.com.zone", {}, {}});
+  args.zones.push_back({"example.com", "/z/example.com.zone", {}, {}, {}});
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
@@ -625,7 +625,7 @@ TEST(CliResolve, BadFilePropagates) {
   std::string file = dir.write("c.yaml", "workers: lots\n");
   rpdns::cli::Arguments args;
   args.config_file = file;
-  args.zones.push_back({"example.com", "/z.zone", {}, {}});
+  args.zones.push_back({"example.com", "/z.zone", {}, {}, {}});
   std::vector<std::string> errors;
   EXPECT_FALSE(rpdns::cli::resolve(args, errors));
   ASSERT_EQ(errors.size(), 1u);

@@ -22,7 +22,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
                                "@ IN NS ns1.example.com.\n"
                                "www.other.test. IN A 192.0.2.1\n");
   rpdns::config::Config config;
-  config.zones.push_back({"example.com", file, {}, {}});
+  config.zones.push_back({"example.com", file, {}, {}, {}});
   std::vector<ZoneReport> reports;
   auto set = rpdns::reload::build_zone_set(config, nullptr, reports);
   ASSERT_EQ(reports.size(), 1u);
