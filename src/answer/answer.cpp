@@ -208,6 +208,12 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
   // does (NSD goes on into its other zones): data from another zone would
   // be out of bailiwick for a resolver that asked about this one.
   if (step > 0 && !dns::is_subdomain(name.view(), zone->origin)) return Next::done;
+  if (step == 0 && zones_.expired(*zone)) {
+    // A secondary copy past its expire time (RFC 1034 §4.3.5: "no longer
+    // authoritative"), or none yet: SERVFAIL, as Knot and BIND answer.
+    rcode_ = dns::rcode::SERVFAIL;
+    return Next::done;
+  }
   if (step == 0) {
     zone_ = zone;
     dnssec_ = q_.edns_do && zone->is_signed;
@@ -568,6 +574,7 @@ uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp,
   const Zone* zone = zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
   if (!zones.transfer_allowed(*zone, peer)) return dns::rcode::REFUSED;
+  if (zones.expired(*zone)) return dns::rcode::SERVFAIL;  // no copy to give
   bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);
   if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
     outcome.transfer = zone;
@@ -575,6 +582,25 @@ uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp,
   }
   w.set_flags(dns::flag::AA);
   if (!w.put_rrset(Section::answer, zone->origin, dns::klass::IN, zone->soa->wire())) w.truncate();
+  return dns::rcode::NOERROR;
+}
+
+// NOTIFY (RFC 1996 §3): accepted for a secondary zone of ours from one of
+// its primaries, with AA and the question echoed (§3.7); the caller starts
+// the refresh. From anyone else REFUSED; for a name that is no zone apex of
+// ours NOTAUTH, as for transfers.
+uint8_t notify(const dns::Query& q, const zone::ZoneSet& zones, const sockaddr* peer, dns::ReplyWriter& w,
+               Outcome& outcome) {
+  if (!q.has_question) return dns::rcode::FORMERR;
+  const Zone* zone = zones.find_zone(q.qname);
+  if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
+  const zone::SecondaryState* secondary = zones.secondary(*zone);
+  if (secondary == nullptr || peer == nullptr) return dns::rcode::REFUSED;
+  bool from_primary = std::any_of(secondary->primaries.begin(), secondary->primaries.end(),
+                                  [peer](const policy::Prefix& p) { return p.contains(peer); });
+  if (!from_primary) return dns::rcode::REFUSED;
+  w.set_flags(dns::flag::AA);
+  outcome.notify = zone;
   return dns::rcode::NOERROR;
 }
 
@@ -693,6 +719,8 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   int ede = dns::kNoEde;
   if (status == dns::ParseStatus::formerr) {
     rcode = dns::rcode::FORMERR;
+  } else if (q.opcode == dns::opcode::NOTIFY) {
+    rcode = notify(q, zones, peer, w, outcome);
   } else if (q.opcode != dns::opcode::QUERY) {
     rcode = dns::rcode::NOTIMP;
   } else if (badvers) {

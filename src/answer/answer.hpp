@@ -51,6 +51,9 @@ struct Outcome {
   // and question_end is where the request's question ends.
   const zone::Zone* transfer = nullptr;
   const zone::Zone* zone = nullptr;  // the zone that answered, if any
+  // Set for a NOTIFY accepted for a secondary zone (RFC 1996 §3.11): the
+  // caller starts its refresh. The reply is written already.
+  const zone::Zone* notify = nullptr;
   // The wildcard (RFC 4592) or DNAME (RFC 6672) node whose records answered
   // the query name itself, when the answer was synthesized from one: every
   // name below it gets the same data, so the rate limiter counts them as

@@ -39,6 +39,9 @@ int fail(const std::vector<std::string>& errors) {
 
 // "N records, serial S, loaded in T s (read, parse, build)".
 std::string describe_load(const reload::ZoneReport& r) {
+  if (r.outcome == reload::ZoneReport::Outcome::awaiting_transfer) {
+    return "secondary with no copy yet: SERVFAIL until its first transfer";
+  }
   return fmt::format("{} records, serial {}, loaded in {:.3f} s (read {:.3f}, parse {:.3f}, build {:.3f})", r.records,
                      r.new_serial, r.seconds, r.phases.read_seconds, r.phases.parse_seconds, r.phases.build_seconds);
 }
@@ -165,7 +168,8 @@ std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server
                                             zone::ZoneStore& store, reload::Reloader& reloader) {
   if (!config.stats_listen) return nullptr;
   auto render = [&server, &store, &reloader] {
-    return stats::prometheus_text(server.views(), zone_facts(*store.load()), reloader.facts());
+    return stats::prometheus_text(server.views(), zone_facts(*store.load()), reloader.facts(),
+                                  reloader.secondary_facts());
   };
   auto http = std::make_unique<ops::HttpStats>(*config.stats_listen, render);
   http->start();
@@ -195,14 +199,19 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   config::Config config = fit_descriptors(given);
   zone::ZoneStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
+  // NOTIFYs the workers accept go to the reloader's secondaries; it is made
+  // below, before any worker runs.
+  reload::Reloader* notified = nullptr;
   try {
-    server = std::make_unique<server::Server>(config, store);
+    server = std::make_unique<server::Server>(config, store,
+                                              [&notified](const std::string& origin) { notified->notified(origin); });
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
   }
   reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, config,
                             store, [&server] { server->nudge_all(); });
+  notified = &reloader;
   std::unique_ptr<ops::HttpStats> http;
   try {
     http = start_stats(config, *server, store, reloader);

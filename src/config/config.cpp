@@ -124,6 +124,39 @@ class Checker {
     }
   }
 
+  // A secondary zone's primaries: `{address: ADDR:PORT, key: NAME}` or
+  // "ADDR:PORT" each (port 53 when left out).
+  void primaries(const YAML::Node& node, std::vector<Primary>& out) {
+    const std::string key = "zones.primaries";
+    for (const auto& item : items(node)) {
+      Primary primary;
+      std::string text;
+      YAML::Node where = item;  // where the address is, for errors
+      if (item.IsMap()) {
+        for (const auto& field : item) {
+          auto name = field.first.Scalar();
+          if (name == "address") {
+            scalar(field.second, key + ".address", text);
+            where.reset(field.second);  // rebinds; operator= would write into the node
+          } else if (name == "key") {
+            scalar(field.second, key + ".key", primary.key);
+          } else {
+            error(field.first, key + "." + name, "unknown key");
+          }
+        }
+      } else if (!scalar(item, key, text)) {
+        continue;
+      }
+      auto address = parse_listen(text);
+      if (!address) {
+        error(where, key, "bad address '" + text + "' (want ADDR, ADDR:PORT or [ADDR]:PORT)");
+        continue;
+      }
+      primary.address = *address;
+      out.push_back(primary);
+    }
+  }
+
   void zone(const YAML::Node& node, Config& config) {
     if (!node.IsMap()) {
       error(node, "zones", "each zone needs 'origin' and 'file'");
@@ -140,6 +173,8 @@ class Checker {
         prefixes(entry.second, zone.allow_transfer);
       else if (key == "notify")
         addresses(entry.second, "zones.notify", "ADDR:PORT or [ADDR]:PORT", zone.notify);
+      else if (key == "primaries")
+        primaries(entry.second, zone.primaries);
       else
         error(entry.first, "zones." + key, "unknown key");
     }

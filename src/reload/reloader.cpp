@@ -21,13 +21,20 @@ Reloader::Reloader(ReadConfig read_config, config::Config current, zone::ZoneSto
       store_(store),
       after_publish_(std::move(after_publish)),
       work_(io_.get_executor()),
+      secondaries_(
+          io_, store_, after_publish_,
+          [this](const std::string& origin, uint32_t serial, const std::vector<config::ListenAddress>& targets) {
+            notifier_.notify(origin, serial, targets);
+          }),
       thread_([this] {
         // Loading yields the CPU to the workers: a big zone parses in the
         // background while answers keep their speed. The parse threads it
         // starts inherit this nice value.
         setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
         io_.run();
-      }) {}
+      }) {
+  boost::asio::post(io_, [this] { secondaries_.configure(current_); });
+}
 
 Reloader::~Reloader() {
   work_.reset();
@@ -92,6 +99,8 @@ void Reloader::reload() {
   previous.reset();
   return_freed_memory();
   current_.zones = next->zones;
+  current_.keys = next->keys;
+  secondaries_.configure(current_);
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
   spdlog::info("reload: done in {:.3f} s{}", seconds, ok ? "" : " (with errors)");

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "reload/secondary.hpp"
 #include "reload/zones.hpp"
 #include "stats/exposition.hpp"
 #include "xfr/notifier.hpp"
@@ -41,6 +42,9 @@ class Reloader {
   bool busy() const { return busy_.load(); }
   // What the last reloads did, for the stats endpoint.
   stats::ReloadFacts facts() const;
+  // A NOTIFY was accepted for this secondary zone (any thread).
+  void notified(const std::string& origin) { secondaries_.notified(origin); }
+  std::vector<SecondaryFacts> secondary_facts() const { return secondaries_.facts(); }
 
  private:
   void run_pending();
@@ -63,6 +67,7 @@ class Reloader {
   xfr::Notifier notifier_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  Secondaries secondaries_;  // on io_, and gone before it
   std::thread thread_;
 };
 

@@ -1,6 +1,7 @@
 #include "reload/zones.hpp"
 
 #include <malloc.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
+#include "reload/secondary.hpp"
 #include "zone/loader.hpp"
 #include "zone/signatures.hpp"
 
@@ -75,6 +77,60 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   return result;
 }
 
+// A secondary zone (issue 16) comes from its transfers, not from its file:
+// on a reload the copy being served stays, with its state; at start the
+// copy kept in `file` is served unless it has expired (counted from the
+// file's modification time, the last successful refresh), and a zone with
+// no usable copy is held for its first transfer.
+std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
+                                                 ZoneReport& report, zone::SecondaryState& state) {
+  std::string origin;
+  if (!dns::name_from_text(zc.origin, origin)) {
+    report.outcome = Outcome::failed;
+    report.errors.push_back(zc.file + ":0: bad zone origin '" + zc.origin + "'");
+    return nullptr;
+  }
+  report.origin = dns::to_text(origin);
+  for (const auto& p : zc.primaries) {
+    if (auto prefix = policy::Prefix::parse(p.address.host)) state.primaries.push_back(*prefix);
+  }
+  if (const zone::Zone* old = find_previous(previous, origin)) {
+    report.outcome = Outcome::unchanged;
+    report.had_old = true;
+    report.old_serial = report.new_serial = old->serial;
+    if (const zone::SecondaryState* before = previous->secondary(*old)) {
+      state.expired = before->expired;
+      state.expires_at = before->expires_at;
+    }
+    return previous->zones().at(origin);
+  }
+  struct stat st {};
+  if (::stat(zc.file.c_str(), &st) == 0) {
+    auto loaded = zone::load_zone(zc.origin, zc.file);
+    if (loaded.zone) {
+      int64_t now = std::time(nullptr);
+      state.expired = Secondaries::copy_expired(*loaded.zone, st.st_mtime, now);
+      report.outcome = Outcome::loaded;
+      report.new_serial = loaded.zone->serial;
+      report.records = loaded.zone->record_count;
+      report.phases = loaded.phases;
+      if (state.expired) report.warnings.push_back(zc.file + ":0: the kept copy has expired; waiting for a transfer");
+      report.warning_count = report.warnings.size();
+      return loaded.zone;
+    }
+    // A bad copy is no reason to stop: the next transfer replaces it.
+    for (const auto& e : loaded.errors) report.warnings.push_back(e.to_string() + " (kept copy ignored)");
+  }
+  report.warning_count = report.warnings.size();
+  report.outcome = Outcome::awaiting_transfer;
+  state.expired = true;
+  auto placeholder = std::make_shared<zone::Zone>();
+  placeholder->origin = origin;
+  placeholder->labels = dns::count_labels(origin);
+  placeholder->file = zc.file;
+  return placeholder;
+}
+
 }  // namespace
 
 std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config, const zone::ZoneSet* previous,
@@ -84,12 +140,15 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
     ZoneReport report;
     report.origin = zc.origin;
     report.file = zc.file;
-    auto zone = load_one(zc, previous, config.signature_warning_days, report);
+    zone::SecondaryState secondary;
+    auto zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, report)
+                                     : load_secondary(zc, previous, report, secondary);
     if (zone && set->zones().count(zone->origin) != 0) {
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");
     } else if (zone) {
       set->add(zone, zc.allow_transfer);
+      if (!zc.primaries.empty()) set->set_secondary(zone->origin, std::move(secondary));
     }
     reports.push_back(std::move(report));
   }
@@ -144,6 +203,9 @@ void log_reports(const std::vector<ZoneReport>& reports) {
         break;
       case Outcome::removed:
         spdlog::info("zone {}: removed from the configuration; no longer served", r.origin);
+        break;
+      case Outcome::awaiting_transfer:
+        spdlog::info("zone {}: secondary without a copy yet; SERVFAIL until the first transfer", r.origin);
         break;
     }
   }

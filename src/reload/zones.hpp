@@ -13,7 +13,9 @@ namespace rpdns::reload {
 
 // What happened to one zone in a (re)load, for the log and --check-config.
 struct ZoneReport {
-  enum class Outcome { loaded, unchanged, kept_old, failed, removed };
+  // awaiting_transfer: a secondary zone with no usable copy yet, answered
+  // SERVFAIL until its first transfer.
+  enum class Outcome { loaded, unchanged, kept_old, failed, removed, awaiting_transfer };
   std::string origin;  // presentation form
   std::string file;
   Outcome outcome = Outcome::loaded;

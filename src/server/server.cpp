@@ -21,8 +21,10 @@ policy::ConnectionLimitSettings per_client_settings(const config::Config& config
 
 }  // namespace
 
-Server::Server(const config::Config& config, zone::ZoneStore& store) : tcp_per_client_(per_client_settings(config)) {
+Server::Server(const config::Config& config, zone::ZoneStore& store, std::function<void(const std::string&)> on_notify)
+    : tcp_per_client_(per_client_settings(config)) {
   WorkerSettings settings;
+  settings.on_notify = std::move(on_notify);
   settings.answer.edns_udp_size = config.edns_udp_size;
   settings.answer.minimal_responses = config.minimal_responses;
   settings.answer.identity = config.identity;

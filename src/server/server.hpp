@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +20,9 @@ namespace rpdns::server {
 class Server {
  public:
   // Binds every socket; throws std::runtime_error naming the address that failed.
-  Server(const config::Config& config, zone::ZoneStore& store);
+  // `on_notify` hears of every NOTIFY accepted for a secondary zone, from
+  // the worker threads.
+  Server(const config::Config& config, zone::ZoneStore& store, std::function<void(const std::string&)> on_notify = {});
 
   void start();
   void request_stop();  // every worker stops receiving; returns at once

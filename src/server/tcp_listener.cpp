@@ -96,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto outcome = answer::respond(request_, request_len_, *snapshot, worker_.answer_options(), true, scratch + 2,
                                    reinterpret_cast<const sockaddr*>(&peer_));
     worker_.record_tcp(outcome);
+    worker_.notified(outcome);
     if (outcome.transfer != nullptr) {
       std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
       snapshot_ = std::move(snapshot);

@@ -220,6 +220,7 @@ unsigned Worker::answer_batch(unsigned received) {
       counters_.dropped.add();
       continue;
     }
+    notified(result);
     count(result);
     std::size_t size =
         screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result, now_ms);

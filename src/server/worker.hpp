@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -30,6 +31,8 @@ struct WorkerSettings {
   policy::RateLimitSettings rate_limit;
   // DNS cookie secrets, the first making cookies; empty: cookies off.
   std::vector<dns::CookieSecret> cookie_secrets;
+  // Told of each NOTIFY accepted for a secondary zone (its canonical origin).
+  std::function<void(const std::string&)> on_notify;
 };
 
 class Worker {
@@ -57,6 +60,10 @@ class Worker {
     return snapshot_.zones;
   }
   const answer::Options& answer_options() const { return settings_.answer; }
+  // Passes an accepted NOTIFY on (RFC 1996 §3.11: the refresh starts now).
+  void notified(const answer::Outcome& result) const {
+    if (result.notify != nullptr && settings_.on_notify) settings_.on_notify(result.notify->origin);
+  }
   // Counts a query the worker's TCP listener answered (worker thread only).
   void record_tcp(const answer::Outcome& result) {
     counters_.queries.add();

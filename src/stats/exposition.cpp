@@ -67,6 +67,43 @@ void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
   }
 }
 
+template <class Value>
+void per_secondary(std::ostringstream& out, const std::vector<SecondaryFacts>& zones, const char* name,
+                   const char* type, const char* help, Value value) {
+  header(out, name, type, help);
+  for (const auto& z : zones) out << name << "{zone=\"" << z.zone << "\"} " << value(z) << '\n';
+}
+
+void secondary_facts(std::ostringstream& out, const std::vector<SecondaryFacts>& zones) {
+  if (zones.empty()) return;
+  per_secondary(out, zones, "rpdns_secondary_serial", "gauge", "SOA serial of the copy served (0: none yet).",
+                [](const SecondaryFacts& z) { return z.serial; });
+  per_secondary(out, zones, "rpdns_secondary_expired", "gauge",
+                "1 while the zone is answered SERVFAIL: its copy expired, or there is none yet.",
+                [](const SecondaryFacts& z) { return z.expired ? 1 : 0; });
+  per_secondary(out, zones, "rpdns_secondary_last_refresh_timestamp_seconds", "gauge",
+                "When the zone was last found current at a primary (0: never).",
+                [](const SecondaryFacts& z) { return z.last_refresh; });
+  per_secondary(out, zones, "rpdns_secondary_next_refresh_timestamp_seconds", "gauge",
+                "When the next SOA check is due.", [](const SecondaryFacts& z) { return z.next_refresh; });
+  per_secondary(out, zones, "rpdns_secondary_expire_timestamp_seconds", "gauge",
+                "When the copy expires without a successful refresh (0: no copy).",
+                [](const SecondaryFacts& z) { return z.expires_at; });
+  per_secondary(out, zones, "rpdns_secondary_refresh_failures_total", "counter",
+                "Refreshes that reached no primary or got no usable zone.",
+                [](const SecondaryFacts& z) { return z.failures; });
+  per_secondary(out, zones, "rpdns_secondary_transfers_total", "counter", "Zone transfers published.",
+                [](const SecondaryFacts& z) { return z.transfers; });
+  per_secondary(out, zones, "rpdns_secondary_last_transfer_bytes", "gauge", "Bytes of the last zone transfer.",
+                [](const SecondaryFacts& z) { return z.last_transfer_bytes; });
+  per_secondary(out, zones, "rpdns_secondary_last_transfer_duration_seconds", "gauge",
+                "How long the last zone transfer took.", [](const SecondaryFacts& z) {
+                  char buf[32];
+                  std::snprintf(buf, sizeof buf, "%.6f", z.last_transfer_seconds);
+                  return std::string(buf);
+                });
+}
+
 void reload_facts(std::ostringstream& out, const ReloadFacts& reload) {
   header(out, "rpdns_reloads_total", "counter", "Zone reloads (SIGHUP), by result.");
   out << "rpdns_reloads_total{result=\"ok\"} " << reload.succeeded << '\n';
@@ -86,6 +123,11 @@ void reload_facts(std::ostringstream& out, const ReloadFacts& reload) {
 
 std::string prometheus_text(const std::vector<WorkerView>& workers, const std::vector<ZoneFacts>& zones,
                             const ReloadFacts& reload) {
+  return prometheus_text(workers, zones, reload, {});
+}
+
+std::string prometheus_text(const std::vector<WorkerView>& workers, const std::vector<ZoneFacts>& zones,
+                            const ReloadFacts& reload, const std::vector<SecondaryFacts>& secondaries) {
   std::ostringstream out;
   per_worker(out, workers, "rpdns_queries_total", "Datagrams received.", &WorkerCounters::queries);
   per_worker(out, workers, "rpdns_responses_sent_total", "Replies handed to the kernel.", &WorkerCounters::replies);
@@ -111,6 +153,7 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
   by_type(out, workers);
   by_cookie(out, workers);
   zone_facts(out, zones);
+  secondary_facts(out, secondaries);
   reload_facts(out, reload);
   return out.str();
 }

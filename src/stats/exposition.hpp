@@ -17,6 +17,21 @@ struct ZoneFacts {
   int64_t signature_expiration = 0;  // the first RRSIG's expiration (Unix time); 0: unsigned
 };
 
+// One secondary zone (issue 16), for the metrics.
+struct SecondaryFacts {
+  std::string zone;  // presentation form
+  uint32_t serial = 0;
+  bool has_copy = false;
+  bool expired = false;
+  int64_t last_refresh = 0;  // Unix time of the last successful refresh; 0: none
+  int64_t next_refresh = 0;  // when the next SOA check is due
+  int64_t expires_at = 0;    // when the copy stops being served without a refresh; 0: no copy
+  uint64_t failures = 0;     // refreshes that failed, in all
+  uint64_t transfers = 0;    // zone transfers that were published
+  uint64_t last_transfer_bytes = 0;
+  double last_transfer_seconds = 0;
+};
+
 struct ReloadFacts {
   uint64_t succeeded = 0;     // reloads that published a new zone table
   uint64_t failed = 0;        // reloads with at least one error
@@ -47,6 +62,8 @@ struct WorkerView {
 };
 
 // Prometheus text exposition format 0.0.4, metric names prefixed rpdns_.
+std::string prometheus_text(const std::vector<WorkerView>& workers, const std::vector<ZoneFacts>& zones,
+                            const ReloadFacts& reload, const std::vector<SecondaryFacts>& secondaries);
 std::string prometheus_text(const std::vector<WorkerView>& workers, const std::vector<ZoneFacts>& zones,
                             const ReloadFacts& reload);
 

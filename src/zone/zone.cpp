@@ -35,6 +35,20 @@ void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<policy::Prefix> 
   zones_[zone->origin] = std::move(zone);
 }
 
+void ZoneSet::set_secondary(const std::string& origin, SecondaryState state) {
+  any_expired_ |= state.expired;
+  secondaries_[origin] = std::move(state);
+}
+
+void ZoneSet::replace(std::shared_ptr<const Zone> zone, std::optional<SecondaryState> state) {
+  if (state) {
+    secondaries_[zone->origin] = std::move(*state);
+    any_expired_ =
+        std::any_of(secondaries_.begin(), secondaries_.end(), [](const auto& s) { return s.second.expired; });
+  }
+  zones_[zone->origin] = std::move(zone);
+}
+
 const Zone* ZoneSet::find_from(const dns::Name& name, unsigned first_skip) const {
   if (zones_.empty() || name.labels < min_labels_) return nullptr;
   // Try the longest candidate origin first; only label counts that some

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -155,6 +156,16 @@ struct Zone {
   }
 };
 
+// What answers need to know of a secondary zone (issue 16): who may NOTIFY
+// it, and whether its copy may be served.
+struct SecondaryState {
+  std::vector<policy::Prefix> primaries;  // NOTIFY is accepted from these (RFC 1996 §3.10)
+  // Past its SOA expire without a successful refresh, or never transferred:
+  // answered SERVFAIL (RFC 1034 §4.3.5) until a refresh succeeds.
+  bool expired = false;
+  int64_t expires_at = 0;  // Unix time the copy expires, for EDNS EXPIRE (RFC 7314)
+};
+
 // All zones served, published as one immutable snapshot.
 class ZoneSet {
  public:
@@ -162,6 +173,23 @@ class ZoneSet {
   // reload can change it without reparsing the zone).
   void add(std::shared_ptr<const Zone> zone, std::vector<policy::Prefix> allow_transfer = {});
   bool transfer_allowed(const Zone& zone, const sockaddr* peer) const;
+  // Marks the zone `zone` (canonical wire origin, added already) a secondary.
+  void set_secondary(const std::string& origin, SecondaryState state);
+  // Null for a zone of which we are the primary.
+  const SecondaryState* secondary(const Zone& zone) const {
+    if (secondaries_.empty()) return nullptr;
+    auto it = secondaries_.find(zone.origin);
+    return it == secondaries_.end() ? nullptr : &it->second;
+  }
+  // A secondary zone that must not be answered from (see SecondaryState).
+  bool expired(const Zone& zone) const {
+    if (!any_expired_) return false;  // the common case: one load of a bool
+    const SecondaryState* s = secondary(zone);
+    return s != nullptr && s->expired;
+  }
+  // A new version of a zone already in the set, which keeps its access
+  // lists; its SecondaryState, if any, is replaced by `state`.
+  void replace(std::shared_ptr<const Zone> zone, std::optional<SecondaryState> state);
   // The most specific zone containing `name`, or nullptr (then: REFUSED).
   const Zone* find_zone(const dns::Name& name) const;
   // The most specific zone strictly above `zone`'s origin (for DS at a cut).
@@ -175,6 +203,8 @@ class ZoneSet {
 
   std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>> zones_;
   std::unordered_map<std::string, std::vector<policy::Prefix>, NameHash, std::equal_to<>> transfer_acl_;
+  std::unordered_map<std::string, SecondaryState, NameHash, std::equal_to<>> secondaries_;
+  bool any_expired_ = false;
   unsigned min_labels_ = 255;
   unsigned max_labels_ = 0;
 };

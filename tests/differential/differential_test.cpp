@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "../integration/server_process.hpp"
+#include "zone/loader.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -264,12 +265,17 @@ class Reference {
   Reference(const Reference&) = delete;
   Reference& operator=(const Reference&) = delete;
   ~Reference() {
+    stop();
+    std::filesystem::remove_all(dir_);
+  }
+  void stop() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
       wait_exit(pid_, std::chrono::milliseconds(5000));
     }
-    std::filesystem::remove_all(dir_);
+    pid_ = -1;
   }
+  pid_t pid() const { return pid_; }
   const std::string& name() const { return kind_.name; }
   bool running() const { return pid_ > 0; }
   uint16_t port() const { return port_; }
@@ -557,6 +563,117 @@ TEST(Secondary, KnotTransfersAndFollowsNotify) {
   EXPECT_NE(section_text(ldns_pkt_answer(added.get())).find("192.0.2.222"), std::string::npos);
   RunResult result = rpdns.stop();
   EXPECT_NE(result.output.find("notify diff.example. serial 2026112202"), std::string::npos) << result.output;
+  std::filesystem::remove_all(dir);
+}
+
+// ---- rpdns as a secondary of Knot DNS (issue 16) ----
+
+// A Knot primary serving `zone_file` as diff.example, letting 127.0.0.0/8
+// transfer it, and sending NOTIFY to 127.0.0.1:`notify_port`.
+std::string knot_primary_zones(const std::string& zone_file, uint16_t notify_port) {
+  return "remote:\n  - id: secondary\n    address: 127.0.0.1@" + std::to_string(notify_port) +
+         "\nacl:\n  - id: transfer\n    address: 127.0.0.0/8\n    action: transfer\n"
+         "zone:\n  - domain: diff.example\n    file: " +
+         zone_file + "\n    notify: secondary\n    acl: transfer\n";
+}
+
+void write_secondary_config(const std::string& path, const std::string& copy, uint16_t primary_port) {
+  std::ofstream(path + ".tmp") << "workers: 2\nzones:\n  - origin: diff.example\n    file: " << copy
+                               << "\n    primaries: [\"127.0.0.1:" << primary_port << "\"]\n";
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+void write_atomically(const std::string& path, const std::string& text) {
+  std::ofstream(path + ".tmp") << text;
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+unsigned rcode_of(uint16_t port, const std::string& name) {
+  auto reply = query(port, name, LDNS_RR_TYPE_A, false, std::chrono::milliseconds(300));
+  return reply ? ldns_pkt_get_rcode(reply.get()) : 99;
+}
+
+// RFC 5936 / RFC 1996 interop, the other way round: rpdns follows Knot. The
+// first AXFR, the same answers as the primary, the copy kept in `file`, a
+// change on Knot followed by its NOTIFY within seconds, and after a restart
+// with the primary gone the kept copy served.
+TEST(SecondaryOfKnot, TransfersFollowsNotifyAndKeepsItsCopy) {
+  std::string dir = test_dir("secondary-of-knot");
+  std::string zone_file = dir + "/primary.zone", copy = dir + "/copy.zone", config = dir + "/rpdns.yaml";
+  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
+  write_atomically(zone_file, zone_text);
+  uint16_t listen = free_udp_port();  // where Knot sends NOTIFY: an extra --listen of rpdns
+  Knot knot(knot_primary_zones(zone_file, listen), "primary-of-rpdns");
+  ASSERT_TRUE(knot.running());
+  write_secondary_config(config, copy, knot.port());
+  std::vector<std::string> args = {"--config", config, "--listen", "127.0.0.1:" + std::to_string(listen)};
+  {
+    ServerProcess rpdns(args, "diff.example.");
+    ASSERT_TRUE(eventually_serial(rpdns.port(), "2026112201", 10)) << rpdns.log();
+    int compared = 0;
+    for (const auto& c : load_cases()) {
+      if (c.name.find("diff.example.") == std::string::npos || c.name.find("child") != std::string::npos ||
+          c.differences.contains("knot") || c.klass != "IN" || c.type == "AXFR" || c.type == "IXFR") {
+        continue;
+      }
+      auto request = build(c, static_cast<uint16_t>(compared + 1));
+      auto ours = exchange_raw(rpdns.port(), request);
+      auto theirs = exchange_raw(knot.port(), request);
+      ASSERT_TRUE(ours && theirs) << c.line;
+      EXPECT_EQ(summary(*ours), summary(*theirs)) << "case: " << c.line;
+      ++compared;
+    }
+    EXPECT_GT(compared, 100);
+    // The kept copy is a master file of the whole zone.
+    auto kept = rpdns::zone::load_zone("diff.example", copy);
+    ASSERT_TRUE(kept.zone) << (kept.errors.empty() ? "" : kept.errors[0].to_string());
+    EXPECT_EQ(kept.zone->serial, 2026112201u);
+
+    std::string changed = zone_text;
+    changed.replace(changed.find("2026112201"), 10, "2026112202");
+    changed += "followed    A     192.0.2.223\n";
+    write_atomically(zone_file, changed);
+    kill(knot.pid(), SIGHUP);  // Knot reloads the changed file and sends NOTIFY
+    EXPECT_TRUE(eventually_serial(rpdns.port(), "2026112202", 10)) << rpdns.log() << knot.log();
+    auto added = query(rpdns.port(), "followed.diff.example.", LDNS_RR_TYPE_A);
+    ASSERT_TRUE(added);
+    EXPECT_NE(section_text(ldns_pkt_answer(added.get())).find("192.0.2.223"), std::string::npos);
+    EXPECT_NE(rpdns.log().find("NOTIFY from a primary"), std::string::npos) << rpdns.log();
+  }
+  knot.stop();
+  ServerProcess restarted(args, "diff.example.");
+  EXPECT_EQ(serial_of(restarted.port()), "2026112202") << restarted.log();
+  EXPECT_EQ(rcode_of(restarted.port(), "followed.diff.example."), 0u);
+  std::filesystem::remove_all(dir);
+}
+
+// RFC 1034 §4.3.5: with the primary gone, the copy is served until its SOA
+// expire (3 s here) has passed without a refresh, then SERVFAIL; a restart
+// finds the kept copy expired too (its file's age counts).
+TEST(SecondaryOfKnot, ExpiresWithoutItsPrimary) {
+  std::string dir = test_dir("secondary-expire");
+  std::string zone_file = dir + "/primary.zone", copy = dir + "/copy.zone", config = dir + "/rpdns.yaml";
+  write_atomically(zone_file,
+                   "$ORIGIN diff.example.\n$TTL 60\n@ SOA ns1 hostmaster 7 1 1 3 60\n  NS ns1\nns1 A 192.0.2.53\n"
+                   "www A 192.0.2.80\n");
+  Knot knot(knot_primary_zones(zone_file, free_udp_port()), "primary-expire");
+  ASSERT_TRUE(knot.running());
+  write_secondary_config(config, copy, knot.port());
+  ServerProcess rpdns({"--config", config}, "diff.example.");
+  ASSERT_TRUE(eventually_serial(rpdns.port(), "7", 10)) << rpdns.log();
+  knot.stop();
+  EXPECT_EQ(rcode_of(rpdns.port(), "www.diff.example."), 0u);  // still within expire
+  bool servfail = false;
+  for (int i = 0; i < 80 && !servfail; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    servfail = rcode_of(rpdns.port(), "www.diff.example.") == LDNS_RCODE_SERVFAIL;
+  }
+  EXPECT_TRUE(servfail) << rpdns.log();
+  EXPECT_NE(rpdns.log().find("expired"), std::string::npos) << rpdns.log();
+  rpdns.stop();
+  ServerProcess restarted({"--config", config}, "diff.example.");
+  EXPECT_EQ(rcode_of(restarted.port(), "www.diff.example."), static_cast<unsigned>(LDNS_RCODE_SERVFAIL))
+      << restarted.log();
   std::filesystem::remove_all(dir);
 }
 

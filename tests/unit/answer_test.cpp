@@ -1344,3 +1344,89 @@ TEST_F(CookieTest, BadversCarriesNoCookie) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- secondary zones (RFC 1996 NOTIFY, RFC 1034 §4.3.5 expiry) ----
+
+struct SecondaryFixture {
+  rpdns::zone::ZoneSet zones;
+  sockaddr_in primary{}, stranger{};
+
+  explicit SecondaryFixture(bool expired) {
+    auto loaded = rpdns::zone::load_zone("example.com", std::string(RPDNS_TEST_ZONES) + "/unit/example.com.zone");
+    auto child =
+        rpdns::zone::load_zone("child.example.com", std::string(RPDNS_TEST_ZONES) + "/unit/child.example.com.zone");
+    zones.add(loaded.zone);
+    zones.add(child.zone);
+    rpdns::zone::SecondaryState state;
+    state.primaries.push_back(*rpdns::policy::Prefix::parse("192.0.2.1"));
+    state.expired = expired;
+    zones.set_secondary(loaded.zone->origin, state);
+    for (auto [addr, text] : {std::pair{&primary, "192.0.2.1"}, std::pair{&stranger, "192.0.2.2"}}) {
+      addr->sin_family = AF_INET;
+      inet_pton(AF_INET, text, &addr->sin_addr);
+    }
+  }
+  Outcome ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out) {
+    out.assign(rpdns::dns::kMaxMessageSize, 0);
+    return respond(request.data(), request.size(), zones, {}, false, out.data(),
+                   reinterpret_cast<const sockaddr*>(&from));
+  }
+};
+
+std::vector<uint8_t> notify(const std::string& zone) {
+  Packet p;
+  p.header(0x4321, 4 << 11 | 0x0400, 1, 0, 0, 0).question(zone, SOA);  // opcode NOTIFY, AA
+  return p.b;
+}
+
+unsigned rcode_of(const std::vector<uint8_t>& reply) { return reply[3] & 0x0F; }
+
+// RFC 1996 §3.7, §3.11: a NOTIFY from the zone's primary is answered with
+// AA and the opcode echoed, and the refresh is the caller's to start.
+TEST(SecondaryAnswers, NotifyFromThePrimaryIsAccepted) {
+  SecondaryFixture f(false);
+  std::vector<uint8_t> out;
+  Outcome o = f.ask(notify("example.com"), f.primary, out);
+  ASSERT_GT(o.size, 0u);
+  EXPECT_EQ(rcode_of(out), 0u);
+  EXPECT_EQ((out[2] >> 3) & 0x0F, 4);  // opcode NOTIFY
+  EXPECT_NE(out[2] & 0x04, 0);         // AA
+  ASSERT_NE(o.notify, nullptr);
+  EXPECT_EQ(o.notify->origin, rpdns::testing::wire("example.com"));
+}
+
+// From anyone else, or for a zone we are the primary of: REFUSED; for no
+// zone of ours: NOTAUTH; never a refresh.
+TEST(SecondaryAnswers, OtherNotifiesAreRefused) {
+  SecondaryFixture f(false);
+  std::vector<uint8_t> out;
+  Outcome o = f.ask(notify("example.com"), f.stranger, out);
+  EXPECT_EQ(rcode_of(out), 5u);
+  EXPECT_EQ(o.notify, nullptr);
+  o = f.ask(notify("child.example.com"), f.primary, out);
+  EXPECT_EQ(rcode_of(out), 5u);
+  EXPECT_EQ(o.notify, nullptr);
+  o = f.ask(notify("www.example.com"), f.primary, out);
+  EXPECT_EQ(rcode_of(out), 9u);
+  o = f.ask(notify("example.org"), f.primary, out);
+  EXPECT_EQ(rcode_of(out), 9u);
+  EXPECT_EQ(o.notify, nullptr);
+}
+
+// An expired secondary zone answers SERVFAIL, transfers included; other
+// zones answer as usual.
+TEST(SecondaryAnswers, ExpiredZoneIsServfail) {
+  SecondaryFixture f(true);
+  std::vector<uint8_t> out;
+  f.ask(query("www.example.com", A), f.stranger, out);
+  EXPECT_EQ(rcode_of(out), 2u);
+  f.ask(query("www.child.example.com", A), f.stranger, out);
+  EXPECT_NE(rcode_of(out), 2u);
+  SecondaryFixture fresh(false);
+  fresh.ask(query("www.example.com", A), fresh.stranger, out);
+  EXPECT_EQ(rcode_of(out), 0u);
+}
+
+}  // namespace

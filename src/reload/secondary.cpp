@@ -1,0 +1,351 @@
+#include "reload/secondary.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <ctime>
+#include <random>
+
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
+#include "zone/builder.hpp"
+#include "zone/master_writer.hpp"
+
+namespace rpdns::reload {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr uint32_t kNoCopyRetry = 15;  // seconds between tries while there is no copy at all
+
+int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// SOA timers (RFC 1035 §3.3.13): the last 20 bytes of its RDATA are
+// serial, refresh, retry, expire and minimum.
+struct SoaTimers {
+  uint32_t refresh = 3600;
+  uint32_t retry = 600;
+  uint32_t expire = 604800;
+};
+
+SoaTimers soa_timers(const zone::Zone& zone) {
+  auto rdata = zone.soa->first_rdata();
+  const uint8_t* t = rdata.data() + rdata.size() - 16;
+  // At least a second apart: a zero refresh must not spin.
+  return {std::max<uint32_t>(dns::read_u32(t), 1), std::max<uint32_t>(dns::read_u32(t + 4), 1), dns::read_u32(t + 8)};
+}
+
+// Up to a tenth earlier, so that many secondaries (or zones) started
+// together do not all ask at once.
+int64_t jittered(uint32_t seconds) {
+  static thread_local std::minstd_rand random{std::random_device{}()};
+  uint32_t spread = seconds / 10;
+  return seconds - (spread == 0 ? 0 : static_cast<int64_t>(random() % (spread + 1)));
+}
+
+std::vector<policy::Prefix> primary_prefixes(const config::ZoneConfig& zc) {
+  std::vector<policy::Prefix> out;
+  for (const auto& p : zc.primaries) {
+    if (auto prefix = policy::Prefix::parse(p.address.host)) out.push_back(*prefix);
+  }
+  return out;
+}
+
+int64_t file_mtime(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
+}
+
+}  // namespace
+
+struct Secondaries::State {
+  explicit State(asio::io_context& io) : timer(io), expiry(io) {}
+  std::string origin;  // canonical wire form
+  config::ZoneConfig config;
+  asio::steady_timer timer;   // the next SOA check
+  asio::steady_timer expiry;  // the copy's expire time
+  bool has_copy = false;
+  uint32_t serial = 0;
+  SoaTimers timers;
+  int64_t last_refresh = 0;
+  int64_t expires_at = 0;
+  int64_t next_refresh = 0;
+  bool expired = false;
+  bool busy = false;   // a check or transfer is under way
+  bool again = false;  // a NOTIFY came meanwhile: check once more
+  std::string last_error;
+  uint64_t failures = 0;
+  uint64_t transfers = 0;
+  uint64_t last_bytes = 0;
+  double last_seconds = 0;
+};
+
+Secondaries::Secondaries(asio::io_context& io, zone::ZoneStore& store, std::function<void()> after_publish,
+                         Notify notify)
+    : io_(io), store_(store), after_publish_(std::move(after_publish)), notify_(std::move(notify)) {}
+
+Secondaries::~Secondaries() = default;
+
+bool Secondaries::copy_expired(const zone::Zone& zone, int64_t mtime, int64_t at) {
+  return mtime + int64_t{soa_timers(zone).expire} <= at;
+}
+
+void Secondaries::configure(const config::Config& config) {
+  auto current = store_.load();
+  std::map<std::string, std::unique_ptr<State>> next;
+  for (const auto& zc : config.zones) {
+    std::string origin;
+    if (zc.primaries.empty() || !dns::name_from_text(zc.origin, origin)) continue;
+    auto it = zones_.find(origin);
+    std::unique_ptr<State> s;
+    if (it != zones_.end()) {
+      s = std::move(it->second);
+      zones_.erase(it);
+    } else {
+      s = std::make_unique<State>(io_);
+      s->origin = origin;
+    }
+    bool changed = s->config.file != zc.file || primary_prefixes(s->config).size() != zc.primaries.size();
+    for (std::size_t i = 0; !changed && i < zc.primaries.size(); ++i) {
+      changed = s->config.primaries[i].address.to_string() != zc.primaries[i].address.to_string();
+    }
+    bool fresh = s->config.primaries.empty();
+    s->config = zc;
+    if (fresh) {
+      // What build_zone_set served: the kept copy, or none yet.
+      auto zit = current->zones().find(origin);
+      if (zit != current->zones().end() && zit->second->soa != nullptr) {
+        const zone::Zone& copy = *zit->second;
+        s->has_copy = true;
+        s->serial = copy.serial;
+        s->timers = soa_timers(copy);
+        s->last_refresh = file_mtime(zc.file);
+        s->expires_at = s->last_refresh + s->timers.expire;
+        s->expired = current->expired(copy);
+        arm_expiry(*s);
+      } else {
+        s->expired = true;
+      }
+      spdlog::info("zone {}: secondary of {}; {}", dns::to_text(origin), zc.primaries[0].address.to_string(),
+                   s->has_copy ? "serving the kept copy, serial " + std::to_string(s->serial) + "; checking"
+                               : "no copy yet; transferring");
+    }
+    State& ref = *s;
+    next[origin] = std::move(s);
+    if (fresh || changed) check(ref);
+    update_facts(ref);
+  }
+  // Zones no longer secondaries: their timers and operations stop with them.
+  for (auto& [origin, s] : zones_) {
+    s->timer.cancel();
+    s->expiry.cancel();
+    std::lock_guard lock(facts_mutex_);
+    facts_.erase(origin);
+  }
+  zones_ = std::move(next);
+}
+
+void Secondaries::notified(const std::string& origin) {
+  asio::post(io_, [this, origin] {
+    auto it = zones_.find(origin);
+    if (it == zones_.end()) return;
+    spdlog::info("zone {}: NOTIFY from a primary{}", dns::to_text(origin),
+                 it->second->busy ? "; checking again after the refresh under way" : "");
+    check(*it->second);
+  });
+}
+
+// Callbacks find their zone by origin again: a reload may have removed it.
+void Secondaries::check(State& s) {
+  if (s.busy) {
+    s.again = true;
+    return;
+  }
+  s.busy = true;
+  s.timer.cancel();
+  try_primary(s, 0);
+}
+
+void Secondaries::try_primary(State& s, std::size_t index) {
+  if (index >= s.config.primaries.size()) return failed(s, s.last_error);
+  std::string origin = s.origin;
+  xfr::query_soa(io_, s.config.primaries[index].address, origin, [this, origin, index](xfr::SoaResult r) {
+    auto it = zones_.find(origin);
+    if (it == zones_.end()) return;
+    State& st = *it->second;
+    if (!r.ok) {
+      st.last_error = "SOA query: " + r.error;
+      return try_primary(st, index + 1);
+    }
+    // RFC 1982: only a greater serial is newer.
+    if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
+    refreshed(st, index);
+  });
+}
+
+void Secondaries::transfer(State& s, std::size_t index) {
+  std::string origin = s.origin;
+  auto start = std::chrono::steady_clock::now();
+  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, [this, origin, index, start](xfr::AxfrResult r) {
+    auto it = zones_.find(origin);
+    if (it == zones_.end()) return;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    transferred(*it->second, index, std::move(r), seconds);
+  });
+}
+
+void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, double seconds) {
+  if (!r.ok) {
+    s.last_error = "AXFR: " + r.error;
+    return try_primary(s, index + 1);
+  }
+  auto copy = std::make_shared<zone::Zone>();
+  copy->origin = s.origin;
+  copy->labels = dns::count_labels(s.origin);
+  copy->file = s.config.file;
+  std::vector<zone::LoadError> errors;
+  zone::LoadWarnings warnings;
+  // The same checks as a file's: a zone that would not load is not served.
+  if (!zone::build_zone(r.records, r.records.files.front(), *copy, errors, warnings)) {
+    s.last_error = "AXFR rejected: " + errors.front().to_string();
+    return try_primary(s, index + 1);
+  }
+  for (const auto& w : warnings.listed) spdlog::warn("{}", w.to_string());
+  uint32_t old_serial = s.serial;
+  s.has_copy = true;
+  s.serial = copy->serial;
+  s.timers = soa_timers(*copy);
+  s.expired = false;
+  s.transfers += 1;
+  s.last_bytes = r.bytes;
+  s.last_seconds = seconds;
+  publish(s, copy);
+  spdlog::info("zone {}: transferred serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
+               dns::to_text(s.origin), s.serial, old_serial, s.config.primaries[index].address.to_string(),
+               copy->record_count, r.messages, r.bytes, seconds);
+  if (!s.config.notify.empty() && notify_) notify_(s.origin, s.serial, s.config.notify);
+  std::string error;
+  if (!zone::write_master_file(*copy, s.config.file, error)) {
+    spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
+  }
+  refreshed(s, index);
+}
+
+// RFC 1034 §4.3.5: the copy is current as of now; next check after refresh.
+void Secondaries::refreshed(State& s, std::size_t) {
+  s.last_refresh = now();
+  s.expires_at = s.last_refresh + s.timers.expire;
+  s.last_error.clear();
+  zone::touch_file(s.config.file);
+  if (s.expired) {
+    s.expired = false;
+    publish(s, nullptr);
+    spdlog::info("zone {}: refreshed; served again", dns::to_text(s.origin));
+  }
+  arm_expiry(s);
+  schedule(s, jittered(s.timers.refresh));
+  finish(s);
+}
+
+void Secondaries::failed(State& s, const std::string& why) {
+  s.failures += 1;
+  uint32_t retry = s.has_copy ? s.timers.retry : kNoCopyRetry;
+  spdlog::warn("zone {}: refresh failed ({}); retrying in {} s", dns::to_text(s.origin), why, retry);
+  if (s.has_copy && !s.expired && now() >= s.expires_at) {
+    s.expired = true;
+    publish(s, nullptr);
+    spdlog::error("zone {}: expired (no refresh since {}): answering SERVFAIL", dns::to_text(s.origin), s.last_refresh);
+  }
+  schedule(s, jittered(retry));
+  finish(s);
+}
+
+void Secondaries::finish(State& s) {
+  s.busy = false;
+  update_facts(s);
+  if (s.again) {
+    s.again = false;
+    std::string origin = s.origin;
+    asio::post(io_, [this, origin] {
+      auto it = zones_.find(origin);
+      if (it != zones_.end()) check(*it->second);
+    });
+  }
+}
+
+void Secondaries::schedule(State& s, int64_t seconds) {
+  s.next_refresh = now() + seconds;
+  s.timer.expires_after(std::chrono::seconds(seconds));
+  std::string origin = s.origin;
+  s.timer.async_wait([this, origin](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = zones_.find(origin);
+    if (it != zones_.end()) check(*it->second);
+  });
+}
+
+// RFC 1034 §4.3.5: past expire without a refresh the copy is no longer
+// authoritative.
+void Secondaries::arm_expiry(State& s) {
+  if (!s.has_copy) return;
+  s.expiry.expires_after(std::chrono::seconds(std::max<int64_t>(s.expires_at - now(), 0)));
+  std::string origin = s.origin;
+  s.expiry.async_wait([this, origin](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = zones_.find(origin);
+    if (it == zones_.end()) return;
+    State& st = *it->second;
+    if (st.expired || now() < st.expires_at) return;
+    st.expired = true;
+    publish(st, nullptr);
+    update_facts(st);
+    spdlog::error("zone {}: expired: no successful refresh for {} s (SOA expire); answering SERVFAIL",
+                  dns::to_text(st.origin), st.timers.expire);
+  });
+}
+
+// The zone set with this zone's new copy (or its state alone) swapped in.
+void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
+  auto current = store_.load();
+  if (!copy) {
+    auto it = current->zones().find(s.origin);
+    if (it == current->zones().end()) return;
+    copy = it->second;
+  }
+  auto next = std::make_shared<zone::ZoneSet>(*current);
+  zone::SecondaryState state;
+  state.primaries = primary_prefixes(s.config);
+  state.expired = s.expired;
+  state.expires_at = s.expires_at;
+  next->replace(std::move(copy), std::move(state));
+  store_.publish(std::move(next));
+  if (after_publish_) after_publish_();
+}
+
+void Secondaries::update_facts(const State& s) {
+  SecondaryFacts f;
+  f.zone = dns::to_text(s.origin);
+  f.serial = s.serial;
+  f.has_copy = s.has_copy;
+  f.expired = s.expired;
+  f.last_refresh = s.last_refresh;
+  f.next_refresh = s.next_refresh;
+  f.expires_at = s.has_copy ? s.expires_at : 0;
+  f.failures = s.failures;
+  f.transfers = s.transfers;
+  f.last_transfer_bytes = s.last_bytes;
+  f.last_transfer_seconds = s.last_seconds;
+  std::lock_guard lock(facts_mutex_);
+  facts_[s.origin] = f;
+}
+
+std::vector<SecondaryFacts> Secondaries::facts() const {
+  std::lock_guard lock(facts_mutex_);
+  std::vector<SecondaryFacts> out;
+  for (const auto& [origin, f] : facts_) out.push_back(f);
+  return out;
+}
+
+}  // namespace rpdns::reload

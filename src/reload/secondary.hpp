@@ -1,0 +1,80 @@
+// Secondary zones (RFC 1034 §4.3.5, RFC 1996): each is kept current from
+// its primaries by SOA checks at the zone's refresh interval (retry after
+// a failure), NOTIFY, and transfers; past expire without a successful
+// refresh it is answered SERVFAIL. A transferred zone is compiled by the
+// same builder as a file, published with the same swap as a reload, and
+// written to the zone's `file` as the copy served after a restart, whose
+// modification time records the last successful refresh.
+//
+// Runs on the reloader's io_context thread, so publishing never races a
+// reload; notified() may be called from any thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "stats/exposition.hpp"
+#include "xfr/client.hpp"
+#include "zone/zone_store.hpp"
+
+namespace rpdns::reload {
+
+using stats::SecondaryFacts;
+
+class Secondaries {
+ public:
+  // Sends NOTIFY for a zone's new serial to its `notify:` list: a
+  // secondary may be a primary for others too.
+  using Notify = std::function<void(const std::string& origin, uint32_t serial,
+                                    const std::vector<config::ListenAddress>& targets)>;
+  Secondaries(boost::asio::io_context& io, zone::ZoneStore& store, std::function<void()> after_publish, Notify notify);
+  ~Secondaries();
+  Secondaries(const Secondaries&) = delete;
+  Secondaries& operator=(const Secondaries&) = delete;
+
+  // Takes up the secondary zones of `config` (at start, and after each
+  // reload has published the config's zones): new ones are checked at
+  // once, removed ones forgotten, changed primaries used from now on.
+  // On the io_context's thread.
+  void configure(const config::Config& config);
+  // A NOTIFY was accepted for `origin` (canonical wire form): check it
+  // now, or once more after the refresh in progress. Any thread.
+  void notified(const std::string& origin);
+  std::vector<SecondaryFacts> facts() const;
+
+  // The copy in `zone`'s file was written at `mtime` (Unix time): it is
+  // served until mtime + the SOA's expire. Shared with build_zone_set.
+  static bool copy_expired(const zone::Zone& zone, int64_t mtime, int64_t now);
+
+ private:
+  struct State;
+
+  void check(State& s);
+  void refreshed(State& s, std::size_t primary);
+  void try_primary(State& s, std::size_t index);
+  void transfer(State& s, std::size_t index);
+  void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);
+  void failed(State& s, const std::string& why);
+  void finish(State& s);
+  void schedule(State& s, int64_t seconds);
+  void arm_expiry(State& s);
+  void publish(State& s, std::shared_ptr<const zone::Zone> copy);
+  void update_facts(const State& s);
+
+  boost::asio::io_context& io_;
+  zone::ZoneStore& store_;
+  std::function<void()> after_publish_;
+  Notify notify_;
+  std::map<std::string, std::unique_ptr<State>> zones_;  // by canonical origin; io thread only
+  mutable std::mutex facts_mutex_;
+  std::map<std::string, SecondaryFacts> facts_;
+};
+
+}  // namespace rpdns::reload

@@ -1,0 +1,372 @@
+#include "xfr/client.hpp"
+
+#include <ldns/ldns.h>
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "dns/name.hpp"
+#include "dns/wire.hpp"
+
+namespace rpdns::xfr {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kUdpWait = std::chrono::seconds(2);
+constexpr auto kTcpWait = std::chrono::seconds(5);  // to connect, and for a whole SOA exchange
+// A transfer may take long; the primary must keep it moving.
+constexpr auto kTransferIdle = std::chrono::seconds(15);
+
+uint16_t random_id() { return static_cast<uint16_t>(std::random_device{}()); }
+
+// A query for `origin`'s `qtype`, RD clear.
+std::vector<uint8_t> build_query(uint16_t id, const std::string& origin, uint16_t qtype) {
+  std::vector<uint8_t> q(dns::kHeaderSize + origin.size() + 4, 0);
+  dns::write_u16(q.data(), id);
+  dns::write_u16(q.data() + 4, 1);
+  std::memcpy(q.data() + dns::kHeaderSize, origin.data(), origin.size());
+  dns::write_u16(q.data() + dns::kHeaderSize + origin.size(), qtype);
+  dns::write_u16(q.data() + dns::kHeaderSize + origin.size() + 2, dns::klass::IN);
+  return q;
+}
+
+using Packet = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
+
+std::string rdf_name(const ldns_rdf* rdf) {
+  std::string name(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
+  dns::lowercase(name);
+  return name;
+}
+
+// The common checks of a reply to our query `id`: "" or the problem.
+std::string check_reply(const ldns_pkt* pkt, uint16_t id) {
+  if (ldns_pkt_id(pkt) != id) return "reply with another ID";
+  if (!ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) return "not a reply to a query";
+  if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
+    char* rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt));
+    std::string text = std::string("the primary answered ") + (rcode != nullptr ? rcode : "?");
+    free(rcode);
+    return text;
+  }
+  return "";
+}
+
+uint32_t soa_serial(const ldns_rr* soa) { return ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)); }
+
+// The SOA serial in an authoritative reply; "" or the problem.
+std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
+                           SoaResult& out) {
+  ldns_pkt* raw = nullptr;
+  if (ldns_wire2pkt(&raw, data, len) != LDNS_STATUS_OK) return "malformed reply";
+  Packet pkt(raw, ldns_pkt_free);
+  if (std::string problem = check_reply(pkt.get(), id); !problem.empty()) return problem;
+  if (!ldns_pkt_aa(pkt.get())) return "the reply is not authoritative";
+  const ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(answer); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(answer, i);
+    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && rdf_name(ldns_rr_owner(rr)) == origin &&
+        ldns_rr_rd_count(rr) == 7) {
+      out.serial = soa_serial(rr);
+      out.ok = true;
+      return "";
+    }
+  }
+  return "no SOA in the answer";
+}
+
+std::string endpoint_text(const config::ListenAddress& a) { return a.to_string(); }
+
+// SOA over UDP, then over TCP if the UDP reply was truncated or did not come.
+class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
+ public:
+  SoaQuery(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+           std::function<void(SoaResult)> done)
+      : udp_(io),
+        tcp_(io),
+        timer_(io),
+        primary_(primary),
+        origin_(origin),
+        done_(std::move(done)),
+        id_(random_id()),
+        query_(build_query(id_, origin, dns::type::SOA)) {}
+
+  void start() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(primary_.host, ec);
+    if (ec) return finish_error("bad address " + primary_.host);
+    udp::endpoint to(address, primary_.port);
+    udp_.open(to.protocol(), ec);
+    if (!ec) udp_.connect(to, ec);
+    if (ec) return try_tcp();
+    arm(kUdpWait, [](SoaQuery& self) { self.try_tcp(); });
+    udp_.async_send(asio::buffer(query_), [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+      if (e) self->try_tcp();
+    });
+    receive_udp();
+  }
+
+ private:
+  template <class Then>
+  void arm(Clock::duration wait, Then then) {
+    timer_.expires_after(wait);
+    timer_.async_wait([self = shared_from_this(), then](const boost::system::error_code& ec) {
+      if (!ec && !self->finished_) then(*self);
+    });
+  }
+
+  void receive_udp() {
+    udp_.async_receive(asio::buffer(buffer_),
+                       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                         if (ec || self->finished_ || self->on_tcp_) return;
+                         if (n >= dns::kHeaderSize && dns::read_u16(self->buffer_.data()) != self->id_)
+                           return self->receive_udp();
+                         if (n >= 4 && (self->buffer_[2] & 0x02) != 0) return self->try_tcp();  // TC
+                         self->complete(self->buffer_.data(), n);
+                       });
+  }
+
+  void try_tcp() {
+    if (on_tcp_ || finished_) return;
+    on_tcp_ = true;
+    boost::system::error_code ignored;
+    udp_.close(ignored);
+    tcp::endpoint to(asio::ip::make_address(primary_.host, ignored), primary_.port);
+    arm(kTcpWait, [](SoaQuery& self) { self.finish_error("no answer over UDP or TCP"); });
+    tcp_.async_connect(to, [self = shared_from_this()](const boost::system::error_code& ec) {
+      if (self->finished_) return;
+      if (ec) return self->finish_error("TCP: " + ec.message());
+      self->framed_.resize(2 + self->query_.size());
+      dns::write_u16(self->framed_.data(), static_cast<uint16_t>(self->query_.size()));
+      std::copy(self->query_.begin(), self->query_.end(), self->framed_.begin() + 2);
+      asio::async_write(self->tcp_, asio::buffer(self->framed_),
+                        [self](const boost::system::error_code& e, std::size_t) {
+                          if (e) return self->finish_error("TCP: " + e.message());
+                          self->read_tcp();
+                        });
+    });
+  }
+
+  void read_tcp() {
+    asio::async_read(tcp_, asio::buffer(length_),
+                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                       if (self->finished_) return;
+                       if (ec) return self->finish_error("TCP: " + ec.message());
+                       std::size_t len = dns::read_u16(self->length_.data());
+                       if (len > self->buffer_.size()) return self->finish_error("TCP reply too long");
+                       asio::async_read(self->tcp_, asio::buffer(self->buffer_.data(), len),
+                                        [self, len](const boost::system::error_code& e, std::size_t) {
+                                          if (self->finished_) return;
+                                          if (e) return self->finish_error("TCP: " + e.message());
+                                          self->complete(self->buffer_.data(), len);
+                                        });
+                     });
+  }
+
+  void complete(const uint8_t* data, std::size_t len) {
+    SoaResult result;
+    std::string problem = read_soa_reply(data, len, id_, origin_, result);
+    if (!problem.empty()) return finish_error(problem);
+    finish(std::move(result));
+  }
+
+  void finish_error(std::string problem) {
+    SoaResult result;
+    result.error = endpoint_text(primary_) + ": " + problem;
+    finish(std::move(result));
+  }
+
+  void finish(SoaResult result) {
+    if (finished_) return;
+    finished_ = true;
+    timer_.cancel();
+    boost::system::error_code ignored;
+    udp_.close(ignored);
+    tcp_.close(ignored);
+    done_(std::move(result));
+  }
+
+  udp::socket udp_;
+  tcp::socket tcp_;
+  asio::steady_timer timer_;
+  config::ListenAddress primary_;
+  std::string origin_;
+  std::function<void(SoaResult)> done_;
+  uint16_t id_;
+  std::vector<uint8_t> query_;
+  std::vector<uint8_t> framed_;
+  std::array<uint8_t, 2> length_{};
+  std::array<uint8_t, dns::kMaxMessageSize> buffer_{};
+  bool on_tcp_ = false;
+  bool finished_ = false;
+};
+
+// One AXFR over TCP: the messages are read and checked one by one.
+class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
+ public:
+  AxfrFetch(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+            std::function<void(AxfrResult)> done)
+      : socket_(io), timer_(io), primary_(primary), origin_(origin), done_(std::move(done)), id_(random_id()) {
+    auto query = build_query(id_, origin, dns::type::AXFR);
+    framed_.resize(2);
+    dns::write_u16(framed_.data(), static_cast<uint16_t>(query.size()));
+    framed_.insert(framed_.end(), query.begin(), query.end());
+    result_.records.files.push_back("AXFR of " + dns::to_text(origin) + " from " + endpoint_text(primary));
+    buffer_.resize(dns::kMaxMessageSize);
+  }
+
+  void start() {
+    boost::system::error_code ec;
+    tcp::endpoint to(asio::ip::make_address(primary_.host, ec), primary_.port);
+    if (ec) return fail("bad address " + primary_.host);
+    arm(kTcpWait);
+    socket_.async_connect(to, [self = shared_from_this()](const boost::system::error_code& e) {
+      if (self->finished_) return;
+      if (e) return self->fail("connect: " + e.message());
+      asio::async_write(self->socket_, asio::buffer(self->framed_),
+                        [self](const boost::system::error_code& w, std::size_t) {
+                          if (w) return self->fail("send: " + w.message());
+                          self->read_length();
+                        });
+    });
+  }
+
+ private:
+  void arm(Clock::duration wait) {
+    timer_.expires_after(wait);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec && !self->finished_) self->fail("timed out");
+    });
+  }
+
+  void read_length() {
+    arm(kTransferIdle);
+    asio::async_read(
+        socket_, asio::buffer(length_), [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+          if (self->finished_) return;
+          if (ec)
+            return self->fail(ec == asio::error::eof ? "the primary closed the connection before the closing SOA"
+                                                     : "read: " + ec.message());
+          std::size_t len = dns::read_u16(self->length_.data());
+          asio::async_read(self->socket_, asio::buffer(self->buffer_.data(), len),
+                           [self, len](const boost::system::error_code& e, std::size_t) {
+                             if (self->finished_) return;
+                             if (e) return self->fail("read: " + e.message());
+                             self->on_message(len);
+                           });
+        });
+  }
+
+  void on_message(std::size_t len) {
+    bool complete = false;
+    result_.bytes += 2 + len;
+    std::string problem =
+        read_axfr_message(buffer_.data(), len, id_, origin_, result_.messages == 0, result_, complete);
+    ++result_.messages;
+    if (!problem.empty()) return fail(problem);
+    if (!complete) return read_length();
+    result_.ok = true;
+    finish();
+  }
+
+  void fail(std::string problem) {
+    result_.ok = false;
+    result_.error = endpoint_text(primary_) + ": " + problem;
+    finish();
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    timer_.cancel();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    done_(std::move(result_));
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  config::ListenAddress primary_;
+  std::string origin_;
+  std::function<void(AxfrResult)> done_;
+  uint16_t id_;
+  std::vector<uint8_t> framed_;
+  std::array<uint8_t, 2> length_{};
+  std::vector<uint8_t> buffer_;
+  AxfrResult result_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
+                              bool first, AxfrResult& out, bool& complete) {
+  ldns_pkt* raw = nullptr;
+  if (ldns_wire2pkt(&raw, message, len) != LDNS_STATUS_OK) return "malformed message";
+  Packet pkt(raw, ldns_pkt_free);
+  if (std::string problem = check_reply(pkt.get(), id); !problem.empty()) return problem;
+  // RFC 5936 §2.2.1: the first message echoes the question; later ones may.
+  const ldns_rr_list* question = ldns_pkt_question(pkt.get());
+  if (first &&
+      (ldns_rr_list_rr_count(question) != 1 || rdf_name(ldns_rr_owner(ldns_rr_list_rr(question, 0))) != origin)) {
+    return "the first message does not echo the question";
+  }
+  const ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
+  ldns_buffer* rdata = ldns_buffer_new(512);
+  std::string problem;
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(answer) && problem.empty(); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(answer, i);
+    std::string owner = rdf_name(ldns_rr_owner(rr));
+    auto type = static_cast<uint16_t>(ldns_rr_get_type(rr));
+    bool soa_at_apex = type == dns::type::SOA && owner == origin && ldns_rr_rd_count(rr) == 7;
+    if (complete) {
+      problem = "records after the closing SOA";
+    } else if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+      problem = "a record of class other than IN at " + dns::to_text(owner);
+    } else if (!dns::is_subdomain(owner, origin)) {
+      problem = "a record outside the zone: " + dns::to_text(owner);
+    } else if (out.records.records.empty() && !soa_at_apex) {
+      problem = "the transfer does not start with the zone's SOA";
+    } else if (soa_at_apex && !out.records.records.empty()) {
+      // RFC 5936 §2.2: the SOA again ends the transfer, with the same serial.
+      if (soa_serial(rr) != out.serial) problem = "the closing SOA has another serial";
+      complete = true;
+    } else {
+      ldns_buffer_clear(rdata);
+      if (ldns_rr_rdata2buffer_wire(rdata, rr) != LDNS_STATUS_OK || ldns_buffer_position(rdata) > 0xFFFF) {
+        problem = "a record ldns cannot convert at " + dns::to_text(owner);
+        continue;
+      }
+      if (soa_at_apex) out.serial = soa_serial(rr);
+      std::span<const uint8_t> bytes{ldns_buffer_begin(rdata), ldns_buffer_position(rdata)};
+      out.records.add(owner, type, ldns_rr_ttl(rr), bytes, 0, static_cast<uint32_t>(out.records.records.size() + 1));
+    }
+  }
+  ldns_buffer_free(rdata);
+  return problem;
+}
+
+void query_soa(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+               std::function<void(SoaResult)> done) {
+  std::make_shared<SoaQuery>(io, primary, origin, std::move(done))->start();
+}
+
+void fetch_axfr(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+                std::function<void(AxfrResult)> done) {
+  std::make_shared<AxfrFetch>(io, primary, origin, std::move(done))->start();
+}
+
+}  // namespace rpdns::xfr

@@ -1,0 +1,47 @@
+// The secondary's side of replication on the wire: asks a primary for a
+// zone's SOA (RFC 1034 §4.3.5: over UDP, over TCP when that is truncated or
+// unanswered) and transfers the zone (AXFR, RFC 5936) over TCP, checking
+// every message before the records are handed on. Asynchronous on the
+// caller's io_context; each call reports once through its callback.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "config/config.hpp"
+#include "zone/builder.hpp"
+
+namespace rpdns::xfr {
+
+struct SoaResult {
+  bool ok = false;
+  uint32_t serial = 0;
+  std::string error;  // when !ok: what went wrong, for the log
+};
+
+struct AxfrResult {
+  bool ok = false;
+  std::string error;
+  zone::ParsedRecords records;  // every record but the closing SOA, in the order received
+  uint32_t serial = 0;
+  std::size_t bytes = 0;  // DNS messages received, length prefixes included
+  std::size_t messages = 0;
+};
+
+// `origin` is the zone's canonical wire name.
+void query_soa(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+               std::function<void(SoaResult)> done);
+void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+                std::function<void(AxfrResult)> done);
+
+// Checks one AXFR reply message and appends its records to `out` (RFC 5936
+// §2.2, §3): the ID and question of our request, NOERROR, class IN, every
+// owner inside `origin`, the SOA first; sets `complete` at the closing SOA,
+// after which nothing may follow. Returns "" or the problem. Exposed for
+// the tests and the fuzz target.
+std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
+                              bool first, AxfrResult& out, bool& complete);
+
+}  // namespace rpdns::xfr
