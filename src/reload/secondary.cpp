@@ -53,6 +53,12 @@ std::vector<policy::Prefix> primary_prefixes(const config::ZoneConfig& zc) {
   return out;
 }
 
+std::string primaries_text(const config::ZoneConfig& zc) {
+  std::string out;
+  for (const auto& p : zc.primaries) out += p.address.to_string() + " " + p.key + "\n";
+  return out;
+}
+
 int64_t file_mtime(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
@@ -107,10 +113,7 @@ void Secondaries::configure(const config::Config& config) {
       s = std::make_unique<State>(io_);
       s->origin = origin;
     }
-    bool changed = s->config.file != zc.file || primary_prefixes(s->config).size() != zc.primaries.size();
-    for (std::size_t i = 0; !changed && i < zc.primaries.size(); ++i) {
-      changed = s->config.primaries[i].address.to_string() != zc.primaries[i].address.to_string();
-    }
+    bool changed = s->config.file != zc.file || primaries_text(s->config) != primaries_text(zc);
     bool fresh = s->config.primaries.empty();
     s->config = zc;
     if (fresh) {
@@ -181,7 +184,7 @@ void Secondaries::try_primary(State& s, std::size_t index) {
     }
     // RFC 1982: only a greater serial is newer.
     if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
-    refreshed(st, index);
+    refreshed(st);
   });
 }
 
@@ -230,11 +233,11 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   if (!zone::write_master_file(*copy, s.config.file, error)) {
     spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
   }
-  refreshed(s, index);
+  refreshed(s);
 }
 
 // RFC 1034 §4.3.5: the copy is current as of now; next check after refresh.
-void Secondaries::refreshed(State& s, std::size_t) {
+void Secondaries::refreshed(State& s) {
   s.last_refresh = now();
   s.expires_at = s.last_refresh + s.timers.expire;
   s.last_error.clear();

@@ -57,7 +57,7 @@ class Secondaries {
   struct State;
 
   void check(State& s);
-  void refreshed(State& s, std::size_t primary);
+  void refreshed(State& s);
   void try_primary(State& s, std::size_t index);
   void transfer(State& s, std::size_t index);
   void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);
