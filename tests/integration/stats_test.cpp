@@ -120,13 +120,17 @@ TEST(Stats, SignatureExpirationOfSignedZones) {
 TEST(Stats, ReloadResultIsExported) {
   uint16_t stats_port = free_udp_port();
   ServerProcess server(args_with_stats(stats_port));
-  kill(server.pid(), SIGHUP);
+  // The workers answer the start-up probe a moment before SIGHUP is taken
+  // (a HUP before serving is ignored by design), so it is sent again every
+  // half second until a reload is counted.
   std::string text;
-  for (int i = 0; i < 50 && text.find("rpdns_reloads_total{result=\"ok\"} 1") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && sum_metric(text, "rpdns_reloads_total") == 0; ++i) {
+    if (i % 10 == 0) kill(server.pid(), SIGHUP);
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     text = http_get(stats_port, "/metrics");
   }
-  EXPECT_NE(text.find("rpdns_reloads_total{result=\"ok\"} 1"), std::string::npos) << text;
+  EXPECT_GE(sum_metric(text, "rpdns_reloads_total"), 1) << text;
+  EXPECT_NE(text.find("rpdns_reloads_total{result=\"error\"} 0"), std::string::npos) << text;
   EXPECT_NE(text.find("rpdns_last_reload_success 1"), std::string::npos) << text;
 }
 
