@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
+#include <optional>
 
 #include "dns/query.hpp"
 #include "dns/writer.hpp"
@@ -566,6 +568,10 @@ void Responder::write_additional() {
   }
 }
 
+std::string_view signed_by(const Outcome& outcome) {
+  return outcome.tsig_key != nullptr ? std::string_view(outcome.tsig_key->name) : std::string_view{};
+}
+
 // AXFR (RFC 5936) and IXFR (RFC 1995) for clients on the zone's access
 // list. IXFR is answered with the SOA alone when the client is current, or
 // over UDP (RFC 1995 §2: "try TCP"); otherwise with the whole zone.
@@ -573,7 +579,7 @@ uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp,
                  dns::ReplyWriter& w, Outcome& outcome) {
   const Zone* zone = zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
-  if (!zones.transfer_allowed(*zone, peer)) return dns::rcode::REFUSED;
+  if (!zones.transfer_allowed(*zone, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   if (zones.expired(*zone)) return dns::rcode::SERVFAIL;  // no copy to give
   bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);
   if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
@@ -596,8 +602,9 @@ uint8_t notify(const dns::Query& q, const zone::ZoneSet& zones, const sockaddr* 
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
   const zone::SecondaryState* secondary = zones.secondary(*zone);
   if (secondary == nullptr || peer == nullptr) return dns::rcode::REFUSED;
+  // RFC 8945 §5.2: with a key set for the primary, its NOTIFY must be signed with it.
   bool from_primary = std::any_of(secondary->primaries.begin(), secondary->primaries.end(),
-                                  [peer](const policy::Prefix& p) { return p.contains(peer); });
+                                  [&](const policy::KeyedPrefix& p) { return p.admits(peer, signed_by(outcome)); });
   if (!from_primary) return dns::rcode::REFUSED;
   w.set_flags(dns::flag::AA);
   outcome.notify = zone;
@@ -678,6 +685,62 @@ CookieResult server_cookie(const dns::Query& q, const Options& options, const so
   return result;
 }
 
+// RFC 8945 §5.2: a signed request is checked before it is answered.
+// Fills the outcome's tsig fields; returns the room its reply's TSIG needs.
+std::size_t check_tsig(const uint8_t* request, std::size_t len, const dns::Query& q, const zone::ZoneSet& zones,
+                       Outcome& outcome, dns::tsig::Record& record, bool& formerr) {
+  if (!dns::tsig::parse_at(request, len, q.tsig_offset, record)) {
+    formerr = true;
+    return 0;
+  }
+  auto now = static_cast<uint64_t>(std::time(nullptr));
+  dns::tsig::Verdict v = dns::tsig::verify_request(request, record, zones.keys(), now);
+  if (v.formerr) {
+    formerr = true;
+    return 0;
+  }
+  outcome.tsig_error = v.error;
+  if (v.error == 0 || v.error == dns::tsig::BADTIME) {
+    // Signed replies: answers, and BADTIME so the client can trust the time it carries (§5.2.3).
+    outcome.tsig_key = v.key;
+    outcome.tsig_mac = v.mac;
+    outcome.tsig_mac_len = v.mac_len;
+    return dns::tsig::record_size(*v.key);
+  }
+  return record.key_name_len + record.algorithm_len + 28;  // an unsigned TSIG: no MAC, no other data
+}
+
+// Appends the reply's TSIG: signed with the request's key, or (BADKEY,
+// BADSIG, BADTRUNC) unsigned with the request's names (§5.2.1, §5.2.2).
+std::size_t sign_reply(uint8_t* out, std::size_t size, std::size_t capacity, const dns::tsig::Record& request,
+                       const Outcome& outcome) {
+  auto now = static_cast<uint64_t>(std::time(nullptr));
+  if (outcome.tsig_key == nullptr)
+    return dns::tsig::append_unsigned(out, size, capacity, request, now, outcome.tsig_error);
+  std::span<const uint8_t> mac{outcome.tsig_mac.data(), outcome.tsig_mac_len};
+  if (outcome.tsig_error == dns::tsig::BADTIME) {
+    // The request's own time, so that the client's check passes, and ours as other data (§5.2.3).
+    return dns::tsig::sign(out, size, capacity, *outcome.tsig_key, mac, request.time_signed, dns::tsig::BADTIME, now);
+  }
+  return dns::tsig::sign(out, size, capacity, *outcome.tsig_key, mac, now);
+}
+
+// RFC 7314 §3: for SOA at a zone's apex (or an IXFR answered with it), how
+// long a copy stays valid: a primary's SOA expire, a secondary's time
+// left. -1: no EXPIRE option in the reply.
+int64_t expire_seconds(const dns::Query& q, const zone::ZoneSet& zones, uint16_t rcode) {
+  if (!q.edns_expire || rcode != dns::rcode::NOERROR || (q.qtype != dns::type::SOA && q.qtype != dns::type::IXFR))
+    return -1;
+  const Zone* zone = zones.find_zone(q.qname);
+  if (zone == nullptr || zone->soa == nullptr || q.qname.labels != zone->labels) return -1;
+  if (const zone::SecondaryState* s = zones.secondary(*zone)) {
+    if (s->expired) return -1;
+    return std::max<int64_t>(0, s->expires_at - static_cast<int64_t>(std::time(nullptr)));
+  }
+  auto rdata = zone->soa->first_rdata();
+  return dns::read_u32(rdata.data() + rdata.size() - 8);  // serial refresh retry EXPIRE minimum
+}
+
 std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_tcp) {
   if (over_tcp) return dns::kMaxMessageSize;
   if (!q.has_edns) return dns::kClassicUdpSize;
@@ -704,6 +767,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   // RFC 5001 §2.1: NSID only to clients that ask, and its room is kept.
   std::string_view nsid = q.edns_nsid ? std::string_view(options.nsid) : std::string_view{};
   std::size_t opt_room = nsid.empty() ? 0 : dns::kEdnsOptionHeader + nsid.size();
+  if (q.edns_expire) opt_room += dns::kEdnsOptionHeader + 4;  // RFC 7314: 4 bytes of seconds
   // Options of an EDNS version we do not speak are not read (RFC 6891 §6.1.3).
   bool badvers = q.has_edns && q.edns_version != 0;
   uint8_t cookie[dns::kCookieSize];
@@ -713,12 +777,24 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     outcome.cookie_valid = outcome.cookie == CookieResult::valid;
     if (cookie_len > 0) opt_room += dns::kEdnsOptionHeader + cookie_len;
   }
-  w.begin(out, reply_limit(q, options, over_tcp), q.id, flags, question, q.has_edns, opt_room);
+  // TSIG: only a signed request pays for the record it carries.
+  std::optional<dns::tsig::Record> tsig;
+  bool tsig_formerr = false;
+  std::size_t tsig_room = 0;
+  if (q.tsig_offset != 0 && status == dns::ParseStatus::ok) {
+    tsig.emplace();
+    tsig_room = check_tsig(request, len, q, zones, outcome, *tsig, tsig_formerr);
+    if (tsig_formerr) tsig.reset();
+  }
+  std::size_t limit = reply_limit(q, options, over_tcp);
+  w.begin(out, limit - std::min(tsig_room, limit - dns::kHeaderSize), q.id, flags, question, q.has_edns, opt_room);
 
   uint16_t rcode = dns::rcode::NOERROR;
   int ede = dns::kNoEde;
-  if (status == dns::ParseStatus::formerr) {
+  if (status == dns::ParseStatus::formerr || tsig_formerr) {
     rcode = dns::rcode::FORMERR;
+  } else if (outcome.tsig_error != 0) {
+    rcode = dns::tsig::kNotAuth;  // RFC 8945 §5.2: the error itself is in the reply's TSIG
   } else if (q.opcode == dns::opcode::NOTIFY) {
     rcode = notify(q, zones, peer, w, outcome);
   } else if (q.opcode != dns::opcode::QUERY) {
@@ -756,12 +832,16 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     outcome.synthesized_by = responder.synthesized_by();
     if (rcode == dns::rcode::REFUSED) ede = dns::kEdeNotAuthoritative;  // no zone of ours
   }
-  if (q.has_edns) w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede, nsid, {cookie, cookie_len});
+  if (q.has_edns) {
+    w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede, nsid, {cookie, cookie_len},
+              expire_seconds(q, zones, rcode));
+  }
   w.set_rcode(static_cast<uint8_t>(rcode & 0x0F));
   outcome.rcode = rcode;
   outcome.truncated = (w.data()[2] & 0x02) != 0;
   outcome.question_end = dns::kHeaderSize + (q.has_question ? q.question_len : 0);
   outcome.size = w.size();
+  if (tsig) outcome.size = sign_reply(out, outcome.size, limit, *tsig, outcome);
   return outcome;
 }
 

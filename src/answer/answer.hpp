@@ -6,10 +6,12 @@
 #include <cstddef>
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 
 #include "dns/cookie.hpp"
+#include "dns/tsig.hpp"
 #include "zone/zone.hpp"
 
 namespace rpdns::answer {
@@ -62,6 +64,13 @@ struct Outcome {
   const zone::Node* synthesized_by = nullptr;
   std::size_t question_end = 0;  // header + question bytes of the reply
   CookieResult cookie = CookieResult::none;
+  // A request signed with a known key whose MAC verified (RFC 8945): the
+  // key (owned by the ZoneSet) and the request's MAC, which a transfer's
+  // messages chain from. The reply in `out`, if any, is signed already.
+  const dns::tsig::Key* tsig_key = nullptr;
+  std::array<uint8_t, dns::tsig::kMaxMac> tsig_mac;  // left uninitialised: only read when tsig_key is set
+  std::size_t tsig_mac_len = 0;
+  uint16_t tsig_error = 0;  // a signed request that failed its check: BADKEY, BADSIG, BADTIME, BADTRUNC
   // The request proved it came from its source address (a valid server
   // cookie): response rate limiting has no reason to hold it back.
   bool cookie_valid = false;

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "dns/name.hpp"
+
 namespace rpdns::cli {
 namespace {
 
@@ -24,6 +26,44 @@ bool take_value(const std::string& flag, std::string& value, int& i, int argc, c
   }
   value = argv[++i];
   return true;
+}
+
+// ADDR:PORT[:KEY], IPv6 as [ADDR]:PORT[:KEY]: the address and the key text.
+bool split_primary(const std::string& text, std::string& address, std::string& key) {
+  std::size_t port_colon = std::string::npos;
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+    port_colon = close + 1;
+  } else {
+    port_colon = text.find(':');
+    if (port_colon == std::string::npos) return false;
+  }
+  auto key_colon = text.find(':', port_colon + 1);
+  address = text.substr(0, key_colon);
+  key = key_colon == std::string::npos ? "" : text.substr(key_colon + 1);
+  return key_colon == std::string::npos || !key.empty();
+}
+
+// --secondary ORIGIN=FILE@ADDR:PORT[:KEY]
+void secondary_flag(const std::string& value, Arguments& args, std::vector<std::string>& errors) {
+  auto eq = value.find('=');
+  auto at = value.rfind('@');
+  std::string address, key;
+  std::optional<config::ListenAddress> primary;
+  if (eq != std::string::npos && at != std::string::npos && eq > 0 && at > eq + 1 &&
+      split_primary(value.substr(at + 1), address, key)) {
+    primary = config::parse_listen(address);
+  }
+  if (!primary) {
+    errors.push_back("--secondary: want ORIGIN=FILE@ADDR:PORT[:KEY], got '" + value + "'");
+    return;
+  }
+  config::ZoneConfig zone;
+  zone.origin = value.substr(0, eq);
+  zone.file = value.substr(eq + 1, at - eq - 1);
+  zone.primaries.push_back({*primary, ""});
+  args.secondaries.emplace_back(zone, key);
 }
 
 void apply_flag(const std::string& flag, const std::string& value, Arguments& args, std::vector<std::string>& errors) {
@@ -57,6 +97,15 @@ void apply_flag(const std::string& flag, const std::string& value, Arguments& ar
       args.notify.push_back(*a);
     else
       errors.push_back("--notify: bad address '" + value + "'");
+  } else if (flag == "--key") {
+    dns::tsig::Key key;
+    std::string problem = config::parse_key(value, key);
+    if (problem.empty())
+      args.keys.push_back(std::move(key));
+    else
+      errors.push_back("--key: " + problem);
+  } else if (flag == "--secondary") {
+    secondary_flag(value, args, errors);
   } else if (flag == "--rate-limit") {
     if (!parse_count(value, 1, 1000000, args.rate_limit)) {
       errors.push_back("--rate-limit: want responses per second from 1 to 1000000, got '" + value + "'");
@@ -97,7 +146,8 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
       }
     } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
                flag == "--workers" || flag == "--log-level" || flag == "--stats-listen" || flag == "--allow-transfer" ||
-               flag == "--notify" || flag == "--rate-limit" || flag == "--user") {
+               flag == "--notify" || flag == "--rate-limit" || flag == "--user" || flag == "--key" ||
+               flag == "--secondary") {
       if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
     } else {
       errors.push_back(flag + ": unknown option (see --help)");
@@ -111,7 +161,8 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   std::string file = args.config_file;
   // With neither a config file nor a zone on the command line, fall back to
   // the usual system location, as an installed daemon would.
-  if (file.empty() && args.zones.empty() && std::filesystem::exists(kDefaultConfig)) file = kDefaultConfig;
+  if (file.empty() && args.zones.empty() && args.secondaries.empty() && std::filesystem::exists(kDefaultConfig))
+    file = kDefaultConfig;
   config::Config config;
   if (!file.empty()) {
     auto loaded = config::load_file(file, errors);
@@ -119,9 +170,31 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
     config = *loaded;
   }
   if (!args.listen.empty()) config.listen = args.listen;
+  for (const auto& key : args.keys) {
+    if (config::find_key(config.keys, key.name) != nullptr) {
+      errors.push_back("--key: key '" + dns::to_text(key.name) + "' defined twice");
+      return std::nullopt;
+    }
+    config.keys.push_back(key);
+  }
   for (auto zone : args.zones) {
-    zone.allow_transfer = args.allow_transfer;
-    zone.notify = args.notify;
+    for (const auto& p : args.allow_transfer) zone.allow_transfer.push_back({p, ""});
+    for (const auto& a : args.notify) zone.notify.push_back({a, ""});
+    config.zones.push_back(zone);
+  }
+  for (auto [zone, key] : args.secondaries) {
+    if (!key.empty()) {
+      std::string wire;
+      if (!dns::name_from_text(key, wire)) wire.clear();
+      dns::lowercase(wire);
+      if (config::find_key(config.keys, wire) == nullptr) {
+        errors.push_back("--secondary: no key '" + key + "' (give it with --key NAME:ALGORITHM:SECRET)");
+        return std::nullopt;
+      }
+      zone.primaries[0].key = wire;
+    }
+    for (const auto& p : args.allow_transfer) zone.allow_transfer.push_back({p, ""});
+    for (const auto& a : args.notify) zone.notify.push_back({a, ""});
     config.zones.push_back(zone);
   }
   if (args.workers != 0) config.workers = args.workers;
@@ -130,7 +203,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   if (!args.user.empty()) config.user = args.user;
   if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {
-    errors.push_back("no zones to serve: give --config FILE or --zone ORIGIN=FILE");
+    errors.push_back("no zones to serve: give --config FILE, --zone ORIGIN=FILE or --secondary");
     return std::nullopt;
   }
   config::apply_defaults(config);
@@ -156,6 +229,12 @@ Options:
                          ADDR or ADDR/LEN; default nobody)
   --notify ADDR:PORT     send NOTIFY for the --zone zones there when their serial
                          changes on reload (repeatable)
+  --key NAME:ALGORITHM:SECRET
+                         a TSIG key (RFC 8945; ALGORITHM hmac-sha1, -sha224, -sha256,
+                         -sha384 or -sha512; SECRET base64), repeatable
+  --secondary ORIGIN=FILE@ADDR:PORT[:KEY]
+                         follow the primary ADDR:PORT for zone ORIGIN, keeping the
+                         copy in FILE; transfers signed with KEY (a --key) when given
   --rate-limit N         response rate limiting: N replies per second per client
                          prefix and kind of reply (see README)
   --user NAME            after binding, drop privileges to this user

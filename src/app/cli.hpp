@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -19,10 +20,13 @@ struct Arguments {
   unsigned workers = 0;
   std::string log_level;
   std::optional<config::ListenAddress> stats_listen;
-  unsigned rate_limit = 0;                            // --rate-limit RESPONSES_PER_SECOND
-  std::string user;                                   // --user NAME
-  std::vector<policy::Prefix> allow_transfer;         // for zones given with --zone
-  std::vector<config::ListenAddress> notify;          // for zones given with --zone
+  unsigned rate_limit = 0;                     // --rate-limit RESPONSES_PER_SECOND
+  std::string user;                            // --user NAME
+  std::vector<policy::Prefix> allow_transfer;  // for zones given with --zone
+  std::vector<config::ListenAddress> notify;   // for zones given with --zone
+  std::vector<dns::tsig::Key> keys;            // --key NAME:ALGORITHM:SECRET
+  // --secondary ORIGIN=FILE@ADDR:PORT[:KEY]: the zone, and the key's name as given.
+  std::vector<std::pair<config::ZoneConfig, std::string>> secondaries;
   std::optional<config::ListenAddress> probe_server;  // --probe ADDR:PORT NAME
   std::string probe_name;
 };

@@ -12,9 +12,27 @@
 #include <unistd.h>
 
 #include "dns/cookie.hpp"
+#include "dns/name.hpp"
 
 namespace rpdns::config {
 namespace {
+
+// A TSIG key from its three parts; "" or the problem.
+std::string make_key(const std::string& name, const std::string& algorithm, const std::string& secret,
+                     dns::tsig::Key& out) {
+  if (name.empty() || !dns::name_from_text(name, out.name)) return "bad or missing key name '" + name + "'";
+  dns::lowercase(out.name);
+  auto a = dns::tsig::algorithm_from_text(algorithm);
+  if (!a) {
+    return "unknown algorithm '" + algorithm +
+           "' (want hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512)";
+  }
+  out.algorithm = *a;
+  auto bytes = dns::tsig::decode_base64(secret);
+  if (!bytes) return "key '" + name + "': the secret is not base64";
+  out.secret = std::move(*bytes);
+  return "";
+}
 
 class Checker {
  public:
@@ -124,29 +142,47 @@ class Checker {
     }
   }
 
+  // `{address: ..., key: NAME}` or a plain address: the address text and
+  // the key's wire name (checked against Config::keys). `where` is set to
+  // the address's node, for errors. False when nothing usable was there.
+  bool keyed(const YAML::Node& item, const std::string& key, const Config& config, std::string& address,
+             std::string& key_wire, YAML::Node& where) {
+    where.reset(item);  // rebinds; operator= would write into the node
+    if (!item.IsMap()) return scalar(item, key, address);
+    bool have_address = false;
+    for (const auto& field : item) {
+      auto name = field.first.Scalar();
+      if (name == "address") {
+        have_address = scalar(field.second, key + ".address", address);
+        where.reset(field.second);
+      } else if (name == "key") {
+        key_name(field.second, key + ".key", config, key_wire);
+      } else {
+        error(field.first, key + "." + name, "unknown key");
+      }
+    }
+    if (!have_address) error(item, key, "needs an address");
+    return have_address;
+  }
+
+  // A reference to a key of `keys:`, which is read before the zones.
+  void key_name(const YAML::Node& node, const std::string& key, const Config& config, std::string& out) {
+    std::string text;
+    if (!scalar(node, key, text)) return;
+    if (!dns::name_from_text(text, out)) return error(node, key, "bad key name '" + text + "'");
+    dns::lowercase(out);
+    if (find_key(config.keys, out) == nullptr) error(node, key, "no key '" + text + "' in keys");
+  }
+
   // A secondary zone's primaries: `{address: ADDR:PORT, key: NAME}` or
   // "ADDR:PORT" each (port 53 when left out).
-  void primaries(const YAML::Node& node, std::vector<Primary>& out) {
+  void primaries(const YAML::Node& node, const Config& config, std::vector<Primary>& out) {
     const std::string key = "zones.primaries";
     for (const auto& item : items(node)) {
       Primary primary;
       std::string text;
-      YAML::Node where = item;  // where the address is, for errors
-      if (item.IsMap()) {
-        for (const auto& field : item) {
-          auto name = field.first.Scalar();
-          if (name == "address") {
-            scalar(field.second, key + ".address", text);
-            where.reset(field.second);  // rebinds; operator= would write into the node
-          } else if (name == "key") {
-            scalar(field.second, key + ".key", primary.key);
-          } else {
-            error(field.first, key + "." + name, "unknown key");
-          }
-        }
-      } else if (!scalar(item, key, text)) {
-        continue;
-      }
+      YAML::Node where;
+      if (!keyed(item, key, config, text, primary.key, where)) continue;
       auto address = parse_listen(text);
       if (!address) {
         error(where, key, "bad address '" + text + "' (want ADDR, ADDR:PORT or [ADDR]:PORT)");
@@ -154,6 +190,55 @@ class Checker {
       }
       primary.address = *address;
       out.push_back(primary);
+    }
+  }
+
+  // NOTIFY targets: "ADDR:PORT" or `{address: ADDR:PORT, key: NAME}`.
+  void notify_targets(const YAML::Node& node, const Config& config, std::vector<NotifyTarget>& out) {
+    const std::string key = "zones.notify";
+    for (const auto& item : items(node)) {
+      NotifyTarget target;
+      std::string text;
+      YAML::Node where;
+      if (!keyed(item, key, config, text, target.key, where)) continue;
+      auto address = parse_listen(text);
+      if (!address) {
+        error(where, key, "bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)");
+        continue;
+      }
+      target.address = *address;
+      out.push_back(target);
+    }
+  }
+
+  // The TSIG keys (RFC 8945): `{name, algorithm, secret}` each.
+  void keys(const YAML::Node& node, Config& config) {
+    if (!node.IsSequence()) return error(node, "keys", "expected a list of {name, algorithm, secret}");
+    for (const auto& item : node) {
+      if (!item.IsMap()) {
+        error(item, "keys", "each key needs name, algorithm and secret");
+        continue;
+      }
+      dns::tsig::Key key;
+      std::string name, algorithm, secret;
+      for (const auto& field : item) {
+        auto f = field.first.Scalar();
+        if (f == "name")
+          scalar(field.second, "keys.name", name);
+        else if (f == "algorithm")
+          scalar(field.second, "keys.algorithm", algorithm);
+        else if (f == "secret")
+          scalar(field.second, "keys.secret", secret);
+        else
+          error(field.first, "keys." + f, "unknown key");
+      }
+      std::string problem = make_key(name, algorithm, secret, key);
+      if (problem.empty() && find_key(config.keys, key.name) != nullptr) problem = "key '" + name + "' defined twice";
+      if (!problem.empty()) {
+        error(item, "keys", problem);
+        continue;
+      }
+      config.keys.push_back(std::move(key));
     }
   }
 
@@ -170,11 +255,11 @@ class Checker {
       else if (key == "file")
         scalar(entry.second, "zones.file", zone.file);
       else if (key == "allow-transfer")
-        prefixes(entry.second, zone.allow_transfer);
+        transfer_clients(entry.second, config, zone.allow_transfer);
       else if (key == "notify")
-        addresses(entry.second, "zones.notify", "ADDR:PORT or [ADDR]:PORT", zone.notify);
+        notify_targets(entry.second, config, zone.notify);
       else if (key == "primaries")
-        primaries(entry.second, zone.primaries);
+        primaries(entry.second, config, zone.primaries);
       else
         error(entry.first, "zones." + key, "unknown key");
     }
@@ -247,14 +332,21 @@ class Checker {
     return out;
   }
 
-  void prefixes(const YAML::Node& node, std::vector<policy::Prefix>& out) {
+  // allow-transfer: "ADDR[/LEN]" or `{address: ADDR[/LEN], key: NAME}`.
+  void transfer_clients(const YAML::Node& node, const Config& config, std::vector<TransferClient>& out) {
+    const std::string key = "zones.allow-transfer";
     for (const auto& item : items(node)) {
+      TransferClient client;
       std::string text;
-      if (!scalar(item, "zones.allow-transfer", text)) continue;
-      if (auto p = policy::Prefix::parse(text))
-        out.push_back(*p);
-      else
-        error(item, "zones.allow-transfer", "bad address prefix '" + text + "' (want ADDR or ADDR/LEN)");
+      YAML::Node where;
+      if (!keyed(item, key, config, text, client.key, where)) continue;
+      auto prefix = policy::Prefix::parse(text);
+      if (!prefix) {
+        error(where, key, "bad address prefix '" + text + "' (want ADDR or ADDR/LEN)");
+        continue;
+      }
+      client.prefix = *prefix;
+      out.push_back(client);
     }
   }
 
@@ -267,11 +359,16 @@ class Checker {
   }
 
   void top_level(const YAML::Node& root, Config& config) {
+    // The keys first: zones refer to them wherever they stand in the file.
+    for (const auto& entry : root)
+      if (entry.first.Scalar() == "keys") keys(entry.second, config);
     for (const auto& entry : root) {
       auto key = entry.first.Scalar();
       const auto& value = entry.second;
       long n = 0;
-      if (key == "listen") {
+      if (key == "keys") {
+        // read above
+      } else if (key == "listen") {
         addresses(value, "listen", "ADDR, ADDR:PORT or [ADDR]:PORT", config.listen);
       } else if (key == "workers") {
         if (number(value, key, 1, 1024, n)) config.workers = static_cast<unsigned>(n);
@@ -424,6 +521,21 @@ std::optional<Config> load_file(const std::string& path, std::vector<std::string
   }
   if (errors.size() != before) return std::nullopt;
   return config;
+}
+
+const dns::tsig::Key* find_key(const std::vector<dns::tsig::Key>& keys, const std::string& wire_name) {
+  if (wire_name.empty()) return nullptr;
+  for (const auto& k : keys)
+    if (k.name == wire_name) return &k;
+  return nullptr;
+}
+
+std::string parse_key(const std::string& text, dns::tsig::Key& out) {
+  // NAME:ALGORITHM:SECRET; the secret, base64, has no colon.
+  auto first = text.find(':');
+  auto second = first == std::string::npos ? first : text.find(':', first + 1);
+  if (second == std::string::npos) return "want NAME:ALGORITHM:SECRET, got '" + text + "'";
+  return make_key(text.substr(0, first), text.substr(first + 1, second - first - 1), text.substr(second + 1), out);
 }
 
 void apply_defaults(Config& config) {

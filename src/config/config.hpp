@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/tsig.hpp"
 #include "policy/prefix.hpp"
 
 namespace rpdns::config {
@@ -27,25 +28,31 @@ struct ListenAddress {
 // How the kernel picks a worker's socket in a SO_REUSEPORT group.
 enum class Steering { hash, cpu, random };
 
-// A TSIG key (RFC 8945 §4.2): transfers, NOTIFY and queries signed with it.
-struct TsigKey {
-  std::string name;       // presentation form, as configured
-  std::string algorithm;  // hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512
-  std::vector<uint8_t> secret;
-};
+// Key names below are canonical wire names of a key of Config::keys
+// (RFC 8945 §4.2), checked to exist; empty: unsigned.
 
 // A primary a secondary zone follows (RFC 1996): where its SOA is checked,
 // its zone transferred from, and its NOTIFYs accepted.
 struct Primary {
   ListenAddress address;
-  std::string key;  // name of a TsigKey of Config::keys; empty: unsigned
+  std::string key;  // SOA queries and transfers signed with it; its NOTIFYs must be
+};
+
+// A client allowed to transfer a zone: from `prefix`, and signed with `key`
+// when one is set.
+using TransferClient = policy::KeyedPrefix;
+
+// A secondary told of new serials (RFC 1996), with a signed NOTIFY when `key` is set.
+struct NotifyTarget {
+  ListenAddress address;
+  std::string key;
 };
 
 struct ZoneConfig {
   std::string origin;                          // presentation form
   std::string file;                            // resolved against the config file's directory
-  std::vector<policy::Prefix> allow_transfer;  // AXFR/IXFR clients; empty: nobody
-  std::vector<ListenAddress> notify;           // secondaries told of new serials (RFC 1996)
+  std::vector<TransferClient> allow_transfer;  // AXFR/IXFR clients; empty: nobody
+  std::vector<NotifyTarget> notify;
   // Not empty: a secondary zone, whose `file` is the copy kept from the
   // last transfer.
   std::vector<Primary> primaries;
@@ -55,7 +62,7 @@ struct Config {
   std::vector<ListenAddress> listen;
   unsigned workers = 0;  // 0 until resolved: then the number of CPUs
   std::vector<ZoneConfig> zones;
-  std::vector<TsigKey> keys;
+  std::vector<dns::tsig::Key> keys;  // TSIG keys (RFC 8945), by wire name
   std::string log_level = "info";
   uint16_t edns_udp_size = 1232;
   bool minimal_responses = true;
@@ -96,6 +103,12 @@ std::optional<ListenAddress> parse_listen(const std::string& text);
 
 // Loads and validates a YAML file. Appends "file:line: key: problem" errors.
 std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors);
+
+// The key of `keys` named `wire_name`; null when none (or the name is empty).
+const dns::tsig::Key* find_key(const std::vector<dns::tsig::Key>& keys, const std::string& wire_name);
+
+// Parses "NAME:ALGORITHM:SECRET" (--key); "" or the problem.
+std::string parse_key(const std::string& text, dns::tsig::Key& out);
 
 // Fills in defaults that depend on the machine (listen addresses, workers).
 void apply_defaults(Config& config);

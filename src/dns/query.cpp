@@ -7,7 +7,9 @@ namespace {
 
 constexpr uint16_t kEdnsOptionNsid = 3;     // RFC 5001 §2.3
 constexpr uint16_t kEdnsOptionCookie = 10;  // RFC 7873 §4
-constexpr std::size_t kClientCookie = 8;    // RFC 7873 §4.1; a server cookie is 8 to 32 bytes (§4.2)
+constexpr uint16_t kEdnsOptionExpire = 9;   // RFC 7314 §2
+constexpr std::size_t kClientCookie = 8;
+constexpr uint16_t kTypeTsig = 250;  // RFC 8945 §4.2    // RFC 7873 §4.1; a server cookie is 8 to 32 bytes (§4.2)
 
 class Reader {
  public:
@@ -104,6 +106,7 @@ bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query
     uint16_t code = r.u16();
     uint16_t opt_len = r.u16();
     if (code == kEdnsOptionNsid) out.edns_nsid = true;
+    if (code == kEdnsOptionExpire) out.edns_expire = true;
     if (end - r.pos() < opt_len) return false;
     // Only the first COOKIE counts; any later one is ignored.
     if (code == kEdnsOptionCookie && out.cookie == nullptr && !out.cookie_malformed) {
@@ -137,6 +140,7 @@ bool read_soa_serial(Reader& r, uint16_t rdlen, Query& out) {
 bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
   for (unsigned i = 0; i < count; ++i) {
     bool owner_is_root = false;
+    std::size_t start = r.pos();
     if (!r.skip_name(owner_is_root) || !r.has(10)) return false;
     uint16_t type = r.u16();
     uint16_t klass = r.u16();
@@ -146,6 +150,11 @@ bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
     if (type == type::SOA && out.qtype == type::IXFR && !additional) {
       if (!read_soa_serial(r, rdlen, out)) return false;
       continue;
+    }
+    if (type == kTypeTsig) {
+      // RFC 8945 §5.1: only as the very last record; read in answer.cpp.
+      if (!additional || i + 1 != count) return false;
+      out.tsig_offset = start;
     }
     if (type != type::OPT) {
       r.skip(rdlen);
@@ -169,11 +178,13 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
   out.has_question = false;
   out.has_edns = false;
   out.edns_nsid = false;
+  out.edns_expire = false;
   out.has_ixfr_serial = false;
   out.qtype = 0;
   out.cookie = nullptr;
   out.cookie_len = 0;
   out.cookie_malformed = false;
+  out.tsig_offset = 0;
   if (out.flags & flag::QR) return ParseStatus::drop;
   uint16_t qdcount = r.u16();
   uint16_t ancount = r.u16();

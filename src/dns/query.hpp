@@ -27,13 +27,17 @@ struct Query {
   uint16_t edns_udp_size = 0;
   uint8_t edns_version = 0;
   bool edns_do = false;
-  bool edns_nsid = false;  // the NSID option was sent (RFC 5001 §2.1)
+  bool edns_nsid = false;    // the NSID option was sent (RFC 5001 §2.1)
+  bool edns_expire = false;  // the EXPIRE option was sent (RFC 7314 §2)
   // The first COOKIE option (RFC 7873 §4), pointing into the request: the
   // client cookie, then the server cookie if any. Null when none was sent
   // or it was malformed (length not 8 or 16..40, RFC 7873 §5.2.2).
   const uint8_t* cookie = nullptr;
   uint16_t cookie_len = 0;
   bool cookie_malformed = false;
+  // Where the TSIG record (RFC 8945) starts, 0 when none: always the last
+  // record of the additional section, or the request is malformed (§5.1).
+  std::size_t tsig_offset = 0;
 };
 
 enum class ParseStatus {

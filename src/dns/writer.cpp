@@ -1,5 +1,6 @@
 #include "dns/writer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dns/name.hpp"
@@ -196,9 +197,10 @@ bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t kl
 }
 
 void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede, std::string_view nsid,
-                          std::span<const uint8_t> cookie) {
+                          std::span<const uint8_t> cookie, int64_t expire) {
   if (!opt_reserved_) return;
-  constexpr std::size_t kEdeSize = 6;  // option code, length, INFO-CODE
+  constexpr std::size_t kEdeSize = 6;     // option code, length, INFO-CODE
+  constexpr std::size_t kExpireSize = 8;  // option code, length, seconds
   limit_ += kOptSize + opt_options_;
   // Options no room was reserved for are left out.
   if (cookie.size() + kEdnsOptionHeader > opt_options_) cookie = {};
@@ -206,6 +208,8 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   if (cookie_size + nsid.size() + kEdnsOptionHeader > opt_options_) nsid = {};
   std::size_t nsid_size = nsid.empty() ? 0 : kEdnsOptionHeader + nsid.size();
   bool with_ede = ede != kNoEde && room(kOptSize + cookie_size + nsid_size + kEdeSize);
+  std::size_t ede_size = with_ede ? kEdeSize : 0;
+  bool with_expire = expire >= 0 && room(kOptSize + cookie_size + nsid_size + ede_size + kExpireSize);
   uint8_t* p = buf_ + pos_;
   p[0] = 0;  // root owner
   write_u16(p + 1, type::OPT);
@@ -213,7 +217,7 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   p[5] = static_cast<uint8_t>(ext_rcode >> 4);  // upper 8 bits of the 12-bit rcode
   p[6] = 0;                                     // version 0
   write_u16(p + 7, do_bit ? 0x8000 : 0);
-  write_u16(p + 9, static_cast<uint16_t>(cookie_size + nsid_size + (with_ede ? kEdeSize : 0)));
+  write_u16(p + 9, static_cast<uint16_t>(cookie_size + nsid_size + ede_size + (with_expire ? kExpireSize : 0)));
   pos_ += kOptSize;
   if (!cookie.empty()) {
     write_u16(buf_ + pos_, 10);  // EDNS option code of COOKIE
@@ -232,6 +236,12 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
     write_u16(buf_ + pos_ + 2, 2);
     write_u16(buf_ + pos_ + 4, static_cast<uint16_t>(ede));
     pos_ += kEdeSize;
+  }
+  if (with_expire) {
+    write_u16(buf_ + pos_, 9);  // EDNS option code of EXPIRE
+    write_u16(buf_ + pos_ + 2, 4);
+    write_u32(buf_ + pos_ + 4, static_cast<uint32_t>(std::min<int64_t>(expire, UINT32_MAX)));
+    pos_ += kExpireSize;
   }
   opt_reserved_ = false;
   counts_[2] = static_cast<uint16_t>(counts_[2] + 1);

@@ -39,8 +39,9 @@ class ReplyWriter {
   // `cookie` (RFC 7873 §4, client and server cookie) and `nsid` (RFC 5001),
   // when not empty, go in the space reserved for them, the cookie first;
   // an Extended DNS Error (RFC 8914) is added when `ede` is set and it fits.
+  // `expire` (RFC 7314), when not negative, is added like the EDE: if it fits.
   void put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, int ede = kNoEde, std::string_view nsid = {},
-               std::span<const uint8_t> cookie = {});
+               std::span<const uint8_t> cookie = {}, int64_t expire = -1);
 
   // Clears every section after the question and sets TC (RFC 2181 §9).
   void truncate();

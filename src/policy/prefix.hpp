@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rpdns::policy {
 
@@ -37,6 +38,17 @@ struct Prefix {
   static std::optional<Prefix> parse(const std::string& text);
   // True when `addr` (AF_INET or AF_INET6; v4-mapped v6 counts as v4) is inside.
   bool contains(const sockaddr* addr) const;
+};
+
+// An access list entry: a prefix, and the TSIG key (canonical wire name)
+// its requests must be signed with; an empty key asks for none.
+struct KeyedPrefix {
+  Prefix prefix;
+  std::string key;
+  // `signed_by`: the wire name of the key that verified the request, empty when unsigned.
+  bool admits(const sockaddr* peer, std::string_view signed_by) const {
+    return peer != nullptr && prefix.contains(peer) && (key.empty() || key == signed_by);
+  }
 };
 
 }  // namespace rpdns::policy

@@ -21,11 +21,10 @@ Reloader::Reloader(ReadConfig read_config, config::Config current, zone::ZoneSto
       store_(store),
       after_publish_(std::move(after_publish)),
       work_(io_.get_executor()),
-      secondaries_(
-          io_, store_, after_publish_,
-          [this](const std::string& origin, uint32_t serial, const std::vector<config::ListenAddress>& targets) {
-            notifier_.notify(origin, serial, targets);
-          }),
+      secondaries_(io_, store_, after_publish_,
+                   [this](const std::string& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets) {
+                     notifier_.notify(origin, serial, targets);
+                   }),
       thread_([this] {
         // Loading yields the CPU to the workers: a big zone parses in the
         // background while answers keep their speed. The parse threads it
@@ -116,7 +115,7 @@ void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneR
     if (r.outcome != ZoneReport::Outcome::loaded || !grew) continue;
     std::string origin;
     if (!next.zones[i].notify.empty() && dns::name_from_text(next.zones[i].origin, origin)) {
-      notifier_.notify(origin, r.new_serial, next.zones[i].notify);
+      notifier_.notify(origin, r.new_serial, xfr::notify_targets(next.keys, next.zones[i]));
     }
   }
 }

@@ -45,14 +45,6 @@ int64_t jittered(uint32_t seconds) {
   return seconds - (spread == 0 ? 0 : static_cast<int64_t>(random() % (spread + 1)));
 }
 
-std::vector<policy::Prefix> primary_prefixes(const config::ZoneConfig& zc) {
-  std::vector<policy::Prefix> out;
-  for (const auto& p : zc.primaries) {
-    if (auto prefix = policy::Prefix::parse(p.address.host)) out.push_back(*prefix);
-  }
-  return out;
-}
-
 std::string primaries_text(const config::ZoneConfig& zc) {
   std::string out;
   for (const auto& p : zc.primaries) out += p.address.to_string() + " " + p.key + "\n";
@@ -94,11 +86,20 @@ Secondaries::Secondaries(asio::io_context& io, zone::ZoneStore& store, std::func
 
 Secondaries::~Secondaries() = default;
 
+std::vector<policy::KeyedPrefix> Secondaries::notify_sources(const config::ZoneConfig& zc) {
+  std::vector<policy::KeyedPrefix> out;
+  for (const auto& p : zc.primaries) {
+    if (auto prefix = policy::Prefix::parse(p.address.host)) out.push_back({*prefix, p.key});
+  }
+  return out;
+}
+
 bool Secondaries::copy_expired(const zone::Zone& zone, int64_t mtime, int64_t at) {
   return mtime + int64_t{soa_timers(zone).expire} <= at;
 }
 
 void Secondaries::configure(const config::Config& config) {
+  keys_ = config.keys;
   auto current = store_.load();
   std::map<std::string, std::unique_ptr<State>> next;
   for (const auto& zc : config.zones) {
@@ -160,6 +161,13 @@ void Secondaries::notified(const std::string& origin) {
   });
 }
 
+// The key a primary's requests are signed with: a copy, since a reload
+// may replace the keys while a request is out.
+std::optional<dns::tsig::Key> Secondaries::primary_key(const State& s, std::size_t index) const {
+  if (const dns::tsig::Key* key = config::find_key(keys_, s.config.primaries[index].key)) return *key;
+  return std::nullopt;
+}
+
 // Callbacks find their zone by origin again: a reload may have removed it.
 void Secondaries::check(State& s) {
   if (s.busy) {
@@ -174,29 +182,31 @@ void Secondaries::check(State& s) {
 void Secondaries::try_primary(State& s, std::size_t index) {
   if (index >= s.config.primaries.size()) return failed(s, s.last_error);
   std::string origin = s.origin;
-  xfr::query_soa(io_, s.config.primaries[index].address, origin, [this, origin, index](xfr::SoaResult r) {
-    auto it = zones_.find(origin);
-    if (it == zones_.end()) return;
-    State& st = *it->second;
-    if (!r.ok) {
-      st.last_error = "SOA query: " + r.error;
-      return try_primary(st, index + 1);
-    }
-    // RFC 1982: only a greater serial is newer.
-    if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
-    refreshed(st);
-  });
+  xfr::query_soa(io_, s.config.primaries[index].address, origin, primary_key(s, index),
+                 [this, origin, index](xfr::SoaResult r) {
+                   auto it = zones_.find(origin);
+                   if (it == zones_.end()) return;
+                   State& st = *it->second;
+                   if (!r.ok) {
+                     st.last_error = "SOA query: " + r.error;
+                     return try_primary(st, index + 1);
+                   }
+                   // RFC 1982: only a greater serial is newer.
+                   if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
+                   refreshed(st);
+                 });
 }
 
 void Secondaries::transfer(State& s, std::size_t index) {
   std::string origin = s.origin;
   auto start = std::chrono::steady_clock::now();
-  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, [this, origin, index, start](xfr::AxfrResult r) {
-    auto it = zones_.find(origin);
-    if (it == zones_.end()) return;
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    transferred(*it->second, index, std::move(r), seconds);
-  });
+  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index),
+                  [this, origin, index, start](xfr::AxfrResult r) {
+                    auto it = zones_.find(origin);
+                    if (it == zones_.end()) return;
+                    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                    transferred(*it->second, index, std::move(r), seconds);
+                  });
 }
 
 void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, double seconds) {
@@ -228,7 +238,7 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   spdlog::info("zone {}: transferred serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
                dns::to_text(s.origin), s.serial, old_serial, s.config.primaries[index].address.to_string(),
                copy->record_count, r.messages, r.bytes, seconds);
-  if (!s.config.notify.empty() && notify_) notify_(s.origin, s.serial, s.config.notify);
+  if (!s.config.notify.empty() && notify_) notify_(s.origin, s.serial, xfr::notify_targets(keys_, s.config));
   std::string error;
   if (!zone::write_master_file(*copy, s.config.file, error)) {
     spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
@@ -319,7 +329,7 @@ void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
   }
   auto next = std::make_shared<zone::ZoneSet>(*current);
   zone::SecondaryState state;
-  state.primaries = primary_prefixes(s.config);
+  state.primaries = notify_sources(s.config);
   state.expired = s.expired;
   state.expires_at = s.expires_at;
   next->replace(std::move(copy), std::move(state));

@@ -22,6 +22,7 @@
 #include "config/config.hpp"
 #include "stats/exposition.hpp"
 #include "xfr/client.hpp"
+#include "xfr/notifier.hpp"
 #include "zone/zone_store.hpp"
 
 namespace rpdns::reload {
@@ -32,8 +33,8 @@ class Secondaries {
  public:
   // Sends NOTIFY for a zone's new serial to its `notify:` list: a
   // secondary may be a primary for others too.
-  using Notify = std::function<void(const std::string& origin, uint32_t serial,
-                                    const std::vector<config::ListenAddress>& targets)>;
+  using Notify =
+      std::function<void(const std::string& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets)>;
   Secondaries(boost::asio::io_context& io, zone::ZoneStore& store, std::function<void()> after_publish, Notify notify);
   ~Secondaries();
   Secondaries(const Secondaries&) = delete;
@@ -52,11 +53,14 @@ class Secondaries {
   // The copy in `zone`'s file was written at `mtime` (Unix time): it is
   // served until mtime + the SOA's expire. Shared with build_zone_set.
   static bool copy_expired(const zone::Zone& zone, int64_t mtime, int64_t now);
+  // Whom a secondary zone takes NOTIFY from: its primaries' addresses, and their keys.
+  static std::vector<policy::KeyedPrefix> notify_sources(const config::ZoneConfig& zone);
 
  private:
   struct State;
 
   void check(State& s);
+  std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
   void refreshed(State& s);
   void try_primary(State& s, std::size_t index);
   void transfer(State& s, std::size_t index);
@@ -73,6 +77,7 @@ class Secondaries {
   std::function<void()> after_publish_;
   Notify notify_;
   std::map<std::string, std::unique_ptr<State>> zones_;  // by canonical origin; io thread only
+  std::vector<dns::tsig::Key> keys_;                     // the config's TSIG keys; io thread only
   mutable std::mutex facts_mutex_;
   std::map<std::string, SecondaryFacts> facts_;
 };

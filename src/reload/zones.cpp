@@ -91,9 +91,7 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
     return nullptr;
   }
   report.origin = dns::to_text(origin);
-  for (const auto& p : zc.primaries) {
-    if (auto prefix = policy::Prefix::parse(p.address.host)) state.primaries.push_back(*prefix);
-  }
+  state.primaries = Secondaries::notify_sources(zc);
   if (const zone::Zone* old = find_previous(previous, origin)) {
     report.outcome = Outcome::unchanged;
     report.had_old = true;
@@ -136,6 +134,9 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
 std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config, const zone::ZoneSet* previous,
                                                     std::vector<ZoneReport>& reports) {
   auto set = std::make_shared<zone::ZoneSet>();
+  dns::tsig::Keyring keys;
+  for (const auto& key : config.keys) keys.add(key);
+  set->set_keys(std::move(keys));
   for (const auto& zc : config.zones) {
     ZoneReport report;
     report.origin = zc.origin;

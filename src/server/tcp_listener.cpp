@@ -7,8 +7,11 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
+#include <ctime>
 #include <memory>
+#include <optional>
 
+#include "dns/tsig.hpp"
 #include "xfr/transfer.hpp"
 
 namespace rpdns::server {
@@ -100,8 +103,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (outcome.transfer != nullptr) {
       std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
       snapshot_ = std::move(snapshot);
-      transfer_ =
-          std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question);
+      std::size_t reserve = 0;
+      if (outcome.tsig_key != nullptr) {
+        // The key lives in snapshot_, held until the transfer ends.
+        signer_.emplace(*outcome.tsig_key, std::span<const uint8_t>(outcome.tsig_mac.data(), outcome.tsig_mac_len));
+        reserve = dns::tsig::record_size(*outcome.tsig_key);
+      }
+      transfer_ = std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question,
+                                                        reserve);
       reply_.resize(2 + dns::kMaxMessageSize);
       return send_transfer();
     }
@@ -112,12 +121,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_transfer() {
     std::size_t size = transfer_->next(reply_.data() + 2);
+    if (size != 0 && signer_) {
+      // Every message signed, each MAC chained to the previous (RFC 8945 §5.3.1).
+      size = signer_->sign(reply_.data() + 2, size, dns::kMaxMessageSize, static_cast<uint64_t>(std::time(nullptr)));
+      if (size == 0) spdlog::error("AXFR of {}: cannot sign a message", dns::to_text(transfer_->zone().origin));
+    }
     if (size != 0 && transfer_->failed()) {
       spdlog::error("AXFR of {} failed: a record does not fit in any message; ended with SERVFAIL",
                     dns::to_text(transfer_->zone().origin));
     }
     if (size == 0) {
       transfer_.reset();
+      signer_.reset();
       snapshot_.reset();
       std::vector<uint8_t>().swap(reply_);  // give the 64 KiB back
       return read_length();
@@ -150,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<uint8_t> reply_;
   std::shared_ptr<const zone::ZoneSet> snapshot_;  // held while a transfer streams from it
   std::unique_ptr<xfr::TransferWriter> transfer_;
+  std::optional<dns::tsig::StreamSigner> signer_;  // a signed transfer's
 };
 
 TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits)

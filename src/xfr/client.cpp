@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <ctime>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -45,6 +46,25 @@ std::vector<uint8_t> build_query(uint16_t id, const std::string& origin, uint16_
 }
 
 using Packet = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
+
+uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
+
+// Signs `query` with `key` (RFC 8945 §5.1) and keeps its MAC in `mac`,
+// which the replies' MACs chain from.
+void sign_query(std::vector<uint8_t>& query, const dns::tsig::Key& key, std::vector<uint8_t>& mac) {
+  std::size_t len = query.size();
+  query.resize(len + dns::tsig::record_size(key));
+  std::size_t signed_len = dns::tsig::sign(query.data(), len, query.size(), key, {}, unix_now());
+  query.resize(signed_len);
+  dns::tsig::Record record;
+  bool present = false;
+  if (signed_len != 0 && dns::tsig::find(query.data(), query.size(), record, present))
+    mac.assign(record.mac.begin(), record.mac.begin() + static_cast<std::ptrdiff_t>(record.mac_len));
+}
+
+std::string key_text(const std::optional<dns::tsig::Key>& key) {
+  return key ? " (TSIG key " + dns::to_text(key->name) + ")" : "";
+}
 
 std::string rdf_name(const ldns_rdf* rdf) {
   std::string name(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
@@ -94,15 +114,18 @@ std::string endpoint_text(const config::ListenAddress& a) { return a.to_string()
 class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
  public:
   SoaQuery(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-           std::function<void(SoaResult)> done)
+           std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done)
       : udp_(io),
         tcp_(io),
         timer_(io),
         primary_(primary),
         origin_(origin),
+        key_(std::move(key)),
         done_(std::move(done)),
         id_(random_id()),
-        query_(build_query(id_, origin, dns::type::SOA)) {}
+        query_(build_query(id_, origin, dns::type::SOA)) {
+    if (key_) sign_query(query_, *key_, mac_);
+  }
 
   void start() {
     boost::system::error_code ec;
@@ -178,14 +201,20 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
 
   void complete(const uint8_t* data, std::size_t len) {
     SoaResult result;
-    std::string problem = read_soa_reply(data, len, id_, origin_, result);
+    std::string problem;
+    if (key_) {
+      // A reply to a signed query must be signed with the same key (RFC 8945 §5.3).
+      dns::tsig::StreamVerifier verifier(*key_, mac_);
+      problem = verifier.check(data, len, unix_now());
+    }
+    if (problem.empty()) problem = read_soa_reply(data, len, id_, origin_, result);
     if (!problem.empty()) return finish_error(problem);
     finish(std::move(result));
   }
 
   void finish_error(std::string problem) {
     SoaResult result;
-    result.error = endpoint_text(primary_) + ": " + problem;
+    result.error = endpoint_text(primary_) + key_text(key_) + ": " + problem;
     finish(std::move(result));
   }
 
@@ -204,6 +233,8 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
   asio::steady_timer timer_;
   config::ListenAddress primary_;
   std::string origin_;
+  std::optional<dns::tsig::Key> key_;
+  std::vector<uint8_t> mac_;  // of the signed query
   std::function<void(SoaResult)> done_;
   uint16_t id_;
   std::vector<uint8_t> query_;
@@ -218,9 +249,20 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
 class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
  public:
   AxfrFetch(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-            std::function<void(AxfrResult)> done)
-      : socket_(io), timer_(io), primary_(primary), origin_(origin), done_(std::move(done)), id_(random_id()) {
+            std::optional<dns::tsig::Key> key, std::function<void(AxfrResult)> done)
+      : socket_(io),
+        timer_(io),
+        primary_(primary),
+        origin_(origin),
+        key_(std::move(key)),
+        done_(std::move(done)),
+        id_(random_id()) {
     auto query = build_query(id_, origin, dns::type::AXFR);
+    std::vector<uint8_t> mac;
+    if (key_) {
+      sign_query(query, *key_, mac);
+      verifier_ = std::make_unique<dns::tsig::StreamVerifier>(*key_, mac);
+    }
     framed_.resize(2);
     dns::write_u16(framed_.data(), static_cast<uint16_t>(query.size()));
     framed_.insert(framed_.end(), query.begin(), query.end());
@@ -273,9 +315,14 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
   void on_message(std::size_t len) {
     bool complete = false;
     result_.bytes += 2 + len;
-    std::string problem =
-        read_axfr_message(buffer_.data(), len, id_, origin_, result_.messages == 0, result_, complete);
+    std::string problem;
+    // Every message is checked against the TSIG chain before its records are read (RFC 8945 §5.3.1).
+    if (verifier_) problem = verifier_->check(buffer_.data(), len, unix_now());
+    if (problem.empty())
+      problem = read_axfr_message(buffer_.data(), len, id_, origin_, result_.messages == 0, result_, complete);
     ++result_.messages;
+    if (problem.empty() && complete && verifier_ && !verifier_->signed_last())
+      problem = "the last message is not signed";
     if (!problem.empty()) return fail(problem);
     if (!complete) return read_length();
     result_.ok = true;
@@ -284,7 +331,7 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
 
   void fail(std::string problem) {
     result_.ok = false;
-    result_.error = endpoint_text(primary_) + ": " + problem;
+    result_.error = endpoint_text(primary_) + key_text(key_) + ": " + problem;
     finish();
   }
 
@@ -301,6 +348,8 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
   asio::steady_timer timer_;
   config::ListenAddress primary_;
   std::string origin_;
+  std::optional<dns::tsig::Key> key_;
+  std::unique_ptr<dns::tsig::StreamVerifier> verifier_;  // when the transfer is signed
   std::function<void(AxfrResult)> done_;
   uint16_t id_;
   std::vector<uint8_t> framed_;
@@ -360,13 +409,13 @@ std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t 
 }
 
 void query_soa(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-               std::function<void(SoaResult)> done) {
-  std::make_shared<SoaQuery>(io, primary, origin, std::move(done))->start();
+               std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done) {
+  std::make_shared<SoaQuery>(io, primary, origin, std::move(key), std::move(done))->start();
 }
 
 void fetch_axfr(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-                std::function<void(AxfrResult)> done) {
-  std::make_shared<AxfrFetch>(io, primary, origin, std::move(done))->start();
+                std::optional<dns::tsig::Key> key, std::function<void(AxfrResult)> done) {
+  std::make_shared<AxfrFetch>(io, primary, origin, std::move(key), std::move(done))->start();
 }
 
 }  // namespace rpdns::xfr

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -30,11 +31,12 @@ struct AxfrResult {
   std::size_t messages = 0;
 };
 
-// `origin` is the zone's canonical wire name.
+// `origin` is the zone's canonical wire name. With a `key`, the request is
+// signed (RFC 8945) and every reply must be signed with it, or it fails.
 void query_soa(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-               std::function<void(SoaResult)> done);
+               std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done);
 void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-                std::function<void(AxfrResult)> done);
+                std::optional<dns::tsig::Key> key, std::function<void(AxfrResult)> done);
 
 // Checks one AXFR reply message and appends its records to `out` (RFC 5936
 // §2.2, §3): the ID and question of our request, NOERROR, class IN, every

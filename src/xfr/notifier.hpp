@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,15 @@
 #include "config/config.hpp"
 
 namespace rpdns::xfr {
+
+// Where a NOTIFY goes, and the key it is signed with (RFC 8945), if any.
+struct NotifyTarget {
+  config::ListenAddress address;
+  std::optional<dns::tsig::Key> key;
+};
+
+// A zone's `notify:` list with its keys looked up in `keys`.
+std::vector<NotifyTarget> notify_targets(const std::vector<dns::tsig::Key>& keys, const config::ZoneConfig& zone);
 
 class Notifier {
  public:
@@ -26,7 +36,7 @@ class Notifier {
   // target. Safe from any thread; returns at once. A NOTIFY still being
   // retried for the same zone and target is dropped: the new serial
   // supersedes it, and each would hold a socket for half a minute.
-  void notify(const std::string& origin, uint32_t serial, const std::vector<config::ListenAddress>& targets);
+  void notify(const std::string& origin, uint32_t serial, const std::vector<NotifyTarget>& targets);
 
  private:
   class Notification;

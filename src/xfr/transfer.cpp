@@ -1,16 +1,19 @@
 #include "xfr/transfer.hpp"
 
+#include <algorithm>
+
 #include "dns/name.hpp"
 #include "dns/writer.hpp"
 
 namespace rpdns::xfr {
 
 TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
-                               std::span<const uint8_t> question)
+                               std::span<const uint8_t> question, std::size_t reserve)
     : snapshot_(std::move(snapshot)),
       zone_(zone),
       id_(id),
       question_(question.begin(), question.end()),
+      limit_(dns::kMaxMessageSize - std::min(reserve, dns::kMaxMessageSize / 2)),
       node_(zone.nodes.begin()) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
@@ -50,7 +53,7 @@ bool TransferWriter::write_current(dns::ReplyWriter& w) {
 // instead. The loader refuses such records, so this is a last defence.
 std::size_t TransferWriter::fail(uint8_t* out, std::span<const uint8_t> question) {
   dns::ReplyWriter w;
-  w.begin(out, dns::kMaxMessageSize, id_, dns::flag::QR, question, false);
+  w.begin(out, limit_, id_, dns::flag::QR, question, false);
   w.set_rcode(dns::rcode::SERVFAIL);
   stage_ = Stage::done;
   failed_ = true;
@@ -62,7 +65,7 @@ std::size_t TransferWriter::next(uint8_t* out) {
   dns::ReplyWriter w;
   std::span<const uint8_t> question;
   if (first_message_) question = question_;
-  w.begin(out, dns::kMaxMessageSize, id_, dns::flag::QR | dns::flag::AA, question, false);
+  w.begin(out, limit_, id_, dns::flag::QR | dns::flag::AA, question, false);
   first_message_ = false;
   if (stage_ == Stage::opening_soa) {
     w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire());

@@ -19,8 +19,10 @@ class TransferWriter {
  public:
   // Echoes the request's `id` and `question` (the raw question bytes), which
   // respond() has parsed: request[0..1] and request[12..Outcome::question_end).
+  // `reserve`: bytes left free at the end of each message, for the TSIG
+  // record a signed transfer adds to it (RFC 8945 §5.3.1).
   TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
-                 std::span<const uint8_t> question);
+                 std::span<const uint8_t> question, std::size_t reserve = 0);
 
   // Writes the next message into `out` (at least dns::kMaxMessageSize
   // bytes) and returns its length; 0 once the closing SOA has been sent.
@@ -42,6 +44,7 @@ class TransferWriter {
   const zone::Zone& zone_;
   uint16_t id_ = 0;
   std::vector<uint8_t> question_;
+  std::size_t limit_ = dns::kMaxMessageSize;
   bool first_message_ = true;
   enum class Stage { opening_soa, records, closing_soa, done } stage_ = Stage::opening_soa;
   std::vector<zone::Node>::const_iterator node_;

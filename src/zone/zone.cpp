@@ -18,16 +18,14 @@ void Zone::mark_occluded() {
   for (Node& node : nodes) node.occluded = node.is_delegation || find_ancestor(node.name, hides) != nullptr;
 }
 
-bool ZoneSet::transfer_allowed(const Zone& zone, const sockaddr* peer) const {
+bool ZoneSet::transfer_allowed(const Zone& zone, const sockaddr* peer, std::string_view signed_by) const {
   auto it = transfer_acl_.find(zone.origin);
-  if (it == transfer_acl_.end() || peer == nullptr) return false;
-  for (const auto& prefix : it->second) {
-    if (prefix.contains(peer)) return true;
-  }
-  return false;
+  if (it == transfer_acl_.end()) return false;
+  return std::any_of(it->second.begin(), it->second.end(),
+                     [&](const policy::KeyedPrefix& entry) { return entry.admits(peer, signed_by); });
 }
 
-void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<policy::Prefix> allow_transfer) {
+void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<policy::KeyedPrefix> allow_transfer) {
   transfer_acl_[zone->origin] = std::move(allow_transfer);
   unsigned labels = dns::count_labels(zone->origin);
   min_labels_ = std::min(min_labels_, labels);

@@ -14,6 +14,7 @@
 #include "dns/name.hpp"
 #include "dns/nsec3.hpp"
 #include "dns/rrset.hpp"
+#include "dns/tsig.hpp"
 #include "dns/wire.hpp"
 #include "policy/prefix.hpp"
 
@@ -159,7 +160,7 @@ struct Zone {
 // What answers need to know of a secondary zone (issue 16): who may NOTIFY
 // it, and whether its copy may be served.
 struct SecondaryState {
-  std::vector<policy::Prefix> primaries;  // NOTIFY is accepted from these (RFC 1996 §3.10)
+  std::vector<policy::KeyedPrefix> primaries;  // NOTIFY is accepted from these (RFC 1996 §3.10)
   // Past its SOA expire without a successful refresh, or never transferred:
   // answered SERVFAIL (RFC 1034 §4.3.5) until a refresh succeeds.
   bool expired = false;
@@ -171,8 +172,12 @@ class ZoneSet {
  public:
   // `allow_transfer`: who may AXFR/IXFR the zone (set per snapshot, so a
   // reload can change it without reparsing the zone).
-  void add(std::shared_ptr<const Zone> zone, std::vector<policy::Prefix> allow_transfer = {});
-  bool transfer_allowed(const Zone& zone, const sockaddr* peer) const;
+  void add(std::shared_ptr<const Zone> zone, std::vector<policy::KeyedPrefix> allow_transfer = {});
+  // `signed_by`: the wire name of the TSIG key the request verified with, or empty.
+  bool transfer_allowed(const Zone& zone, const sockaddr* peer, std::string_view signed_by = {}) const;
+  // The TSIG keys requests may be signed with (RFC 8945).
+  void set_keys(dns::tsig::Keyring keys) { keys_ = std::move(keys); }
+  const dns::tsig::Keyring& keys() const { return keys_; }
   // Marks the zone `zone` (canonical wire origin, added already) a secondary.
   void set_secondary(const std::string& origin, SecondaryState state);
   // Null for a zone of which we are the primary.
@@ -202,7 +207,8 @@ class ZoneSet {
   const Zone* find_from(const dns::Name& name, unsigned first_skip) const;
 
   std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>> zones_;
-  std::unordered_map<std::string, std::vector<policy::Prefix>, NameHash, std::equal_to<>> transfer_acl_;
+  std::unordered_map<std::string, std::vector<policy::KeyedPrefix>, NameHash, std::equal_to<>> transfer_acl_;
+  dns::tsig::Keyring keys_;
   std::unordered_map<std::string, SecondaryState, NameHash, std::equal_to<>> secondaries_;
   bool any_expired_ = false;
   unsigned min_labels_ = 255;

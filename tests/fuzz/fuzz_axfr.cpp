@@ -2,11 +2,14 @@
 // is a TCP stream of length-prefixed messages, as a primary would send it;
 // each is checked by xfr::read_axfr_message like a secondary's transfer
 // does, and a complete transfer is compiled by the zone builder. Neither
-// may crash or read out of bounds, whatever the primary sends.
+// may crash or read out of bounds, whatever the primary sends. Every
+// message also goes through the TSIG checks (RFC 8945) a signed transfer
+// gets: the stream verifier and, as if it were a request, verify_request.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "dns/tsig.hpp"
 #include "dns/wire.hpp"
 #include "xfr/client.hpp"
 #include "zone/builder.hpp"
@@ -22,11 +25,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   result.records.files.push_back("fuzz");
   bool complete = false;
   uint16_t id = size >= 4 ? rpdns::dns::read_u16(data + 2) : 0;  // the first message's ID is "ours"
+  static const rpdns::dns::tsig::Key key{std::string("\x0ctransfer-key\x00", 14),
+                                         rpdns::dns::tsig::Algorithm::hmac_sha256, std::vector<uint8_t>(32, 7)};
+  static const rpdns::dns::tsig::Keyring keys = [] {
+    rpdns::dns::tsig::Keyring k;
+    k.add(key);
+    return k;
+  }();
+  rpdns::dns::tsig::StreamVerifier verifier(key, std::vector<uint8_t>(32, 1));
   std::size_t at = 0;
   for (bool first = true; at + 2 <= size && !complete; first = false) {
     std::size_t len = rpdns::dns::read_u16(data + at);
     at += 2;
     if (len > size - at) break;
+    (void)verifier.check(data + at, len, 1700000000);
+    rpdns::dns::tsig::Record record;
+    bool present = false;
+    if (rpdns::dns::tsig::find(data + at, len, record, present))
+      (void)rpdns::dns::tsig::verify_request(data + at, record, keys, 1700000000);
     if (!rpdns::xfr::read_axfr_message(data + at, len, id, origin, first, result, complete).empty()) return 0;
     at += len;
   }

@@ -109,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto allowed = rpdns::policy::Prefix::parse("192.0.2.0/24");
   auto zones = std::make_shared<rpdns::zone::ZoneSet>();
-  zones->add(result.zone, {*allowed});
+  zones->add(result.zone, {{*allowed, ""}});
   std::shared_ptr<const rpdns::zone::ZoneSet> snapshot = zones;
   const auto& nodes = result.zone->nodes;
 

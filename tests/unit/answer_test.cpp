@@ -1360,7 +1360,7 @@ struct SecondaryFixture {
     zones.add(loaded.zone);
     zones.add(child.zone);
     rpdns::zone::SecondaryState state;
-    state.primaries.push_back(*rpdns::policy::Prefix::parse("192.0.2.1"));
+    state.primaries.push_back({*rpdns::policy::Prefix::parse("192.0.2.1"), ""});
     state.expired = expired;
     zones.set_secondary(loaded.zone->origin, state);
     for (auto [addr, text] : {std::pair{&primary, "192.0.2.1"}, std::pair{&stranger, "192.0.2.2"}}) {

@@ -632,4 +632,116 @@ TEST(CliResolve, BadFilePropagates) {
   EXPECT_EQ(errors[0].rfind(file + ":1:", 0), 0u) << errors[0];
 }
 
+// ---- TSIG keys and keyed peers (issue 16) ----
+
+constexpr const char* kKeyed =
+    "zones:\n"
+    "  - origin: example.com\n"
+    "    file: /z/example.com.zone\n"
+    "    primaries:\n"
+    "      - {address: 192.0.2.1:53, key: transfer-key}\n"
+    "    allow-transfer:\n"
+    "      - 192.0.2.53\n"
+    "      - {address: 198.51.100.0/24, key: Transfer-Key.}\n"
+    "    notify:\n"
+    "      - \"192.0.2.53:53\"\n"
+    "      - {address: \"198.51.100.7:53\", key: transfer-key}\n"
+    "keys:\n"  // after the zones that name it: keys are read first
+    "  - name: transfer-key\n"
+    "    algorithm: hmac-sha256\n"
+    "    secret: \"c2VjcmV0\"\n";
+
+TEST(ConfigFile, KeysAndKeyedPeers) {
+  TempDir dir;
+  std::vector<std::string> errors;
+  auto config = load_file(dir.write("c.yaml", kKeyed), errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_EQ(config->keys.size(), 1u);
+  const auto& key = config->keys[0];
+  EXPECT_EQ(key.name, rpdns::testing::wire("transfer-key"));
+  EXPECT_EQ(key.algorithm, rpdns::dns::tsig::Algorithm::hmac_sha256);
+  EXPECT_EQ(key.secret, (std::vector<uint8_t>{'s', 'e', 'c', 'r', 'e', 't'}));
+  const auto& zone = config->zones.at(0);
+  ASSERT_EQ(zone.primaries.size(), 1u);
+  EXPECT_EQ(zone.primaries[0].key, key.name);
+  ASSERT_EQ(zone.allow_transfer.size(), 2u);
+  EXPECT_EQ(zone.allow_transfer[0].key, "");
+  EXPECT_EQ(zone.allow_transfer[1].key, key.name);  // names compare in canonical form
+  EXPECT_EQ(zone.allow_transfer[1].prefix.text, "198.51.100.0/24");
+  ASSERT_EQ(zone.notify.size(), 2u);
+  EXPECT_EQ(zone.notify[0].key, "");
+  EXPECT_EQ(zone.notify[1].key, key.name);
+  EXPECT_EQ(zone.notify[1].address.to_string(), "198.51.100.7:53");
+}
+
+// Bad keys are config errors at their line.
+TEST(ConfigFile, BadKeysNameTheirLine) {
+  TempDir dir;
+  struct Case {
+    std::string text;
+    int line;
+    std::string says;
+  } cases[] = {
+      {"keys:\n  - name: k\n    algorithm: hmac-md5\n    secret: c2VjcmV0\n", 2, "unknown algorithm"},
+      {"keys:\n  - name: k\n    algorithm: hmac-sha1\n    secret: \"not base64!\"\n", 2, "not base64"},
+      {"keys:\n  - name: k\n    algorithm: hmac-sha1\n    secret: c2VjcmV0\n"
+       "  - name: K.\n    algorithm: hmac-sha1\n    secret: c2VjcmV0\n",
+       5, "defined twice"},
+      {"zones:\n  - origin: example.com\n    file: /z\n    primaries:\n      - {address: 192.0.2.1, key: nokey}\n", 5,
+       "no key 'nokey'"},
+      {"zones:\n  - origin: example.com\n    file: /z\n    allow-transfer:\n      - {address: 192.0.2.0/24, key: k}\n",
+       5, "no key 'k'"},
+  };
+  for (const auto& c : cases) {
+    std::string file = dir.write("bad.yaml", c.text);
+    std::vector<std::string> errors;
+    EXPECT_FALSE(load_file(file, errors)) << c.text;
+    expect_error_at(errors, file, c.line, c.says);
+  }
+}
+
+TEST(CliParse, KeyAndSecondary) {
+  Argv a{"--key",       "transfer-key:hmac-sha512:c2VjcmV0",
+         "--secondary", "example.com=/var/lib/rpdns/example.com@192.0.2.1:53:transfer-key",
+         "--secondary", "example.net=/var/lib/rpdns/example.net@[2001:db8::1]:5300"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  auto config = rpdns::cli::resolve(*args, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  ASSERT_EQ(config->keys.size(), 1u);
+  EXPECT_EQ(config->keys[0].algorithm, rpdns::dns::tsig::Algorithm::hmac_sha512);
+  ASSERT_EQ(config->zones.size(), 2u);
+  EXPECT_EQ(config->zones[0].origin, "example.com");
+  EXPECT_EQ(config->zones[0].file, "/var/lib/rpdns/example.com");
+  ASSERT_EQ(config->zones[0].primaries.size(), 1u);
+  EXPECT_EQ(config->zones[0].primaries[0].address.to_string(), "192.0.2.1:53");
+  EXPECT_EQ(config->zones[0].primaries[0].key, rpdns::testing::wire("transfer-key"));
+  EXPECT_EQ(config->zones[1].primaries[0].address.to_string(), "[2001:db8::1]:5300");
+  EXPECT_EQ(config->zones[1].primaries[0].key, "");
+}
+
+TEST(CliParse, BadKeyAndSecondary) {
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--key", "k:hmac-sha256"},
+                                       {"--key", "k:hmac-md5:c2VjcmV0"},
+                                       {"--key", "k:hmac-sha256:@@@@"},
+                                       {"--secondary", "example.com=/z"},
+                                       {"--secondary", "example.com@192.0.2.1:53"},
+                                       {"--secondary", "example.com=/z@nowhere:53"}}) {
+    Argv a{bad[0].c_str(), bad[1].c_str()};
+    std::vector<std::string> errors;
+    EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors)) << bad[1];
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].rfind(bad[0] + ":", 0), 0u) << errors[0];
+  }
+  // A --secondary naming a key no --key gave.
+  Argv a{"--secondary", "example.com=/z@192.0.2.1:53:missing"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args);
+  EXPECT_FALSE(rpdns::cli::resolve(*args, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("no key 'missing'"), std::string::npos) << errors[0];
+}
+
 }  // namespace
