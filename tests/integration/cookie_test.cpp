@@ -12,11 +12,13 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "dns/cookie.hpp"
+#include "dns/tsig.hpp"
 #include "dns/wire.hpp"
 #include "server_process.hpp"
 #include "tcp_client.hpp"
@@ -305,6 +307,28 @@ TEST_F(Cookies, RateLimitSparesValidCookies) {
   Tally bad = burst(server.port(), "127.0.4.1", cookie_query(forged), 400);
   EXPECT_LE(bad.full, 60);
   EXPECT_GE(bad.truncated, 100);
+}
+
+// A request with a verified TSIG is not rate limited either: its sender
+// holds the key, and a slipped (truncated) reply would no longer match its
+// MAC. An unsigned flood from the next address is still limited.
+TEST_F(Cookies, RateLimitSparesSignedRequests) {
+  const char* secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";
+  ServerProcess server(
+      {"--config", config(), "--workers", "1", "--rate-limit", "10", "--key", std::string("k:hmac-sha256:") + secret});
+  rpdns::dns::tsig::Key key;
+  key.name = std::string("\x01k\x00", 3);
+  key.secret = *rpdns::dns::tsig::decode_base64(secret);
+  auto request = make_query("www.example.com.", LDNS_RR_TYPE_A);
+  std::size_t len = request.size();
+  request.resize(len + rpdns::dns::tsig::record_size(key));
+  request.resize(
+      rpdns::dns::tsig::sign(request.data(), len, request.size(), key, {}, static_cast<uint64_t>(std::time(nullptr))));
+  ASSERT_GT(request.size(), len);
+  Tally signed_flood = burst(server.port(), "127.0.5.1", request, 400);
+  EXPECT_EQ(signed_flood.full, 400);
+  Tally plain = burst(server.port(), "127.0.6.1", make_query("www.example.com.", LDNS_RR_TYPE_A), 400);
+  EXPECT_LE(plain.full, 60);
 }
 
 // SIGHUP does not change the secrets (they are keyed into each worker at
