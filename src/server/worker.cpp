@@ -262,8 +262,10 @@ std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t
     return 0;
   }
   // A valid server cookie proves the source address, and a verified TSIG
-  // the sender's key (a slip would also break the reply's MAC): nothing to limit.
-  if (!limiter_.enabled() || result.cookie_valid || result.tsig_key != nullptr) return result.size;
+  // the sender's key (a slip would also break the reply's MAC): nothing to
+  // limit. A BADTIME reply (a stale or replayed request) is limited as usual.
+  bool signed_ok = result.tsig_key != nullptr && result.tsig_error == 0;
+  if (!limiter_.enabled() || result.cookie_valid || signed_ok) return result.size;
   switch (limiter_.check(peer, response_kind(result, request, reply), now_ms)) {
     case policy::RateLimiter::Verdict::send:
       return result.size;
