@@ -36,8 +36,14 @@ const std::shared_ptr<const rpdns::zone::ZoneSet>& zones() {
     for (const char* name : {"diff.example", "child.diff.example", "other.test"}) {
       auto loaded = rpdns::zone::load_zone(name, std::string(RPDNS_FUZZ_ZONES) + "/" + name + ".zone");
       if (!loaded.zone) __builtin_trap();
-      s->add(loaded.zone, {*allowed, *allowed6});
+      // The IPv6 prefix wants a TSIG key: signed transfer requests take the checked path.
+      s->add(loaded.zone, {{*allowed, ""}, {*allowed6, std::string("\x0ctransfer-key\x00", 14)}});
     }
+    // A key, so that fuzzed TSIG records with its name reach the MAC check.
+    rpdns::dns::tsig::Keyring keys;
+    keys.add({std::string("\x0ctransfer-key\x00", 14), rpdns::dns::tsig::Algorithm::hmac_sha256,
+              std::vector<uint8_t>(32, 7)});
+    s->set_keys(std::move(keys));
     return std::shared_ptr<const rpdns::zone::ZoneSet>(s);
   }();
   return set;
