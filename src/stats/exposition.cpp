@@ -104,6 +104,21 @@ void secondary_facts(std::ostringstream& out, const std::vector<SecondaryFacts>&
                 });
 }
 
+// One series per zone, its role a label (the Prometheus "info" idiom), so
+// that dashboards can join any per-zone metric on it. A secondary with no
+// copy yet is not among the zones served, but it is a zone of ours.
+void zone_roles(std::ostringstream& out, const std::vector<ZoneFacts>& zones,
+                const std::vector<SecondaryFacts>& secondaries) {
+  header(out, "rpdns_zone_role", "gauge", "1 for each configured zone, labelled primary or secondary.");
+  auto is_secondary = [&](const std::string& name) {
+    return std::any_of(secondaries.begin(), secondaries.end(), [&](const SecondaryFacts& s) { return s.zone == name; });
+  };
+  for (const auto& z : zones) {
+    if (!is_secondary(z.name)) out << "rpdns_zone_role{zone=\"" << z.name << "\",role=\"primary\"} 1\n";
+  }
+  for (const auto& s : secondaries) out << "rpdns_zone_role{zone=\"" << s.zone << "\",role=\"secondary\"} 1\n";
+}
+
 void reload_facts(std::ostringstream& out, const ReloadFacts& reload) {
   header(out, "rpdns_reloads_total", "counter", "Zone reloads (SIGHUP), by result.");
   out << "rpdns_reloads_total{result=\"ok\"} " << reload.succeeded << '\n';
@@ -153,6 +168,7 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
   by_type(out, workers);
   by_cookie(out, workers);
   zone_facts(out, zones);
+  zone_roles(out, zones, secondaries);
   secondary_facts(out, secondaries);
   reload_facts(out, reload);
   return out.str();

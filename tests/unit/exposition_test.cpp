@@ -34,6 +34,19 @@ TEST(Exposition, SignatureExpirationOfSignedZonesOnly) {
   EXPECT_EQ(text.find("rpdns_zone_signature_expiration_timestamp_seconds{zone=\"plain.example.\"}"), std::string::npos);
 }
 
+// Every zone has one role series; a secondary with no copy yet (so not
+// among the zones served) is listed too, and never also as a primary.
+TEST(Exposition, EachZoneHasItsRole) {
+  SecondaryFacts copy, none;
+  copy.zone = "copy.example.";
+  none.zone = "none.example.";
+  std::string text = prometheus_text({}, {{"mine.example.", 1, 5, 0}, {"copy.example.", 2, 5, 0}}, {}, {copy, none});
+  EXPECT_NE(text.find("rpdns_zone_role{zone=\"mine.example.\",role=\"primary\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rpdns_zone_role{zone=\"copy.example.\",role=\"secondary\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("rpdns_zone_role{zone=\"none.example.\",role=\"secondary\"} 1\n"), std::string::npos);
+  EXPECT_EQ(text.find("rpdns_zone_role{zone=\"copy.example.\",role=\"primary\"}"), std::string::npos);
+}
+
 TEST(Exposition, UnknownTypesAndRcodesGoToOther) {
   EXPECT_EQ(type_slot(65280), kCountedTypes.size());
   EXPECT_EQ(kRcodeNames[rcode_slot(9)], "other");
