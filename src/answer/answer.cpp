@@ -725,20 +725,26 @@ std::size_t sign_reply(uint8_t* out, std::size_t size, std::size_t capacity, con
   return dns::tsig::sign(out, size, capacity, *outcome.tsig_key, mac, now);
 }
 
-// RFC 7314 §3: for SOA at a zone's apex (or an IXFR answered with it), how
-// long a copy stays valid: a primary's SOA expire, a secondary's time
-// left. -1: no EXPIRE option in the reply.
+// RFC 7314 §3: how long a copy of `zone` taken now stays valid: a
+// primary's SOA expire, a secondary's time left. -1 (no option) once a
+// secondary's own copy has expired.
+int64_t zone_expire(const Zone& zone, const zone::ZoneSet& zones) {
+  if (const zone::SecondaryState* s = zones.secondary(zone)) {
+    if (s->expired) return -1;
+    return std::max<int64_t>(0, s->expires_at - static_cast<int64_t>(std::time(nullptr)));
+  }
+  auto rdata = zone.soa->first_rdata();
+  return dns::read_u32(rdata.data() + rdata.size() - 8);  // serial refresh retry EXPIRE minimum
+}
+
+// The EXPIRE option of a SOA answer at a zone's apex (or an IXFR answered
+// with the SOA alone). -1: none in the reply.
 int64_t expire_seconds(const dns::Query& q, const zone::ZoneSet& zones, uint16_t rcode) {
   if (!q.edns_expire || rcode != dns::rcode::NOERROR || (q.qtype != dns::type::SOA && q.qtype != dns::type::IXFR))
     return -1;
   const Zone* zone = zones.find_zone(q.qname);
   if (zone == nullptr || zone->soa == nullptr || q.qname.labels != zone->labels) return -1;
-  if (const zone::SecondaryState* s = zones.secondary(*zone)) {
-    if (s->expired) return -1;
-    return std::max<int64_t>(0, s->expires_at - static_cast<int64_t>(std::time(nullptr)));
-  }
-  auto rdata = zone->soa->first_rdata();
-  return dns::read_u32(rdata.data() + rdata.size() - 8);  // serial refresh retry EXPIRE minimum
+  return zone_expire(*zone, zones);
 }
 
 std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_tcp) {
@@ -823,6 +829,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
     rcode = transfer(q, zones, over_tcp, peer, w, outcome);
     if (outcome.transfer != nullptr) {
       outcome.question_end = dns::kHeaderSize + q.question_len;  // for the TransferWriter
+      if (q.edns_expire) outcome.transfer_expire = zone_expire(*outcome.transfer, zones);
       return outcome;
     }
   } else {

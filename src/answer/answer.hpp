@@ -52,6 +52,9 @@ struct Outcome {
   // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`,
   // and question_end is where the request's question ends.
   const zone::Zone* transfer = nullptr;
+  // For a transfer asked with the EXPIRE option (RFC 7314 §3): the seconds
+  // its messages carry in theirs; -1: none.
+  int64_t transfer_expire = -1;
   const zone::Zone* zone = nullptr;  // the zone that answered, if any
   // Set for a NOTIFY accepted for a secondary zone (RFC 1996 §3.11): the
   // caller starts its refresh. The reply is written already.

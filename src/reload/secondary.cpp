@@ -45,6 +45,13 @@ int64_t jittered(uint32_t seconds) {
   return seconds - (spread == 0 ? 0 : static_cast<int64_t>(random() % (spread + 1)));
 }
 
+// RFC 7314 §4: how long a copy fetched now stays valid: a primary's EXPIRE
+// option (a primary that is itself a secondary gives its own time left),
+// never more than the SOA expire; without one, the SOA expire.
+int64_t valid_for(const SoaTimers& timers, int64_t expire) {
+  return expire < 0 ? int64_t{timers.expire} : std::min<int64_t>(expire, timers.expire);
+}
+
 std::string primaries_text(const config::ZoneConfig& zc) {
   std::string out;
   for (const auto& p : zc.primaries) out += p.address.to_string() + " " + p.key + "\n";
@@ -69,6 +76,7 @@ struct Secondaries::State {
   SoaTimers timers;
   int64_t last_refresh = 0;
   int64_t expires_at = 0;
+  int64_t published_expires_at = 0;  // what the zone set has, for EDNS EXPIRE answers
   int64_t next_refresh = 0;
   bool expired = false;
   bool busy = false;   // a check or transfer is under way
@@ -94,8 +102,8 @@ std::vector<policy::KeyedPrefix> Secondaries::notify_sources(const config::ZoneC
   return out;
 }
 
-bool Secondaries::copy_expired(const zone::Zone& zone, int64_t mtime, int64_t at) {
-  return mtime + int64_t{soa_timers(zone).expire} <= at;
+int64_t Secondaries::copy_expires_at(const zone::Zone& zone, int64_t mtime) {
+  return mtime + int64_t{soa_timers(zone).expire};
 }
 
 void Secondaries::configure(const config::Config& config) {
@@ -193,7 +201,11 @@ void Secondaries::try_primary(State& s, std::size_t index) {
                    }
                    // RFC 1982: only a greater serial is newer.
                    if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
-                   refreshed(st);
+                   // RFC 7314 §4: the EXPIRE of a SOA reply at our serial only extends the
+                   // copy's life (a primary refreshed before us must not shorten it), as Knot does.
+                   int64_t left = std::max<int64_t>(st.expires_at - now(), 0);
+                   bool same = r.serial == st.serial && r.expire >= 0;
+                   refreshed(st, same ? std::max(left, valid_for(st.timers, r.expire)) : int64_t{st.timers.expire});
                  });
 }
 
@@ -225,6 +237,11 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     s.last_error = "AXFR rejected: " + errors.front().to_string();
     return try_primary(s, index + 1);
   }
+  if (r.expire == 0) {
+    // RFC 7314: a primary that is a secondary whose copy expires now; Knot refuses such a transfer too.
+    s.last_error = "AXFR: the primary's copy has expired (EDNS EXPIRE 0)";
+    return try_primary(s, index + 1);
+  }
   for (const auto& w : warnings.listed) spdlog::warn("{}", w.to_string());
   uint32_t old_serial = s.serial;
   s.has_copy = true;
@@ -234,6 +251,10 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   s.transfers += 1;
   s.last_bytes = r.bytes;
   s.last_seconds = seconds;
+  // Published with the new copy's expire time: its EXPIRE answers (and a
+  // transfer to a secondary of ours, at once after our NOTIFY) count from now.
+  s.last_refresh = now();
+  s.expires_at = s.last_refresh + valid_for(s.timers, r.expire);
   publish(s, copy);
   spdlog::info("zone {}: transferred serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
                dns::to_text(s.origin), s.serial, old_serial, s.config.primaries[index].address.to_string(),
@@ -243,20 +264,26 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   if (!zone::write_master_file(*copy, s.config.file, error)) {
     spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
   }
-  refreshed(s);
+  refreshed(s, valid_for(s.timers, r.expire));
 }
 
-// RFC 1034 §4.3.5: the copy is current as of now; next check after refresh.
-void Secondaries::refreshed(State& s) {
+// RFC 1034 §4.3.5: the copy is current as of now, and valid for
+// `valid_for` seconds; next check after refresh.
+void Secondaries::refreshed(State& s, int64_t valid_for) {
   s.last_refresh = now();
-  s.expires_at = s.last_refresh + s.timers.expire;
+  s.expires_at = s.last_refresh + valid_for;
   s.last_error.clear();
-  zone::touch_file(s.config.file);
-  if (s.expired) {
-    s.expired = false;
-    publish(s, nullptr);
-    spdlog::info("zone {}: refreshed; served again", dns::to_text(s.origin));
+  if (valid_for < s.timers.expire) {
+    spdlog::debug("zone {}: valid for {} s, the primary's EDNS EXPIRE", dns::to_text(s.origin), valid_for);
   }
+  // The file's time plus the SOA expire is when the copy expires, also
+  // after a restart (copy_expires_at): with a shorter EXPIRE it lies back.
+  zone::touch_file(s.config.file, s.expires_at - int64_t{s.timers.expire});
+  bool was_expired = s.expired;
+  s.expired = false;
+  // The zone set's expire time too: EDNS EXPIRE answers give what is left.
+  if (was_expired || s.published_expires_at != s.expires_at) publish(s, nullptr);
+  if (was_expired) spdlog::info("zone {}: refreshed; served again", dns::to_text(s.origin));
   arm_expiry(s);
   schedule(s, jittered(s.timers.refresh));
   finish(s);
@@ -314,8 +341,8 @@ void Secondaries::arm_expiry(State& s) {
     st.expired = true;
     publish(st, nullptr);
     update_facts(st);
-    spdlog::error("zone {}: expired: no successful refresh for {} s (SOA expire); answering SERVFAIL",
-                  dns::to_text(st.origin), st.timers.expire);
+    spdlog::error("zone {}: expired: no successful refresh for {} s; answering SERVFAIL", dns::to_text(st.origin),
+                  now() - st.last_refresh);
   });
 }
 
@@ -332,6 +359,7 @@ void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
   state.primaries = notify_sources(s.config);
   state.expired = s.expired;
   state.expires_at = s.expires_at;
+  s.published_expires_at = s.expires_at;
   next->replace(std::move(copy), std::move(state));
   store_.publish(std::move(next));
   if (after_publish_) after_publish_();

@@ -50,9 +50,9 @@ class Secondaries {
   void notified(const std::string& origin);
   std::vector<SecondaryFacts> facts() const;
 
-  // The copy in `zone`'s file was written at `mtime` (Unix time): it is
-  // served until mtime + the SOA's expire. Shared with build_zone_set.
-  static bool copy_expired(const zone::Zone& zone, int64_t mtime, int64_t now);
+  // The copy in `zone`'s file was dated `mtime` (Unix time): it is served
+  // until mtime + the SOA's expire. Shared with build_zone_set.
+  static int64_t copy_expires_at(const zone::Zone& zone, int64_t mtime);
   // Whom a secondary zone takes NOTIFY from: its primaries' addresses, and their keys.
   static std::vector<policy::KeyedPrefix> notify_sources(const config::ZoneConfig& zone);
 
@@ -61,7 +61,7 @@ class Secondaries {
 
   void check(State& s);
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
-  void refreshed(State& s);
+  void refreshed(State& s, int64_t valid_for);
   void try_primary(State& s, std::size_t index);
   void transfer(State& s, std::size_t index);
   void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);

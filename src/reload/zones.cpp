@@ -107,7 +107,8 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
     auto loaded = zone::load_zone(zc.origin, zc.file);
     if (loaded.zone) {
       int64_t now = std::time(nullptr);
-      state.expired = Secondaries::copy_expired(*loaded.zone, st.st_mtime, now);
+      state.expires_at = Secondaries::copy_expires_at(*loaded.zone, st.st_mtime);
+      state.expired = state.expires_at <= now;
       report.outcome = Outcome::loaded;
       report.new_serial = loaded.zone->serial;
       report.records = loaded.zone->record_count;

@@ -109,8 +109,9 @@ class Session : public std::enable_shared_from_this<Session> {
         signer_.emplace(*outcome.tsig_key, std::span<const uint8_t>(outcome.tsig_mac.data(), outcome.tsig_mac_len));
         reserve = dns::tsig::record_size(*outcome.tsig_key);
       }
+      xfr::TransferOpt opt{outcome.edns, worker_.answer_options().edns_udp_size, outcome.transfer_expire};
       transfer_ = std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question,
-                                                        reserve);
+                                                        reserve, opt);
       reply_.resize(2 + dns::kMaxMessageSize);
       return send_transfer();
     }

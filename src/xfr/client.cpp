@@ -34,14 +34,27 @@ constexpr auto kTransferIdle = std::chrono::seconds(15);
 
 uint16_t random_id() { return static_cast<uint16_t>(std::random_device{}()); }
 
-// A query for `origin`'s `qtype`, RD clear.
+constexpr uint16_t kEdnsExpire = 9;  // EDNS option code (RFC 7314)
+constexpr uint16_t kOurUdpSize = 1232;
+
+// A query for `origin`'s `qtype`, RD clear, with OPT (RFC 6891) holding an
+// empty EXPIRE option: a primary that is itself a secondary then says how
+// long its copy stays valid (RFC 7314 §2).
 std::vector<uint8_t> build_query(uint16_t id, const std::string& origin, uint16_t qtype) {
-  std::vector<uint8_t> q(dns::kHeaderSize + origin.size() + 4, 0);
+  constexpr std::size_t kOptSize = 11 + 4;  // the OPT record, and one option without data
+  std::size_t question_end = dns::kHeaderSize + origin.size() + 4;
+  std::vector<uint8_t> q(question_end + kOptSize, 0);
   dns::write_u16(q.data(), id);
-  dns::write_u16(q.data() + 4, 1);
+  dns::write_u16(q.data() + 4, 1);   // QDCOUNT
+  dns::write_u16(q.data() + 10, 1);  // ARCOUNT: the OPT
   std::memcpy(q.data() + dns::kHeaderSize, origin.data(), origin.size());
   dns::write_u16(q.data() + dns::kHeaderSize + origin.size(), qtype);
   dns::write_u16(q.data() + dns::kHeaderSize + origin.size() + 2, dns::klass::IN);
+  uint8_t* opt = q.data() + question_end;  // owner: the root, already 0
+  dns::write_u16(opt + 1, dns::type::OPT);
+  dns::write_u16(opt + 3, kOurUdpSize);
+  dns::write_u16(opt + 9, 4);  // RDLENGTH
+  dns::write_u16(opt + 11, kEdnsExpire);
   return q;
 }
 
@@ -87,6 +100,23 @@ std::string check_reply(const ldns_pkt* pkt, uint16_t id) {
 
 uint32_t soa_serial(const ldns_rr* soa) { return ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)); }
 
+// The seconds of a reply's EXPIRE option (RFC 7314 §3); -1 when it has none.
+int64_t edns_expire(const ldns_pkt* pkt) {
+  const ldns_rdf* data = ldns_pkt_edns_data(pkt);
+  if (data == nullptr) return -1;
+  const uint8_t* p = ldns_rdf_data(data);
+  std::size_t size = ldns_rdf_size(data);
+  for (std::size_t at = 0; at + 4 <= size;) {
+    uint16_t code = dns::read_u16(p + at);
+    uint16_t len = dns::read_u16(p + at + 2);
+    at += 4;
+    if (at + len > size) break;
+    if (code == kEdnsExpire && len == 4) return dns::read_u32(p + at);
+    at += len;
+  }
+  return -1;
+}
+
 // The SOA serial in an authoritative reply; "" or the problem.
 std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
                            SoaResult& out) {
@@ -101,6 +131,7 @@ std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, co
     if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && rdf_name(ldns_rr_owner(rr)) == origin &&
         ldns_rr_rd_count(rr) == 7) {
       out.serial = soa_serial(rr);
+      out.expire = edns_expire(pkt.get());
       out.ok = true;
       return "";
     }
@@ -373,6 +404,7 @@ std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t 
       (ldns_rr_list_rr_count(question) != 1 || rdf_name(ldns_rr_owner(ldns_rr_list_rr(question, 0))) != origin)) {
     return "the first message does not echo the question";
   }
+  if (out.expire < 0) out.expire = edns_expire(pkt.get());
   const ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
   ldns_buffer* rdata = ldns_buffer_new(512);
   std::string problem;

@@ -19,7 +19,8 @@ namespace rpdns::xfr {
 struct SoaResult {
   bool ok = false;
   uint32_t serial = 0;
-  std::string error;  // when !ok: what went wrong, for the log
+  int64_t expire = -1;  // the reply's EDNS EXPIRE seconds (RFC 7314); -1: none
+  std::string error;    // when !ok: what went wrong, for the log
 };
 
 struct AxfrResult {
@@ -27,11 +28,13 @@ struct AxfrResult {
   std::string error;
   zone::ParsedRecords records;  // every record but the closing SOA, in the order received
   uint32_t serial = 0;
+  int64_t expire = -1;    // the first EDNS EXPIRE seconds in the stream (RFC 7314); -1: none
   std::size_t bytes = 0;  // DNS messages received, length prefixes included
   std::size_t messages = 0;
 };
 
-// `origin` is the zone's canonical wire name. With a `key`, the request is
+// `origin` is the zone's canonical wire name. Both requests carry OPT with
+// an empty EXPIRE option (RFC 7314 §2). With a `key`, the request is
 // signed (RFC 8945) and every reply must be signed with it, or it fails.
 void query_soa(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
                std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done);

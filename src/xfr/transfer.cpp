@@ -8,12 +8,13 @@
 namespace rpdns::xfr {
 
 TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
-                               std::span<const uint8_t> question, std::size_t reserve)
+                               std::span<const uint8_t> question, std::size_t reserve, TransferOpt opt)
     : snapshot_(std::move(snapshot)),
       zone_(zone),
       id_(id),
       question_(question.begin(), question.end()),
       limit_(dns::kMaxMessageSize - std::min(reserve, dns::kMaxMessageSize / 2)),
+      opt_(opt),
       node_(zone.nodes.begin()) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
@@ -65,8 +66,20 @@ std::size_t TransferWriter::next(uint8_t* out) {
   dns::ReplyWriter w;
   std::span<const uint8_t> question;
   if (first_message_) question = question_;
-  w.begin(out, limit_, id_, dns::flag::QR | dns::flag::AA, question, false);
+  constexpr std::size_t kExpireOption = dns::kEdnsOptionHeader + 4;
+  w.begin(out, limit_, id_, dns::flag::QR | dns::flag::AA, question, opt_.present,
+          opt_.expire >= 0 ? kExpireOption : 0);
   first_message_ = false;
+  std::size_t size = write_records(w, out, question);
+  if (opt_.present && !failed_) {
+    w.put_opt(opt_.udp_size, dns::rcode::NOERROR, false, dns::kNoEde, {}, {}, opt_.expire);
+    size = w.size();
+  }
+  return size;
+}
+
+// The records of one message: as many as fit.
+std::size_t TransferWriter::write_records(dns::ReplyWriter& w, uint8_t* out, std::span<const uint8_t> question) {
   if (stage_ == Stage::opening_soa) {
     w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire());
     stage_ = Stage::records;

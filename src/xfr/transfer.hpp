@@ -15,6 +15,15 @@
 
 namespace rpdns::xfr {
 
+// The OPT record of each message, when the request carried one (RFC 6891
+// §7: a request with OPT gets OPT back), with the EXPIRE option (RFC 7314
+// §3) when `expire` is not negative.
+struct TransferOpt {
+  bool present = false;
+  uint16_t udp_size = 1232;
+  int64_t expire = -1;
+};
+
 class TransferWriter {
  public:
   // Echoes the request's `id` and `question` (the raw question bytes), which
@@ -22,7 +31,7 @@ class TransferWriter {
   // `reserve`: bytes left free at the end of each message, for the TSIG
   // record a signed transfer adds to it (RFC 8945 §5.3.1).
   TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
-                 std::span<const uint8_t> question, std::size_t reserve = 0);
+                 std::span<const uint8_t> question, std::size_t reserve = 0, TransferOpt opt = {});
 
   // Writes the next message into `out` (at least dns::kMaxMessageSize
   // bytes) and returns its length; 0 once the closing SOA has been sent.
@@ -38,6 +47,7 @@ class TransferWriter {
   // Advances to the next record to send; false at the end of the zone.
   bool advance();
   bool write_current(dns::ReplyWriter& w);
+  std::size_t write_records(dns::ReplyWriter& w, uint8_t* out, std::span<const uint8_t> question);
   std::size_t fail(uint8_t* out, std::span<const uint8_t> question);
 
   std::shared_ptr<const zone::ZoneSet> snapshot_;
@@ -45,6 +55,7 @@ class TransferWriter {
   uint16_t id_ = 0;
   std::vector<uint8_t> question_;
   std::size_t limit_ = dns::kMaxMessageSize;
+  TransferOpt opt_;
   bool first_message_ = true;
   enum class Stage { opening_soa, records, closing_soa, done } stage_ = Stage::opening_soa;
   std::vector<zone::Node>::const_iterator node_;

@@ -102,6 +102,9 @@ bool write_master_file(const Zone& zone, const std::string& path, std::string& e
   return true;
 }
 
-bool touch_file(const std::string& path) { return utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0; }
+bool touch_file(const std::string& path, int64_t mtime) {
+  timespec times[2] = {{static_cast<time_t>(mtime), 0}, {static_cast<time_t>(mtime), 0}};
+  return utimensat(AT_FDCWD, path.c_str(), times, 0) == 0;
+}
 
 }  // namespace rpdns::zone

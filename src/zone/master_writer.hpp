@@ -16,6 +16,6 @@ bool write_master_file(const Zone& zone, const std::string& path, std::string& e
 
 // Sets the file's modification time to now: a secondary's record of its
 // last successful refresh, which survives a restart.
-bool touch_file(const std::string& path);
+bool touch_file(const std::string& path, int64_t mtime);
 
 }  // namespace rpdns::zone

@@ -958,5 +958,44 @@ TEST(Secondary, ChainOfRpdnsToKnot) {
   std::filesystem::remove_all(dir);
 }
 
+// RFC 7314 §4: a secondary of a secondary takes the time its primary's copy
+// has left (EDNS EXPIRE in the AXFR), not the SOA expire, so no copy down a
+// chain outlives the first one; the kept file's time says so after a
+// restart. The middle serves a kept copy 1,000 s from its expire, with its
+// own primary gone; the SOA expire is 1,209,600 s.
+TEST(Secondary, TakesItsPrimarysExpire) {
+  std::string dir = test_dir("expire-chain");
+  std::string middle_copy = dir + "/middle-copy.zone", end_copy = dir + "/end-copy.zone";
+  std::string middle = dir + "/middle.yaml", end = dir + "/end.yaml";
+  write_atomically(middle_copy, read_file(kPlain.zone_dir + "/diff.example.zone"));
+  constexpr int64_t kSoaExpire = 1209600, kLeft = 1000;
+  auto now = std::filesystem::file_time_type::clock::now();
+  std::filesystem::last_write_time(middle_copy, now - std::chrono::seconds(kSoaExpire - kLeft));
+  write_atomically(middle, "workers: 1\nzones:\n  - origin: diff.example\n    file: " + middle_copy +
+                               "\n    primaries: [\"127.0.0.1:" + std::to_string(free_udp_port()) +
+                               "\"]\n    allow-transfer: [127.0.0.0/8]\n");
+  ServerProcess link({"--config", middle}, "diff.example.");
+  ASSERT_EQ(serial_of(link.port()), "2026112201") << link.log();
+  write_secondary_config(end, end_copy, link.port());
+  ServerProcess last({"--config", end}, "diff.example.");
+  ASSERT_TRUE(eventually_serial(last.port(), "2026112201", 10)) << last.log() << link.log();
+
+  auto expire_of = [](uint16_t port) {
+    RunResult r = kdig(port, {"+expire", "diff.example.", "SOA"});
+    auto at = r.output.find("EXPIRE: ");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(r.output.substr(at + 8));
+  };
+  int64_t left = expire_of(last.port());
+  EXPECT_GT(left, kLeft - 30) << last.log();
+  EXPECT_LE(left, kLeft) << last.log();
+  EXPECT_LE(expire_of(link.port()), kLeft);
+  // The end's copy is dated so that its time plus the SOA expire is when it expires.
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(std::filesystem::file_time_type::clock::now() -
+                                                              std::filesystem::last_write_time(end_copy));
+  EXPECT_GT(age.count(), kSoaExpire - kLeft - 30);
+  EXPECT_LE(age.count(), kSoaExpire - kLeft + 30);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace rpdns::test

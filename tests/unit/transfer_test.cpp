@@ -110,4 +110,39 @@ TEST(Transfer, RecordTooBigForAnyMessageFailsTheTransfer) {
   }
 }
 
+// RFC 6891 §7 and RFC 7314 §3: a transfer asked with OPT and EXPIRE has
+// the OPT, with the EXPIRE seconds, as the last record of every message,
+// also when the records fill the message; without OPT, none.
+TEST(Transfer, EveryMessageEndsWithTheOptAndItsExpire) {
+  auto zone = make_zone({30000, 30000, 30000});
+  PacketBuilder q;
+  q.header(0x1234, 0, 1, 0, 0, 0).question("example.com", 252);
+  std::span<const uint8_t> question{q.b.data() + 12, q.b.size() - 12};
+  auto run = [&](rpdns::xfr::TransferOpt opt) {
+    rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *zone, 0x1234, question, 0, opt);
+    std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
+    std::vector<std::vector<uint8_t>> messages;
+    for (std::size_t size; (size = writer.next(out.data())) != 0 && messages.size() < 100;)
+      messages.emplace_back(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(size));
+    return messages;
+  };
+  auto with = run({true, 1232, 86400});
+  ASSERT_GE(with.size(), 2u);
+  for (const auto& m : with) {
+    EXPECT_EQ(rpdns::dns::read_u16(m.data() + 10), 1u);  // ARCOUNT: the OPT
+    // The OPT (11 bytes) with one option, EXPIRE (code 9, length 4), ends the message.
+    ASSERT_GE(m.size(), 12u + 19u);
+    const uint8_t* opt = m.data() + m.size() - 19;
+    EXPECT_EQ(rpdns::dns::read_u16(opt + 1), rpdns::dns::type::OPT);
+    EXPECT_EQ(rpdns::dns::read_u16(opt + 11), 9u);
+    EXPECT_EQ(rpdns::dns::read_u32(opt + 15), 86400u);
+  }
+  for (const auto& m : run({})) EXPECT_EQ(rpdns::dns::read_u16(m.data() + 10), 0u);
+  auto no_expire = run({true, 1232, -1});
+  ASSERT_FALSE(no_expire.empty());
+  const auto& last = no_expire.back();
+  EXPECT_EQ(rpdns::dns::read_u16(last.data() + last.size() - 10), rpdns::dns::type::OPT);
+  EXPECT_EQ(rpdns::dns::read_u16(last.data() + last.size() - 2), 0u);  // RDLENGTH: no option
+}
+
 }  // namespace

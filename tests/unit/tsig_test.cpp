@@ -380,6 +380,34 @@ TEST(EdnsExpire, SoaCarriesExpire) {
   EXPECT_LE(left, 500);
 }
 
+// RFC 7314 §3: an AXFR asked with EXPIRE hands the transfer the seconds
+// its messages carry: the SOA expire of a zone we are the primary of, a
+// secondary's time left; none when not asked.
+TEST(EdnsExpire, TransferCarriesExpire) {
+  SignedServer s;
+  auto ask = [&](bool with_expire) {
+    PacketBuilder p;
+    p.header(1, 0, 1, 0, 0, 1).question("example.com", 252);
+    if (with_expire) {
+      p.opt(1232, 0, false, {0, 9, 0, 0});
+    } else {
+      p.opt(1232, 0, false, {});
+    }
+    std::vector<uint8_t> out;
+    auto o = s.ask(p.b, s.open, out, true);
+    EXPECT_NE(o.transfer, nullptr);
+    return o.transfer_expire;
+  };
+  EXPECT_EQ(ask(true), 1209600);
+  EXPECT_EQ(ask(false), -1);
+  rpdns::zone::SecondaryState state;
+  state.expires_at = static_cast<int64_t>(now()) + 500;
+  s.zones.set_secondary(wire("example.com"), state);
+  int64_t left = ask(true);
+  EXPECT_GE(left, 498);
+  EXPECT_LE(left, 500);
+}
+
 TEST(Tsig, Base64AndAlgorithms) {
   EXPECT_EQ(tsig::decode_base64("aGVsbG8="), (std::vector<uint8_t>{'h', 'e', 'l', 'l', 'o'}));
   EXPECT_FALSE(tsig::decode_base64("aGVsbG8"));
