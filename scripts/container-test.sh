@@ -14,8 +14,13 @@
 # fails. Images are kept as a cache for the next run; containers, networks, the
 # service process and temp files are removed.
 #
-# Environment: RPDNS_TEST_PORT (default 15353) and RPDNS_TEST_COMPOSE_PORT
-# (default 15354) are the loopback UDP ports published; never port 53.
+# Last it brings up docker/secondaries/compose.yaml, the README's hidden primary
+# with two rpdns secondaries and TSIG: both take the zone by signed AXFR, and
+# after a change on the primary and its SIGHUP both serve the new serial.
+#
+# Environment: RPDNS_TEST_PORT (default 15353), RPDNS_TEST_COMPOSE_PORT (default
+# 15354) and RPDNS_TEST_SECONDARY_PORTS (default "15355 15356") are the loopback
+# ports published; never port 53.
 set -euo pipefail
 export LC_ALL=C   # "." as the decimal point of $EPOCHREALTIME and awk
 cd "$(dirname "$0")/.."
@@ -23,6 +28,8 @@ cd "$(dirname "$0")/.."
 readonly IMAGE=rpdns
 readonly PORT=${RPDNS_TEST_PORT:-15353}
 readonly COMPOSE_PORT=${RPDNS_TEST_COMPOSE_PORT:-15354}
+read -r SECONDARY_PORT_1 SECONDARY_PORT_2 <<<"${RPDNS_TEST_SECONDARY_PORTS:-15355 15356}"
+readonly SECONDARY_PORT_1 SECONDARY_PORT_2
 readonly NAME=rpdns-container-test-$$
 readonly START=$EPOCHREALTIME
 # A project name of our own, so a developer's own `docker compose` project in
@@ -33,7 +40,7 @@ readonly WORK
 ENGINE=""          # "docker" or "podman": what answers behind the docker CLI
 SERVICE_PID=""     # our `podman system service`, if we started one
 CHILD=""           # the long command under `bounded`, if one is running
-CONTAINER_STARTED="" COMPOSE_STARTED="" POLICY_ADDED="" APT_UPDATED=""
+CONTAINER_STARTED="" COMPOSE_STARTED="" XFR_STARTED="" POLICY_ADDED="" APT_UPDATED=""
 COMPOSE=()
 PASSED=0 FAILED=0
 
@@ -79,6 +86,7 @@ cleanup() {
   if [ -n "$CHILD" ]; then kill "$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null; fi
   [ -n "$CONTAINER_STARTED" ] && timeout 30 docker rm -f "$NAME" >/dev/null 2>&1
   [ -n "$COMPOSE_STARTED" ] && compose 60 down --remove-orphans --timeout 5 >/dev/null 2>&1
+  [ -n "$XFR_STARTED" ] && xfr 60 down -v --remove-orphans --timeout 5 >/dev/null 2>&1
   stop_service
   [ -n "$POLICY_ADDED" ] && rm -f /usr/sbin/policy-rc.d
   rm -rf "$WORK"
@@ -258,6 +266,11 @@ prepare_compose() {
   fi
 }
 compose() { local t=$1; shift; bounded "$t" "${COMPOSE[@]}" -f docker/compose.yaml "$@"; }  # SECONDS ARGS
+# The primary-and-secondaries example, as a project of its own.
+xfr() {
+  local t=$1; shift
+  bounded "$t" "${COMPOSE[@]}" -p rpdns-container-test-xfr -f docker/secondaries/compose.yaml "$@"
+}
 
 # --- the checks --------------------------------------------------------------
 
@@ -384,6 +397,70 @@ compose_checks() {
   COMPOSE_STARTED=""
 }
 
+# --- the primary and its two secondaries (docker/secondaries) ---------------
+
+soa_serial() { dig_at "$1" +short example.com SOA | awk '{ print $3 }'; }
+# PORT SERIAL: an authoritative SOA with that serial.
+serves_serial() { [ "$(soa_serial "$1")" = "$2" ] && authoritative_tcp "$1" example.com SOA; }
+both_serve() { serves_serial "$SECONDARY_PORT_1" "$1" && serves_serial "$SECONDARY_PORT_2" "$1"; }
+xfr_logs() { xfr 10 logs "$1" 2>&1; }
+xfr_logs_show() { has "$2" "$(xfr_logs "$1")"; }
+
+xfr_down() { xfr 60 down -v --timeout 5 >"$WORK/xfr-down.log" 2>&1; }
+
+xfr_up() {
+  # One `up` for all three: docker-compose 1.x compares the network with the
+  # file on every later `up`, and podman's report of it (IPAM option
+  # driver=host-local) never matches. Compose starts the secondaries once the
+  # primary is healthy, and under podman only `healthy` runs the check (see
+  # there): it runs beside compose until compose is done.
+  local up id="" rc=0
+  xfr 180 up -d >"$WORK/xfr-up.log" 2>&1 &
+  up=$!
+  while alive "$up"; do
+    [ -n "$id" ] || id=$(timeout 10 docker ps -q --filter name=rpdns-container-test-xfr_primary 2>/dev/null) || true
+    [ -z "$id" ] || healthy "$id" >/dev/null 2>&1 || true
+    sleep 1
+  done
+  wait "$up" || rc=$?
+  [ "$rc" -eq 0 ] || { cat "$WORK/xfr-up.log" >&2; xfr_logs primary >&2; }
+  return "$rc"
+}
+
+# Raises the serial of the primary's copy and asks it to reload.
+xfr_change() {
+  local f=$RPDNS_PRIMARY_ZONES/example.com.zone
+  sed "0,/\\b$1\\b/s//$2/" "$f" >"$f.new"
+  printf 'xfr-test.example.com. 300 IN A 192.0.2.98\n' >>"$f.new"
+  chmod a+r "$f.new" && mv "$f.new" "$f"
+  xfr 30 kill -s HUP primary >/dev/null 2>&1
+}
+
+secondaries_checks() {
+  local serial t0
+  export RPDNS_PRIMARY_ZONES=$WORK/primary-zones
+  export RPDNS_SECONDARY_1=127.0.0.1:$SECONDARY_PORT_1 RPDNS_SECONDARY_2=127.0.0.1:$SECONDARY_PORT_2
+  cp -r zones "$RPDNS_PRIMARY_ZONES"
+  chmod -R a+rX "$RPDNS_PRIMARY_ZONES"
+  serial=$(awk '/; serial/ { print $1; exit }' "$RPDNS_PRIMARY_ZONES/example.com.zone")
+  XFR_STARTED=1
+  t0=$EPOCHREALTIME
+  if ! xfr_up; then fail "secondaries: compose up, primary healthy"; return 0; fi
+  ok "secondaries: compose up, primary healthy"
+  # The primary admits only signed transfers: a copy on a secondary means the
+  # key worked both ways.
+  check "secondaries: both serve serial $serial from the hidden primary" wait_for 60 both_serve "$serial"
+  log "timing: both secondaries serving $(since "$t0") s after compose up"
+  check "secondaries: secondary-1 logs a transfer" xfr_logs_show secondary-1 "transferred serial $serial"
+  t0=$EPOCHREALTIME
+  check "secondaries: change on the primary, SIGHUP" xfr_change "$serial" "$((serial + 1))"
+  check "secondaries: both serve serial $((serial + 1)) within 10 s" wait_for 10 both_serve "$((serial + 1))"
+  log "timing: new serial on both secondaries $(since "$t0") s after the primary's SIGHUP"
+  check "secondaries: the new name answered" authoritative "$SECONDARY_PORT_2" xfr-test.example.com A 192.0.2.98
+  check "secondaries: down -v" xfr_down
+  XFR_STARTED=""
+}
+
 # A run that was killed outright (SIGKILL) could not clean up: its container
 # or compose project would hold our ports.
 remove_leftovers() {
@@ -391,6 +468,7 @@ remove_leftovers() {
   mapfile -t ids < <(timeout 30 docker ps -aq --filter name=rpdns-container-test-)
   [ ${#ids[@]} -eq 0 ] || timeout 60 docker rm -f "${ids[@]}" >/dev/null 2>&1 || true
   compose 60 down --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+  xfr 60 down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 }
 
 main() {
@@ -414,6 +492,7 @@ main() {
   check "docker logs shows a clean stop" logs_show "stopped"
   timeout 30 docker rm "$NAME" >/dev/null && CONTAINER_STARTED=""
   compose_checks
+  secondaries_checks
   log "timing: whole run $(since "$START") s"
   log "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
