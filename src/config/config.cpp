@@ -174,40 +174,22 @@ class Checker {
     if (find_key(config.keys, out) == nullptr) error(node, key, "no key '" + text + "' in keys");
   }
 
-  // A secondary zone's primaries: `{address: ADDR:PORT, key: NAME}` or
-  // "ADDR:PORT" each (port 53 when left out).
-  void primaries(const YAML::Node& node, const Config& config, std::vector<Primary>& out) {
-    const std::string key = "zones.primaries";
+  // A secondary zone's primaries, or NOTIFY targets: "ADDR:PORT" or
+  // `{address: ADDR:PORT, key: NAME}` each (port 53 when left out).
+  void keyed_addresses(const YAML::Node& node, const std::string& key, const Config& config,
+                       std::vector<KeyedAddress>& out) {
     for (const auto& item : items(node)) {
-      Primary primary;
+      KeyedAddress entry;
       std::string text;
       YAML::Node where;
-      if (!keyed(item, key, config, text, primary.key, where)) continue;
+      if (!keyed(item, key, config, text, entry.key, where)) continue;
       auto address = parse_listen(text);
       if (!address) {
         error(where, key, "bad address '" + text + "' (want ADDR, ADDR:PORT or [ADDR]:PORT)");
         continue;
       }
-      primary.address = *address;
-      out.push_back(primary);
-    }
-  }
-
-  // NOTIFY targets: "ADDR:PORT" or `{address: ADDR:PORT, key: NAME}`.
-  void notify_targets(const YAML::Node& node, const Config& config, std::vector<NotifyTarget>& out) {
-    const std::string key = "zones.notify";
-    for (const auto& item : items(node)) {
-      NotifyTarget target;
-      std::string text;
-      YAML::Node where;
-      if (!keyed(item, key, config, text, target.key, where)) continue;
-      auto address = parse_listen(text);
-      if (!address) {
-        error(where, key, "bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)");
-        continue;
-      }
-      target.address = *address;
-      out.push_back(target);
+      entry.address = *address;
+      out.push_back(entry);
     }
   }
 
@@ -257,9 +239,9 @@ class Checker {
       else if (key == "allow-transfer")
         transfer_clients(entry.second, config, zone.allow_transfer);
       else if (key == "notify")
-        notify_targets(entry.second, config, zone.notify);
+        keyed_addresses(entry.second, "zones.notify", config, zone.notify);
       else if (key == "primaries")
-        primaries(entry.second, config, zone.primaries);
+        keyed_addresses(entry.second, "zones.primaries", config, zone.primaries);
       else
         error(entry.first, "zones." + key, "unknown key");
     }

@@ -31,22 +31,23 @@ enum class Steering { hash, cpu, random };
 // Key names below are canonical wire names of a key of Config::keys
 // (RFC 8945 §4.2), checked to exist; empty: unsigned.
 
-// A primary a secondary zone follows (RFC 1996): where its SOA is checked,
-// its zone transferred from, and its NOTIFYs accepted.
-struct Primary {
+// A server we talk to, with the key our messages to it are signed with.
+struct KeyedAddress {
   ListenAddress address;
-  std::string key;  // SOA queries and transfers signed with it; its NOTIFYs must be
+  std::string key;
 };
+
+// A primary a secondary zone follows (RFC 1996): where its SOA is checked,
+// its zone transferred from, and its NOTIFYs accepted. SOA queries and
+// transfers are signed with its key, and its NOTIFYs must be.
+using Primary = KeyedAddress;
 
 // A client allowed to transfer a zone: from `prefix`, and signed with `key`
 // when one is set.
 using TransferClient = policy::KeyedPrefix;
 
 // A secondary told of new serials (RFC 1996), with a signed NOTIFY when `key` is set.
-struct NotifyTarget {
-  ListenAddress address;
-  std::string key;
-};
+using NotifyTarget = KeyedAddress;
 
 struct ZoneConfig {
   std::string origin;                          // presentation form
