@@ -575,11 +575,12 @@ std::string_view signed_by(const Outcome& outcome) {
 // AXFR (RFC 5936) and IXFR (RFC 1995) for clients on the zone's access
 // list. IXFR is answered with the SOA alone when the client is current, or
 // over UDP (RFC 1995 §2: "try TCP"); otherwise with the whole zone.
-uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp, const sockaddr* peer,
+uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, const sockaddr* peer,
                  dns::ReplyWriter& w, Outcome& outcome) {
+  const zone::ZoneSet& zones = snapshot.zones;
   const Zone* zone = zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
-  if (!zones.transfer_allowed(*zone, peer, signed_by(outcome))) return dns::rcode::REFUSED;
+  if (!snapshot.access.transfer_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   if (zones.expired(*zone)) return dns::rcode::SERVFAIL;  // no copy to give
   bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);
   if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
@@ -595,17 +596,14 @@ uint8_t transfer(const dns::Query& q, const zone::ZoneSet& zones, bool over_tcp,
 // its primaries, with AA and the question echoed (§3.7); the caller starts
 // the refresh. From anyone else REFUSED; for a name that is no zone apex of
 // ours NOTAUTH, as for transfers.
-uint8_t notify(const dns::Query& q, const zone::ZoneSet& zones, const sockaddr* peer, dns::ReplyWriter& w,
+uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* peer, dns::ReplyWriter& w,
                Outcome& outcome) {
   if (!q.has_question) return dns::rcode::FORMERR;
-  const Zone* zone = zones.find_zone(q.qname);
+  const Zone* zone = snapshot.zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
-  const zone::SecondaryState* secondary = zones.secondary(*zone);
-  if (secondary == nullptr || peer == nullptr) return dns::rcode::REFUSED;
+  if (snapshot.zones.secondary(*zone) == nullptr) return dns::rcode::REFUSED;
   // RFC 8945 §5.2: with a key set for the primary, its NOTIFY must be signed with it.
-  bool from_primary = std::any_of(secondary->primaries.begin(), secondary->primaries.end(),
-                                  [&](const policy::KeyedPrefix& p) { return p.admits(peer, signed_by(outcome)); });
-  if (!from_primary) return dns::rcode::REFUSED;
+  if (!snapshot.access.notify_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   w.set_flags(dns::flag::AA);
   outcome.notify = zone;
   return dns::rcode::NOERROR;
@@ -687,14 +685,14 @@ CookieResult server_cookie(const dns::Query& q, const Options& options, const so
 
 // RFC 8945 §5.2: a signed request is checked before it is answered.
 // Fills the outcome's tsig fields; returns the room its reply's TSIG needs.
-std::size_t check_tsig(const uint8_t* request, std::size_t len, const dns::Query& q, const zone::ZoneSet& zones,
+std::size_t check_tsig(const uint8_t* request, std::size_t len, const dns::Query& q, const dns::tsig::Keyring& keys,
                        Outcome& outcome, dns::tsig::Record& record, bool& formerr) {
   if (!dns::tsig::parse_at(request, len, q.tsig_offset, record)) {
     formerr = true;
     return 0;
   }
   auto now = static_cast<uint64_t>(std::time(nullptr));
-  dns::tsig::Verdict v = dns::tsig::verify_request(request, record, zones.keys(), now);
+  dns::tsig::Verdict v = dns::tsig::verify_request(request, record, keys, now);
   if (v.formerr) {
     formerr = true;
     return 0;
@@ -757,8 +755,9 @@ std::size_t reply_limit(const dns::Query& q, const Options& options, bool over_t
 
 }  // namespace
 
-Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones, const Options& options,
+Outcome respond(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options,
                 bool over_tcp, uint8_t* out, const sockaddr* peer) {
+  const zone::ZoneSet& zones = snapshot.zones;
   Outcome outcome;
   dns::Query q;
   dns::ParseStatus status = dns::parse_query(request, len, q);
@@ -789,7 +788,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   std::size_t tsig_room = 0;
   if (q.tsig_offset != 0 && status == dns::ParseStatus::ok) {
     tsig.emplace();
-    tsig_room = check_tsig(request, len, q, zones, outcome, *tsig, tsig_formerr);
+    tsig_room = check_tsig(request, len, q, snapshot.keys, outcome, *tsig, tsig_formerr);
     if (tsig_formerr) tsig.reset();
   }
   std::size_t limit = reply_limit(q, options, over_tcp);
@@ -802,7 +801,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   } else if (outcome.tsig_error != 0) {
     rcode = dns::tsig::kNotAuth;  // RFC 8945 §5.2: the error itself is in the reply's TSIG
   } else if (q.opcode == dns::opcode::NOTIFY) {
-    rcode = notify(q, zones, peer, w, outcome);
+    rcode = notify(q, snapshot, peer, w, outcome);
   } else if (q.opcode != dns::opcode::QUERY) {
     rcode = dns::rcode::NOTIMP;
   } else if (badvers) {
@@ -826,7 +825,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zo
   } else if (q.qtype == 0 || (q.qtype == dns::type::AXFR && !over_tcp)) {
     rcode = dns::rcode::NOTIMP;  // AXFR needs TCP (RFC 5936 §4.2); type 0 is reserved
   } else if (q.qtype == dns::type::AXFR || q.qtype == dns::type::IXFR) {
-    rcode = transfer(q, zones, over_tcp, peer, w, outcome);
+    rcode = transfer(q, snapshot, over_tcp, peer, w, outcome);
     if (outcome.transfer != nullptr) {
       outcome.question_end = dns::kHeaderSize + q.question_len;  // for the TransferWriter
       if (q.edns_expire) outcome.transfer_expire = zone_expire(*outcome.transfer, zones);

@@ -1,6 +1,6 @@
-// The authoritative algorithm (RFC 1034 §4.3.2): a request and a ZoneSet
-// snapshot in, a reply in the caller's buffer out. No sockets, no locks, no
-// allocation.
+// The authoritative algorithm (RFC 1034 §4.3.2): a request and a Snapshot
+// (answer/snapshot.hpp) in, a reply in the caller's buffer out. No sockets,
+// no locks, no allocation.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 
 #include "dns/cookie.hpp"
 #include "dns/tsig.hpp"
+#include "answer/snapshot.hpp"
 #include "zone/zone.hpp"
 
 namespace rpdns::answer {
@@ -68,7 +69,7 @@ struct Outcome {
   std::size_t question_end = 0;  // header + question bytes of the reply
   CookieResult cookie = CookieResult::none;
   // A request signed with a known key whose MAC verified (RFC 8945): the
-  // key (owned by the ZoneSet) and the request's MAC, which a transfer's
+  // key (owned by the Snapshot) and the request's MAC, which a transfer's
   // messages chain from. The reply in `out`, if any, is signed already.
   const dns::tsig::Key* tsig_key = nullptr;
   std::array<uint8_t, dns::tsig::kMaxMac> tsig_mac;  // left uninitialised: only read when tsig_key is set
@@ -85,7 +86,7 @@ struct Outcome {
 // max(options.edns_udp_size, 512) bytes.
 // `peer` is the client's address, for transfer access lists (null: nobody)
 // and server cookies (which hash it).
-Outcome respond(const uint8_t* request, std::size_t len, const zone::ZoneSet& zones, const Options& options,
+Outcome respond(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options,
                 bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);
 
 }  // namespace rpdns::answer

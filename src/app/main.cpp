@@ -66,9 +66,9 @@ void print_summary(const config::Config& config, const std::vector<reload::ZoneR
 }
 
 // Start-up is all or nothing: any zone error stops it before binding.
-std::shared_ptr<const zone::ZoneSet> load_all(const config::Config& config, std::vector<reload::ZoneReport>& reports,
-                                              std::vector<std::string>& errors) {
-  auto zones = reload::build_zone_set(config, nullptr, reports);
+std::shared_ptr<const answer::Snapshot> load_all(const config::Config& config, std::vector<reload::ZoneReport>& reports,
+                                                 std::vector<std::string>& errors) {
+  auto zones = reload::build_snapshot(config, nullptr, reports);
   for (const auto& r : reports) errors.insert(errors.end(), r.errors.begin(), r.errors.end());
   return errors.empty() ? zones : nullptr;
 }
@@ -165,10 +165,10 @@ class SignalRoute {
 SignalRoute signal_route;
 
 std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server::Server& server,
-                                            zone::ZoneStore& store, reload::Reloader& reloader) {
+                                            answer::SnapshotStore& store, reload::Reloader& reloader) {
   if (!config.stats_listen) return nullptr;
   auto render = [&server, &store, &reloader] {
-    return stats::prometheus_text(server.views(), zone_facts(*store.load()), reloader.facts(),
+    return stats::prometheus_text(server.views(), zone_facts(store.load()->zones), reloader.facts(),
                                   reloader.secondary_facts());
   };
   auto http = std::make_unique<ops::HttpStats>(*config.stats_listen, render);
@@ -195,9 +195,9 @@ config::Config fit_descriptors(const config::Config& config) {
   return fitted;
 }
 
-int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const zone::ZoneSet> zones) {
+int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const answer::Snapshot> zones) {
   config::Config config = fit_descriptors(given);
-  zone::ZoneStore store(std::move(zones));
+  answer::SnapshotStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
   // NOTIFYs the workers accept go to the reloader's secondaries; it is made
   // below, before any worker runs.

@@ -14,7 +14,7 @@
 
 namespace rpdns::reload {
 
-Reloader::Reloader(ReadConfig read_config, config::Config current, zone::ZoneStore& store,
+Reloader::Reloader(ReadConfig read_config, config::Config current, answer::SnapshotStore& store,
                    std::function<void()> after_publish)
     : read_config_(std::move(read_config)),
       current_(std::move(current)),
@@ -90,7 +90,7 @@ void Reloader::reload() {
   warn_restart_only(*next);
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
-  auto zones = build_zone_set(*next, previous.get(), reports);
+  auto zones = build_snapshot(*next, &previous->zones, reports);
   log_reports(reports);
   store_.publish(std::move(zones));
   send_notifies(*next, reports);

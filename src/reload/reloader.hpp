@@ -20,7 +20,7 @@
 #include "reload/zones.hpp"
 #include "stats/exposition.hpp"
 #include "xfr/notifier.hpp"
-#include "zone/zone_store.hpp"
+#include "answer/snapshot.hpp"
 
 namespace rpdns::reload {
 
@@ -31,7 +31,8 @@ class Reloader {
   using ReadConfig = std::function<std::optional<config::Config>(std::vector<std::string>& errors)>;
   // `read_config` runs on each reload; `after_publish` after each publish
   // of new zones (the server nudges its idle workers with it).
-  Reloader(ReadConfig read_config, config::Config current, zone::ZoneStore& store, std::function<void()> after_publish);
+  Reloader(ReadConfig read_config, config::Config current, answer::SnapshotStore& store,
+           std::function<void()> after_publish);
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -57,7 +58,7 @@ class Reloader {
 
   ReadConfig read_config_;
   config::Config current_;
-  zone::ZoneStore& store_;
+  answer::SnapshotStore& store_;
   std::function<void()> after_publish_;
   mutable std::mutex facts_mutex_;
   stats::ReloadFacts facts_;

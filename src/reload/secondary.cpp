@@ -88,7 +88,7 @@ struct Secondaries::State {
   double last_seconds = 0;
 };
 
-Secondaries::Secondaries(asio::io_context& io, zone::ZoneStore& store, std::function<void()> after_publish,
+Secondaries::Secondaries(asio::io_context& io, answer::SnapshotStore& store, std::function<void()> after_publish,
                          Notify notify)
     : io_(io), store_(store), after_publish_(std::move(after_publish)), notify_(std::move(notify)) {}
 
@@ -126,16 +126,16 @@ void Secondaries::configure(const config::Config& config) {
     bool fresh = s->config.primaries.empty();
     s->config = zc;
     if (fresh) {
-      // What build_zone_set served: the kept copy, or none yet.
-      auto zit = current->zones().find(origin);
-      if (zit != current->zones().end() && zit->second->soa != nullptr) {
+      // What build_snapshot served: the kept copy, or none yet.
+      auto zit = current->zones.zones().find(origin);
+      if (zit != current->zones.zones().end() && zit->second->soa != nullptr) {
         const zone::Zone& copy = *zit->second;
         s->has_copy = true;
         s->serial = copy.serial;
         s->timers = soa_timers(copy);
         s->last_refresh = file_mtime(zc.file);
         s->expires_at = s->last_refresh + s->timers.expire;
-        s->expired = current->expired(copy);
+        s->expired = current->zones.expired(copy);
         arm_expiry(*s);
       } else {
         s->expired = true;
@@ -346,21 +346,21 @@ void Secondaries::arm_expiry(State& s) {
   });
 }
 
-// The zone set with this zone's new copy (or its state alone) swapped in.
+// The snapshot with this zone's new copy (or its state alone) swapped in.
 void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
   auto current = store_.load();
   if (!copy) {
-    auto it = current->zones().find(s.origin);
-    if (it == current->zones().end()) return;
+    auto it = current->zones.zones().find(s.origin);
+    if (it == current->zones.zones().end()) return;
     copy = it->second;
   }
-  auto next = std::make_shared<zone::ZoneSet>(*current);
+  auto next = std::make_shared<answer::Snapshot>(*current);
+  next->access.accept_notify(s.origin, notify_sources(s.config));
   zone::SecondaryState state;
-  state.primaries = notify_sources(s.config);
   state.expired = s.expired;
   state.expires_at = s.expires_at;
   s.published_expires_at = s.expires_at;
-  next->replace(std::move(copy), std::move(state));
+  next->zones.replace(std::move(copy), state);
   store_.publish(std::move(next));
   if (after_publish_) after_publish_();
 }

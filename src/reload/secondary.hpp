@@ -23,7 +23,7 @@
 #include "stats/exposition.hpp"
 #include "xfr/client.hpp"
 #include "xfr/notifier.hpp"
-#include "zone/zone_store.hpp"
+#include "answer/snapshot.hpp"
 
 namespace rpdns::reload {
 
@@ -35,7 +35,8 @@ class Secondaries {
   // secondary may be a primary for others too.
   using Notify =
       std::function<void(const std::string& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets)>;
-  Secondaries(boost::asio::io_context& io, zone::ZoneStore& store, std::function<void()> after_publish, Notify notify);
+  Secondaries(boost::asio::io_context& io, answer::SnapshotStore& store, std::function<void()> after_publish,
+              Notify notify);
   ~Secondaries();
   Secondaries(const Secondaries&) = delete;
   Secondaries& operator=(const Secondaries&) = delete;
@@ -51,7 +52,7 @@ class Secondaries {
   std::vector<SecondaryFacts> facts() const;
 
   // The copy in `zone`'s file was dated `mtime` (Unix time): it is served
-  // until mtime + the SOA's expire. Shared with build_zone_set.
+  // until mtime + the SOA's expire. Shared with build_snapshot.
   static int64_t copy_expires_at(const zone::Zone& zone, int64_t mtime);
   // Whom a secondary zone takes NOTIFY from: its primaries' addresses, and their keys.
   static std::vector<policy::KeyedPrefix> notify_sources(const config::ZoneConfig& zone);
@@ -73,7 +74,7 @@ class Secondaries {
   void update_facts(const State& s);
 
   boost::asio::io_context& io_;
-  zone::ZoneStore& store_;
+  answer::SnapshotStore& store_;
   std::function<void()> after_publish_;
   Notify notify_;
   std::map<std::string, std::unique_ptr<State>> zones_;  // by canonical origin; io thread only

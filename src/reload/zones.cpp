@@ -91,7 +91,6 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
     return nullptr;
   }
   report.origin = dns::to_text(origin);
-  state.primaries = Secondaries::notify_sources(zc);
   if (const zone::Zone* old = find_previous(previous, origin)) {
     report.outcome = Outcome::unchanged;
     report.had_old = true;
@@ -132,12 +131,11 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
 
 }  // namespace
 
-std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config, const zone::ZoneSet* previous,
-                                                    std::vector<ZoneReport>& reports) {
-  auto set = std::make_shared<zone::ZoneSet>();
-  dns::tsig::Keyring keys;
-  for (const auto& key : config.keys) keys.add(key);
-  set->set_keys(std::move(keys));
+std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
+                                                       std::vector<ZoneReport>& reports) {
+  auto snapshot = std::make_shared<answer::Snapshot>();
+  for (const auto& key : config.keys) snapshot->keys.add(key);
+  zone::ZoneSet* set = &snapshot->zones;
   for (const auto& zc : config.zones) {
     ZoneReport report;
     report.origin = zc.origin;
@@ -149,8 +147,12 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");
     } else if (zone) {
-      set->add(zone, zc.allow_transfer);
-      if (!zc.primaries.empty()) set->set_secondary(zone->origin, std::move(secondary));
+      set->add(zone);
+      snapshot->access.allow_transfer(zone->origin, zc.allow_transfer);
+      if (!zc.primaries.empty()) {
+        set->set_secondary(zone->origin, secondary);
+        snapshot->access.accept_notify(zone->origin, Secondaries::notify_sources(zc));
+      }
     }
     reports.push_back(std::move(report));
   }
@@ -166,7 +168,7 @@ std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config
       }
     }
   }
-  return set;
+  return snapshot;
 }
 
 void log_warnings(const ZoneReport& r) {

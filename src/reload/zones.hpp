@@ -1,10 +1,12 @@
-// Builds the ZoneSet a Config names, at start-up and on every reload.
+// Builds the Snapshot a Config names (its zones, their access lists, the
+// TSIG keys), at start-up and on every reload.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "answer/snapshot.hpp"
 #include "config/config.hpp"
 #include "zone/loader.hpp"
 #include "zone/zone.hpp"
@@ -35,8 +37,8 @@ struct ZoneReport {
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose
 // files did not change are reused as they are, and a zone that fails to load
 // keeps its previous version. Never returns null; check the reports.
-std::shared_ptr<const zone::ZoneSet> build_zone_set(const config::Config& config, const zone::ZoneSet* previous,
-                                                    std::vector<ZoneReport>& reports);
+std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
+                                                       std::vector<ZoneReport>& reports);
 
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);

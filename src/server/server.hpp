@@ -12,7 +12,7 @@
 #include "config/config.hpp"
 #include "server/tcp_listener.hpp"
 #include "server/worker.hpp"
-#include "zone/zone_store.hpp"
+#include "answer/snapshot.hpp"
 #include "stats/exposition.hpp"
 
 namespace rpdns::server {
@@ -22,7 +22,8 @@ class Server {
   // Binds every socket; throws std::runtime_error naming the address that failed.
   // `on_notify` hears of every NOTIFY accepted for a secondary zone, from
   // the worker threads.
-  Server(const config::Config& config, zone::ZoneStore& store, std::function<void(const std::string&)> on_notify = {});
+  Server(const config::Config& config, answer::SnapshotStore& store,
+         std::function<void(const std::string&)> on_notify = {});
 
   void start();
   void request_stop();  // every worker stops receiving; returns at once

@@ -103,6 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (outcome.transfer != nullptr) {
       std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
       snapshot_ = std::move(snapshot);
+      // The writer holds the zones through the whole snapshot (an aliasing
+      // shared_ptr), so the key below stays alive too.
+      std::shared_ptr<const zone::ZoneSet> zones(snapshot_, &snapshot_->zones);
       std::size_t reserve = 0;
       if (outcome.tsig_key != nullptr) {
         // The key lives in snapshot_, held until the transfer ends.
@@ -110,8 +113,8 @@ class Session : public std::enable_shared_from_this<Session> {
         reserve = dns::tsig::record_size(*outcome.tsig_key);
       }
       xfr::TransferOpt opt{outcome.edns, worker_.answer_options().edns_udp_size, outcome.transfer_expire};
-      transfer_ = std::make_unique<xfr::TransferWriter>(snapshot_, *outcome.transfer, dns::read_u16(request_), question,
-                                                        reserve, opt);
+      transfer_ = std::make_unique<xfr::TransferWriter>(std::move(zones), *outcome.transfer, dns::read_u16(request_),
+                                                        question, reserve, opt);
       reply_.resize(2 + dns::kMaxMessageSize);
       return send_transfer();
     }
@@ -164,7 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint8_t request_[kMaxQuerySize];
   std::size_t request_len_ = 0;
   std::vector<uint8_t> reply_;
-  std::shared_ptr<const zone::ZoneSet> snapshot_;  // held while a transfer streams from it
+  std::shared_ptr<const answer::Snapshot> snapshot_;  // held while a transfer streams from it
   std::unique_ptr<xfr::TransferWriter> transfer_;
   std::optional<dns::tsig::StreamSigner> signer_;  // a signed transfer's
 };

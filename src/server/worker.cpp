@@ -87,7 +87,7 @@ Worker::OwnedFd::~OwnedFd() {
   if (fd >= 0) close(fd);
 }
 
-Worker::Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, const WorkerSettings& settings)
+Worker::Worker(unsigned index, int fd, bool pktinfo, answer::SnapshotStore& store, const WorkerSettings& settings)
     : index_(index),
       store_(store),
       cookies_(settings.cookie_secrets.empty() ? nullptr
@@ -106,7 +106,7 @@ Worker::Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, con
   send_msgs_.resize(batch);
   for (auto& slot : slots_) slot.reply = std::make_unique<uint8_t[]>(reply_capacity_);
   for (std::size_t i = 0; i < slots_.size(); ++i) prepare_receive(i);
-  snapshot_.refresh(store_);
+  held_.refresh(store_);
 }
 
 Worker::~Worker() {
@@ -154,13 +154,13 @@ void Worker::join() {
 }
 
 void Worker::nudge() {
-  boost::asio::post(io_, [this] { snapshot_.refresh(store_); });
+  boost::asio::post(io_, [this] { held_.refresh(store_); });
 }
 
-void Worker::Snapshot::refresh(zone::ZoneStore& store) {
+void Worker::Held::refresh(answer::SnapshotStore& store) {
   uint64_t now = store.generation();
-  if (zones && now == generation) return;
-  zones = store.load();
+  if (current && now == generation) return;
+  current = store.load();
   generation = now;
 }
 
@@ -175,7 +175,7 @@ void Worker::received(void* self, const boost::system::error_code& ec, unsigned 
   auto* worker = static_cast<Worker*>(self);
   worker->receiving_ = false;
   if (!ec && count > 0) {
-    worker->snapshot_.refresh(worker->store_);
+    worker->held_.refresh(worker->store_);
     worker->send_batch(worker->answer_batch(count));
     // recvmmsg changed only the headers it filled: set those up again.
     for (std::size_t i = 0; i < count; ++i) worker->prepare_receive(i);
@@ -213,7 +213,7 @@ unsigned Worker::answer_batch(unsigned received) {
     answer::Outcome result{};
     if ((in.msg_flags & MSG_TRUNC) == 0) {
       // The peer goes along for transfer access lists (IXFR over UDP, RFC 1995 §2).
-      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *snapshot_.zones, settings_.answer, false,
+      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *held_.current, settings_.answer, false,
                                slot.reply.get(), reinterpret_cast<const sockaddr*>(&slot.peer));
     }
     if (result.size == 0) {

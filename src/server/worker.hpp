@@ -19,7 +19,7 @@
 #include "dns/cookie.hpp"
 #include "server/batch_receive.hpp"
 #include "policy/rate_limit.hpp"
-#include "zone/zone_store.hpp"
+#include "answer/snapshot.hpp"
 #include "stats/counters.hpp"
 
 namespace rpdns::server {
@@ -39,7 +39,7 @@ class Worker {
  public:
   // Takes ownership of `fd`, a bound non-blocking UDP socket (see
   // open_udp_sockets); `pktinfo` when it is bound to a wildcard address.
-  Worker(unsigned index, int fd, bool pktinfo, zone::ZoneStore& store, const WorkerSettings& settings);
+  Worker(unsigned index, int fd, bool pktinfo, answer::SnapshotStore& store, const WorkerSettings& settings);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -54,10 +54,10 @@ class Worker {
 
   unsigned index() const { return index_; }
   boost::asio::io_context& io() { return io_; }
-  // The current zone snapshot (worker thread only).
-  std::shared_ptr<const zone::ZoneSet> snapshot() {
-    snapshot_.refresh(store_);
-    return snapshot_.zones;
+  // The current snapshot (worker thread only).
+  std::shared_ptr<const answer::Snapshot> snapshot() {
+    held_.refresh(store_);
+    return held_.current;
   }
   const answer::Options& answer_options() const { return settings_.answer; }
   // Passes an accepted NOTIFY on (RFC 1996 §3.11: the refresh starts now).
@@ -81,12 +81,12 @@ class Worker {
 
  private:
   struct Slot;
-  // The worker's reference to the published zones, renewed when the store's
-  // generation moves (one atomic load per batch).
-  struct Snapshot {
-    std::shared_ptr<const zone::ZoneSet> zones;
+  // The worker's reference to the published snapshot, renewed when the
+  // store's generation moves (one atomic load per batch).
+  struct Held {
+    std::shared_ptr<const answer::Snapshot> current;
     uint64_t generation = 0;
-    void refresh(zone::ZoneStore& store);
+    void refresh(answer::SnapshotStore& store);
   };
 
   void receive(bool continuation);
@@ -102,7 +102,7 @@ class Worker {
   void send_batch(unsigned count);
 
   unsigned index_;
-  zone::ZoneStore& store_;
+  answer::SnapshotStore& store_;
   // This thread's cookie hashing state (UDP and TCP answers alike); before
   // settings_, whose answer options point to it.
   std::unique_ptr<dns::ServerCookies> cookies_;
@@ -121,7 +121,7 @@ class Worker {
   std::thread thread_;
   bool stopping_ = false;   // worker thread only
   bool receiving_ = false;  // a receive is pending (worker thread; join() once it has ended)
-  Snapshot snapshot_;
+  Held held_;
   std::vector<Slot> slots_;
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;

@@ -18,15 +18,7 @@ void Zone::mark_occluded() {
   for (Node& node : nodes) node.occluded = node.is_delegation || find_ancestor(node.name, hides) != nullptr;
 }
 
-bool ZoneSet::transfer_allowed(const Zone& zone, const sockaddr* peer, std::string_view signed_by) const {
-  auto it = transfer_acl_.find(zone.origin);
-  if (it == transfer_acl_.end()) return false;
-  return std::any_of(it->second.begin(), it->second.end(),
-                     [&](const policy::KeyedPrefix& entry) { return entry.admits(peer, signed_by); });
-}
-
-void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<policy::KeyedPrefix> allow_transfer) {
-  transfer_acl_[zone->origin] = std::move(allow_transfer);
+void ZoneSet::add(std::shared_ptr<const Zone> zone) {
   unsigned labels = dns::count_labels(zone->origin);
   min_labels_ = std::min(min_labels_, labels);
   max_labels_ = std::max(max_labels_, labels);
@@ -35,12 +27,12 @@ void ZoneSet::add(std::shared_ptr<const Zone> zone, std::vector<policy::KeyedPre
 
 void ZoneSet::set_secondary(const std::string& origin, SecondaryState state) {
   any_expired_ |= state.expired;
-  secondaries_[origin] = std::move(state);
+  secondaries_[origin] = state;
 }
 
 void ZoneSet::replace(std::shared_ptr<const Zone> zone, std::optional<SecondaryState> state) {
   if (state) {
-    secondaries_[zone->origin] = std::move(*state);
+    secondaries_[zone->origin] = *state;
     any_expired_ =
         std::any_of(secondaries_.begin(), secondaries_.end(), [](const auto& s) { return s.second.expired; });
   }

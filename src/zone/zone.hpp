@@ -14,9 +14,7 @@
 #include "dns/name.hpp"
 #include "dns/nsec3.hpp"
 #include "dns/rrset.hpp"
-#include "dns/tsig.hpp"
 #include "dns/wire.hpp"
-#include "policy/prefix.hpp"
 
 namespace rpdns::zone {
 
@@ -157,10 +155,10 @@ struct Zone {
   }
 };
 
-// What answers need to know of a secondary zone (issue 16): who may NOTIFY
-// it, and whether its copy may be served.
+// What answers need to know of a secondary zone (issue 16): whether its
+// copy may be served, and for how long. (Whom it takes NOTIFY from is
+// policy: answer::Snapshot::access.)
 struct SecondaryState {
-  std::vector<policy::KeyedPrefix> primaries;  // NOTIFY is accepted from these (RFC 1996 §3.10)
   // Past its SOA expire without a successful refresh, or never transferred:
   // answered SERVFAIL (RFC 1034 §4.3.5) until a refresh succeeds.
   bool expired = false;
@@ -170,14 +168,7 @@ struct SecondaryState {
 // All zones served, published as one immutable snapshot.
 class ZoneSet {
  public:
-  // `allow_transfer`: who may AXFR/IXFR the zone (set per snapshot, so a
-  // reload can change it without reparsing the zone).
-  void add(std::shared_ptr<const Zone> zone, std::vector<policy::KeyedPrefix> allow_transfer = {});
-  // `signed_by`: the wire name of the TSIG key the request verified with, or empty.
-  bool transfer_allowed(const Zone& zone, const sockaddr* peer, std::string_view signed_by = {}) const;
-  // The TSIG keys requests may be signed with (RFC 8945).
-  void set_keys(dns::tsig::Keyring keys) { keys_ = std::move(keys); }
-  const dns::tsig::Keyring& keys() const { return keys_; }
+  void add(std::shared_ptr<const Zone> zone);
   // Marks the zone `zone` (canonical wire origin, added already) a secondary.
   void set_secondary(const std::string& origin, SecondaryState state);
   // Null for a zone of which we are the primary.
@@ -192,8 +183,8 @@ class ZoneSet {
     const SecondaryState* s = secondary(zone);
     return s != nullptr && s->expired;
   }
-  // A new version of a zone already in the set, which keeps its access
-  // lists; its SecondaryState, if any, is replaced by `state`.
+  // A new version of a zone already in the set; its SecondaryState, if
+  // any, is replaced by `state`.
   void replace(std::shared_ptr<const Zone> zone, std::optional<SecondaryState> state);
   // The most specific zone containing `name`, or nullptr (then: REFUSED).
   const Zone* find_zone(const dns::Name& name) const;
@@ -207,8 +198,6 @@ class ZoneSet {
   const Zone* find_from(const dns::Name& name, unsigned first_skip) const;
 
   std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>> zones_;
-  std::unordered_map<std::string, std::vector<policy::KeyedPrefix>, NameHash, std::equal_to<>> transfer_acl_;
-  dns::tsig::Keyring keys_;
   std::unordered_map<std::string, SecondaryState, NameHash, std::equal_to<>> secondaries_;
   bool any_expired_ = false;
   unsigned min_labels_ = 255;

@@ -27,9 +27,9 @@
 
 namespace {
 
-const std::shared_ptr<const rpdns::zone::ZoneSet>& zones() {
+const std::shared_ptr<const rpdns::answer::Snapshot>& snapshot() {
   static const auto set = [] {
-    auto s = std::make_shared<rpdns::zone::ZoneSet>();
+    auto s = std::make_shared<rpdns::answer::Snapshot>();
     auto allowed = rpdns::policy::Prefix::parse("192.0.2.0/24");
     auto allowed6 = rpdns::policy::Prefix::parse("2001:db8::/32");
     if (!allowed || !allowed6) __builtin_trap();
@@ -37,14 +37,14 @@ const std::shared_ptr<const rpdns::zone::ZoneSet>& zones() {
       auto loaded = rpdns::zone::load_zone(name, std::string(RPDNS_FUZZ_ZONES) + "/" + name + ".zone");
       if (!loaded.zone) __builtin_trap();
       // The IPv6 prefix wants a TSIG key: signed transfer requests take the checked path.
-      s->add(loaded.zone, {{*allowed, ""}, {*allowed6, std::string("\x0ctransfer-key\x00", 14)}});
+      s->zones.add(loaded.zone);
+      s->access.allow_transfer(loaded.zone->origin,
+                               {{*allowed, ""}, {*allowed6, std::string("\x0ctransfer-key\x00", 14)}});
     }
     // A key, so that fuzzed TSIG records with its name reach the MAC check.
-    rpdns::dns::tsig::Keyring keys;
-    keys.add({std::string("\x0ctransfer-key\x00", 14), rpdns::dns::tsig::Algorithm::hmac_sha256,
-              std::vector<uint8_t>(32, 7)});
-    s->set_keys(std::move(keys));
-    return std::shared_ptr<const rpdns::zone::ZoneSet>(s);
+    s->keys.add({std::string("\x0ctransfer-key\x00", 14), rpdns::dns::tsig::Algorithm::hmac_sha256,
+                 std::vector<uint8_t>(32, 7)});
+    return std::shared_ptr<const rpdns::answer::Snapshot>(s);
   }();
   return set;
 }
@@ -109,13 +109,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Exactly production's buffer: ASan sees a write past it.
   std::size_t capacity = tcp ? rpdns::dns::kMaxMessageSize : std::max<std::size_t>(options.edns_udp_size, 512);
   std::vector<uint8_t> out(capacity);
-  auto outcome =
-      rpdns::answer::respond(data, size, *zones(), options, tcp, out.data(), reinterpret_cast<const sockaddr*>(&from));
+  auto outcome = rpdns::answer::respond(data, size, *snapshot(), options, tcp, out.data(),
+                                        reinterpret_cast<const sockaddr*>(&from));
   if (outcome.transfer != nullptr) {
     if (!tcp || outcome.size != 0 || outcome.question_end < rpdns::dns::kHeaderSize || outcome.question_end > size)
       __builtin_trap();
     std::span<const uint8_t> question{data + rpdns::dns::kHeaderSize, outcome.question_end - rpdns::dns::kHeaderSize};
-    rpdns::xfr::TransferWriter writer(zones(), *outcome.transfer, rpdns::dns::read_u16(data), question);
+    std::shared_ptr<const rpdns::zone::ZoneSet> zones(snapshot(), &snapshot()->zones);
+    rpdns::xfr::TransferWriter writer(zones, *outcome.transfer, rpdns::dns::read_u16(data), question);
     // The test zones are small: a few messages at most, never a runaway.
     for (int messages = 0;; ++messages) {
       if (messages > 1000) __builtin_trap();

@@ -67,7 +67,7 @@ std::vector<std::string> input_names(const uint8_t* data, size_t size) {
   return names;
 }
 
-void ask(const std::shared_ptr<const rpdns::zone::ZoneSet>& zones, std::string_view name, uint16_t type,
+void ask(const std::shared_ptr<const rpdns::answer::Snapshot>& snapshot, std::string_view name, uint16_t type,
          unsigned variant) {
   bool tcp = (variant & 1) != 0;
   rpdns::answer::Options options;
@@ -79,11 +79,12 @@ void ask(const std::shared_ptr<const rpdns::zone::ZoneSet>& zones, std::string_v
   inet_pton(AF_INET, "192.0.2.53", &peer.sin_addr);
   std::size_t capacity = tcp ? rpdns::dns::kMaxMessageSize : std::max<std::size_t>(options.edns_udp_size, 512);
   std::vector<uint8_t> out(capacity);
-  auto outcome = rpdns::answer::respond(request.data(), request.size(), *zones, options, tcp, out.data(),
+  auto outcome = rpdns::answer::respond(request.data(), request.size(), *snapshot, options, tcp, out.data(),
                                         reinterpret_cast<const sockaddr*>(&peer));
   if (outcome.transfer != nullptr) {
     std::span<const uint8_t> question{request.data() + rpdns::dns::kHeaderSize,
                                       outcome.question_end - rpdns::dns::kHeaderSize};
+    std::shared_ptr<const rpdns::zone::ZoneSet> zones(snapshot, &snapshot->zones);
     rpdns::xfr::TransferWriter writer(zones, *outcome.transfer, 0x1234, question);
     // A record too big for any message ends the transfer with SERVFAIL; fine.
     while (std::size_t n = writer.next(out.data())) check_message(out.data(), n, rpdns::dns::kMaxMessageSize);
@@ -108,9 +109,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!result.zone) return 0;
 
   auto allowed = rpdns::policy::Prefix::parse("192.0.2.0/24");
-  auto zones = std::make_shared<rpdns::zone::ZoneSet>();
-  zones->add(result.zone, {{*allowed, ""}});
-  std::shared_ptr<const rpdns::zone::ZoneSet> snapshot = zones;
+  auto built = std::make_shared<rpdns::answer::Snapshot>();
+  built->zones.add(result.zone);
+  built->access.allow_transfer(result.zone->origin, {{*allowed, ""}});
+  std::shared_ptr<const rpdns::answer::Snapshot> snapshot = built;
   const auto& nodes = result.zone->nodes;
 
   unsigned variant = static_cast<unsigned>(size);

@@ -138,7 +138,8 @@ std::vector<std::vector<uint8_t>> cookie_requests(rpdns::dns::ServerCookies& coo
 }
 
 TEST(Allocations, NoneOnTheQueryPath) {
-  rpdns::zone::ZoneSet zones;
+  rpdns::answer::Snapshot snapshot;
+  rpdns::zone::ZoneSet& zones = snapshot.zones;
   for (const char* name : {"diff.example", "child.diff.example"}) {
     auto loaded = rpdns::zone::load_zone(name, std::string(RPDNS_TEST_ZONES) + "/diff/" + name + ".zone");
     ASSERT_TRUE(loaded.zone) << (loaded.errors.empty() ? "" : loaded.errors[0].to_string());
@@ -175,8 +176,8 @@ TEST(Allocations, NoneOnTheQueryPath) {
   counting = true;
   for (int round = 0; round < 10000 / static_cast<int>(all.size()) + 1; ++round) {
     for (const auto& r : all) {
-      auto outcome =
-          rpdns::answer::respond(r.data(), r.size(), zones, options, round % 2 == 1, out.data(), peers[round % 4 / 2]);
+      auto outcome = rpdns::answer::respond(r.data(), r.size(), snapshot, options, round % 2 == 1, out.data(),
+                                            peers[round % 4 / 2]);
       answered += outcome.size > 0 ? 1 : 0;
       valid_cookies += outcome.cookie_valid ? 1 : 0;
     }

@@ -106,14 +106,14 @@ struct Reply {
 class AnswerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    zones_ = new rpdns::zone::ZoneSet;
+    zones_ = new rpdns::answer::Snapshot;
     const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/";
     for (const auto& [origin, file] :
          {std::pair{"example.com", "example.com.zone"}, std::pair{"child.example.com", "child.example.com.zone"},
           std::pair{"zero.example", "zero.example.zone"}, std::pair{"svc.example", "svc.example.zone"}}) {
       auto result = rpdns::zone::load_zone(origin, dir + file);
       for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
-      if (result.zone) zones_->add(result.zone);
+      if (result.zone) zones_->zones.add(result.zone);
     }
   }
   static void TearDownTestSuite() {
@@ -136,11 +136,11 @@ class AnswerTest : public ::testing::Test {
     return r;
   }
 
-  static rpdns::zone::ZoneSet* zones_;
+  static rpdns::answer::Snapshot* zones_;
   static std::string load_errors_;
 };
 
-rpdns::zone::ZoneSet* AnswerTest::zones_ = nullptr;
+rpdns::answer::Snapshot* AnswerTest::zones_ = nullptr;
 std::string AnswerTest::load_errors_;
 
 // ---- RFC 1034 §4.3.2: the basic lookup ----
@@ -1350,7 +1350,8 @@ namespace {
 // ---- secondary zones (RFC 1996 NOTIFY, RFC 1034 §4.3.5 expiry) ----
 
 struct SecondaryFixture {
-  rpdns::zone::ZoneSet zones;
+  rpdns::answer::Snapshot snapshot;
+  rpdns::zone::ZoneSet& zones = snapshot.zones;
   sockaddr_in primary{}, stranger{};
 
   explicit SecondaryFixture(bool expired) {
@@ -1360,9 +1361,9 @@ struct SecondaryFixture {
     zones.add(loaded.zone);
     zones.add(child.zone);
     rpdns::zone::SecondaryState state;
-    state.primaries.push_back({*rpdns::policy::Prefix::parse("192.0.2.1"), ""});
     state.expired = expired;
     zones.set_secondary(loaded.zone->origin, state);
+    snapshot.access.accept_notify(loaded.zone->origin, {{*rpdns::policy::Prefix::parse("192.0.2.1"), ""}});
     for (auto [addr, text] : {std::pair{&primary, "192.0.2.1"}, std::pair{&stranger, "192.0.2.2"}}) {
       addr->sin_family = AF_INET;
       inet_pton(AF_INET, text, &addr->sin_addr);
@@ -1370,7 +1371,7 @@ struct SecondaryFixture {
   }
   Outcome ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
-    return respond(request.data(), request.size(), zones, {}, false, out.data(),
+    return respond(request.data(), request.size(), snapshot, {}, false, out.data(),
                    reinterpret_cast<const sockaddr*>(&from));
   }
 };

@@ -68,12 +68,12 @@ struct Reply {
 class DnssecTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    zones_ = new rpdns::zone::ZoneSet;
+    zones_ = new rpdns::answer::Snapshot;
     const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/signed/";
     for (const char* origin : {"signed.example", "nsec3.example"}) {
       auto result = rpdns::zone::load_zone(origin, dir + origin + ".zone");
       for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
-      if (result.zone) zones_->add(result.zone);
+      if (result.zone) zones_->zones.add(result.zone);
     }
   }
   static void TearDownTestSuite() {
@@ -133,11 +133,11 @@ class DnssecTest : public ::testing::Test {
     return problems;
   }
 
-  static rpdns::zone::ZoneSet* zones_;
+  static rpdns::answer::Snapshot* zones_;
   static std::string load_errors_;
 };
 
-rpdns::zone::ZoneSet* DnssecTest::zones_ = nullptr;
+rpdns::answer::Snapshot* DnssecTest::zones_ = nullptr;
 std::string DnssecTest::load_errors_;
 
 bool has(const ldns_rr_list* list, const std::string& name, uint16_t t) {

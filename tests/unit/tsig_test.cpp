@@ -241,14 +241,17 @@ TEST(Tsig, UnsignedMessagesBetweenSignedOnes) {
 // ---- respond(): signed requests (RFC 8945 §5.2, §5.3) ----
 
 struct SignedServer {
-  rpdns::zone::ZoneSet zones;
+  rpdns::answer::Snapshot snapshot;
+  rpdns::zone::ZoneSet& zones = snapshot.zones;
   sockaddr_in keyed{}, open{};  // 192.0.2.10: transfers need the key; 198.51.100.1: address alone
 
   SignedServer() {
     auto loaded = rpdns::zone::load_zone("example.com", std::string(RPDNS_TEST_ZONES) + "/unit/example.com.zone");
-    zones.add(loaded.zone, {{*rpdns::policy::Prefix::parse("192.0.2.0/24"), wire("transfer-key")},
-                            {*rpdns::policy::Prefix::parse("198.51.100.1"), ""}});
-    zones.set_keys(ring(make_key()));
+    zones.add(loaded.zone);
+    snapshot.access.allow_transfer(loaded.zone->origin,
+                                   {{*rpdns::policy::Prefix::parse("192.0.2.0/24"), wire("transfer-key")},
+                                    {*rpdns::policy::Prefix::parse("198.51.100.1"), ""}});
+    snapshot.keys = ring(make_key());
     for (auto [addr, text] : {std::pair{&keyed, "192.0.2.10"}, std::pair{&open, "198.51.100.1"}}) {
       addr->sin_family = AF_INET;
       inet_pton(AF_INET, text, &addr->sin_addr);
@@ -257,7 +260,7 @@ struct SignedServer {
   rpdns::answer::Outcome ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out,
                              bool tcp = false) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
-    auto o = rpdns::answer::respond(request.data(), request.size(), zones, {}, tcp, out.data(),
+    auto o = rpdns::answer::respond(request.data(), request.size(), snapshot, {}, tcp, out.data(),
                                     reinterpret_cast<const sockaddr*>(&from));
     out.resize(o.size);
     return o;

@@ -24,14 +24,14 @@ TEST(ZoneReports, WarningsReachTheReport) {
   rpdns::config::Config config;
   config.zones.push_back({"example.com", file, {}, {}, {}});
   std::vector<ZoneReport> reports;
-  auto set = rpdns::reload::build_zone_set(config, nullptr, reports);
+  auto set = rpdns::reload::build_snapshot(config, nullptr, reports);
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].outcome, ZoneReport::Outcome::loaded);
   EXPECT_TRUE(reports[0].errors.empty());
   EXPECT_EQ(reports[0].warning_count, 1u);
   ASSERT_EQ(reports[0].warnings.size(), 1u);
   EXPECT_EQ(reports[0].warnings[0], file + ":4: www.other.test. is outside the zone example.com.; ignored");
-  EXPECT_EQ(set->zones().size(), 1u);
+  EXPECT_EQ(set->zones.zones().size(), 1u);
 }
 
 }  // namespace
