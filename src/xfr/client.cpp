@@ -85,6 +85,15 @@ std::string rdf_name(const ldns_rdf* rdf) {
   return name;
 }
 
+// RFC 8945 §5.1: a TSIG only as the message's last record. Checked before
+// ldns reads the message: ldns 1.8.3 keeps the last of several TSIG records
+// and leaks the others (found by fuzz_axfr; reproduced with ldns alone).
+bool misplaced_tsig(const uint8_t* data, std::size_t len) {
+  dns::tsig::Record record;
+  bool present = false;
+  return !dns::tsig::find(data, len, record, present) && present;
+}
+
 // The common checks of a reply to our query `id`: "" or the problem.
 std::string check_reply(const ldns_pkt* pkt, uint16_t id) {
   if (ldns_pkt_id(pkt) != id) return "reply with another ID";
@@ -120,6 +129,7 @@ int64_t edns_expire(const ldns_pkt* pkt) {
 // The SOA serial in an authoritative reply; "" or the problem.
 std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
                            SoaResult& out) {
+  if (misplaced_tsig(data, len)) return "a TSIG record that is not the last";
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, data, len) != LDNS_STATUS_OK) return "malformed reply";
   Packet pkt(raw, ldns_pkt_free);
@@ -394,6 +404,7 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
 
 std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
                               bool first, AxfrResult& out, bool& complete) {
+  if (misplaced_tsig(message, len)) return "a TSIG record that is not the last";
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, message, len) != LDNS_STATUS_OK) return "malformed message";
   Packet pkt(raw, ldns_pkt_free);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "xfr/client.hpp"
 #include "xfr/transfer.hpp"
 #include "test_support.hpp"
 #include "zone/builder.hpp"
@@ -143,6 +144,32 @@ TEST(Transfer, EveryMessageEndsWithTheOptAndItsExpire) {
   const auto& last = no_expire.back();
   EXPECT_EQ(rpdns::dns::read_u16(last.data() + last.size() - 10), rpdns::dns::type::OPT);
   EXPECT_EQ(rpdns::dns::read_u16(last.data() + last.size() - 2), 0u);  // RDLENGTH: no option
+}
+
+// The secondary's side: a message is read only with at most one TSIG, as its
+// last record (RFC 8945 §5.1). Two are refused before ldns sees them (ldns
+// 1.8.3 leaks all but the last; found by fuzz_axfr).
+TEST(Transfer, ReaderRefusesAMessageWithTwoTsigRecords) {
+  auto zone = make_zone({});
+  PacketBuilder q;
+  q.header(0x1234, 0, 1, 0, 0, 0).question("example.com", 252);
+  std::span<const uint8_t> question{q.b.data() + 12, q.b.size() - 12};
+  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *zone, 0x1234, question);
+  std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
+  out.resize(writer.next(out.data()));
+  ASSERT_FALSE(out.empty());
+  auto read = [&](const std::vector<uint8_t>& m) {
+    rpdns::xfr::AxfrResult result;
+    result.records.files.push_back("test");
+    bool complete = false;
+    return rpdns::xfr::read_axfr_message(m.data(), m.size(), 0x1234, wire("example.com"), true, result, complete);
+  };
+  EXPECT_EQ(read(out), "");
+  // Two empty records of type TSIG (250) under the root, class ANY.
+  auto doubled = out;
+  for (int i = 0; i < 2; ++i) doubled.insert(doubled.end(), {0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0});
+  rpdns::dns::write_u16(doubled.data() + 10, static_cast<uint16_t>(rpdns::dns::read_u16(doubled.data() + 10) + 2));
+  EXPECT_EQ(read(doubled), "a TSIG record that is not the last");
 }
 
 }  // namespace
