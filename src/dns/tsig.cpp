@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/message.hpp"
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 
@@ -32,37 +33,6 @@ constexpr AlgorithmInfo kAlgorithms[] = {
 };
 
 const AlgorithmInfo& info(Algorithm a) { return kAlgorithms[static_cast<std::size_t>(a)]; }
-
-// Reads a possibly compressed name at `pos` into `out` (lowercased wire
-// form) and moves `pos` past it. Pointers must point backwards.
-bool read_name(const uint8_t* m, std::size_t len, std::size_t& pos, uint8_t* out, std::size_t& out_len) {
-  std::size_t cursor = pos;
-  std::size_t limit = pos;
-  bool jumped = false;
-  out_len = 0;
-  while (true) {
-    if (cursor >= len) return false;
-    uint8_t l = m[cursor];
-    if ((l & 0xC0) == 0xC0) {
-      if (cursor + 1 >= len) return false;
-      std::size_t target = static_cast<std::size_t>(l & 0x3F) << 8 | m[cursor + 1];
-      if (target >= limit) return false;
-      if (!jumped) pos = cursor + 2;
-      jumped = true;
-      limit = target;
-      cursor = target;
-      continue;
-    }
-    if (l > kMaxLabelLength || cursor + 1 + l > len || out_len + 1 + l > kMaxNameLength) return false;
-    std::memcpy(out + out_len, m + cursor, 1u + l);
-    out_len += 1u + l;
-    if (l == 0) break;
-    cursor += 1u + l;
-  }
-  if (!jumped) pos = cursor + 1;
-  lowercase(out, out_len);
-  return true;
-}
 
 uint64_t read_u48(const uint8_t* p) { return static_cast<uint64_t>(read_u16(p)) << 32 | read_u32(p + 2); }
 

@@ -20,9 +20,11 @@
 #include <string_view>
 #include <vector>
 
+#include "dns/wire.hpp"
+
 namespace rpdns::dns::tsig {
 
-inline constexpr uint16_t kType = 250;
+inline constexpr uint16_t kType = type::TSIG;
 inline constexpr uint16_t kFudge = 300;     // seconds, as RFC 8945 §10 recommends
 inline constexpr std::size_t kMaxMac = 64;  // HMAC-SHA512
 // TSIG error codes (RFC 8945 §4.2, IANA "DNS RCODEs"); the reply's rcode is NOTAUTH.

@@ -18,7 +18,7 @@ namespace type {
 inline constexpr uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9, PTR = 12,
                           HINFO = 13, MINFO = 14, MX = 15, TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, OPT = 41, DS = 43,
                           RRSIG = 46, NSEC = 47, DNSKEY = 48, NSEC3 = 50, NSEC3PARAM = 51, SVCB = 64, HTTPS = 65,
-                          IXFR = 251, AXFR = 252, ANY = 255;
+                          TSIG = 250, IXFR = 251, AXFR = 252, ANY = 255;
 }
 
 namespace klass {

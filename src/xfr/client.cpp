@@ -1,7 +1,5 @@
 #include "xfr/client.hpp"
 
-#include <ldns/ldns.h>
-
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,8 +14,11 @@
 #include <random>
 #include <vector>
 
+#include "dns/message.hpp"
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
+#include "zone/loader.hpp"
+#include "zone/record_check.hpp"
 
 namespace rpdns::xfr {
 namespace {
@@ -58,8 +59,6 @@ std::vector<uint8_t> build_query(uint16_t id, const std::string& origin, uint16_
   return q;
 }
 
-using Packet = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
-
 uint64_t unix_now() { return static_cast<uint64_t>(std::time(nullptr)); }
 
 // Signs `query` with `key` (RFC 8945 §5.1) and keeps its MAC in `mac`,
@@ -79,74 +78,100 @@ std::string key_text(const std::optional<dns::tsig::Key>& key) {
   return key ? " (TSIG key " + dns::to_text(key->name) + ")" : "";
 }
 
-std::string rdf_name(const ldns_rdf* rdf) {
-  std::string name(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
-  dns::lowercase(name);
-  return name;
-}
-
-// RFC 8945 §5.1: a TSIG only as the message's last record. Checked before
-// ldns reads the message: ldns 1.8.3 keeps the last of several TSIG records
-// and leaks the others (found by fuzz_axfr; reproduced with ldns alone).
-bool misplaced_tsig(const uint8_t* data, std::size_t len) {
-  dns::tsig::Record record;
-  bool present = false;
-  return !dns::tsig::find(data, len, record, present) && present;
-}
-
 // The common checks of a reply to our query `id`: "" or the problem.
-std::string check_reply(const ldns_pkt* pkt, uint16_t id) {
-  if (ldns_pkt_id(pkt) != id) return "reply with another ID";
-  if (!ldns_pkt_qr(pkt) || ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) return "not a reply to a query";
-  if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
-    char* rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt));
-    std::string text = std::string("the primary answered ") + (rcode != nullptr ? rcode : "?");
-    free(rcode);
-    return text;
-  }
+std::string check_reply(const dns::Header& h, uint16_t id) {
+  if (h.id != id) return "reply with another ID";
+  if (!h.qr() || h.opcode() != dns::opcode::QUERY) return "not a reply to a query";
+  if (h.rcode() != dns::rcode::NOERROR) return "the primary answered " + dns::rcode_text(h.rcode());
   return "";
 }
 
-uint32_t soa_serial(const ldns_rr* soa) { return ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)); }
+// RFC 1035 §7.3: a reply is for our question, `origin` `qtype` IN. Later
+// messages of a transfer may leave it out (RFC 5936 §2.2.1).
+std::string check_question(dns::MessageReader& reader, const std::string& origin, uint16_t qtype, bool required) {
+  unsigned count = reader.header().qdcount;
+  if (count == 0) return required ? "the reply does not echo the question" : "";
+  dns::WireQuestion q;
+  if (count != 1 || !reader.question(q))
+    return reader.problem() != nullptr ? reader.problem() : "more than one question";
+  if (q.name_view() != origin || q.type != qtype || q.klass != dns::klass::IN)
+    return "the reply is to another question (" + dns::to_text(q.name_view()) + " type " + std::to_string(q.type) + ")";
+  return "";
+}
 
-// The seconds of a reply's EXPIRE option (RFC 7314 §3); -1 when it has none.
-int64_t edns_expire(const ldns_pkt* pkt) {
-  const ldns_rdf* data = ldns_pkt_edns_data(pkt);
-  if (data == nullptr) return -1;
-  const uint8_t* p = ldns_rdf_data(data);
-  std::size_t size = ldns_rdf_size(data);
-  for (std::size_t at = 0; at + 4 <= size;) {
+// The seconds of an OPT record's EXPIRE option (RFC 7314 §3); -1 when none.
+int64_t edns_expire(const dns::MessageReader& reader, const dns::WireRecord& opt) {
+  const uint8_t* p = reader.data() + opt.rdata_pos;
+  for (std::size_t at = 0; at + 4 <= opt.rdata_len;) {
     uint16_t code = dns::read_u16(p + at);
     uint16_t len = dns::read_u16(p + at + 2);
     at += 4;
-    if (at + len > size) break;
+    if (at + len > opt.rdata_len) break;
     if (code == kEdnsExpire && len == 4) return dns::read_u32(p + at);
     at += len;
   }
   return -1;
 }
 
+// Records outside the answer section: OPT (its EXPIRE into `expire`) and a
+// TSIG, which RFC 8945 §5.1 allows only as the message's last record; the
+// rest is ignored. "" or the problem.
+std::string read_extra(const dns::MessageReader& reader, const dns::WireRecord& r, int64_t& expire) {
+  if (r.type == dns::type::TSIG && (r.section != dns::Section::additional || !r.last))
+    return "a TSIG record that is not the last";
+  if (r.type == dns::type::OPT && r.section == dns::Section::additional && expire < 0) expire = edns_expire(reader, r);
+  return "";
+}
+
+// The end of a message: nothing malformed, nothing after the records.
+std::string check_end(const dns::MessageReader& reader) {
+  if (reader.problem() != nullptr) return reader.problem();
+  return reader.at_end() ? "" : "trailing data after the last record";
+}
+
+// The RDATA of `r` uncompressed into `rdata`, checked as a zone file's
+// record would be (zone/record_check): "" or the problem.
+std::string zone_record(const dns::MessageReader& reader, const dns::WireRecord& r, std::vector<uint8_t>& rdata) {
+  std::string where = dns::to_text(r.owner_view()) + " " + zone::type_text(r.type) + ": ";
+  rdata.clear();
+  if (!dns::expand_rdata(reader, r, rdata)) return where + "malformed RDATA";
+  if (std::string problem = zone::check_type(r.type); !problem.empty()) return where + problem;
+  if (std::string problem = zone::check_rdata(r.type, rdata); !problem.empty()) return where + problem;
+  if (std::string problem = zone::check_record_size(r.owner_view(), rdata.size()); !problem.empty())
+    return where + problem;
+  return "";
+}
+
+uint32_t soa_serial(std::span<const uint8_t> soa_rdata) {
+  return dns::read_u32(soa_rdata.data() + soa_rdata.size() - 20);
+}
+
 // The SOA serial in an authoritative reply; "" or the problem.
 std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
                            SoaResult& out) {
-  if (misplaced_tsig(data, len)) return "a TSIG record that is not the last";
-  ldns_pkt* raw = nullptr;
-  if (ldns_wire2pkt(&raw, data, len) != LDNS_STATUS_OK) return "malformed reply";
-  Packet pkt(raw, ldns_pkt_free);
-  if (std::string problem = check_reply(pkt.get(), id); !problem.empty()) return problem;
-  if (!ldns_pkt_aa(pkt.get())) return "the reply is not authoritative";
-  const ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(answer); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(answer, i);
-    if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && rdf_name(ldns_rr_owner(rr)) == origin &&
-        ldns_rr_rd_count(rr) == 7) {
-      out.serial = soa_serial(rr);
-      out.expire = edns_expire(pkt.get());
-      out.ok = true;
-      return "";
+  dns::MessageReader reader(data, len);
+  if (reader.problem() != nullptr) return reader.problem();
+  if (std::string problem = check_reply(reader.header(), id); !problem.empty()) return problem;
+  if (!reader.header().aa()) return "the reply is not authoritative";
+  if (std::string problem = check_question(reader, origin, dns::type::SOA, true); !problem.empty()) return problem;
+  dns::WireRecord r;
+  std::vector<uint8_t> rdata;
+  bool found = false;
+  int64_t expire = -1;
+  while (reader.record(r)) {
+    if (r.section != dns::Section::answer) {
+      if (std::string problem = read_extra(reader, r, expire); !problem.empty()) return problem;
+    } else if (!found && r.type == dns::type::SOA && r.klass == dns::klass::IN && r.owner_view() == origin) {
+      if (std::string problem = zone_record(reader, r, rdata); !problem.empty()) return problem;
+      out.serial = soa_serial(rdata);
+      found = true;
     }
   }
-  return "no SOA in the answer";
+  if (std::string problem = check_end(reader); !problem.empty()) return problem;
+  if (!found) return "no SOA in the answer";
+  out.expire = expire;
+  out.ok = true;
+  return "";
 }
 
 std::string endpoint_text(const config::ListenAddress& a) { return a.to_string(); }
@@ -402,53 +427,51 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
 
 }  // namespace
 
+namespace {
+
+// One answer record of a transfer into `out`; sets `complete` at the
+// closing SOA. "" or the problem.
+std::string take_record(const dns::MessageReader& reader, const dns::WireRecord& r, const std::string& origin,
+                        AxfrResult& out, bool& complete, std::vector<uint8_t>& rdata) {
+  std::string_view owner = r.owner_view();
+  bool soa_at_apex = r.type == dns::type::SOA && owner == origin;
+  if (complete) return "records after the closing SOA";
+  if (r.klass != dns::klass::IN) return "a record of class other than IN at " + dns::to_text(owner);
+  if (!dns::is_subdomain(owner, origin)) return "a record outside the zone: " + dns::to_text(owner);
+  if (out.records.records.empty() && !soa_at_apex) return "the transfer does not start with the zone's SOA";
+  if (std::string problem = zone_record(reader, r, rdata); !problem.empty()) return problem;
+  if (soa_at_apex && !out.records.records.empty()) {
+    // RFC 5936 §2.2: the SOA again ends the transfer, with the same serial.
+    complete = true;
+    return soa_serial(rdata) == out.serial ? "" : "the closing SOA has another serial";
+  }
+  if (soa_at_apex) out.serial = soa_serial(rdata);
+  uint32_t ttl = r.ttl;
+  if (ttl > zone::kMaxTtl) {
+    ttl = 0;  // as a zone file's (RFC 2181 §8)
+    ++out.ttls_zeroed;
+  }
+  out.records.add(owner, r.type, ttl, rdata, 0, static_cast<uint32_t>(out.records.records.size() + 1));
+  return "";
+}
+
+}  // namespace
+
 std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
                               bool first, AxfrResult& out, bool& complete) {
-  if (misplaced_tsig(message, len)) return "a TSIG record that is not the last";
-  ldns_pkt* raw = nullptr;
-  if (ldns_wire2pkt(&raw, message, len) != LDNS_STATUS_OK) return "malformed message";
-  Packet pkt(raw, ldns_pkt_free);
-  if (std::string problem = check_reply(pkt.get(), id); !problem.empty()) return problem;
+  dns::MessageReader reader(message, len);
+  if (reader.problem() != nullptr) return reader.problem();
+  if (std::string problem = check_reply(reader.header(), id); !problem.empty()) return problem;
   // RFC 5936 §2.2.1: the first message echoes the question; later ones may.
-  const ldns_rr_list* question = ldns_pkt_question(pkt.get());
-  if (first &&
-      (ldns_rr_list_rr_count(question) != 1 || rdf_name(ldns_rr_owner(ldns_rr_list_rr(question, 0))) != origin)) {
-    return "the first message does not echo the question";
+  if (std::string problem = check_question(reader, origin, dns::type::AXFR, first); !problem.empty()) return problem;
+  dns::WireRecord r;
+  std::vector<uint8_t> rdata;
+  while (reader.record(r)) {
+    std::string problem = r.section == dns::Section::answer ? take_record(reader, r, origin, out, complete, rdata)
+                                                            : read_extra(reader, r, out.expire);
+    if (!problem.empty()) return problem;
   }
-  if (out.expire < 0) out.expire = edns_expire(pkt.get());
-  const ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
-  ldns_buffer* rdata = ldns_buffer_new(512);
-  std::string problem;
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(answer) && problem.empty(); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(answer, i);
-    std::string owner = rdf_name(ldns_rr_owner(rr));
-    auto type = static_cast<uint16_t>(ldns_rr_get_type(rr));
-    bool soa_at_apex = type == dns::type::SOA && owner == origin && ldns_rr_rd_count(rr) == 7;
-    if (complete) {
-      problem = "records after the closing SOA";
-    } else if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
-      problem = "a record of class other than IN at " + dns::to_text(owner);
-    } else if (!dns::is_subdomain(owner, origin)) {
-      problem = "a record outside the zone: " + dns::to_text(owner);
-    } else if (out.records.records.empty() && !soa_at_apex) {
-      problem = "the transfer does not start with the zone's SOA";
-    } else if (soa_at_apex && !out.records.records.empty()) {
-      // RFC 5936 §2.2: the SOA again ends the transfer, with the same serial.
-      if (soa_serial(rr) != out.serial) problem = "the closing SOA has another serial";
-      complete = true;
-    } else {
-      ldns_buffer_clear(rdata);
-      if (ldns_rr_rdata2buffer_wire(rdata, rr) != LDNS_STATUS_OK || ldns_buffer_position(rdata) > 0xFFFF) {
-        problem = "a record ldns cannot convert at " + dns::to_text(owner);
-        continue;
-      }
-      if (soa_at_apex) out.serial = soa_serial(rr);
-      std::span<const uint8_t> bytes{ldns_buffer_begin(rdata), ldns_buffer_position(rdata)};
-      out.records.add(owner, type, ldns_rr_ttl(rr), bytes, 0, static_cast<uint32_t>(out.records.records.size() + 1));
-    }
-  }
-  ldns_buffer_free(rdata);
-  return problem;
+  return check_end(reader);
 }
 
 void query_soa(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,

@@ -31,6 +31,7 @@ struct AxfrResult {
   int64_t expire = -1;    // the first EDNS EXPIRE seconds in the stream (RFC 7314); -1: none
   std::size_t bytes = 0;  // DNS messages received, length prefixes included
   std::size_t messages = 0;
+  std::size_t ttls_zeroed = 0;  // TTLs over 2^31 - 1, taken as 0 (RFC 2181 §8) as in a zone file
 };
 
 // `origin` is the zone's canonical wire name. Both requests carry OPT with
@@ -43,9 +44,11 @@ void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primar
 
 // Checks one AXFR reply message and appends its records to `out` (RFC 5936
 // §2.2, §3): the ID and question of our request, NOERROR, class IN, every
-// owner inside `origin`, the SOA first; sets `complete` at the closing SOA,
-// after which nothing may follow. Returns "" or the problem. Exposed for
-// the tests and the fuzz target.
+// owner inside `origin`, the SOA first, every record as a zone file's
+// would be checked (zone/record_check), nothing after the last record;
+// sets `complete` at the closing SOA, after which nothing may follow.
+// Read by our own reader (dns/message), never by ldns. Returns "" or the
+// problem. Exposed for the tests and the fuzz target.
 std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
                               bool first, AxfrResult& out, bool& complete);
 

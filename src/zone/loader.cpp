@@ -13,6 +13,7 @@
 
 #include "zone/builder.hpp"
 #include "zone/master_reader.hpp"
+#include "zone/record_check.hpp"
 #include "zone/simple_record.hpp"
 
 namespace rpdns::zone {
@@ -21,14 +22,6 @@ namespace {
 constexpr int kMaxIncludeDepth = 16;
 constexpr std::size_t kMaxErrors = 50;
 constexpr uint32_t kDefaultTtl = 3600;
-// RFC 2181 §8: a TTL is at most 2^31 - 1, and one with the top bit set is
-// "treated as if the entire value received was zero". BIND loads such a TTL
-// as 0 with a warning; so does rpdns (Knot keeps it, NSD uses 3600).
-constexpr uint64_t kMaxTtl = 0x7fffffff;
-// A record every message can carry: 65535 bytes (RFC 1035 §4.2.2, the TCP
-// length) less the header and the largest question (a 255-byte name, type
-// and class). Anything bigger could be neither answered nor transferred.
-constexpr std::size_t kMaxRecordSize = dns::kMaxMessageSize - dns::kHeaderSize - (dns::kMaxNameLength + 4);
 constexpr const char* kTtlClamped = " is more than 2^31 - 1; set to 0 (RFC 2181 §8)";
 
 // Owns an ldns_rdf and frees it on scope exit.
@@ -45,16 +38,6 @@ std::string rdf_wire(const ldns_rdf* rdf) {
   std::string wire(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
   dns::lowercase(wire);
   return wire;
-}
-
-// ldns appends the origin to a relative name without checking the result
-// against the 255-byte limit (RFC 1035 §2.3.4).
-bool names_within_limit(const ldns_rr* rr) {
-  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-    const ldns_rdf* field = ldns_rr_rdf(rr, i);
-    if (ldns_rdf_get_type(field) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(field) > dns::kMaxNameLength) return false;
-  }
-  return true;
 }
 
 // RFC 3597 §5: "\# <length> <hex>..." is the generic form of any RDATA.
@@ -100,58 +83,6 @@ std::string decode_generic_rdata(std::string_view text, std::string& out) {
            (high >= 0 ? " and a half" : "") + " bytes of hex follow";
   }
   return {};
-}
-
-// Whether ldns knows the fields of `type`; if not, its RDATA is opaque.
-const ldns_rr_descriptor* known_fields(uint16_t type) {
-  const ldns_rr_descriptor* d = ldns_rr_descript(type);
-  if (d == nullptr || d->_type != type || d->_name == nullptr) return nullptr;  // a placeholder entry
-  bool opaque = ldns_rr_descriptor_maximum(d) == 1 && ldns_rr_descriptor_field_type(d, 0) == LDNS_RDF_TYPE_UNKNOWN;
-  return opaque ? nullptr : d;
-}
-
-struct RrPtr {
-  ldns_rr* p = nullptr;
-  ~RrPtr() { ldns_rr_free(p); }
-};
-
-// Generic RDATA of a type ldns knows must be RDATA of that type (RFC 3597 §5
-// leaves no room for anything else): decoded field by field, printed, and
-// read back by ldns's own rules for the type, it must come out the same
-// bytes. That catches short or extra fields, compressed names and names
-// over 255 bytes. Empty when it fits, else what is wrong.
-std::string check_known_rdata(uint16_t type, const ldns_rr_descriptor* fields, const std::string& bytes) {
-  if (bytes.empty()) return ldns_rr_descriptor_minimum(fields) == 0 ? "" : "it is empty";
-  RrPtr decoded;
-  decoded.p = ldns_rr_new();
-  ldns_rr_set_owner(decoded.p, ldns_dname_new_frm_str("."));
-  ldns_rr_set_type(decoded.p, static_cast<ldns_rr_type>(type));
-  std::string wire(2, '\0');
-  wire[0] = static_cast<char>(bytes.size() >> 8);
-  wire[1] = static_cast<char>(bytes.size() & 0xff);
-  wire += bytes;
-  std::size_t pos = 0;
-  ldns_status status = ldns_wire2rdf(decoded.p, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos);
-  if (status != LDNS_STATUS_OK) return ldns_get_errorstr_by_id(status);
-  if (ldns_rr_rd_count(decoded.p) < ldns_rr_descriptor_minimum(fields)) return "it ends before its last field";
-  char* printed = ldns_rr2str_fmt(ldns_output_format_nocomments, decoded.p);
-  std::string text = printed == nullptr ? "" : printed;
-  free(printed);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  // ldns falls back to the generic form for a field it cannot print.
-  if (text.empty() || text.find(" \\#") != std::string::npos || text.find("\t\\#") != std::string::npos) {
-    return "a field is not valid";
-  }
-  RrPtr reread;
-  status = ldns_rr_new_frm_str(&reread.p, text.c_str(), 0, nullptr, nullptr);
-  if (status != LDNS_STATUS_OK) return std::string("it does not read back: ") + ldns_get_errorstr_by_id(status);
-  if (!names_within_limit(reread.p)) return "a name in it is longer than 255 bytes";
-  ldns_buffer* again = ldns_buffer_new(bytes.size() + 16);
-  bool same =
-      ldns_rr_rdata2buffer_wire(again, reread.p) == LDNS_STATUS_OK &&
-      std::string_view(reinterpret_cast<const char*>(ldns_buffer_begin(again)), ldns_buffer_position(again)) == bytes;
-  ldns_buffer_free(again);
-  return same ? "" : "extra bytes, or a compressed name";
 }
 
 class Parser {
@@ -379,10 +310,9 @@ bool Parser::Chunk::normalise(const Entry& e, std::string& out) {
 bool Parser::Chunk::read_generic(const Entry& e, uint16_t type) {
   std::string problem = decode_generic_rdata(generic_, generic_bytes_);
   if (problem.empty()) {
-    if (const ldns_rr_descriptor* fields = known_fields(type)) {
-      problem = check_known_rdata(type, fields, generic_bytes_);
-      if (!problem.empty()) problem = "generic RDATA (RFC 3597) is not valid " + type_text(type) + " RDATA: " + problem;
-    }
+    auto bytes = std::span(reinterpret_cast<const uint8_t*>(generic_bytes_.data()), generic_bytes_.size());
+    problem = check_rdata(type, bytes);
+    if (!problem.empty()) problem = "generic RDATA (RFC 3597) is not valid " + type_text(type) + " RDATA: " + problem;
   }
   if (!problem.empty()) error(e, problem);
   return problem.empty();
@@ -431,12 +361,12 @@ void Parser::Chunk::record_with_ldns(const Entry& e) {
 void Parser::Chunk::keep(const Entry& e, std::string_view owner, uint16_t type, uint32_t ttl,
                          std::span<const uint8_t> rdata) {
   const std::string& origin = parser_.zone_origin_;
-  std::size_t size = owner.size() + 10 + rdata.size();  // uncompressed, RFC 1035 §4.1.3
   if (owner.size() > dns::kMaxNameLength) {
     error(e, "owner name longer than 255 bytes");
-  } else if (size > kMaxRecordSize) {
-    error(e, "record of " + std::to_string(size) + " bytes fits in no DNS message (at most " +
-                 std::to_string(kMaxRecordSize) + " beside the header and a question)");
+  } else if (std::string problem = check_type(type); !problem.empty()) {
+    error(e, problem);
+  } else if (std::string too_big = check_record_size(owner, rdata.size()); !too_big.empty()) {
+    error(e, too_big);
   } else if (!dns::is_subdomain(owner, origin)) {
     // As BIND and Knot do: a stray record costs the record, not the zone.
     warn(e, dns::to_text(owner) + " is outside the zone " + dns::to_text(origin) + "; ignored");
