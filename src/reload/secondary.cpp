@@ -242,7 +242,20 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     s.last_error = "AXFR: the primary's copy has expired (EDNS EXPIRE 0)";
     return try_primary(s, index + 1);
   }
+  // Kept before it is served: a copy that would not load back at a restart
+  // (and so turn the zone into SERVFAIL) is refused, and the old zone kept.
+  std::string error;
+  zone::WriteStatus kept = zone::write_master_file(*copy, s.config.file, error);
+  if (kept == zone::WriteStatus::does_not_load_back) {
+    s.last_error = "AXFR rejected: its copy " + error;
+    return try_primary(s, index + 1);
+  }
+  if (kept == zone::WriteStatus::io_error)
+    spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
   for (const auto& w : warnings.listed) spdlog::warn("{}", w.to_string());
+  if (r.ttls_zeroed != 0) {
+    spdlog::warn("zone {}: {} TTLs over 2^31 - 1 taken as 0 (RFC 2181 §8)", dns::to_text(s.origin), r.ttls_zeroed);
+  }
   uint32_t old_serial = s.serial;
   s.has_copy = true;
   s.serial = copy->serial;
@@ -260,10 +273,6 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
                dns::to_text(s.origin), s.serial, old_serial, s.config.primaries[index].address.to_string(),
                copy->record_count, r.messages, r.bytes, seconds);
   if (!s.config.notify.empty() && notify_) notify_(s.origin, s.serial, xfr::notify_targets(keys_, s.config));
-  std::string error;
-  if (!zone::write_master_file(*copy, s.config.file, error)) {
-    spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
-  }
   refreshed(s, valid_for(s.timers, r.expire));
 }
 

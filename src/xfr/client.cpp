@@ -146,34 +146,6 @@ uint32_t soa_serial(std::span<const uint8_t> soa_rdata) {
   return dns::read_u32(soa_rdata.data() + soa_rdata.size() - 20);
 }
 
-// The SOA serial in an authoritative reply; "" or the problem.
-std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
-                           SoaResult& out) {
-  dns::MessageReader reader(data, len);
-  if (reader.problem() != nullptr) return reader.problem();
-  if (std::string problem = check_reply(reader.header(), id); !problem.empty()) return problem;
-  if (!reader.header().aa()) return "the reply is not authoritative";
-  if (std::string problem = check_question(reader, origin, dns::type::SOA, true); !problem.empty()) return problem;
-  dns::WireRecord r;
-  std::vector<uint8_t> rdata;
-  bool found = false;
-  int64_t expire = -1;
-  while (reader.record(r)) {
-    if (r.section != dns::Section::answer) {
-      if (std::string problem = read_extra(reader, r, expire); !problem.empty()) return problem;
-    } else if (!found && r.type == dns::type::SOA && r.klass == dns::klass::IN && r.owner_view() == origin) {
-      if (std::string problem = zone_record(reader, r, rdata); !problem.empty()) return problem;
-      out.serial = soa_serial(rdata);
-      found = true;
-    }
-  }
-  if (std::string problem = check_end(reader); !problem.empty()) return problem;
-  if (!found) return "no SOA in the answer";
-  out.expire = expire;
-  out.ok = true;
-  return "";
-}
-
 std::string endpoint_text(const config::ListenAddress& a) { return a.to_string(); }
 
 // SOA over UDP, then over TCP if the UDP reply was truncated or did not come.
@@ -426,6 +398,33 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
 };
 
 }  // namespace
+
+std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
+                           SoaResult& out) {
+  dns::MessageReader reader(data, len);
+  if (reader.problem() != nullptr) return reader.problem();
+  if (std::string problem = check_reply(reader.header(), id); !problem.empty()) return problem;
+  if (!reader.header().aa()) return "the reply is not authoritative";
+  if (std::string problem = check_question(reader, origin, dns::type::SOA, true); !problem.empty()) return problem;
+  dns::WireRecord r;
+  std::vector<uint8_t> rdata;
+  bool found = false;
+  int64_t expire = -1;
+  while (reader.record(r)) {
+    if (r.section != dns::Section::answer) {
+      if (std::string problem = read_extra(reader, r, expire); !problem.empty()) return problem;
+    } else if (!found && r.type == dns::type::SOA && r.klass == dns::klass::IN && r.owner_view() == origin) {
+      if (std::string problem = zone_record(reader, r, rdata); !problem.empty()) return problem;
+      out.serial = soa_serial(rdata);
+      found = true;
+    }
+  }
+  if (std::string problem = check_end(reader); !problem.empty()) return problem;
+  if (!found) return "no SOA in the answer";
+  out.expire = expire;
+  out.ok = true;
+  return "";
+}
 
 namespace {
 

@@ -52,4 +52,11 @@ void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primar
 std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
                               bool first, AxfrResult& out, bool& complete);
 
+// Checks a reply to our SOA query `id` for `origin` (authoritative,
+// NOERROR, our question, the zone's SOA in the answer, nothing after the
+// last record) and takes its serial and EDNS EXPIRE into `out`. Returns ""
+// or the problem. Exposed for the tests.
+std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
+                           SoaResult& out);
+
 }  // namespace rpdns::xfr

@@ -100,6 +100,8 @@ class Parser {
   // Pass 1, in file order: directives, and every record entry queued with
   // the origin and default TTL in force for it.
   void parse_file(const std::string& file, ldns_rdf* origin, int depth);
+  // The same, for master-file text already in memory, named `file`.
+  void parse_text(const std::string& file, const std::string& contents, ldns_rdf* origin, int depth);
   // Pass 2: the queued entries turned into records by ldns, split over
   // threads (ldns is most of the load time), merged back in file order.
   ParsedRecords parse_records();
@@ -414,6 +416,10 @@ void Parser::parse_file(const std::string& file, ldns_rdf* origin, int depth) {
     return;
   }
   sources.push_back(source);
+  parse_text(file, contents, origin, depth);
+}
+
+void Parser::parse_text(const std::string& file, const std::string& contents, ldns_rdf* origin, int depth) {
   uint32_t outer = source_;
   source_ = static_cast<uint32_t>(files_.size());
   files_.push_back(file);
@@ -489,7 +495,10 @@ void LoadWarnings::append(const LoadWarnings& more) {
 
 std::string LoadError::to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
 
-LoadResult load_zone(const std::string& origin_text, const std::string& file) {
+namespace {
+
+// A zone from `file`, or from `text` (named `file`) when given.
+LoadResult load(const std::string& origin_text, const std::string& file, const std::string* text) {
   LoadResult result;
   auto zone = std::make_shared<Zone>();
   zone->file = file;
@@ -508,7 +517,10 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
     start = now;
     return seconds;
   };
-  parser.parse_file(file, origin.p, 0);
+  if (text != nullptr)
+    parser.parse_text(file, *text, origin.p, 0);
+  else
+    parser.parse_file(file, origin.p, 0);
   result.phases.read_seconds = lap();
   ParsedRecords parsed = parser.parse_records();
   result.phases.parse_seconds = lap();
@@ -523,6 +535,14 @@ LoadResult load_zone(const std::string& origin_text, const std::string& file) {
   zone->sources = std::move(parser.sources);
   result.zone = std::move(zone);
   return result;
+}
+
+}  // namespace
+
+LoadResult load_zone(const std::string& origin, const std::string& file) { return load(origin, file, nullptr); }
+
+LoadResult load_zone_text(const std::string& origin, const std::string& name, const std::string& text) {
+  return load(origin, name, &text);
 }
 
 std::string type_text(uint16_t type) {

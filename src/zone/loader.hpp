@@ -46,6 +46,9 @@ struct LoadResult {
 // Parses `file` as the zone `origin` (presentation form, e.g. "example.com").
 // Collects every error it can find rather than stopping at the first.
 LoadResult load_zone(const std::string& origin, const std::string& file);
+// The same for master-file text in memory, `name` standing for its file in
+// errors (a kept copy is read back this way before it is written).
+LoadResult load_zone_text(const std::string& origin, const std::string& name, const std::string& text);
 
 // A type's mnemonic ("AAAA"), or "TYPE65280" for one ldns has no name for.
 std::string type_text(uint16_t type);

@@ -1,56 +1,119 @@
 #include "zone/master_writer.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
-#include <ldns/ldns.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <vector>
 
+#include "zone/loader.hpp"
+
 namespace rpdns::zone {
 namespace {
 
-// One record as ldns presentation text, from its wire form.
-std::string record_text(std::string_view owner, uint16_t type, const uint8_t* rec) {
-  uint16_t rdlen = dns::read_u16(rec + 4);
-  std::vector<uint8_t> wire(owner.begin(), owner.end());
-  uint8_t fixed[10];
-  dns::write_u16(fixed, type);
-  dns::write_u16(fixed + 2, dns::klass::IN);
-  std::memcpy(fixed + 4, rec, 6);  // TTL and RDLENGTH
-  wire.insert(wire.end(), fixed, fixed + 10);
-  wire.insert(wire.end(), rec + 6, rec + 6 + rdlen);
-  ldns_rr* rr = nullptr;
-  std::size_t pos = 0;
-  if (ldns_wire2rr(&rr, wire.data(), wire.size(), &pos, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK) return "";
-  char* text = ldns_rr2str(rr);
-  std::string out = text != nullptr ? text : "";
-  free(text);
-  ldns_rr_free(rr);
-  return out;
+// A <character-string> (RFC 1035 §3.3) quoted, with '"' and '\' escaped
+// and every byte outside printable ASCII as \DDD (RFC 1035 §5.1).
+void append_string(std::string& out, const uint8_t* p, std::size_t len) {
+  out += '"';
+  for (std::size_t i = 0; i < len; ++i) {
+    uint8_t c = p[i];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\%03u", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+// The uncompressed name at `p` (checked by zone/record_check before the zone
+// was built), in presentation form; moves `p` past it.
+std::string name_at(const uint8_t*& p) {
+  std::size_t len = dns::name_length(p, dns::kMaxNameLength);
+  std::string text = dns::to_text({reinterpret_cast<const char*>(p), len});
+  p += len;
+  return text;
+}
+
+void append_generic(std::string& out, std::span<const uint8_t> rdata) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\# " + std::to_string(rdata.size());
+  if (!rdata.empty()) out += ' ';
+  for (uint8_t b : rdata) {
+    out += kHex[b >> 4];
+    out += kHex[b & 0xF];
+  }
+}
+
+// RDATA in presentation form: the usual one for the common types, the
+// generic one for the rest.
+void append_rdata(std::string& out, uint16_t type, std::span<const uint8_t> rdata) {
+  const uint8_t* p = rdata.data();
+  char address[INET6_ADDRSTRLEN];
+  switch (type) {
+    case dns::type::A:
+    case dns::type::AAAA:
+      out += inet_ntop(type == dns::type::A ? AF_INET : AF_INET6, p, address, sizeof address);
+      return;
+    case dns::type::NS:
+    case dns::type::CNAME:
+    case dns::type::PTR:
+    case dns::type::DNAME:
+      out += name_at(p);
+      return;
+    case dns::type::MX:
+      out += std::to_string(dns::read_u16(p)) + ' ';
+      p += 2;
+      out += name_at(p);
+      return;
+    case dns::type::SOA:
+      out += name_at(p) + ' ';
+      out += name_at(p);
+      for (int i = 0; i < 5; ++i, p += 4) out += ' ' + std::to_string(dns::read_u32(p));
+      return;
+    case dns::type::TXT:
+      for (const uint8_t* end = p + rdata.size(); p < end; p += 1u + *p) {
+        if (p != rdata.data()) out += ' ';
+        append_string(out, p + 1, *p);
+      }
+      return;
+    default:
+      append_generic(out, rdata);
+  }
 }
 
 void append_rrset(std::string& out, std::string_view owner, const RRset& rrset) {
+  std::string head = dns::to_text(owner) + ' ' + std::to_string(rrset.ttl) + " IN " + type_text(rrset.type) + ' ';
   const uint8_t* rec = rrset.records.data();
   for (unsigned i = 0; i < rrset.count; ++i) {
-    out += record_text(owner, rrset.type, rec);
-    rec += 6u + dns::read_u16(rec + 4);
+    uint16_t rdlen = dns::read_u16(rec + 4);
+    out += head;
+    append_rdata(out, rrset.type, {rec + 6, rdlen});
+    out += '\n';
+    rec += 6u + rdlen;
   }
 }
 
-std::string zone_text(const Zone& zone) {
-  std::string out = "; " + dns::to_text(zone.origin) + " serial " + std::to_string(zone.serial) +
-                    ", written by rpdns from a zone transfer\n";
-  append_rrset(out, zone.origin, *zone.soa);
-  for (const Node& node : zone.nodes) {
-    for (const RRset& rrset : node.rrsets) {
-      if (&rrset != zone.soa) append_rrset(out, node.name, rrset);
-    }
+bool same_rrsets(const Node& a, const Node& b) {
+  if (a.rrsets.size() != b.rrsets.size()) return false;
+  for (std::size_t i = 0; i < a.rrsets.size(); ++i) {
+    const RRset& x = a.rrsets[i];
+    const RRset& y = b.rrsets[i];
+    if (x.type != y.type || x.ttl != y.ttl || x.count != y.count || x.records.size() != y.records.size() ||
+        std::memcmp(x.records.data(), y.records.data(), x.records.size()) != 0)
+      return false;
   }
-  return out;
+  return true;
 }
 
 bool write_all(int fd, const std::string& text) {
@@ -64,10 +127,8 @@ bool write_all(int fd, const std::string& text) {
   return true;
 }
 
-}  // namespace
-
-bool write_master_file(const Zone& zone, const std::string& path, std::string& error) {
-  std::string text = zone_text(zone);
+// Writes `text` to `path` atomically (see the header).
+bool write_atomically(const std::string& text, const std::string& path, std::string& error) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on
@@ -100,6 +161,47 @@ bool write_master_file(const Zone& zone, const std::string& path, std::string& e
     ::close(dir_fd);
   }
   return true;
+}
+
+}  // namespace
+
+std::string master_text(const Zone& zone) {
+  std::string out = "; " + dns::to_text(zone.origin) + " serial " + std::to_string(zone.serial) +
+                    ", written by rpdns from a zone transfer\n";
+  append_rrset(out, zone.origin, *zone.soa);
+  for (const Node& node : zone.nodes) {
+    for (const RRset& rrset : node.rrsets) {
+      if (&rrset != zone.soa) append_rrset(out, node.name, rrset);
+    }
+  }
+  return out;
+}
+
+std::string first_difference(const Zone& a, const Zone& b) {
+  if (a.origin != b.origin) return "another origin";
+  if (a.nodes.size() != b.nodes.size() || a.record_count != b.record_count) {
+    return std::to_string(a.record_count) + " records at " + std::to_string(a.nodes.size()) + " names against " +
+           std::to_string(b.record_count) + " at " + std::to_string(b.nodes.size());
+  }
+  for (std::size_t i = 0; i < a.nodes.size(); ++i) {
+    if (a.nodes[i].name != b.nodes[i].name) return "a name differs: " + dns::to_text(a.nodes[i].name);
+    if (!same_rrsets(a.nodes[i], b.nodes[i])) return "the records of " + dns::to_text(a.nodes[i].name) + " differ";
+  }
+  return "";
+}
+
+WriteStatus write_master_file(const Zone& zone, const std::string& path, std::string& error) {
+  std::string text = master_text(zone);
+  LoadResult back = load_zone_text(dns::to_text(zone.origin), path, text);
+  if (!back.zone) {
+    error = "it would not load back: " + back.errors.front().to_string();
+    return WriteStatus::does_not_load_back;
+  }
+  if (std::string difference = first_difference(zone, *back.zone); !difference.empty()) {
+    error = "it would load back as other data: " + difference;
+    return WriteStatus::does_not_load_back;
+  }
+  return write_atomically(text, path, error) ? WriteStatus::written : WriteStatus::io_error;
 }
 
 bool touch_file(const std::string& path, int64_t mtime) {
