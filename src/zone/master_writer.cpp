@@ -190,17 +190,17 @@ std::string first_difference(const Zone& a, const Zone& b) {
   return "";
 }
 
+std::string load_back_problem(const Zone& zone, const std::string& text, const std::string& name) {
+  LoadResult back = load_zone_text(dns::to_text(zone.origin), name, text);
+  if (!back.zone) return "it would not load back: " + back.errors.front().to_string();
+  std::string difference = first_difference(zone, *back.zone);
+  return difference.empty() ? "" : "it would load back as other data: " + difference;
+}
+
 WriteStatus write_master_file(const Zone& zone, const std::string& path, std::string& error) {
   std::string text = master_text(zone);
-  LoadResult back = load_zone_text(dns::to_text(zone.origin), path, text);
-  if (!back.zone) {
-    error = "it would not load back: " + back.errors.front().to_string();
-    return WriteStatus::does_not_load_back;
-  }
-  if (std::string difference = first_difference(zone, *back.zone); !difference.empty()) {
-    error = "it would load back as other data: " + difference;
-    return WriteStatus::does_not_load_back;
-  }
+  error = load_back_problem(zone, text, path);
+  if (!error.empty()) return WriteStatus::does_not_load_back;
   return write_atomically(text, path, error) ? WriteStatus::written : WriteStatus::io_error;
 }
 

@@ -22,6 +22,10 @@ std::string master_text(const Zone& zone);
 // the first difference found.
 std::string first_difference(const Zone& a, const Zone& b);
 
+// "" when `text` (master_text of `zone`, standing for file `name`) loads
+// back as exactly `zone`, else what went wrong.
+std::string load_back_problem(const Zone& zone, const std::string& text, const std::string& name);
+
 enum class WriteStatus {
   written,
   does_not_load_back,  // the text did not load, or loaded as other data: nothing written

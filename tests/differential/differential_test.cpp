@@ -650,6 +650,61 @@ TEST(SecondaryOfKnot, TransfersFollowsNotifyAndKeepsItsCopy) {
   std::filesystem::remove_all(dir);
 }
 
+// Issue 24: names and records a master file must escape or cannot print
+// in its usual form (an owner "$x", "@", '"' or ';', TXT with quotes and
+// bytes outside ASCII, IPSECKEY, HIP, an unknown type) are transferred
+// from Knot, kept, and after a restart with Knot gone served exactly as
+// before; with ldns writing the copy, "$x" made the whole copy fail to load.
+TEST(SecondaryOfKnot, KeepsEveryRecordAcrossARestart) {
+  std::string dir = test_dir("secondary-escapes");
+  std::string zone_file = dir + "/primary.zone", copy = dir + "/copy.zone", config = dir + "/rpdns.yaml";
+  write_atomically(zone_file,
+                   "$ORIGIN diff.example.\n$TTL 60\n@ SOA ns1 hostmaster 5 3600 600 86400 60\n  NS ns1\n"
+                   "ns1 A 192.0.2.53\n\\$x A 192.0.2.1\n\\@ A 192.0.2.2\nsemi\\;colon A 192.0.2.3\n"
+                   "a\\\"b TXT \"quote \\\" inside\" \"\\\\\" \"\\000\\255\"\n"
+                   "k IPSECKEY 10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==\n"
+                   "k2 IPSECKEY 10 3 2 gw.example.com. AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==\n"
+                   // HIP, which Knot reads only in the generic form: a 4-byte HIT, a 3-byte key, one server.
+                   "h TYPE55 \\# 28 040200030102030405060703727673076578616d706c6503636f6d00\n"
+                   "u TYPE65280 \\# 3 010203\nlong 2147483647 A 192.0.2.9\n");
+  Knot knot(knot_primary_zones(zone_file, free_udp_port()), "primary-escapes");
+  ASSERT_TRUE(knot.running());
+  write_secondary_config(config, copy, knot.port());
+  struct Probe {
+    const char* name;
+    ldns_rr_type type;
+  };
+  const Probe probes[] = {
+      {"\\$x.diff.example.", LDNS_RR_TYPE_A},         {"\\@.diff.example.", LDNS_RR_TYPE_A},
+      {"semi\\;colon.diff.example.", LDNS_RR_TYPE_A}, {"a\\\"b.diff.example.", LDNS_RR_TYPE_TXT},
+      {"k.diff.example.", LDNS_RR_TYPE_IPSECKEY},     {"k2.diff.example.", LDNS_RR_TYPE_IPSECKEY},
+      {"h.diff.example.", LDNS_RR_TYPE_HIP},          {"u.diff.example.", static_cast<ldns_rr_type>(65280)},
+      {"long.diff.example.", LDNS_RR_TYPE_A}};
+  auto answers = [&probes](uint16_t port) {
+    std::vector<std::string> out;
+    for (const auto& p : probes) {
+      auto reply = query(port, p.name, p.type);
+      out.push_back(reply ? std::to_string(ldns_pkt_get_rcode(reply.get())) + " " +
+                                section_text(ldns_pkt_answer(reply.get()))
+                          : "no reply");
+    }
+    return out;
+  };
+  std::vector<std::string> served;
+  {
+    ServerProcess rpdns({"--config", config}, "diff.example.");
+    ASSERT_TRUE(eventually_serial(rpdns.port(), "5", 10)) << rpdns.log();
+    served = answers(rpdns.port());
+    EXPECT_EQ(served, answers(knot.port()));
+  }
+  knot.stop();
+  ServerProcess restarted({"--config", config}, "diff.example.");
+  EXPECT_EQ(serial_of(restarted.port()), "5") << restarted.log();
+  EXPECT_EQ(answers(restarted.port()), served) << restarted.log();
+  for (const auto& a : served) EXPECT_EQ(a.rfind("0 ", 0), 0u) << a;
+  std::filesystem::remove_all(dir);
+}
+
 // RFC 1034 §4.3.5: with the primary gone, the copy is served until its SOA
 // expire (3 s here) has passed without a refresh, then SERVFAIL; a restart
 // finds the kept copy expired too (its file's age counts).

@@ -2,17 +2,22 @@
 // is a TCP stream of length-prefixed messages, as a primary would send it;
 // each is checked by xfr::read_axfr_message like a secondary's transfer
 // does, and a complete transfer is compiled by the zone builder. Neither
-// may crash or read out of bounds, whatever the primary sends. Every
+// may crash or read out of bounds, whatever the primary sends. A transfer
+// that is accepted must make a kept copy that loads back to the same zone
+// (issue 24): if it does not, the target aborts. Every
 // message also goes through the TSIG checks (RFC 8945) a signed transfer
 // gets: the stream verifier and, as if it were a request, verify_request.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "dns/tsig.hpp"
 #include "dns/wire.hpp"
 #include "xfr/client.hpp"
 #include "zone/builder.hpp"
+#include "zone/master_writer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string origin(
@@ -52,6 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   zone.labels = 2;
   std::vector<rpdns::zone::LoadError> errors;
   rpdns::zone::LoadWarnings warnings;
-  rpdns::zone::build_zone(result.records, "fuzz", zone, errors, warnings);
+  if (!rpdns::zone::build_zone(result.records, "fuzz", zone, errors, warnings)) return 0;
+  std::string problem = rpdns::zone::load_back_problem(zone, rpdns::zone::master_text(zone), "fuzz-copy");
+  if (!problem.empty()) {
+    std::fprintf(stderr, "accepted transfer whose kept copy does not load back: %s\n", problem.c_str());
+    std::abort();
+  }
   return 0;
 }
