@@ -764,8 +764,11 @@ Outcome respond(const uint8_t* request, std::size_t len, const Snapshot& snapsho
   if (status == dns::ParseStatus::drop) return outcome;
   outcome.edns = q.has_edns;
   outcome.qtype = q.qtype;
-  // Echo opcode, RD and CD (RFC 1035 §4.1.1, RFC 6840 §5.9).
-  auto flags = static_cast<uint16_t>(dns::flag::QR | (q.flags & (0x7800 | dns::flag::RD | dns::flag::CD)));
+  // Echo the opcode (RFC 1035 §4.1.1); RD and CD only for QUERY, the one
+  // opcode that defines them (RFC 1035 §4.1.1, RFC 6840 §5.9), as ISC's
+  // compliance probe (opcodeflg) expects.
+  uint16_t echoed = q.opcode == dns::opcode::QUERY ? dns::flag::RD | dns::flag::CD : 0;
+  auto flags = static_cast<uint16_t>(dns::flag::QR | (q.flags & (dns::flag::OPCODE | echoed)));
   std::span<const uint8_t> question;
   if (q.has_question) question = {q.question, q.question_len};
   dns::ReplyWriter w;

@@ -37,7 +37,7 @@ inline constexpr uint8_t QUERY = 0, NOTIFY = 4;
 
 // Header flag bits in the 16-bit flags word.
 namespace flag {
-inline constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, CD = 0x0010;
+inline constexpr uint16_t QR = 0x8000, OPCODE = 0x7800, AA = 0x0400, TC = 0x0200, RD = 0x0100, CD = 0x0010;
 }
 
 inline uint16_t read_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }

@@ -784,6 +784,21 @@ TEST_F(AnswerTest, StatusOpcodeIsNotimp) {
   EXPECT_TRUE(r.answer().empty());
 }
 
+// RD and CD are defined for QUERY only (RFC 1035 §4.1.1, RFC 6840 §5.9):
+// a reply to any other opcode copies neither (ISC's probe "opcodeflg"),
+// while a QUERY's reply copies both.
+TEST_F(AnswerTest, RdAndCdAreEchoedForQueryOnly) {
+  constexpr unsigned kRdCd = 0x0100 | 0x0010;
+  for (unsigned opcode : {0u, 2u, 4u, 5u}) {
+    Packet p;
+    p.header(0x1234, opcode << 11 | kRdCd, 1, 0, 0, 0).question("www.example.com", opcode == 4 ? SOA : A);
+    Reply r = ask(p.b);
+    ASSERT_GE(r.wire.size(), 12u) << opcode;
+    EXPECT_EQ((r.flags() >> 11) & 0x0F, opcode);
+    EXPECT_EQ(r.flags() & kRdCd, opcode == 0 ? kRdCd : 0u) << "opcode " << opcode;
+  }
+}
+
 // RFC 8906 §8.2.8: the opcode is checked before the counts, so an unknown
 // opcode without a question, and DSO (RFC 8490, opcode 6, QDCOUNT 0), get
 // NOTIMP rather than FORMERR.
