@@ -193,20 +193,30 @@ void Secondaries::try_primary(State& s, std::size_t index) {
   xfr::query_soa(io_, s.config.primaries[index].address, origin, primary_key(s, index),
                  [this, origin, index](xfr::SoaResult r) {
                    auto it = zones_.find(origin);
-                   if (it == zones_.end()) return;
-                   State& st = *it->second;
-                   if (!r.ok) {
-                     st.last_error = "SOA query: " + r.error;
-                     return try_primary(st, index + 1);
-                   }
-                   // RFC 1982: only a greater serial is newer.
-                   if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
-                   // RFC 7314 §4: the EXPIRE of a SOA reply at our serial only extends the
-                   // copy's life (a primary refreshed before us must not shorten it), as Knot does.
-                   int64_t left = std::max<int64_t>(st.expires_at - now(), 0);
-                   bool same = r.serial == st.serial && r.expire >= 0;
-                   refreshed(st, same ? std::max(left, valid_for(st.timers, r.expire)) : int64_t{st.timers.expire});
+                   if (it != zones_.end()) soa_answered(*it->second, index, r);
                  });
+}
+
+void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult& r) {
+  if (!r.ok) {
+    s.last_error = "SOA query: " + r.error;
+    return try_primary(s, index + 1);
+  }
+  // RFC 1982: only a greater serial is newer.
+  if (!s.has_copy || dns::serial_greater(r.serial, s.serial)) return transfer(s, index);
+  if (r.serial != s.serial) {
+    // RFC 1034 §4.3.5: only the same serial shows the copy is current. A
+    // lower one, or one 2^31 away (undefined in RFC 1982), is a primary
+    // behind us or broken: no refresh from it, or the copy would never
+    // expire (Knot: "remote is outdated", a failed refresh).
+    s.last_error = s.config.primaries[index].address.to_string() + ": the primary's serial " +
+                   std::to_string(r.serial) + " is behind ours (" + std::to_string(s.serial) + ")";
+    return try_primary(s, index + 1);
+  }
+  // RFC 7314 §4: the EXPIRE of a SOA reply at our serial only extends the
+  // copy's life (a primary refreshed before us must not shorten it), as Knot does.
+  int64_t left = std::max<int64_t>(s.expires_at - now(), 0);
+  refreshed(s, r.expire >= 0 ? std::max(left, valid_for(s.timers, r.expire)) : int64_t{s.timers.expire});
 }
 
 void Secondaries::transfer(State& s, std::size_t index) {

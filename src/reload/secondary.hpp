@@ -64,6 +64,7 @@ class Secondaries {
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
   void refreshed(State& s, int64_t valid_for);
   void try_primary(State& s, std::size_t index);
+  void soa_answered(State& s, std::size_t index, const xfr::SoaResult& r);
   void transfer(State& s, std::size_t index);
   void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);
   void failed(State& s, const std::string& why);

@@ -1,0 +1,139 @@
+// rpdns as the secondary of a primary that misbehaves (issue 24): the fake
+// primary of tests/support runs in this process, rpdns is the real binary.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "../support/fake_primary.hpp"
+#include "server_process.hpp"
+
+namespace rpdns::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kOrigin = "sec.example.";
+
+// The HTTP body of GET /metrics from 127.0.0.1:port ("" when it does not answer).
+std::string metrics(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  std::string out;
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    timeval timeout{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  }
+  if (fd >= 0) close(fd);
+  return out;
+}
+
+// A per-zone metric of sec.example.; -1 when it is not there.
+long metric(uint16_t port, const std::string& name) {
+  std::string text = metrics(port);
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("\n" + name + "\\{zone=\"sec\\.example\\.\"\\} (\\d+)"))) return -1;
+  return std::stol(m[1]);
+}
+
+// rpdns as the secondary of `primary` for sec.example., its copy in `dir`,
+// with /metrics on a port of its own and `extra` lines for the zone.
+class Secondary {
+ public:
+  Secondary(const FakePrimary& primary, const std::string& dir, const std::string& extra = "")
+      : copy(dir + "/copy.zone"), stats_port(free_udp_port()) {
+    std::string config = dir + "/rpdns.yaml";
+    std::ofstream(config) << "workers: 1\nstats:\n  listen: 127.0.0.1:" << stats_port
+                          << "\nzones:\n  - origin: sec.example\n    file: " << copy
+                          << "\n    primaries: [\"127.0.0.1:" << primary.port() << "\"]\n"
+                          << extra;
+    server = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config}, kOrigin);
+  }
+
+  uint16_t port() const { return server->port(); }
+  std::string log() const { return server->log(); }
+
+  // The serial served, "" when none (SERVFAIL, or no answer).
+  std::string serial() const {
+    auto reply = query(port(), kOrigin, LDNS_RR_TYPE_SOA, false, 300ms);
+    if (!reply || ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())) != 1) return "";
+    char* text = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(reply.get()), 0), 2));
+    std::string serial = text;
+    free(text);
+    return serial;
+  }
+
+  int rcode(const std::string& name) const {
+    auto reply = query(port(), name, LDNS_RR_TYPE_A, false, 300ms);
+    return reply ? ldns_pkt_get_rcode(reply.get()) : -1;
+  }
+
+  template <class Check>
+  bool eventually(Check check, std::chrono::milliseconds within) const {
+    for (auto end = std::chrono::steady_clock::now() + within; std::chrono::steady_clock::now() < end;) {
+      if (check()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return check();
+  }
+
+  bool serves(const std::string& serial_text, std::chrono::milliseconds within = 5s) const {
+    return eventually([&] { return serial() == serial_text; }, within);
+  }
+
+  bool logged(const std::string& text, std::chrono::milliseconds within = 5s) const {
+    return eventually([&] { return log().find(text) != std::string::npos; }, within);
+  }
+
+  std::string copy;
+  uint16_t stats_port;
+  std::unique_ptr<ServerProcess> server;
+};
+
+// RFC 1034 §4.3.5 with RFC 1982: a primary whose serial is not ours nor
+// greater does not refresh the copy, which then expires on time (SOA
+// expire 4 s) instead of being renewed by every SOA check.
+void expect_expiry_with_primary_at(uint32_t primary_serial, const std::string& dir) {
+  FakePrimary primary(kOrigin);
+  primary.set_serial(10);
+  primary.set_timers(1, 1, 4);
+  Secondary secondary(primary, dir);
+  ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+  primary.set_serial(primary_serial);
+  std::string behind = "the primary's serial " + std::to_string(primary_serial) + " is behind ours (10)";
+  EXPECT_TRUE(secondary.logged(behind)) << secondary.log();
+  EXPECT_TRUE(secondary.eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
+      << secondary.log();
+  EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_expired"), 1);
+}
+
+TEST(SecondaryHardening, SerialBehindOursIsAFailedRefresh) {
+  std::string dir = test_dir("secondary");
+  expect_expiry_with_primary_at(5, dir);
+  std::filesystem::remove_all(dir);
+}
+
+// 10 + 2^31: neither greater nor smaller in RFC 1982 §3.2, so no refresh either.
+TEST(SecondaryHardening, SerialHalfwayRoundIsAFailedRefresh) {
+  std::string dir = test_dir("secondary");
+  expect_expiry_with_primary_at(10u + (1u << 31), dir);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace rpdns::test
