@@ -135,5 +135,21 @@ TEST(SecondaryHardening, SerialHalfwayRoundIsAFailedRefresh) {
   std::filesystem::remove_all(dir);
 }
 
+// RFC 1996 §3.7: a NOTIFY's QTYPE is SOA; another is FORMERR and no check.
+TEST(SecondaryHardening, NotifyForAnotherTypeIsFormerr) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    int before = primary.soa_queries();
+    EXPECT_EQ(primary.notify(secondary.port(), std::nullopt, LDNS_RR_TYPE_A), LDNS_RCODE_FORMERR);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(primary.soa_queries(), before);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace rpdns::test

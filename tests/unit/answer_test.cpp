@@ -1398,6 +1398,20 @@ TEST(SecondaryAnswers, NotifyFromThePrimaryIsAccepted) {
   EXPECT_EQ(o.notify->origin, rpdns::testing::wire("example.com"));
 }
 
+// RFC 1996 §3.7: a NOTIFY's QTYPE is SOA; any other is FORMERR (as Knot
+// answers) and starts no refresh, even from the primary.
+TEST(SecondaryAnswers, NotifyForAnotherTypeIsFormerr) {
+  SecondaryFixture f(false);
+  std::vector<uint8_t> out;
+  for (unsigned qtype : {1u, 2u, 252u}) {
+    Packet p;
+    p.header(0x4321, 4 << 11 | 0x0400, 1, 0, 0, 0).question("example.com", qtype);
+    Outcome o = f.ask(p.b, f.primary, out);
+    EXPECT_EQ(rcode_of(out), 1u) << qtype;
+    EXPECT_EQ(o.notify, nullptr) << qtype;
+  }
+}
+
 // From anyone else, or for a zone we are the primary of: REFUSED; for no
 // zone of ours: NOTAUTH; never a refresh.
 TEST(SecondaryAnswers, OtherNotifiesAreRefused) {
