@@ -607,6 +607,7 @@ uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* pe
   if (!snapshot.access.notify_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   w.set_flags(dns::flag::AA);
   outcome.notify = zone;
+  if (q.has_notify_serial) outcome.notify_serial = q.notify_serial;
   return dns::rcode::NOERROR;
 }
 

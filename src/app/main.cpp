@@ -203,8 +203,9 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   // below, before any worker runs.
   reload::Reloader* notified = nullptr;
   try {
-    server = std::make_unique<server::Server>(config, store,
-                                              [&notified](const std::string& origin) { notified->notified(origin); });
+    server = std::make_unique<server::Server>(
+        config, store,
+        [&notified](const std::string& origin, std::optional<uint32_t> serial) { notified->notified(origin, serial); });
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

@@ -18,7 +18,12 @@ namespace {
 
 namespace asio = boost::asio;
 
+using Clock = std::chrono::steady_clock;
+
 constexpr uint32_t kNoCopyRetry = 15;  // seconds between tries while there is no copy at all
+// NOTIFYs start a SOA check at most this often per zone; those in between
+// fold into one pending check (issue 24: a flood made hundreds of checks).
+constexpr auto kNotifyHoldOff = std::chrono::seconds(1);
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -79,8 +84,11 @@ struct Secondaries::State {
   int64_t published_expires_at = 0;  // what the zone set has, for EDNS EXPIRE answers
   int64_t next_refresh = 0;
   bool expired = false;
-  bool busy = false;   // a check or transfer is under way
-  bool again = false;  // a NOTIFY came meanwhile: check once more
+  bool busy = false;               // a check or transfer is under way
+  bool again = false;              // a NOTIFY came meanwhile: check once more
+  Clock::time_point last_check{};  // when the last SOA check started
+  uint64_t folded = 0;             // NOTIFYs folded into the pending check, not yet logged
+  uint64_t needless = 0;           // NOTIFYs whose SOA was not newer than ours, not yet logged
   std::string last_error;
   uint64_t failures = 0;
   uint64_t transfers = 0;
@@ -159,14 +167,39 @@ void Secondaries::configure(const config::Config& config) {
   zones_ = std::move(next);
 }
 
-void Secondaries::notified(const std::string& origin) {
-  asio::post(io_, [this, origin] {
+void Secondaries::notified(const std::string& origin, std::optional<uint32_t> serial) {
+  asio::post(io_, [this, origin, serial] {
     auto it = zones_.find(origin);
-    if (it == zones_.end()) return;
-    spdlog::info("zone {}: NOTIFY from a primary{}", dns::to_text(origin),
-                 it->second->busy ? "; checking again after the refresh under way" : "");
-    check(*it->second);
+    if (it != zones_.end()) notify_arrived(*it->second, serial);
   });
+}
+
+// A NOTIFY starts at most one SOA check, and not within kNotifyHoldOff of
+// the last one's start; those that come meanwhile fold into one pending
+// check, so a flood makes a check a second and a few log lines. RFC 1996
+// §3.7, §3.11: the SOA a NOTIFY carries is a hint; one not newer (RFC
+// 1982) than the copy served needs no check (Knot does the same).
+void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
+  if (serial && s.has_copy && !s.expired && !dns::serial_greater(*serial, s.serial)) {
+    if (s.needless++ == 0)
+      spdlog::info("zone {}: NOTIFY with serial {}: up to date at serial {}", dns::to_text(s.origin), *serial,
+                   s.serial);
+    return;
+  }
+  if (s.again) {
+    s.folded += 1;  // the pending check answers this one too
+    return;
+  }
+  Clock::time_point due = s.last_check + kNotifyHoldOff;
+  bool at_once = !s.busy && Clock::now() >= due;
+  spdlog::info("zone {}: NOTIFY from a primary{}; {}", dns::to_text(s.origin),
+               serial ? " with serial " + std::to_string(*serial) : "",
+               at_once  ? "checking"
+               : s.busy ? "checking again after the check under way"
+                        : "checking within a second");
+  if (at_once) return check(s);
+  s.again = true;
+  if (!s.busy) schedule_at(s, due);  // else finish() does
 }
 
 // The key a primary's requests are signed with: a copy, since a reload
@@ -182,7 +215,16 @@ void Secondaries::check(State& s) {
     s.again = true;
     return;
   }
+  // Once per check, what the NOTIFYs that were not logged came to.
+  if (s.folded > 0 || s.needless > 1) {
+    spdlog::info("zone {}: checking; {} more NOTIFYs folded into this check, {} more found us up to date",
+                 dns::to_text(s.origin), s.folded, s.needless > 0 ? s.needless - 1 : 0);
+  }
+  s.folded = 0;
+  s.needless = 0;
+  s.again = false;
   s.busy = true;
+  s.last_check = Clock::now();
   s.timer.cancel();
   try_primary(s, 0);
 }
@@ -312,22 +354,18 @@ void Secondaries::failed(State& s, const std::string& why) {
   finish(s);
 }
 
+// A NOTIFY came during the check: one more, kNotifyHoldOff after this one began.
 void Secondaries::finish(State& s) {
   s.busy = false;
+  if (s.again) schedule_at(s, std::max(Clock::now(), s.last_check + kNotifyHoldOff));
   update_facts(s);
-  if (s.again) {
-    s.again = false;
-    std::string origin = s.origin;
-    asio::post(io_, [this, origin] {
-      auto it = zones_.find(origin);
-      if (it != zones_.end()) check(*it->second);
-    });
-  }
 }
 
-void Secondaries::schedule(State& s, int64_t seconds) {
-  s.next_refresh = now() + seconds;
-  s.timer.expires_after(std::chrono::seconds(seconds));
+void Secondaries::schedule(State& s, int64_t seconds) { schedule_at(s, Clock::now() + std::chrono::seconds(seconds)); }
+
+void Secondaries::schedule_at(State& s, Clock::time_point when) {
+  s.next_refresh = now() + std::chrono::duration_cast<std::chrono::seconds>(when - Clock::now()).count();
+  s.timer.expires_at(when);
   std::string origin = s.origin;
   s.timer.async_wait([this, origin](const boost::system::error_code& ec) {
     if (ec) return;

@@ -50,6 +50,12 @@ long metric(uint16_t port, const std::string& name) {
   return std::stol(m[1]);
 }
 
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 // rpdns as the secondary of `primary` for sec.example., its copy in `dir`,
 // with /metrics on a port of its own and `extra` lines for the zone.
 class Secondary {
@@ -132,6 +138,55 @@ TEST(SecondaryHardening, SerialBehindOursIsAFailedRefresh) {
 TEST(SecondaryHardening, SerialHalfwayRoundIsAFailedRefresh) {
   std::string dir = test_dir("secondary");
   expect_expiry_with_primary_at(10u + (1u << 31), dir);
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 24: 10,000 NOTIFYs in 2 s made 628 SOA queries and a log line
+// each. Now one check starts at once, the others fold into one pending
+// check at most a second after the last began, and the log says how many.
+TEST(SecondaryHardening, NotifyFloodFoldsIntoAboutOneCheckASecond) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    int before = primary.soa_queries();
+    for (int round = 0; round < 30; ++round) {  // 3,000 NOTIFYs in 1.5 s
+      primary.notify_flood(secondary.port(), 100);
+      std::this_thread::sleep_for(50ms);
+    }
+    std::this_thread::sleep_for(1500ms);  // the pending check is done
+    int checks = primary.soa_queries() - before;
+    EXPECT_GE(checks, 1);
+    EXPECT_LE(checks, 4);
+    std::string log = secondary.log();
+    EXPECT_LE(count_of(log, "NOTIFY"), 8u) << log;
+    EXPECT_NE(log.find("NOTIFYs folded"), std::string::npos) << log;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// RFC 1996 §3.7, §3.11: a NOTIFY whose SOA is not newer than the copy
+// served needs no SOA query (as Knot); a newer one is followed.
+TEST(SecondaryHardening, NotifyAtOurSerialNeedsNoCheck) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    int before = primary.soa_queries();
+    EXPECT_EQ(primary.notify(secondary.port(), 10u), LDNS_RCODE_NOERROR);
+    EXPECT_EQ(primary.notify(secondary.port(), 9u), LDNS_RCODE_NOERROR);
+    primary.notify_flood(secondary.port(), 50, 10u);
+    std::this_thread::sleep_for(1200ms);
+    EXPECT_EQ(primary.soa_queries(), before);
+    EXPECT_EQ(count_of(secondary.log(), "up to date"), 1u) << secondary.log();
+    primary.set_serial(11);
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.serves("11")) << secondary.log();
+  }
   std::filesystem::remove_all(dir);
 }
 
