@@ -63,6 +63,14 @@ std::string primaries_text(const config::ZoneConfig& zc) {
   return out;
 }
 
+// A zone's own bounds on a transfer, or the config's.
+xfr::TransferLimits transfer_limits(const config::Config& config, const config::ZoneConfig& zc) {
+  xfr::TransferLimits limits;
+  limits.max_bytes = zc.max_zone_size != 0 ? zc.max_zone_size : config.max_zone_size;
+  limits.timeout = std::chrono::seconds(zc.transfer_timeout != 0 ? zc.transfer_timeout : config.transfer_timeout);
+  return limits;
+}
+
 int64_t file_mtime(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
@@ -74,6 +82,7 @@ struct Secondaries::State {
   explicit State(asio::io_context& io) : timer(io), expiry(io) {}
   std::string origin;  // canonical wire form
   config::ZoneConfig config;
+  xfr::TransferLimits limits;
   asio::steady_timer timer;   // the next SOA check
   asio::steady_timer expiry;  // the copy's expire time
   bool has_copy = false;
@@ -133,6 +142,7 @@ void Secondaries::configure(const config::Config& config) {
     bool changed = s->config.file != zc.file || primaries_text(s->config) != primaries_text(zc);
     bool fresh = s->config.primaries.empty();
     s->config = zc;
+    s->limits = transfer_limits(config, zc);
     if (fresh) {
       // What build_snapshot served: the kept copy, or none yet.
       auto zit = current->zones.zones().find(origin);
@@ -264,7 +274,7 @@ void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult
 void Secondaries::transfer(State& s, std::size_t index) {
   std::string origin = s.origin;
   auto start = std::chrono::steady_clock::now();
-  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index),
+  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index), s.limits,
                   [this, origin, index, start](xfr::AxfrResult r) {
                     auto it = zones_.find(origin);
                     if (it == zones_.end()) return;

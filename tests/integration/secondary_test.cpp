@@ -57,13 +57,15 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 }
 
 // rpdns as the secondary of `primary` for sec.example., its copy in `dir`,
-// with /metrics on a port of its own and `extra` lines for the zone.
+// with /metrics on a port of its own, `extra` lines for the zone and `top`
+// ones for the whole config.
 class Secondary {
  public:
-  Secondary(const FakePrimary& primary, const std::string& dir, const std::string& extra = "")
+  Secondary(const FakePrimary& primary, const std::string& dir, const std::string& extra = "",
+            const std::string& top = "")
       : copy(dir + "/copy.zone"), stats_port(free_udp_port()) {
     std::string config = dir + "/rpdns.yaml";
-    std::ofstream(config) << "workers: 1\nstats:\n  listen: 127.0.0.1:" << stats_port
+    std::ofstream(config) << top << "workers: 1\nstats:\n  listen: 127.0.0.1:" << stats_port
                           << "\nzones:\n  - origin: sec.example\n    file: " << copy
                           << "\n    primaries: [\"127.0.0.1:" << primary.port() << "\"]\n"
                           << extra;
@@ -202,6 +204,48 @@ TEST(SecondaryHardening, NotifyForAnotherTypeIsFormerr) {
     EXPECT_EQ(primary.notify(secondary.port(), std::nullopt, LDNS_RR_TYPE_A), LDNS_RCODE_FORMERR);
     std::this_thread::sleep_for(500ms);
     EXPECT_EQ(primary.soa_queries(), before);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 24: a transfer that never ends grew the process to 6 GB. Past the
+// zone's max-zone-size it is aborted (the connection closed), logged and
+// counted as a failed refresh, and the copy served stays.
+TEST(SecondaryHardening, TransferPastMaxZoneSizeIsAbortedAndTheCopyKept) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir, "    max-zone-size: 100000\n");
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_serial(11);
+    primary.set_axfr_mode(FakePrimary::AxfrMode::endless);
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.logged("more than max-zone-size (100000 bytes)")) << secondary.log();
+    EXPECT_TRUE(secondary.eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
+    EXPECT_EQ(secondary.serial(), "10");
+    EXPECT_EQ(secondary.rcode("www." + kOrigin), LDNS_RCODE_NOERROR);
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A primary that trickles a message every 300 ms never trips the idle
+// timeout; the global transfer-timeout (2 s here) ends the transfer.
+TEST(SecondaryHardening, TransferPastTransferTimeoutIsAbortedAndTheCopyKept) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir, "", "transfer-timeout: 2\n");
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_serial(11);
+    primary.set_axfr_mode(FakePrimary::AxfrMode::trickle);
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.logged("took longer than transfer-timeout (2 s)", 6s)) << secondary.log();
+    EXPECT_TRUE(secondary.eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
+    EXPECT_EQ(secondary.serial(), "10");
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
   }
   std::filesystem::remove_all(dir);
 }
