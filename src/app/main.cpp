@@ -56,6 +56,7 @@ void print_summary(const config::Config& config, const std::vector<reload::ZoneR
       std::cout << "zone " << r.origin << ": signed; first signature to expire: " << r.first_expiring << " at "
                 << zone::utc_text(r.first_expiration) << '\n';
     }
+    for (const auto& e : r.copy_errors) std::cout << "error: " << e << '\n';
     for (const auto& w : r.warnings) std::cout << "warning: " << w << '\n';
     if (r.warning_count > r.warnings.size()) {
       std::cout << "warning: " << r.warning_count - r.warnings.size() << " more not listed\n";

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <random>
 
 #include "dns/name.hpp"
@@ -101,6 +102,7 @@ struct Secondaries::State {
   std::string last_error;
   uint64_t failures = 0;
   uint64_t transfers = 0;
+  uint64_t copy_load_failures = 0;
   uint64_t last_bytes = 0;
   double last_seconds = 0;
 };
@@ -157,6 +159,7 @@ void Secondaries::configure(const config::Config& config) {
         arm_expiry(*s);
       } else {
         s->expired = true;
+        copy_unusable(*s);
       }
       spdlog::info("zone {}: secondary of {}; {}", dns::to_text(origin), zc.primaries[0].address.to_string(),
                    s->has_copy ? "serving the kept copy, serial " + std::to_string(s->serial) + "; checking"
@@ -210,6 +213,15 @@ void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
   if (at_once) return check(s);
   s.again = true;
   if (!s.busy) schedule_at(s, due);  // else finish() does
+}
+
+// build_snapshot found no copy to serve: with a file there, it did not
+// load (its errors are logged). Counted, and the zone is transferred at once.
+void Secondaries::copy_unusable(State& s) {
+  if (!std::filesystem::exists(s.config.file)) return;
+  s.copy_load_failures += 1;
+  spdlog::error("zone {}: the kept copy {} did not load; transferring from {} now", dns::to_text(s.origin),
+                s.config.file, s.config.primaries[0].address.to_string());
 }
 
 // The key a primary's requests are signed with: a copy, since a reload
@@ -434,6 +446,7 @@ void Secondaries::update_facts(const State& s) {
   f.expires_at = s.has_copy ? s.expires_at : 0;
   f.failures = s.failures;
   f.transfers = s.transfers;
+  f.copy_load_failures = s.copy_load_failures;
   f.last_transfer_bytes = s.last_bytes;
   f.last_transfer_seconds = s.last_seconds;
   std::lock_guard lock(facts_mutex_);

@@ -64,6 +64,7 @@ class Secondaries {
  private:
   struct State;
 
+  void copy_unusable(State& s);
   void notify_arrived(State& s, std::optional<uint32_t> serial);
   void check(State& s);
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;

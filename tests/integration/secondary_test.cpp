@@ -250,5 +250,25 @@ TEST(SecondaryHardening, TransferPastTransferTimeoutIsAbortedAndTheCopyKept) {
   std::filesystem::remove_all(dir);
 }
 
+// A kept copy that does not load at start is an error in the log, with
+// the file and line of the problem, counted in /metrics, and the zone is
+// transferred from its primary at once.
+TEST(SecondaryHardening, KeptCopyThatFailsToLoadIsLoggedCountedAndReplaced) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    std::ofstream(dir + "/copy.zone") << "$ORIGIN sec.example.\n@ 3600 IN SOA ns1 hostmaster 5 3600 600 604800 60\n"
+                                         "this is no record\n";
+    Secondary secondary(primary, dir);
+    EXPECT_TRUE(secondary.serves("10", 3s)) << secondary.log();
+    std::regex error_line(" error [^\n]*copy\\.zone:3:");
+    std::string log = secondary.log();
+    EXPECT_TRUE(std::regex_search(log, error_line)) << log;
+    EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_copy_load_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace rpdns::test
