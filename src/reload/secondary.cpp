@@ -218,7 +218,8 @@ void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
 // build_snapshot found no copy to serve: with a file there, it did not
 // load (its errors are logged). Counted, and the zone is transferred at once.
 void Secondaries::copy_unusable(State& s) {
-  if (!std::filesystem::exists(s.config.file)) return;
+  std::error_code unreadable;  // an unreadable directory: no copy to speak of
+  if (!std::filesystem::exists(s.config.file, unreadable)) return;
   s.copy_load_failures += 1;
   spdlog::error("zone {}: the kept copy {} did not load; transferring from {} now", dns::to_text(s.origin),
                 s.config.file, s.config.primaries[0].address.to_string());
