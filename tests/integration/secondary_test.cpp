@@ -208,6 +208,29 @@ TEST(SecondaryHardening, NotifyForAnotherTypeIsFormerr) {
   std::filesystem::remove_all(dir);
 }
 
+// The fake primary's SOA replies can be anything (for tests of malformed
+// replies): one without AA is no refresh (RFC 1034 §4.3.5 wants the
+// primary's authoritative SOA), so the copy expires.
+TEST(SecondaryHardening, SoaReplyWithoutAaIsAFailedRefresh) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    primary.set_timers(1, 1, 4);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_soa_reply([&primary](const std::vector<uint8_t>& request) {
+      auto reply = FakePrimary::reply(request, {primary.soa_text()});
+      reply[2] &= static_cast<uint8_t>(~0x04);  // AA clear
+      return reply;
+    });
+    EXPECT_TRUE(secondary.eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
+        << secondary.log();
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Issue 24: a transfer that never ends grew the process to 6 GB. Past the
 // zone's max-zone-size it is aborted (the connection closed), logged and
 // counted as a failed refresh, and the copy served stays.

@@ -125,6 +125,11 @@ void FakePrimary::set_axfr_reply(AxfrReply reply) {
   axfr_reply_ = std::move(reply);
 }
 
+void FakePrimary::set_soa_reply(SoaReply reply) {
+  std::lock_guard lock(mutex_);
+  soa_reply_ = std::move(reply);
+}
+
 std::string FakePrimary::soa_text() const {
   std::lock_guard lock(mutex_);
   return origin_ + " 3600 IN SOA ns1." + origin_ + " hostmaster." + origin_ + " " + std::to_string(serial_) + " " +
@@ -203,7 +208,12 @@ std::vector<uint8_t> FakePrimary::answer_query(const std::vector<uint8_t>& reque
     return out;
   }
   soa_queries_ += 1;
-  return reply(request, {soa_text()});
+  SoaReply custom;
+  {
+    std::lock_guard lock(mutex_);
+    custom = soa_reply_;
+  }
+  return custom ? custom(request) : reply(request, {soa_text()});
 }
 
 void FakePrimary::serve_tcp(int fd) {
@@ -218,7 +228,8 @@ void FakePrimary::serve_tcp(int fd) {
                 ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(query), 0)) == LDNS_RR_TYPE_AXFR;
     ldns_pkt_free(query);
     if (!axfr) {
-      if (!send_message(fd, answer_query(request))) return;
+      auto answer = answer_query(request);
+      if (answer.empty() || !send_message(fd, answer)) return;
       continue;
     }
     axfr_queries_ += 1;

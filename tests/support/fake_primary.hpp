@@ -26,6 +26,8 @@ class FakePrimary {
   };
   // Builds the messages of one AXFR (unframed), given the request.
   using AxfrReply = std::function<std::vector<std::vector<uint8_t>>(const std::vector<uint8_t>& request)>;
+  // Builds the reply to one SOA query, over UDP or TCP; empty: no reply.
+  using SoaReply = std::function<std::vector<uint8_t>(const std::vector<uint8_t>& request)>;
 
   // `origin` in presentation form with the final dot ("sec.example.").
   explicit FakePrimary(std::string origin);
@@ -44,6 +46,8 @@ class FakePrimary {
   void set_axfr_mode(AxfrMode mode);
   // Replaces the AXFR messages altogether (null: back to the mode's).
   void set_axfr_reply(AxfrReply reply);
+  // Replaces the replies to SOA queries (null: back to the zone's SOA).
+  void set_soa_reply(SoaReply reply);
 
   // The zone's SOA record in presentation form, as served now.
   std::string soa_text() const;
@@ -91,6 +95,7 @@ class FakePrimary {
   std::vector<std::string> records_;
   AxfrMode mode_ = AxfrMode::normal;
   AxfrReply axfr_reply_;
+  SoaReply soa_reply_;
   std::vector<std::thread> connections_;
   std::thread thread_;
 };
