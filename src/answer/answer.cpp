@@ -595,10 +595,11 @@ uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, c
 // NOTIFY (RFC 1996 §3): accepted for a secondary zone of ours from one of
 // its primaries, with AA and the question echoed (§3.7); the caller starts
 // the refresh. From anyone else REFUSED; for a name that is no zone apex of
-// ours NOTAUTH, as for transfers.
+// ours NOTAUTH, as for transfers. §3.7: its QTYPE is SOA; any other is
+// FORMERR and starts nothing, as Knot answers.
 uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* peer, dns::ReplyWriter& w,
                Outcome& outcome) {
-  if (!q.has_question) return dns::rcode::FORMERR;
+  if (!q.has_question || q.qtype != dns::type::SOA) return dns::rcode::FORMERR;
   const Zone* zone = snapshot.zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
   if (snapshot.zones.secondary(*zone) == nullptr) return dns::rcode::REFUSED;
@@ -606,6 +607,7 @@ uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* pe
   if (!snapshot.access.notify_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   w.set_flags(dns::flag::AA);
   outcome.notify = zone;
+  if (q.has_notify_serial) outcome.notify_serial = q.notify_serial;
   return dns::rcode::NOERROR;
 }
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "dns/cookie.hpp"
@@ -60,6 +61,8 @@ struct Outcome {
   // Set for a NOTIFY accepted for a secondary zone (RFC 1996 §3.11): the
   // caller starts its refresh. The reply is written already.
   const zone::Zone* notify = nullptr;
+  // The serial of the SOA the NOTIFY carried, if any (RFC 1996 §3.7).
+  std::optional<uint32_t> notify_serial;
   // The wildcard (RFC 4592) or DNAME (RFC 6672) node whose records answered
   // the query name itself, when the answer was synthesized from one: every
   // name below it gets the same data, so the rate limiter counts them as

@@ -56,6 +56,7 @@ void print_summary(const config::Config& config, const std::vector<reload::ZoneR
       std::cout << "zone " << r.origin << ": signed; first signature to expire: " << r.first_expiring << " at "
                 << zone::utc_text(r.first_expiration) << '\n';
     }
+    for (const auto& e : r.copy_errors) std::cout << "error: " << e << '\n';
     for (const auto& w : r.warnings) std::cout << "warning: " << w << '\n';
     if (r.warning_count > r.warnings.size()) {
       std::cout << "warning: " << r.warning_count - r.warnings.size() << " more not listed\n";
@@ -203,8 +204,9 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   // below, before any worker runs.
   reload::Reloader* notified = nullptr;
   try {
-    server = std::make_unique<server::Server>(config, store,
-                                              [&notified](const std::string& origin) { notified->notified(origin); });
+    server = std::make_unique<server::Server>(
+        config, store,
+        [&notified](const std::string& origin, std::optional<uint32_t> serial) { notified->notified(origin, serial); });
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

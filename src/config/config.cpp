@@ -242,6 +242,10 @@ class Checker {
         keyed_addresses(entry.second, "zones.notify", config, zone.notify);
       else if (key == "primaries")
         keyed_addresses(entry.second, "zones.primaries", config, zone.primaries);
+      else if (key == "max-zone-size")
+        max_zone_size(entry.second, "zones.max-zone-size", zone.max_zone_size);
+      else if (key == "transfer-timeout")
+        transfer_timeout(entry.second, "zones.transfer-timeout", zone.transfer_timeout);
       else
         error(entry.first, "zones." + key, "unknown key");
     }
@@ -252,6 +256,18 @@ class Checker {
     std::filesystem::path path(zone.file);
     if (path.is_relative()) zone.file = (std::filesystem::path(file_).parent_path() / path).string();
     config.zones.push_back(zone);
+  }
+
+  // Bytes of one transfer's messages: at least one whole message, at most 1 TiB.
+  void max_zone_size(const YAML::Node& node, const std::string& key, uint64_t& out) {
+    long n = 0;
+    if (number(node, key, 65536, long{1} << 40, n)) out = static_cast<uint64_t>(n);
+  }
+
+  // Seconds for one whole transfer, up to a day.
+  void transfer_timeout(const YAML::Node& node, const std::string& key, unsigned& out) {
+    long n = 0;
+    if (number(node, key, 1, 86400, n)) out = static_cast<unsigned>(n);
   }
 
   void rate_limit(const YAML::Node& node, Config& config) {
@@ -404,6 +420,10 @@ class Checker {
         nsid(value, key, config.nsid);
       } else if (key == "cookie-secret") {
         cookie_secrets(value, key, config);
+      } else if (key == "max-zone-size") {
+        max_zone_size(value, key, config.max_zone_size);
+      } else if (key == "transfer-timeout") {
+        transfer_timeout(value, key, config.transfer_timeout);
       } else if (key == "signature-warning-days") {
         if (number(value, key, 0, 3650, n)) config.signature_warning_days = static_cast<unsigned>(n);
       } else {

@@ -57,7 +57,20 @@ struct ZoneConfig {
   // Not empty: a secondary zone, whose `file` is the copy kept from the
   // last transfer.
   std::vector<Primary> primaries;
+  // Bounds on one transfer of a secondary zone; 0: Config's.
+  uint64_t max_zone_size = 0;
+  unsigned transfer_timeout = 0;
 };
+
+// A transfer past either bound is aborted and the copy kept (issue 24: a
+// primary that never ended an AXFR grew the process to 6 GB). Bytes of DNS
+// messages in one transfer: 1 GiB is some 10 to 20 million records, far
+// above all but the largest TLDs, whose operators raise it; the compiled
+// zone takes a few times that in memory, which a host serving it has.
+constexpr uint64_t kDefaultMaxZoneSize = uint64_t{1} << 30;
+// Seconds for one whole transfer: a 1 GiB zone in an hour is 2.4 Mbit/s,
+// slower than any link between primary and secondary should be.
+constexpr unsigned kDefaultTransferTimeout = 3600;
 
 struct Config {
   std::vector<ListenAddress> listen;
@@ -96,7 +109,9 @@ struct Config {
   std::vector<std::array<uint8_t, 16>> cookie_secrets;
   // Warn at load and reload of RRSIGs that expire within this many days.
   unsigned signature_warning_days = 7;
-  std::string source;  // the config file, empty when none
+  uint64_t max_zone_size = kDefaultMaxZoneSize;         // per zone unless it sets its own
+  unsigned transfer_timeout = kDefaultTransferTimeout;  // seconds; likewise
+  std::string source;                                   // the config file, empty when none
 };
 
 // Parses "ADDR", "ADDR:PORT" or "[ADDR]:PORT"; nullopt when malformed.

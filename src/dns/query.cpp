@@ -123,21 +123,36 @@ bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query
   return true;
 }
 
-// The SOA an IXFR request carries in its authority section: two names,
-// then the serial.
-bool read_soa_serial(Reader& r, uint16_t rdlen, Query& out) {
+// The serial of a SOA record's RDATA: two names, then the serial.
+bool read_soa_serial(Reader& r, uint16_t rdlen, uint32_t& serial) {
   std::size_t end = r.pos() + rdlen;
   bool root = false;
   if (!r.skip_name(root) || !r.skip_name(root) || r.pos() + 20 != end) return false;
-  out.ixfr_serial = r.u32();
-  out.has_ixfr_serial = true;
+  serial = r.u32();
   r.skip(16);
   return true;
 }
 
-// Answer and authority records of a request are stepped over; the
-// additional section is searched for the one allowed OPT record.
-bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
+enum class Section { answer, authority, additional };
+
+// The SOA a NOTIFY may carry (RFC 1996 §3.7) is the zone's: its owner is
+// the question's name, as a pointer to it (RFC 1035 §4.1.4) or spelled out.
+bool owner_is_qname(const uint8_t* owner, std::size_t room, const Name& qname) {
+  if (room >= 2 && owner[0] == 0xC0 && owner[1] == kHeaderSize) return true;
+  if (room < qname.len) return false;
+  for (std::size_t i = 0; i < qname.len; ++i) {
+    uint8_t c = owner[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<uint8_t>(c + ('a' - 'A'));
+    if (c != static_cast<uint8_t>(qname.data[i])) return false;
+  }
+  return true;
+}
+
+// Answer and authority records of a request are stepped over, but for the
+// SOA of an IXFR (RFC 1995 §3) or a NOTIFY; the additional section is
+// searched for the one allowed OPT record.
+bool parse_records(Reader& r, uint16_t count, Section section, Query& out, std::size_t len) {
+  bool additional = section == Section::additional;
   for (unsigned i = 0; i < count; ++i) {
     bool owner_is_root = false;
     std::size_t start = r.pos();
@@ -148,7 +163,14 @@ bool parse_records(Reader& r, uint16_t count, bool additional, Query& out) {
     uint16_t rdlen = r.u16();
     if (!r.has(rdlen)) return false;
     if (type == type::SOA && out.qtype == type::IXFR && !additional) {
-      if (!read_soa_serial(r, rdlen, out)) return false;
+      if (!read_soa_serial(r, rdlen, out.ixfr_serial)) return false;
+      out.has_ixfr_serial = true;
+      continue;
+    }
+    if (type == type::SOA && out.opcode == opcode::NOTIFY && section == Section::answer && out.has_question &&
+        owner_is_qname(r.at(start), len - start, out.qname)) {
+      if (!read_soa_serial(r, rdlen, out.notify_serial)) return false;
+      out.has_notify_serial = true;
       continue;
     }
     if (type == kTypeTsig) {
@@ -180,6 +202,7 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
   out.edns_nsid = false;
   out.edns_expire = false;
   out.has_ixfr_serial = false;
+  out.has_notify_serial = false;
   out.qtype = 0;
   out.cookie = nullptr;
   out.cookie_len = 0;
@@ -206,8 +229,9 @@ ParseStatus parse_query(const uint8_t* packet, std::size_t len, Query& out) {
     out.has_question = true;
   }
 
-  if (!parse_records(r, ancount, false, out) || !parse_records(r, nscount, false, out) ||
-      !parse_records(r, arcount, true, out)) {
+  if (!parse_records(r, ancount, Section::answer, out, len) ||
+      !parse_records(r, nscount, Section::authority, out, len) ||
+      !parse_records(r, arcount, Section::additional, out, len)) {
     // has_edns stays as found: a FORMERR caused by a bad OPT still carries
     // an OPT (RFC 6891 §7).
     return ParseStatus::formerr;

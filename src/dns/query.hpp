@@ -22,6 +22,10 @@ struct Query {
 
   bool has_ixfr_serial = false;  // IXFR: the client's SOA serial (RFC 1995 §3)
   uint32_t ixfr_serial = 0;
+  // NOTIFY: the serial of the zone's SOA in the answer section, when the
+  // primary sent one (RFC 1996 §3.7: a hint the secondary may use).
+  bool has_notify_serial = false;
+  uint32_t notify_serial = 0;
 
   bool has_edns = false;
   uint16_t edns_udp_size = 0;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <random>
 
 #include "dns/name.hpp"
@@ -18,7 +19,12 @@ namespace {
 
 namespace asio = boost::asio;
 
+using Clock = std::chrono::steady_clock;
+
 constexpr uint32_t kNoCopyRetry = 15;  // seconds between tries while there is no copy at all
+// NOTIFYs start a SOA check at most this often per zone; those in between
+// fold into one pending check (issue 24: a flood made hundreds of checks).
+constexpr auto kNotifyHoldOff = std::chrono::seconds(1);
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
@@ -58,6 +64,14 @@ std::string primaries_text(const config::ZoneConfig& zc) {
   return out;
 }
 
+// A zone's own bounds on a transfer, or the config's.
+xfr::TransferLimits transfer_limits(const config::Config& config, const config::ZoneConfig& zc) {
+  xfr::TransferLimits limits;
+  limits.max_bytes = zc.max_zone_size != 0 ? zc.max_zone_size : config.max_zone_size;
+  limits.timeout = std::chrono::seconds(zc.transfer_timeout != 0 ? zc.transfer_timeout : config.transfer_timeout);
+  return limits;
+}
+
 int64_t file_mtime(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
@@ -69,6 +83,7 @@ struct Secondaries::State {
   explicit State(asio::io_context& io) : timer(io), expiry(io) {}
   std::string origin;  // canonical wire form
   config::ZoneConfig config;
+  xfr::TransferLimits limits;
   asio::steady_timer timer;   // the next SOA check
   asio::steady_timer expiry;  // the copy's expire time
   bool has_copy = false;
@@ -79,11 +94,15 @@ struct Secondaries::State {
   int64_t published_expires_at = 0;  // what the zone set has, for EDNS EXPIRE answers
   int64_t next_refresh = 0;
   bool expired = false;
-  bool busy = false;   // a check or transfer is under way
-  bool again = false;  // a NOTIFY came meanwhile: check once more
+  bool busy = false;               // a check or transfer is under way
+  bool again = false;              // a NOTIFY came meanwhile: check once more
+  Clock::time_point last_check{};  // when the last SOA check started
+  uint64_t folded = 0;             // NOTIFYs folded into the pending check, not yet logged
+  uint64_t needless = 0;           // NOTIFYs whose SOA was not newer than ours, not yet logged
   std::string last_error;
   uint64_t failures = 0;
   uint64_t transfers = 0;
+  uint64_t copy_load_failures = 0;
   uint64_t last_bytes = 0;
   double last_seconds = 0;
 };
@@ -125,6 +144,7 @@ void Secondaries::configure(const config::Config& config) {
     bool changed = s->config.file != zc.file || primaries_text(s->config) != primaries_text(zc);
     bool fresh = s->config.primaries.empty();
     s->config = zc;
+    s->limits = transfer_limits(config, zc);
     if (fresh) {
       // What build_snapshot served: the kept copy, or none yet.
       auto zit = current->zones.zones().find(origin);
@@ -139,6 +159,7 @@ void Secondaries::configure(const config::Config& config) {
         arm_expiry(*s);
       } else {
         s->expired = true;
+        copy_unusable(*s);
       }
       spdlog::info("zone {}: secondary of {}; {}", dns::to_text(origin), zc.primaries[0].address.to_string(),
                    s->has_copy ? "serving the kept copy, serial " + std::to_string(s->serial) + "; checking"
@@ -159,14 +180,49 @@ void Secondaries::configure(const config::Config& config) {
   zones_ = std::move(next);
 }
 
-void Secondaries::notified(const std::string& origin) {
-  asio::post(io_, [this, origin] {
+void Secondaries::notified(const std::string& origin, std::optional<uint32_t> serial) {
+  asio::post(io_, [this, origin, serial] {
     auto it = zones_.find(origin);
-    if (it == zones_.end()) return;
-    spdlog::info("zone {}: NOTIFY from a primary{}", dns::to_text(origin),
-                 it->second->busy ? "; checking again after the refresh under way" : "");
-    check(*it->second);
+    if (it != zones_.end()) notify_arrived(*it->second, serial);
   });
+}
+
+// A NOTIFY starts at most one SOA check, and not within kNotifyHoldOff of
+// the last one's start; those that come meanwhile fold into one pending
+// check, so a flood makes a check a second and a few log lines. RFC 1996
+// §3.7, §3.11: the SOA a NOTIFY carries is a hint; one not newer (RFC
+// 1982) than the copy served needs no check (Knot does the same).
+void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
+  if (serial && s.has_copy && !s.expired && !dns::serial_greater(*serial, s.serial)) {
+    if (s.needless++ == 0)
+      spdlog::info("zone {}: NOTIFY with serial {}: up to date at serial {}", dns::to_text(s.origin), *serial,
+                   s.serial);
+    return;
+  }
+  if (s.again) {
+    s.folded += 1;  // the pending check answers this one too
+    return;
+  }
+  Clock::time_point due = s.last_check + kNotifyHoldOff;
+  bool at_once = !s.busy && Clock::now() >= due;
+  spdlog::info("zone {}: NOTIFY from a primary{}; {}", dns::to_text(s.origin),
+               serial ? " with serial " + std::to_string(*serial) : "",
+               at_once  ? "checking"
+               : s.busy ? "checking again after the check under way"
+                        : "checking within a second");
+  if (at_once) return check(s);
+  s.again = true;
+  if (!s.busy) schedule_at(s, due);  // else finish() does
+}
+
+// build_snapshot found no copy to serve: with a file there, it did not
+// load (its errors are logged). Counted, and the zone is transferred at once.
+void Secondaries::copy_unusable(State& s) {
+  std::error_code unreadable;  // an unreadable directory: no copy to speak of
+  if (!std::filesystem::exists(s.config.file, unreadable)) return;
+  s.copy_load_failures += 1;
+  spdlog::error("zone {}: the kept copy {} did not load; transferring from {} now", dns::to_text(s.origin),
+                s.config.file, s.config.primaries[0].address.to_string());
 }
 
 // The key a primary's requests are signed with: a copy, since a reload
@@ -182,7 +238,16 @@ void Secondaries::check(State& s) {
     s.again = true;
     return;
   }
+  // Once per check, what the NOTIFYs that were not logged came to.
+  if (s.folded > 0 || s.needless > 1) {
+    spdlog::info("zone {}: checking; {} more NOTIFYs folded into this check, {} more found us up to date",
+                 dns::to_text(s.origin), s.folded, s.needless > 0 ? s.needless - 1 : 0);
+  }
+  s.folded = 0;
+  s.needless = 0;
+  s.again = false;
   s.busy = true;
+  s.last_check = Clock::now();
   s.timer.cancel();
   try_primary(s, 0);
 }
@@ -193,26 +258,36 @@ void Secondaries::try_primary(State& s, std::size_t index) {
   xfr::query_soa(io_, s.config.primaries[index].address, origin, primary_key(s, index),
                  [this, origin, index](xfr::SoaResult r) {
                    auto it = zones_.find(origin);
-                   if (it == zones_.end()) return;
-                   State& st = *it->second;
-                   if (!r.ok) {
-                     st.last_error = "SOA query: " + r.error;
-                     return try_primary(st, index + 1);
-                   }
-                   // RFC 1982: only a greater serial is newer.
-                   if (!st.has_copy || dns::serial_greater(r.serial, st.serial)) return transfer(st, index);
-                   // RFC 7314 §4: the EXPIRE of a SOA reply at our serial only extends the
-                   // copy's life (a primary refreshed before us must not shorten it), as Knot does.
-                   int64_t left = std::max<int64_t>(st.expires_at - now(), 0);
-                   bool same = r.serial == st.serial && r.expire >= 0;
-                   refreshed(st, same ? std::max(left, valid_for(st.timers, r.expire)) : int64_t{st.timers.expire});
+                   if (it != zones_.end()) soa_answered(*it->second, index, r);
                  });
+}
+
+void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult& r) {
+  if (!r.ok) {
+    s.last_error = "SOA query: " + r.error;
+    return try_primary(s, index + 1);
+  }
+  // RFC 1982: only a greater serial is newer.
+  if (!s.has_copy || dns::serial_greater(r.serial, s.serial)) return transfer(s, index);
+  if (r.serial != s.serial) {
+    // RFC 1034 §4.3.5: only the same serial shows the copy is current. A
+    // lower one, or one 2^31 away (undefined in RFC 1982), is a primary
+    // behind us or broken: no refresh from it, or the copy would never
+    // expire (Knot: "remote is outdated", a failed refresh).
+    s.last_error = s.config.primaries[index].address.to_string() + ": the primary's serial " +
+                   std::to_string(r.serial) + " is behind ours (" + std::to_string(s.serial) + ")";
+    return try_primary(s, index + 1);
+  }
+  // RFC 7314 §4: the EXPIRE of a SOA reply at our serial only extends the
+  // copy's life (a primary refreshed before us must not shorten it), as Knot does.
+  int64_t left = std::max<int64_t>(s.expires_at - now(), 0);
+  refreshed(s, r.expire >= 0 ? std::max(left, valid_for(s.timers, r.expire)) : int64_t{s.timers.expire});
 }
 
 void Secondaries::transfer(State& s, std::size_t index) {
   std::string origin = s.origin;
   auto start = std::chrono::steady_clock::now();
-  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index),
+  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index), s.limits,
                   [this, origin, index, start](xfr::AxfrResult r) {
                     auto it = zones_.find(origin);
                     if (it == zones_.end()) return;
@@ -311,22 +386,18 @@ void Secondaries::failed(State& s, const std::string& why) {
   finish(s);
 }
 
+// A NOTIFY came during the check: one more, kNotifyHoldOff after this one began.
 void Secondaries::finish(State& s) {
   s.busy = false;
+  if (s.again) schedule_at(s, std::max(Clock::now(), s.last_check + kNotifyHoldOff));
   update_facts(s);
-  if (s.again) {
-    s.again = false;
-    std::string origin = s.origin;
-    asio::post(io_, [this, origin] {
-      auto it = zones_.find(origin);
-      if (it != zones_.end()) check(*it->second);
-    });
-  }
 }
 
-void Secondaries::schedule(State& s, int64_t seconds) {
-  s.next_refresh = now() + seconds;
-  s.timer.expires_after(std::chrono::seconds(seconds));
+void Secondaries::schedule(State& s, int64_t seconds) { schedule_at(s, Clock::now() + std::chrono::seconds(seconds)); }
+
+void Secondaries::schedule_at(State& s, Clock::time_point when) {
+  s.next_refresh = now() + std::chrono::duration_cast<std::chrono::seconds>(when - Clock::now()).count();
+  s.timer.expires_at(when);
   std::string origin = s.origin;
   s.timer.async_wait([this, origin](const boost::system::error_code& ec) {
     if (ec) return;
@@ -385,6 +456,7 @@ void Secondaries::update_facts(const State& s) {
   f.expires_at = s.has_copy ? s.expires_at : 0;
   f.failures = s.failures;
   f.transfers = s.transfers;
+  f.copy_load_failures = s.copy_load_failures;
   f.last_transfer_bytes = s.last_bytes;
   f.last_transfer_seconds = s.last_seconds;
   std::lock_guard lock(facts_mutex_);

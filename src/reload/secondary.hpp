@@ -12,10 +12,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,9 +48,11 @@ class Secondaries {
   // once, removed ones forgotten, changed primaries used from now on.
   // On the io_context's thread.
   void configure(const config::Config& config);
-  // A NOTIFY was accepted for `origin` (canonical wire form): check it
-  // now, or once more after the refresh in progress. Any thread.
-  void notified(const std::string& origin);
+  // A NOTIFY was accepted for `origin` (canonical wire form), with the
+  // serial of the SOA it carried if any: a SOA check now, or one pending
+  // check for all that come while one runs or within a second of its
+  // start; none when the serial is not newer than ours. Any thread.
+  void notified(const std::string& origin, std::optional<uint32_t> serial);
   std::vector<SecondaryFacts> facts() const;
 
   // The copy in `zone`'s file was dated `mtime` (Unix time): it is served
@@ -60,15 +64,19 @@ class Secondaries {
  private:
   struct State;
 
+  void copy_unusable(State& s);
+  void notify_arrived(State& s, std::optional<uint32_t> serial);
   void check(State& s);
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
   void refreshed(State& s, int64_t valid_for);
   void try_primary(State& s, std::size_t index);
+  void soa_answered(State& s, std::size_t index, const xfr::SoaResult& r);
   void transfer(State& s, std::size_t index);
   void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);
   void failed(State& s, const std::string& why);
   void finish(State& s);
   void schedule(State& s, int64_t seconds);
+  void schedule_at(State& s, std::chrono::steady_clock::time_point when);
   void arm_expiry(State& s);
   void publish(State& s, std::shared_ptr<const zone::Zone> copy);
   void update_facts(const State& s);

@@ -116,8 +116,8 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
       report.warning_count = report.warnings.size();
       return loaded.zone;
     }
-    // A bad copy is no reason to stop: the next transfer replaces it.
-    for (const auto& e : loaded.errors) report.warnings.push_back(e.to_string() + " (kept copy ignored)");
+    // A bad copy is no reason to stop: the transfer Secondaries starts at once replaces it.
+    for (const auto& e : loaded.errors) report.copy_errors.push_back(e.to_string() + " (kept copy not served)");
   }
   report.warning_count = report.warnings.size();
   report.outcome = Outcome::awaiting_transfer;
@@ -172,6 +172,7 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
 }
 
 void log_warnings(const ZoneReport& r) {
+  for (const auto& e : r.copy_errors) spdlog::error("{}", e);
   for (const auto& w : r.warnings) spdlog::warn("{}", w);
   if (r.warning_count > r.warnings.size()) {
     spdlog::warn("zone {}: {} more warnings not listed", r.origin, r.warning_count - r.warnings.size());

@@ -29,6 +29,9 @@ struct ZoneReport {
   zone::LoadPhases phases;            // zero unless the zone was read
   std::vector<std::string> errors;    // "file:line: message"
   std::vector<std::string> warnings;  // the same form; the first few of warning_count
+  // A secondary's kept copy that did not load, the same form: logged as
+  // errors, yet no reason to stop; the zone waits for its transfer.
+  std::vector<std::string> copy_errors;
   std::size_t warning_count = 0;
   int64_t first_expiration = 0;  // Unix time of the first RRSIG to expire; 0: unsigned
   std::string first_expiring;    // its owner and type
@@ -42,7 +45,8 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
 
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);
-// Logs one zone's load warnings (at start-up and on reload).
+// Logs one zone's load warnings, and the errors of a kept copy that did
+// not load (at start-up and on reload).
 void log_warnings(const ZoneReport& report);
 
 // Loading a big zone leaves its parse buffers (hundreds of MB for a million

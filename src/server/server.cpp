@@ -22,7 +22,7 @@ policy::ConnectionLimitSettings per_client_settings(const config::Config& config
 }  // namespace
 
 Server::Server(const config::Config& config, answer::SnapshotStore& store,
-               std::function<void(const std::string&)> on_notify)
+               std::function<void(const std::string&, std::optional<uint32_t>)> on_notify)
     : tcp_per_client_(per_client_settings(config)) {
   WorkerSettings settings;
   settings.on_notify = std::move(on_notify);

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -31,8 +32,9 @@ struct WorkerSettings {
   policy::RateLimitSettings rate_limit;
   // DNS cookie secrets, the first making cookies; empty: cookies off.
   std::vector<dns::CookieSecret> cookie_secrets;
-  // Told of each NOTIFY accepted for a secondary zone (its canonical origin).
-  std::function<void(const std::string&)> on_notify;
+  // Told of each NOTIFY accepted for a secondary zone: its canonical
+  // origin, and the serial of the SOA the NOTIFY carried, if any.
+  std::function<void(const std::string&, std::optional<uint32_t>)> on_notify;
 };
 
 class Worker {
@@ -62,7 +64,8 @@ class Worker {
   const answer::Options& answer_options() const { return settings_.answer; }
   // Passes an accepted NOTIFY on (RFC 1996 §3.11: the refresh starts now).
   void notified(const answer::Outcome& result) const {
-    if (result.notify != nullptr && settings_.on_notify) settings_.on_notify(result.notify->origin);
+    if (result.notify != nullptr && settings_.on_notify)
+      settings_.on_notify(result.notify->origin, result.notify_serial);
   }
   // Counts a query the worker's TCP listener answered (worker thread only).
   void record_tcp(const answer::Outcome& result) {

@@ -94,6 +94,9 @@ void secondary_facts(std::ostringstream& out, const std::vector<SecondaryFacts>&
                 [](const SecondaryFacts& z) { return z.failures; });
   per_secondary(out, zones, "rpdns_secondary_transfers_total", "counter", "Zone transfers published.",
                 [](const SecondaryFacts& z) { return z.transfers; });
+  per_secondary(out, zones, "rpdns_secondary_copy_load_failures_total", "counter",
+                "Kept copies that failed to load when the zone was taken up; it was transferred instead.",
+                [](const SecondaryFacts& z) { return z.copy_load_failures; });
   per_secondary(out, zones, "rpdns_secondary_last_transfer_bytes", "gauge", "Bytes of the last zone transfer.",
                 [](const SecondaryFacts& z) { return z.last_transfer_bytes; });
   per_secondary(out, zones, "rpdns_secondary_last_transfer_duration_seconds", "gauge",

@@ -287,9 +287,11 @@ class SoaQuery : public std::enable_shared_from_this<SoaQuery> {
 class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
  public:
   AxfrFetch(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-            std::optional<dns::tsig::Key> key, std::function<void(AxfrResult)> done)
+            std::optional<dns::tsig::Key> key, TransferLimits limits, std::function<void(AxfrResult)> done)
       : socket_(io),
         timer_(io),
+        deadline_(io),
+        limits_(limits),
         primary_(primary),
         origin_(origin),
         key_(std::move(key)),
@@ -312,6 +314,7 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
     boost::system::error_code ec;
     tcp::endpoint to(asio::ip::make_address(primary_.host, ec), primary_.port);
     if (ec) return fail("bad address " + primary_.host);
+    arm_deadline();
     arm(kTcpWait);
     socket_.async_connect(to, [self = shared_from_this()](const boost::system::error_code& e) {
       if (self->finished_) return;
@@ -332,6 +335,16 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
     });
   }
 
+  // The idle timer above catches a primary that stops; this one a primary
+  // that trickles on for ever.
+  void arm_deadline() {
+    deadline_.expires_after(limits_.timeout);
+    deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec && !self->finished_)
+        self->fail("took longer than transfer-timeout (" + std::to_string(self->limits_.timeout.count()) + " s)");
+    });
+  }
+
   void read_length() {
     arm(kTransferIdle);
     asio::async_read(
@@ -341,6 +354,9 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
             return self->fail(ec == asio::error::eof ? "the primary closed the connection before the closing SOA"
                                                      : "read: " + ec.message());
           std::size_t len = dns::read_u16(self->length_.data());
+          // Checked before the message is read: a transfer that never ends stops here.
+          if (self->result_.bytes + 2 + len > self->limits_.max_bytes)
+            return self->fail("more than max-zone-size (" + std::to_string(self->limits_.max_bytes) + " bytes)");
           asio::async_read(self->socket_, asio::buffer(self->buffer_.data(), len),
                            [self, len](const boost::system::error_code& e, std::size_t) {
                              if (self->finished_) return;
@@ -377,13 +393,16 @@ class AxfrFetch : public std::enable_shared_from_this<AxfrFetch> {
     if (finished_) return;
     finished_ = true;
     timer_.cancel();
+    deadline_.cancel();
     boost::system::error_code ignored;
     socket_.close(ignored);
     done_(std::move(result_));
   }
 
   tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;     // connecting, then the idle time between messages
+  asio::steady_timer deadline_;  // the whole transfer
+  TransferLimits limits_;
   config::ListenAddress primary_;
   std::string origin_;
   std::optional<dns::tsig::Key> key_;
@@ -479,8 +498,8 @@ void query_soa(asio::io_context& io, const config::ListenAddress& primary, const
 }
 
 void fetch_axfr(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-                std::optional<dns::tsig::Key> key, std::function<void(AxfrResult)> done) {
-  std::make_shared<AxfrFetch>(io, primary, origin, std::move(key), std::move(done))->start();
+                std::optional<dns::tsig::Key> key, TransferLimits limits, std::function<void(AxfrResult)> done) {
+  std::make_shared<AxfrFetch>(io, primary, origin, std::move(key), limits, std::move(done))->start();
 }
 
 }  // namespace rpdns::xfr

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -34,13 +35,21 @@ struct AxfrResult {
   std::size_t ttls_zeroed = 0;  // TTLs over 2^31 - 1, taken as 0 (RFC 2181 §8) as in a zone file
 };
 
+// Bounds on one transfer (config's max-zone-size and transfer-timeout): a
+// primary that never ends it must not take the secondary's memory or hold
+// it forever. Past either the connection is closed and the transfer fails.
+struct TransferLimits {
+  std::size_t max_bytes = config::kDefaultMaxZoneSize;            // DNS messages, length prefixes included
+  std::chrono::seconds timeout{config::kDefaultTransferTimeout};  // the whole transfer, connecting included
+};
+
 // `origin` is the zone's canonical wire name. Both requests carry OPT with
 // an empty EXPIRE option (RFC 7314 §2). With a `key`, the request is
 // signed (RFC 8945) and every reply must be signed with it, or it fails.
 void query_soa(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
                std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done);
 void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
-                std::optional<dns::tsig::Key> key, std::function<void(AxfrResult)> done);
+                std::optional<dns::tsig::Key> key, TransferLimits limits, std::function<void(AxfrResult)> done);
 
 // Checks one AXFR reply message and appends its records to `out` (RFC 5936
 // §2.2, §3): the ID and question of our request, NOERROR, class IN, every

@@ -1413,6 +1413,49 @@ TEST(SecondaryAnswers, NotifyFromThePrimaryIsAccepted) {
   EXPECT_EQ(o.notify->origin, rpdns::testing::wire("example.com"));
 }
 
+// RFC 1996 §3.7: a NOTIFY's QTYPE is SOA; any other is FORMERR (as Knot
+// answers) and starts no refresh, even from the primary.
+TEST(SecondaryAnswers, NotifyForAnotherTypeIsFormerr) {
+  SecondaryFixture f(false);
+  std::vector<uint8_t> out;
+  for (unsigned qtype : {1u, 2u, 252u}) {
+    Packet p;
+    p.header(0x4321, 4 << 11 | 0x0400, 1, 0, 0, 0).question("example.com", qtype);
+    Outcome o = f.ask(p.b, f.primary, out);
+    EXPECT_EQ(rcode_of(out), 1u) << qtype;
+    EXPECT_EQ(o.notify, nullptr) << qtype;
+  }
+}
+
+// A NOTIFY with the zone's SOA in its answer section (RFC 1996 §3.7)
+// passes its serial on, the owner a pointer to the question or spelled
+// out; a SOA of another name is no hint.
+TEST(SecondaryAnswers, NotifyPassesTheSerialItCarries) {
+  SecondaryFixture f(false);
+  auto with_soa = [](bool pointer, const std::string& owner) {
+    Packet p;
+    p.header(0x4321, 4 << 11 | 0x0400, 1, 1, 0, 0).question("example.com", SOA);
+    if (pointer)
+      p.u16(0xC00C);
+    else
+      p.name(owner);
+    p.u16(SOA).u16(1).u32(3600).u16(17 + 15 + 20).name("ns1.example.com").name("h.example.com");
+    p.u32(77).u32(1).u32(2).u32(3).u32(4);
+    return p.b;
+  };
+  std::vector<uint8_t> out;
+  Outcome o = f.ask(with_soa(true, ""), f.primary, out);
+  ASSERT_NE(o.notify, nullptr);
+  EXPECT_EQ(o.notify_serial, std::optional<uint32_t>(77));
+  o = f.ask(with_soa(false, "Example.COM"), f.primary, out);
+  EXPECT_EQ(o.notify_serial, std::optional<uint32_t>(77));
+  o = f.ask(with_soa(false, "other.example.com"), f.primary, out);
+  ASSERT_NE(o.notify, nullptr);
+  EXPECT_EQ(o.notify_serial, std::nullopt);
+  o = f.ask(notify("example.com"), f.primary, out);
+  EXPECT_EQ(o.notify_serial, std::nullopt);
+}
+
 // From anyone else, or for a zone we are the primary of: REFUSED; for no
 // zone of ours: NOTAUTH; never a refresh.
 TEST(SecondaryAnswers, OtherNotifiesAreRefused) {

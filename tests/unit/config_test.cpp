@@ -700,6 +700,51 @@ TEST(ConfigFile, BadKeysNameTheirLine) {
   }
 }
 
+// Bounds on a secondary's transfers (issue 24): global defaults, which a
+// zone may override; 1 GiB and an hour when unset.
+TEST(ConfigFile, TransferLimits) {
+  TempDir dir;
+  std::vector<std::string> errors;
+  auto config = load_file(dir.write("c.yaml",
+                                    "zones:\n  - origin: a.example\n    file: /z/a\n    primaries: [192.0.2.1]\n"
+                                    "    max-zone-size: 100000\n    transfer-timeout: 60\n"
+                                    "  - origin: b.example\n    file: /z/b\n    primaries: [192.0.2.1]\n"
+                                    "max-zone-size: 2000000\ntransfer-timeout: 120\n"),
+                          errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_EQ(config->max_zone_size, 2000000u);
+  EXPECT_EQ(config->transfer_timeout, 120u);
+  EXPECT_EQ(config->zones.at(0).max_zone_size, 100000u);
+  EXPECT_EQ(config->zones.at(0).transfer_timeout, 60u);
+  EXPECT_EQ(config->zones.at(1).max_zone_size, 0u);  // the global one
+  EXPECT_EQ(config->zones.at(1).transfer_timeout, 0u);
+  auto defaults = load_file(dir.write("d.yaml", "workers: 1\n"), errors);
+  ASSERT_TRUE(defaults) << joined(errors);
+  EXPECT_EQ(defaults->max_zone_size, uint64_t{1} << 30);
+  EXPECT_EQ(defaults->transfer_timeout, 3600u);
+}
+
+TEST(ConfigFile, BadTransferLimitsNameTheirLine) {
+  TempDir dir;
+  struct Case {
+    std::string text;
+    int line;
+    std::string says;
+  } cases[] = {
+      {"max-zone-size: 1000\n", 1, "max-zone-size: expected a whole number from 65536 to 1099511627776"},
+      {"workers: 1\nmax-zone-size: 1G\n", 2, "max-zone-size"},
+      {"transfer-timeout: 0\n", 1, "transfer-timeout: expected a whole number from 1 to 86400"},
+      {"zones:\n  - origin: a.example\n    file: /z\n    transfer-timeout: 86401\n", 4, "zones.transfer-timeout"},
+      {"zones:\n  - origin: a.example\n    file: /z\n    max-zone-size: -5\n", 4, "zones.max-zone-size"},
+  };
+  for (const auto& c : cases) {
+    std::string file = dir.write("bad.yaml", c.text);
+    std::vector<std::string> errors;
+    EXPECT_FALSE(load_file(file, errors)) << c.text;
+    expect_error_at(errors, file, c.line, c.says);
+  }
+}
+
 TEST(CliParse, KeyAndSecondary) {
   Argv a{"--key",       "transfer-key:hmac-sha512:c2VjcmV0",
          "--secondary", "example.com=/var/lib/rpdns/example.com@192.0.2.1:53:transfer-key",

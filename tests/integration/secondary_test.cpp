@@ -1,0 +1,297 @@
+// rpdns as the secondary of a primary that misbehaves (issue 24): the fake
+// primary of tests/support runs in this process, rpdns is the real binary.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "../support/fake_primary.hpp"
+#include "server_process.hpp"
+
+namespace rpdns::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kOrigin = "sec.example.";
+
+// The HTTP body of GET /metrics from 127.0.0.1:port ("" when it does not answer).
+std::string metrics(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  std::string out;
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    timeval timeout{3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  }
+  if (fd >= 0) close(fd);
+  return out;
+}
+
+// A per-zone metric of sec.example.; -1 when it is not there.
+long metric(uint16_t port, const std::string& name) {
+  std::string text = metrics(port);
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex("\n" + name + "\\{zone=\"sec\\.example\\.\"\\} (\\d+)"))) return -1;
+  return std::stol(m[1]);
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// rpdns as the secondary of `primary` for sec.example., its copy in `dir`,
+// with /metrics on a port of its own, `extra` lines for the zone and `top`
+// ones for the whole config.
+class Secondary {
+ public:
+  Secondary(const FakePrimary& primary, const std::string& dir, const std::string& extra = "",
+            const std::string& top = "")
+      : copy(dir + "/copy.zone"), stats_port(free_udp_port()) {
+    std::string config = dir + "/rpdns.yaml";
+    std::ofstream(config) << top << "workers: 1\nstats:\n  listen: 127.0.0.1:" << stats_port
+                          << "\nzones:\n  - origin: sec.example\n    file: " << copy
+                          << "\n    primaries: [\"127.0.0.1:" << primary.port() << "\"]\n"
+                          << extra;
+    server = std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config}, kOrigin);
+  }
+
+  uint16_t port() const { return server->port(); }
+  std::string log() const { return server->log(); }
+
+  // The serial served, "" when none (SERVFAIL, or no answer).
+  std::string serial() const {
+    auto reply = query(port(), kOrigin, LDNS_RR_TYPE_SOA, false, 300ms);
+    if (!reply || ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())) != 1) return "";
+    char* text = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(reply.get()), 0), 2));
+    std::string serial = text;
+    free(text);
+    return serial;
+  }
+
+  int rcode(const std::string& name) const {
+    auto reply = query(port(), name, LDNS_RR_TYPE_A, false, 300ms);
+    return reply ? ldns_pkt_get_rcode(reply.get()) : -1;
+  }
+
+  template <class Check>
+  bool eventually(Check check, std::chrono::milliseconds within) const {
+    for (auto end = std::chrono::steady_clock::now() + within; std::chrono::steady_clock::now() < end;) {
+      if (check()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return check();
+  }
+
+  bool serves(const std::string& serial_text, std::chrono::milliseconds within = 5s) const {
+    return eventually([&] { return serial() == serial_text; }, within);
+  }
+
+  bool logged(const std::string& text, std::chrono::milliseconds within = 5s) const {
+    return eventually([&] { return log().find(text) != std::string::npos; }, within);
+  }
+
+  std::string copy;
+  uint16_t stats_port;
+  std::unique_ptr<ServerProcess> server;
+};
+
+// RFC 1034 §4.3.5 with RFC 1982: a primary whose serial is not ours nor
+// greater does not refresh the copy, which then expires on time (SOA
+// expire 4 s) instead of being renewed by every SOA check.
+void expect_expiry_with_primary_at(uint32_t primary_serial, const std::string& dir) {
+  FakePrimary primary(kOrigin);
+  primary.set_serial(10);
+  primary.set_timers(1, 1, 4);
+  Secondary secondary(primary, dir);
+  ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+  primary.set_serial(primary_serial);
+  std::string behind = "the primary's serial " + std::to_string(primary_serial) + " is behind ours (10)";
+  EXPECT_TRUE(secondary.logged(behind)) << secondary.log();
+  EXPECT_TRUE(secondary.eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
+      << secondary.log();
+  EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_expired"), 1);
+}
+
+TEST(SecondaryHardening, SerialBehindOursIsAFailedRefresh) {
+  std::string dir = test_dir("secondary");
+  expect_expiry_with_primary_at(5, dir);
+  std::filesystem::remove_all(dir);
+}
+
+// 10 + 2^31: neither greater nor smaller in RFC 1982 §3.2, so no refresh either.
+TEST(SecondaryHardening, SerialHalfwayRoundIsAFailedRefresh) {
+  std::string dir = test_dir("secondary");
+  expect_expiry_with_primary_at(10u + (1u << 31), dir);
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 24: 10,000 NOTIFYs in 2 s made 628 SOA queries and a log line
+// each. Now one check starts at once, the others fold into one pending
+// check at most a second after the last began, and the log says how many.
+TEST(SecondaryHardening, NotifyFloodFoldsIntoAboutOneCheckASecond) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    int before = primary.soa_queries();
+    for (int round = 0; round < 30; ++round) {  // 3,000 NOTIFYs in 1.5 s
+      primary.notify_flood(secondary.port(), 100);
+      std::this_thread::sleep_for(50ms);
+    }
+    std::this_thread::sleep_for(1500ms);  // the pending check is done
+    int checks = primary.soa_queries() - before;
+    EXPECT_GE(checks, 1);
+    EXPECT_LE(checks, 4);
+    std::string log = secondary.log();
+    EXPECT_LE(count_of(log, "NOTIFY"), 8u) << log;
+    EXPECT_NE(log.find("NOTIFYs folded"), std::string::npos) << log;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// RFC 1996 §3.7, §3.11: a NOTIFY whose SOA is not newer than the copy
+// served needs no SOA query (as Knot); a newer one is followed.
+TEST(SecondaryHardening, NotifyAtOurSerialNeedsNoCheck) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    int before = primary.soa_queries();
+    EXPECT_EQ(primary.notify(secondary.port(), 10u), LDNS_RCODE_NOERROR);
+    EXPECT_EQ(primary.notify(secondary.port(), 9u), LDNS_RCODE_NOERROR);
+    primary.notify_flood(secondary.port(), 50, 10u);
+    std::this_thread::sleep_for(1200ms);
+    EXPECT_EQ(primary.soa_queries(), before);
+    EXPECT_EQ(count_of(secondary.log(), "up to date"), 1u) << secondary.log();
+    primary.set_serial(11);
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.serves("11")) << secondary.log();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// RFC 1996 §3.7: a NOTIFY's QTYPE is SOA; another is FORMERR and no check.
+TEST(SecondaryHardening, NotifyForAnotherTypeIsFormerr) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    int before = primary.soa_queries();
+    EXPECT_EQ(primary.notify(secondary.port(), std::nullopt, LDNS_RR_TYPE_A), LDNS_RCODE_FORMERR);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(primary.soa_queries(), before);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The fake primary's SOA replies can be anything (for tests of malformed
+// replies): one without AA is no refresh (RFC 1034 §4.3.5 wants the
+// primary's authoritative SOA), so the copy expires.
+TEST(SecondaryHardening, SoaReplyWithoutAaIsAFailedRefresh) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    primary.set_timers(1, 1, 4);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_soa_reply([&primary](const std::vector<uint8_t>& request) {
+      auto reply = FakePrimary::reply(request, {primary.soa_text()});
+      reply[2] &= static_cast<uint8_t>(~0x04);  // AA clear
+      return reply;
+    });
+    EXPECT_TRUE(secondary.eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
+        << secondary.log();
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 24: a transfer that never ends grew the process to 6 GB. Past the
+// zone's max-zone-size it is aborted (the connection closed), logged and
+// counted as a failed refresh, and the copy served stays.
+TEST(SecondaryHardening, TransferPastMaxZoneSizeIsAbortedAndTheCopyKept) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir, "    max-zone-size: 100000\n");
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_serial(11);
+    primary.set_axfr_mode(FakePrimary::AxfrMode::endless);
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.logged("more than max-zone-size (100000 bytes)")) << secondary.log();
+    EXPECT_TRUE(secondary.eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
+    EXPECT_EQ(secondary.serial(), "10");
+    EXPECT_EQ(secondary.rcode("www." + kOrigin), LDNS_RCODE_NOERROR);
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A primary that trickles a message every 300 ms never trips the idle
+// timeout; the global transfer-timeout (2 s here) ends the transfer.
+TEST(SecondaryHardening, TransferPastTransferTimeoutIsAbortedAndTheCopyKept) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir, "", "transfer-timeout: 2\n");
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_serial(11);
+    primary.set_axfr_mode(FakePrimary::AxfrMode::trickle);
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.logged("took longer than transfer-timeout (2 s)", 6s)) << secondary.log();
+    EXPECT_TRUE(secondary.eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
+    EXPECT_EQ(secondary.serial(), "10");
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A kept copy that does not load at start is an error in the log, with
+// the file and line of the problem, counted in /metrics, and the zone is
+// transferred from its primary at once.
+TEST(SecondaryHardening, KeptCopyThatFailsToLoadIsLoggedCountedAndReplaced) {
+  std::string dir = test_dir("secondary");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    std::ofstream(dir + "/copy.zone") << "$ORIGIN sec.example.\n@ 3600 IN SOA ns1 hostmaster 5 3600 600 604800 60\n"
+                                         "this is no record\n";
+    Secondary secondary(primary, dir);
+    EXPECT_TRUE(secondary.serves("10", 3s)) << secondary.log();
+    std::regex error_line(" error [^\n]*copy\\.zone:3:");
+    std::string log = secondary.log();
+    EXPECT_TRUE(std::regex_search(log, error_line)) << log;
+    EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_copy_load_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace rpdns::test
