@@ -22,7 +22,6 @@ struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace rpdns::dns {
 
-inline constexpr uint16_t kEdnsOptionCookie = 10;     // RFC 7873 §4
 inline constexpr std::size_t kClientCookieSize = 8;   // RFC 7873 §4.1
 inline constexpr std::size_t kServerCookieSize = 16;  // RFC 9018 §4: what we hand out
 inline constexpr std::size_t kMinServerCookie = 8;    // RFC 7873 §4.2: what a request may carry

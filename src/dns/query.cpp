@@ -5,9 +5,6 @@
 namespace rpdns::dns {
 namespace {
 
-constexpr uint16_t kEdnsOptionNsid = 3;     // RFC 5001 §2.3
-constexpr uint16_t kEdnsOptionCookie = 10;  // RFC 7873 §4
-constexpr uint16_t kEdnsOptionExpire = 9;   // RFC 7314 §2
 constexpr std::size_t kClientCookie = 8;
 constexpr uint16_t kTypeTsig = 250;  // RFC 8945 §4.2    // RFC 7873 §4.1; a server cookie is 8 to 32 bytes (§4.2)
 
@@ -105,11 +102,11 @@ bool parse_opt(Reader& r, uint32_t ttl, uint16_t rdlen, uint16_t udp_size, Query
     if (end - r.pos() < 4) return false;
     uint16_t code = r.u16();
     uint16_t opt_len = r.u16();
-    if (code == kEdnsOptionNsid) out.edns_nsid = true;
-    if (code == kEdnsOptionExpire) out.edns_expire = true;
+    if (code == edns_option::NSID) out.edns_nsid = true;
+    if (code == edns_option::EXPIRE) out.edns_expire = true;
     if (end - r.pos() < opt_len) return false;
     // Only the first COOKIE counts; any later one is ignored.
-    if (code == kEdnsOptionCookie && out.cookie == nullptr && !out.cookie_malformed) {
+    if (code == edns_option::COOKIE && out.cookie == nullptr && !out.cookie_malformed) {
       bool well_formed = opt_len == kClientCookie || (opt_len >= kClientCookie + 8 && opt_len <= kClientCookie + 32);
       if (well_formed) {
         out.cookie = r.at(r.pos());

@@ -35,6 +35,16 @@ namespace opcode {
 inline constexpr uint8_t QUERY = 0, NOTIFY = 4;
 }
 
+// EDNS (RFC 6891): option codes (IANA "DNS EDNS0 Option Codes (OPT)"), and
+// the four octets of OPTION-CODE and OPTION-LENGTH before each option's data.
+namespace edns_option {
+inline constexpr uint16_t NSID = 3;     // RFC 5001 §2.3
+inline constexpr uint16_t EXPIRE = 9;   // RFC 7314 §2
+inline constexpr uint16_t COOKIE = 10;  // RFC 7873 §4
+inline constexpr uint16_t EDE = 15;     // RFC 8914 §2
+}  // namespace edns_option
+inline constexpr std::size_t kEdnsOptionHeader = 4;
+
 // Header flag bits in the 16-bit flags word.
 namespace flag {
 inline constexpr uint16_t QR = 0x8000, OPCODE = 0x7800, AA = 0x0400, TC = 0x0200, RD = 0x0100, CD = 0x0010;

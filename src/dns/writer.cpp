@@ -220,25 +220,25 @@ void ReplyWriter::put_opt(uint16_t udp_size, uint16_t ext_rcode, bool do_bit, in
   write_u16(p + 9, static_cast<uint16_t>(cookie_size + nsid_size + ede_size + (with_expire ? kExpireSize : 0)));
   pos_ += kOptSize;
   if (!cookie.empty()) {
-    write_u16(buf_ + pos_, 10);  // EDNS option code of COOKIE
+    write_u16(buf_ + pos_, edns_option::COOKIE);
     write_u16(buf_ + pos_ + 2, static_cast<uint16_t>(cookie.size()));
     std::memcpy(buf_ + pos_ + kEdnsOptionHeader, cookie.data(), cookie.size());
     pos_ += cookie_size;
   }
   if (!nsid.empty()) {
-    write_u16(buf_ + pos_, 3);  // EDNS option code of NSID
+    write_u16(buf_ + pos_, edns_option::NSID);
     write_u16(buf_ + pos_ + 2, static_cast<uint16_t>(nsid.size()));
     std::memcpy(buf_ + pos_ + kEdnsOptionHeader, nsid.data(), nsid.size());
     pos_ += nsid_size;
   }
   if (with_ede) {
-    write_u16(buf_ + pos_, 15);  // EDNS option code of Extended DNS Errors
+    write_u16(buf_ + pos_, edns_option::EDE);
     write_u16(buf_ + pos_ + 2, 2);
     write_u16(buf_ + pos_ + 4, static_cast<uint16_t>(ede));
     pos_ += kEdeSize;
   }
   if (with_expire) {
-    write_u16(buf_ + pos_, 9);  // EDNS option code of EXPIRE
+    write_u16(buf_ + pos_, edns_option::EXPIRE);
     write_u16(buf_ + pos_ + 2, 4);
     write_u32(buf_ + pos_ + 4, static_cast<uint32_t>(std::min<int64_t>(expire, UINT32_MAX)));
     pos_ += kExpireSize;

@@ -17,8 +17,7 @@ enum class Section { answer, authority, additional };
 
 inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
 inline constexpr int kNoEde = -1;
-inline constexpr int kEdeNotAuthoritative = 20;      // RFC 8914 §4.21
-inline constexpr std::size_t kEdnsOptionHeader = 4;  // OPTION-CODE and OPTION-LENGTH
+inline constexpr int kEdeNotAuthoritative = 20;  // RFC 8914 §4.21
 
 class ReplyWriter {
  public:

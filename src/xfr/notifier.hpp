@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "xfr/exchange.hpp"
 
 namespace rpdns::xfr {
 
@@ -39,11 +40,11 @@ class Notifier {
   void notify(const std::string& origin, uint32_t serial, const std::vector<NotifyTarget>& targets);
 
  private:
-  class Notification;
+  void send(const std::string& origin, uint32_t serial, const NotifyTarget& target);
 
   boost::asio::io_context io_;
   // The NOTIFY in flight per zone and target ("origin target"); notifier thread only.
-  std::map<std::string, std::weak_ptr<Notification>> in_flight_;
+  std::map<std::string, std::weak_ptr<Exchange>> in_flight_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
 };
