@@ -13,49 +13,26 @@
 #include "dns/wire.hpp"
 #include "zone/builder.hpp"
 #include "zone/master_writer.hpp"
+#include "reload/secondary_timers.hpp"
 
 namespace rpdns::reload {
 namespace {
 
 namespace asio = boost::asio;
 
-using Clock = std::chrono::steady_clock;
-
-constexpr uint32_t kNoCopyRetry = 15;  // seconds between tries while there is no copy at all
-// NOTIFYs start a SOA check at most this often per zone; those in between
-// fold into one pending check (issue 24: a flood made hundreds of checks).
-constexpr auto kNotifyHoldOff = std::chrono::seconds(1);
-
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-// SOA timers (RFC 1035 §3.3.13): the last 20 bytes of its RDATA are
-// serial, refresh, retry, expire and minimum.
-struct SoaTimers {
-  uint32_t refresh = 3600;
-  uint32_t retry = 600;
-  uint32_t expire = 604800;
-};
-
-SoaTimers soa_timers(const zone::Zone& zone) {
-  auto rdata = zone.soa->first_rdata();
-  const uint8_t* t = rdata.data() + rdata.size() - 16;
-  // At least a second apart: a zero refresh must not spin.
-  return {std::max<uint32_t>(dns::read_u32(t), 1), std::max<uint32_t>(dns::read_u32(t + 4), 1), dns::read_u32(t + 8)};
+Millis now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-// Up to a tenth earlier, so that many secondaries (or zones) started
+// Up to a tenth of `seconds`, so that many secondaries (or zones) started
 // together do not all ask at once.
-int64_t jittered(uint32_t seconds) {
+uint32_t jitter(uint32_t seconds) {
   static thread_local std::minstd_rand random{std::random_device{}()};
   uint32_t spread = seconds / 10;
-  return seconds - (spread == 0 ? 0 : static_cast<int64_t>(random() % (spread + 1)));
-}
-
-// RFC 7314 §4: how long a copy fetched now stays valid: a primary's EXPIRE
-// option (a primary that is itself a secondary gives its own time left),
-// never more than the SOA expire; without one, the SOA expire.
-int64_t valid_for(const SoaTimers& timers, int64_t expire) {
-  return expire < 0 ? int64_t{timers.expire} : std::min<int64_t>(expire, timers.expire);
+  return spread == 0 ? 0 : static_cast<uint32_t>(random() % (spread + 1));
 }
 
 std::string primaries_text(const config::ZoneConfig& zc) {
@@ -86,19 +63,8 @@ struct Secondaries::State {
   xfr::TransferLimits limits;
   asio::steady_timer timer;   // the next SOA check
   asio::steady_timer expiry;  // the copy's expire time
-  bool has_copy = false;
-  uint32_t serial = 0;
-  SoaTimers timers;
-  int64_t last_refresh = 0;
-  int64_t expires_at = 0;
+  SecondaryTimers t;
   int64_t published_expires_at = 0;  // what the zone set has, for EDNS EXPIRE answers
-  int64_t next_refresh = 0;
-  bool expired = false;
-  bool busy = false;               // a check or transfer is under way
-  bool again = false;              // a NOTIFY came meanwhile: check once more
-  Clock::time_point last_check{};  // when the last SOA check started
-  uint64_t folded = 0;             // NOTIFYs folded into the pending check, not yet logged
-  uint64_t needless = 0;           // NOTIFYs whose SOA was not newer than ours, not yet logged
   std::string last_error;
   uint64_t failures = 0;
   uint64_t transfers = 0;
@@ -122,7 +88,7 @@ std::vector<policy::KeyedPrefix> Secondaries::notify_sources(const config::ZoneC
 }
 
 int64_t Secondaries::copy_expires_at(const zone::Zone& zone, int64_t mtime) {
-  return mtime + int64_t{soa_timers(zone).expire};
+  return mtime + int64_t{SoaTimers::of(zone).expire};
 }
 
 void Secondaries::configure(const config::Config& config) {
@@ -150,20 +116,15 @@ void Secondaries::configure(const config::Config& config) {
       auto zit = current->zones.zones().find(origin);
       if (zit != current->zones.zones().end() && zit->second->soa != nullptr) {
         const zone::Zone& copy = *zit->second;
-        s->has_copy = true;
-        s->serial = copy.serial;
-        s->timers = soa_timers(copy);
-        s->last_refresh = file_mtime(zc.file);
-        s->expires_at = s->last_refresh + s->timers.expire;
-        s->expired = current->zones.expired(copy);
+        s->t.start_with_copy(copy.serial, SoaTimers::of(copy), file_mtime(zc.file), now_ms());
         arm_expiry(*s);
       } else {
-        s->expired = true;
+        s->t.start_without_copy(now_ms());
         copy_unusable(*s);
       }
       spdlog::info("zone {}: secondary of {}; {}", dns::to_text(origin), zc.primaries[0].address.to_string(),
-                   s->has_copy ? "serving the kept copy, serial " + std::to_string(s->serial) + "; checking"
-                               : "no copy yet; transferring");
+                   s->t.has_copy() ? "serving the kept copy, serial " + std::to_string(s->t.serial()) + "; checking"
+                                   : "no copy yet; transferring");
     }
     State& ref = *s;
     next[origin] = std::move(s);
@@ -193,26 +154,22 @@ void Secondaries::notified(const std::string& origin, std::optional<uint32_t> se
 // §3.7, §3.11: the SOA a NOTIFY carries is a hint; one not newer (RFC
 // 1982) than the copy served needs no check (Knot does the same).
 void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
-  if (serial && s.has_copy && !s.expired && !dns::serial_greater(*serial, s.serial)) {
-    if (s.needless++ == 0)
-      spdlog::info("zone {}: NOTIFY with serial {}: up to date at serial {}", dns::to_text(s.origin), *serial,
-                   s.serial);
-    return;
+  std::string with = serial ? " with serial " + std::to_string(*serial) : "";
+  switch (s.t.notified(serial, now_ms())) {
+    case SecondaryTimers::Notified::up_to_date:
+      if (s.t.up_to_date() == 1)
+        spdlog::info("zone {}: NOTIFY{}: up to date at serial {}", dns::to_text(s.origin), with, s.t.serial());
+      return;
+    case SecondaryTimers::Notified::folded:
+      return;
+    case SecondaryTimers::Notified::check_now:
+      spdlog::info("zone {}: NOTIFY from a primary{}; checking", dns::to_text(s.origin), with);
+      return check(s);
+    case SecondaryTimers::Notified::check_later:
+      spdlog::info("zone {}: NOTIFY from a primary{}; {}", dns::to_text(s.origin), with,
+                   s.t.busy() ? "checking again after the check under way" : "checking within a second");
+      if (!s.t.busy()) schedule(s);
   }
-  if (s.again) {
-    s.folded += 1;  // the pending check answers this one too
-    return;
-  }
-  Clock::time_point due = s.last_check + kNotifyHoldOff;
-  bool at_once = !s.busy && Clock::now() >= due;
-  spdlog::info("zone {}: NOTIFY from a primary{}; {}", dns::to_text(s.origin),
-               serial ? " with serial " + std::to_string(*serial) : "",
-               at_once  ? "checking"
-               : s.busy ? "checking again after the check under way"
-                        : "checking within a second");
-  if (at_once) return check(s);
-  s.again = true;
-  if (!s.busy) schedule_at(s, due);  // else finish() does
 }
 
 // build_snapshot found no copy to serve: with a file there, it did not
@@ -234,20 +191,13 @@ std::optional<dns::tsig::Key> Secondaries::primary_key(const State& s, std::size
 
 // Callbacks find their zone by origin again: a reload may have removed it.
 void Secondaries::check(State& s) {
-  if (s.busy) {
-    s.again = true;
-    return;
-  }
+  if (s.t.busy()) return s.t.check_requested();
   // Once per check, what the NOTIFYs that were not logged came to.
-  if (s.folded > 0 || s.needless > 1) {
+  if (s.t.folded() > 0 || s.t.up_to_date() > 1) {
     spdlog::info("zone {}: checking; {} more NOTIFYs folded into this check, {} more found us up to date",
-                 dns::to_text(s.origin), s.folded, s.needless > 0 ? s.needless - 1 : 0);
+                 dns::to_text(s.origin), s.t.folded(), s.t.up_to_date() > 0 ? s.t.up_to_date() - 1 : 0);
   }
-  s.folded = 0;
-  s.needless = 0;
-  s.again = false;
-  s.busy = true;
-  s.last_check = Clock::now();
+  s.t.check_started(now_ms());
   s.timer.cancel();
   try_primary(s, 0);
 }
@@ -267,21 +217,23 @@ void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult
     s.last_error = "SOA query: " + r.error;
     return try_primary(s, index + 1);
   }
-  // RFC 1982: only a greater serial is newer.
-  if (!s.has_copy || dns::serial_greater(r.serial, s.serial)) return transfer(s, index);
-  if (r.serial != s.serial) {
-    // RFC 1034 §4.3.5: only the same serial shows the copy is current. A
-    // lower one, or one 2^31 away (undefined in RFC 1982), is a primary
-    // behind us or broken: no refresh from it, or the copy would never
-    // expire (Knot: "remote is outdated", a failed refresh).
-    s.last_error = s.config.primaries[index].address.to_string() + ": the primary's serial " +
-                   std::to_string(r.serial) + " is behind ours (" + std::to_string(s.serial) + ")";
-    return try_primary(s, index + 1);
+  switch (s.t.compare(r.serial)) {
+    case SecondaryTimers::Soa::transfer:
+      return transfer(s, index);
+    case SecondaryTimers::Soa::behind:
+      // RFC 1034 §4.3.5: only the same serial shows the copy is current. A
+      // lower one, or one 2^31 away (undefined in RFC 1982), is a primary
+      // behind us or broken: no refresh from it, or the copy would never
+      // expire (Knot: "remote is outdated", a failed refresh).
+      s.last_error = s.config.primaries[index].address.to_string() + ": the primary's serial " +
+                     std::to_string(r.serial) + " is behind ours (" + std::to_string(s.t.serial()) + ")";
+      return try_primary(s, index + 1);
+    case SecondaryTimers::Soa::current: {
+      bool was_expired = s.t.expired();
+      s.t.refreshed(r.expire, now_ms(), jitter(s.t.soa().refresh));
+      return refreshed(s, was_expired);
+    }
   }
-  // RFC 7314 §4: the EXPIRE of a SOA reply at our serial only extends the
-  // copy's life (a primary refreshed before us must not shorten it), as Knot does.
-  int64_t left = std::max<int64_t>(s.expires_at - now(), 0);
-  refreshed(s, r.expire >= 0 ? std::max(left, valid_for(s.timers, r.expire)) : int64_t{s.timers.expire});
 }
 
 void Secondaries::transfer(State& s, std::size_t index) {
@@ -331,73 +283,55 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   if (r.ttls_zeroed != 0) {
     spdlog::warn("zone {}: {} TTLs over 2^31 - 1 taken as 0 (RFC 2181 §8)", dns::to_text(s.origin), r.ttls_zeroed);
   }
-  uint32_t old_serial = s.serial;
-  s.has_copy = true;
-  s.serial = copy->serial;
-  s.timers = soa_timers(*copy);
-  s.expired = false;
+  uint32_t old_serial = s.t.serial();
+  bool was_expired = s.t.expired();
   s.transfers += 1;
   s.last_bytes = r.bytes;
   s.last_seconds = seconds;
   // Published with the new copy's expire time: its EXPIRE answers (and a
   // transfer to a secondary of ours, at once after our NOTIFY) count from now.
-  s.last_refresh = now();
-  s.expires_at = s.last_refresh + valid_for(s.timers, r.expire);
+  SoaTimers soa = SoaTimers::of(*copy);
+  s.t.transferred(copy->serial, soa, r.expire, now_ms(), jitter(soa.refresh));
   publish(s, copy);
   spdlog::info("zone {}: transferred serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
-               dns::to_text(s.origin), s.serial, old_serial, s.config.primaries[index].address.to_string(),
+               dns::to_text(s.origin), s.t.serial(), old_serial, s.config.primaries[index].address.to_string(),
                copy->record_count, r.messages, r.bytes, seconds);
-  if (!s.config.notify.empty() && notify_) notify_(s.origin, s.serial, xfr::notify_targets(keys_, s.config));
-  refreshed(s, valid_for(s.timers, r.expire));
+  if (!s.config.notify.empty() && notify_) notify_(s.origin, s.t.serial(), xfr::notify_targets(keys_, s.config));
+  refreshed(s, was_expired);
 }
 
-// RFC 1034 §4.3.5: the copy is current as of now, and valid for
-// `valid_for` seconds; next check after refresh.
-void Secondaries::refreshed(State& s, int64_t valid_for) {
-  s.last_refresh = now();
-  s.expires_at = s.last_refresh + valid_for;
+// RFC 1034 §4.3.5: the copy is current as of now (the timers say until
+// when); next check after refresh.
+void Secondaries::refreshed(State& s, bool was_expired) {
   s.last_error.clear();
-  if (valid_for < s.timers.expire) {
-    spdlog::debug("zone {}: valid for {} s, the primary's EDNS EXPIRE", dns::to_text(s.origin), valid_for);
-  }
   // The file's time plus the SOA expire is when the copy expires, also
   // after a restart (copy_expires_at): with a shorter EXPIRE it lies back.
-  zone::touch_file(s.config.file, s.expires_at - int64_t{s.timers.expire});
-  bool was_expired = s.expired;
-  s.expired = false;
+  zone::touch_file(s.config.file, s.t.expires_at() - int64_t{s.t.soa().expire});
   // The zone set's expire time too: EDNS EXPIRE answers give what is left.
-  if (was_expired || s.published_expires_at != s.expires_at) publish(s, nullptr);
+  if (was_expired || s.published_expires_at != s.t.expires_at()) publish(s, nullptr);
   if (was_expired) spdlog::info("zone {}: refreshed; served again", dns::to_text(s.origin));
   arm_expiry(s);
-  schedule(s, jittered(s.timers.refresh));
-  finish(s);
+  schedule(s);
+  update_facts(s);
 }
 
 void Secondaries::failed(State& s, const std::string& why) {
   s.failures += 1;
-  uint32_t retry = s.has_copy ? s.timers.retry : kNoCopyRetry;
-  spdlog::warn("zone {}: refresh failed ({}); retrying in {} s", dns::to_text(s.origin), why, retry);
-  if (s.has_copy && !s.expired && now() >= s.expires_at) {
-    s.expired = true;
+  bool expired_now = s.t.failed(now_ms(), jitter(s.t.has_copy() ? s.t.soa().retry : SecondaryTimers::kNoCopyRetry));
+  spdlog::warn("zone {}: refresh failed ({}); retrying in {} s", dns::to_text(s.origin), why,
+               (s.t.next_check() - now_ms() + 999) / 1000);
+  if (expired_now) {
     publish(s, nullptr);
-    spdlog::error("zone {}: expired (no refresh since {}): answering SERVFAIL", dns::to_text(s.origin), s.last_refresh);
+    spdlog::error("zone {}: expired (no refresh since {}): answering SERVFAIL", dns::to_text(s.origin),
+                  s.t.last_refresh());
   }
-  schedule(s, jittered(retry));
-  finish(s);
-}
-
-// A NOTIFY came during the check: one more, kNotifyHoldOff after this one began.
-void Secondaries::finish(State& s) {
-  s.busy = false;
-  if (s.again) schedule_at(s, std::max(Clock::now(), s.last_check + kNotifyHoldOff));
+  schedule(s);
   update_facts(s);
 }
 
-void Secondaries::schedule(State& s, int64_t seconds) { schedule_at(s, Clock::now() + std::chrono::seconds(seconds)); }
-
-void Secondaries::schedule_at(State& s, Clock::time_point when) {
-  s.next_refresh = now() + std::chrono::duration_cast<std::chrono::seconds>(when - Clock::now()).count();
-  s.timer.expires_at(when);
+// The next SOA check, when the timers say.
+void Secondaries::schedule(State& s) {
+  s.timer.expires_after(std::chrono::milliseconds(std::max<Millis>(s.t.next_check() - now_ms(), 0)));
   std::string origin = s.origin;
   s.timer.async_wait([this, origin](const boost::system::error_code& ec) {
     if (ec) return;
@@ -409,20 +343,18 @@ void Secondaries::schedule_at(State& s, Clock::time_point when) {
 // RFC 1034 §4.3.5: past expire without a refresh the copy is no longer
 // authoritative.
 void Secondaries::arm_expiry(State& s) {
-  if (!s.has_copy) return;
-  s.expiry.expires_after(std::chrono::seconds(std::max<int64_t>(s.expires_at - now(), 0)));
+  if (!s.t.has_copy()) return;
+  s.expiry.expires_after(std::chrono::seconds(std::max<int64_t>(s.t.expires_at() - now(), 0)));
   std::string origin = s.origin;
   s.expiry.async_wait([this, origin](const boost::system::error_code& ec) {
     if (ec) return;
     auto it = zones_.find(origin);
-    if (it == zones_.end()) return;
+    if (it == zones_.end() || !it->second->t.expire_due(now_ms())) return;
     State& st = *it->second;
-    if (st.expired || now() < st.expires_at) return;
-    st.expired = true;
     publish(st, nullptr);
     update_facts(st);
     spdlog::error("zone {}: expired: no successful refresh for {} s; answering SERVFAIL", dns::to_text(st.origin),
-                  now() - st.last_refresh);
+                  now() - st.t.last_refresh());
   });
 }
 
@@ -436,11 +368,8 @@ void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
   }
   auto next = std::make_shared<answer::Snapshot>(*current);
   next->access.accept_notify(s.origin, notify_sources(s.config));
-  zone::SecondaryState state;
-  state.expired = s.expired;
-  state.expires_at = s.expires_at;
-  s.published_expires_at = s.expires_at;
-  next->zones.replace(std::move(copy), state);
+  s.published_expires_at = s.t.expires_at();
+  next->zones.replace(std::move(copy), s.t.published());
   store_.publish(std::move(next));
   if (after_publish_) after_publish_();
 }
@@ -448,12 +377,12 @@ void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
 void Secondaries::update_facts(const State& s) {
   SecondaryFacts f;
   f.zone = dns::to_text(s.origin);
-  f.serial = s.serial;
-  f.has_copy = s.has_copy;
-  f.expired = s.expired;
-  f.last_refresh = s.last_refresh;
-  f.next_refresh = s.next_refresh;
-  f.expires_at = s.has_copy ? s.expires_at : 0;
+  f.serial = s.t.serial();
+  f.has_copy = s.t.has_copy();
+  f.expired = s.t.expired();
+  f.last_refresh = s.t.last_refresh();
+  f.next_refresh = s.t.next_check() / 1000;
+  f.expires_at = s.t.has_copy() ? s.t.expires_at() : 0;
   f.failures = s.failures;
   f.transfers = s.transfers;
   f.copy_load_failures = s.copy_load_failures;

@@ -68,15 +68,13 @@ class Secondaries {
   void notify_arrived(State& s, std::optional<uint32_t> serial);
   void check(State& s);
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
-  void refreshed(State& s, int64_t valid_for);
+  void refreshed(State& s, bool was_expired);
   void try_primary(State& s, std::size_t index);
   void soa_answered(State& s, std::size_t index, const xfr::SoaResult& r);
   void transfer(State& s, std::size_t index);
   void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);
   void failed(State& s, const std::string& why);
-  void finish(State& s);
-  void schedule(State& s, int64_t seconds);
-  void schedule_at(State& s, std::chrono::steady_clock::time_point when);
+  void schedule(State& s);
   void arm_expiry(State& s);
   void publish(State& s, std::shared_ptr<const zone::Zone> copy);
   void update_facts(const State& s);
