@@ -611,38 +611,36 @@ uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* pe
   return dns::rcode::NOERROR;
 }
 
-bool is_name(const Name& name, const char* wire, std::size_t len) { return name.view() == std::string_view(wire, len); }
+// A name a server answers with one of its configured strings.
+struct ChaosName {
+  std::string wire;                  // canonical wire form
+  const std::string Options::*text;  // the Options field that answers it
+};
+
+ChaosName chaos_name(std::string_view text, const std::string Options::*field) {
+  ChaosName name{{}, field};
+  if (!dns::name_from_text(text, name.wire)) name.wire.clear();  // never: the names below are well formed
+  return name;
+}
+
+// RFC 4892 §2: id.server and hostname.bind name the server, version.server
+// and version.bind its software. Built once at start, before any query,
+// so that the query path does not allocate.
+const ChaosName kChaosNames[] = {
+    chaos_name("id.server", &Options::identity),
+    chaos_name("hostname.bind", &Options::identity),
+    chaos_name("version.server", &Options::version),
+    chaos_name("version.bind", &Options::version),
+};
 
 // RFC 4892: the server's identity and version as CHAOS TXT, when configured.
 uint8_t answer_chaos(const dns::Query& q, const Options& options, dns::ReplyWriter& w) {
   const std::string* text = nullptr;
-  // Wire names; the literal's terminating NUL is the root label.
-  if (is_name(q.qname,
-              "\x02"
-              "id"
-              "\x06"
-              "server",
-              11) ||
-      is_name(q.qname,
-              "\x08"
-              "hostname"
-              "\x04"
-              "bind",
-              15)) {
-    text = &options.identity;
-  } else if (is_name(q.qname,
-                     "\x07"
-                     "version"
-                     "\x06"
-                     "server",
-                     16) ||
-             is_name(q.qname,
-                     "\x07"
-                     "version"
-                     "\x04"
-                     "bind",
-                     14)) {
-    text = &options.version;
+  for (const ChaosName& name : kChaosNames) {
+    if (q.qname.view() == name.wire) {
+      text = &(options.*name.text);
+      break;
+    }
   }
   bool txt = q.qtype == dns::type::TXT || q.qtype == dns::type::ANY;
   if (text == nullptr || text->empty() || !txt) return dns::rcode::REFUSED;
