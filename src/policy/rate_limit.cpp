@@ -6,6 +6,39 @@
 #include <cstring>
 
 namespace rpdns::policy {
+namespace {
+
+// ASCII lowercase, as names compare (RFC 4343).
+uint8_t lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
+
+}  // namespace
+
+uint64_t response_kind(const Response& response) {
+  constexpr uint64_t kPrime = 0x100000001b3ULL;
+  enum : uint8_t { kPositive = 1, kSynthesized = 2, kSynthesizedNodata = 3, kNegative = 4 };
+  uint64_t h = 0x84222325cbf29ce4ULL ^ response.rcode;
+  bool noerror = response.rcode == 0;  // NOERROR
+  bool positive = noerror && response.answers > 0;
+  if (noerror && !response.synthesized_by.empty()) {
+    h = (h ^ (positive ? kSynthesized : kSynthesizedNodata)) * kPrime;
+    for (char c : response.synthesized_by) h = (h ^ static_cast<uint8_t>(c)) * kPrime;  // canonical already
+    for (uint8_t c : response.question.last(4)) h = (h ^ c) * kPrime;                   // QTYPE and QCLASS
+  } else if (positive) {
+    h = (h ^ kPositive) * kPrime;
+    for (uint8_t c : response.question) h = (h ^ lower(c)) * kPrime;
+  } else if (response.zone != nullptr) {
+    h = (h ^ kNegative) * kPrime;
+    h = (h ^ reinterpret_cast<uintptr_t>(response.zone)) * kPrime;
+    h ^= response.header_rcode;  // NXDOMAIN and NODATA apart
+  }
+  return h;
+}
+
+std::size_t RateLimiter::slip_reply(uint8_t* reply, std::size_t question_end) {
+  reply[2] |= 0x02;              // TC
+  std::memset(reply + 6, 0, 6);  // no answer, authority or additional records
+  return question_end;
+}
 
 RateLimiter::RateLimiter(const RateLimitSettings& settings) : settings_(settings) {
   if (!enabled()) return;

@@ -14,7 +14,10 @@
 
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "policy/prefix.hpp"
@@ -30,6 +33,26 @@ struct RateLimitSettings {
   unsigned table_size = 1 << 16;  // buckets per worker (rounded up to a power of two, at least kWays)
 };
 
+// One response as the rate limiter sees it; the server fills it in from
+// the request, the reply and what answering found.
+struct Response {
+  uint16_t rcode = 0;                 // extended rcode
+  uint8_t header_rcode = 0;           // the reply header's RCODE field
+  uint16_t answers = 0;               // the reply's ANCOUNT
+  std::span<const uint8_t> question;  // the request's question: QNAME, QTYPE, QCLASS
+  std::string_view synthesized_by;    // owner of the wildcard or DNAME that answered the query name; empty: none
+  const void* zone = nullptr;         // the zone that answered, as an identity; null: none
+  bool proven = false;                // a valid server cookie or a verified TSIG vouches for the source
+};
+
+// What counts as "the same response" (as BIND and Knot do): a positive
+// answer is its name and type; an answer synthesized from a wildcard or a
+// DNAME (positive or NODATA) is that node's owner name and the type, so
+// random labels under a wildcard share one bucket; a negative answer or
+// referral is its zone and rcode, so random names under one zone share
+// one bucket; errors are their rcode.
+uint64_t response_kind(const Response& response);
+
 class RateLimiter {
  public:
   enum class Verdict { send, slip, drop };
@@ -38,8 +61,21 @@ class RateLimiter {
   explicit RateLimiter(const RateLimitSettings& settings);
 
   bool enabled() const { return settings_.responses_per_second > 0; }
-  // `kind` identifies the response (see server::Worker); `now_ms` a monotonic clock.
+  // `kind` identifies the response (response_kind()); `now_ms` a monotonic clock.
   Verdict check(const sockaddr* client, uint64_t kind, uint64_t now_ms);
+  // The verdict on one response to `client`. A proven source has nothing
+  // to limit: a valid server cookie proves the address, a verified TSIG
+  // the sender's key (and a slip would break the reply's MAC). A BADTIME
+  // reply (a stale or replayed request) is limited as usual. Inline, so a
+  // server with the limiter off pays one test per reply.
+  Verdict screen(const sockaddr* client, const Response& response, uint64_t now_ms) {
+    if (!enabled() || response.proven) return Verdict::send;
+    return check(client, response_kind(response), now_ms);
+  }
+  // Turns `reply` into the slipped one and returns its size: header and
+  // question only, TC set, so the client retries over TCP (where a spoofed
+  // source cannot follow).
+  static std::size_t slip_reply(uint8_t* reply, std::size_t question_end);
 
  private:
   struct Bucket {

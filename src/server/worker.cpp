@@ -36,40 +36,17 @@ uint64_t monotonic_ms() {
           .count());
 }
 
-// What the rate limiter counts as "the same response" (as BIND and Knot do):
-// a positive answer is its name and type; an answer synthesized from a
-// wildcard or a DNAME (positive or NODATA) is that node's owner name and the
-// type, so random labels under a wildcard share one bucket; a negative
-// answer or referral is its zone and rcode, so random names under one zone
-// share one bucket; errors are their rcode.
-uint64_t response_kind(const answer::Outcome& result, const uint8_t* request, const uint8_t* reply) {
-  constexpr uint64_t kPrime = 0x100000001b3ULL;
-  enum : uint8_t { kPositive = 1, kSynthesized = 2, kSynthesizedNodata = 3, kNegative = 4 };
-  uint64_t h = 0x84222325cbf29ce4ULL ^ result.rcode;
-  bool noerror = result.rcode == dns::rcode::NOERROR;
-  bool positive = noerror && dns::read_u16(reply + 6) > 0;
-  if (noerror && result.synthesized_by != nullptr) {
-    h = (h ^ (positive ? kSynthesized : kSynthesizedNodata)) * kPrime;
-    for (char c : result.synthesized_by->name) h = (h ^ static_cast<uint8_t>(c)) * kPrime;  // canonical already
-    for (std::size_t i = result.question_end - 4; i < result.question_end; ++i)             // QTYPE and QCLASS
-      h = (h ^ request[i]) * kPrime;
-  } else if (positive) {
-    h = (h ^ kPositive) * kPrime;
-    for (std::size_t i = dns::kHeaderSize; i < result.question_end; ++i) h = (h ^ dns::lower(request[i])) * kPrime;
-  } else if (result.zone != nullptr) {
-    h = (h ^ kNegative) * kPrime;
-    h = (h ^ reinterpret_cast<uintptr_t>(result.zone)) * kPrime;
-    h ^= reply[3] & 0x0F;  // NXDOMAIN and NODATA apart
-  }
-  return h;
-}
-
-// A slipped reply: header and question only, TC set, so the client retries
-// over TCP (where a spoofed source cannot follow).
-std::size_t truncate_reply(uint8_t* reply, const answer::Outcome& result) {
-  reply[2] |= 0x02;
-  std::memset(reply + 6, 0, 6);
-  return result.question_end;
+// The response as the rate limiter sees it.
+policy::Response rate_limit_view(const answer::Outcome& result, const uint8_t* request, const uint8_t* reply) {
+  policy::Response r;
+  r.rcode = result.rcode;
+  r.header_rcode = reply[3] & 0x0F;
+  r.answers = dns::read_u16(reply + 6);
+  r.question = {request + dns::kHeaderSize, result.question_end - dns::kHeaderSize};
+  if (result.synthesized_by != nullptr) r.synthesized_by = result.synthesized_by->name;
+  r.zone = result.zone;
+  r.proven = result.cookie_valid || (result.tsig_key != nullptr && result.tsig_error == 0);
+  return r;
 }
 
 }  // namespace
@@ -261,12 +238,7 @@ std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t
     counters_.dropped.add();
     return 0;
   }
-  // A valid server cookie proves the source address, and a verified TSIG
-  // the sender's key (a slip would also break the reply's MAC): nothing to
-  // limit. A BADTIME reply (a stale or replayed request) is limited as usual.
-  bool signed_ok = result.tsig_key != nullptr && result.tsig_error == 0;
-  if (!limiter_.enabled() || result.cookie_valid || signed_ok) return result.size;
-  switch (limiter_.check(peer, response_kind(result, request, reply), now_ms)) {
+  switch (limiter_.screen(peer, rate_limit_view(result, request, reply), now_ms)) {
     case policy::RateLimiter::Verdict::send:
       return result.size;
     case policy::RateLimiter::Verdict::drop:
@@ -274,7 +246,7 @@ std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t
       return 0;
     case policy::RateLimiter::Verdict::slip:
       counters_.rate_limited_slipped.add();
-      return truncate_reply(reply, result);
+      return policy::RateLimiter::slip_reply(reply, result.question_end);
   }
   return 0;
 }

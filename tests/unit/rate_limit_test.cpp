@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "policy/rate_limit.hpp"
@@ -127,6 +129,67 @@ TEST(RateLimiter, WhitelistIsNeverLimited) {
   RateLimiter limiter(s);
   auto client = v4("192.0.2.1");
   for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.check(sa(client), 7, 1000), Verdict::send);
+}
+
+// A proven source (valid server cookie, verified TSIG) is never limited.
+TEST(RateLimiter, ScreenLetsProvenSourcesThrough) {
+  RateLimiter limiter(settings(1));
+  auto client = v4("192.0.2.1");
+  rpdns::policy::Response proven;
+  proven.proven = true;
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.screen(sa(client), proven, 1000), Verdict::send);
+  rpdns::policy::Response plain;
+  EXPECT_EQ(limiter.screen(sa(client), plain, 1000), Verdict::send);
+  EXPECT_EQ(limiter.screen(sa(client), plain, 1000), Verdict::drop);
+}
+
+// Positive answers are their question, case aside; negative ones their
+// zone and rcode, whatever the name; a wildcard's its owner and the type.
+TEST(RateLimiter, ResponseKinds) {
+  using rpdns::policy::Response;
+  using rpdns::policy::response_kind;
+  const uint8_t www[] = {3, 'w', 'w', 'w', 0, 0, 1, 0, 1};
+  const uint8_t upper[] = {3, 'W', 'w', 'W', 0, 0, 1, 0, 1};
+  const uint8_t ftp[] = {3, 'f', 't', 'p', 0, 0, 1, 0, 1};
+  int zone = 0;
+  auto positive = [&](std::span<const uint8_t> q) {
+    Response r;
+    r.answers = 1;
+    r.question = q;
+    r.zone = &zone;
+    return response_kind(r);
+  };
+  EXPECT_EQ(positive(www), positive(upper));
+  EXPECT_NE(positive(www), positive(ftp));
+  auto negative = [&](std::span<const uint8_t> q, uint16_t rcode) {
+    Response r;
+    r.rcode = rcode;
+    r.header_rcode = static_cast<uint8_t>(rcode);
+    r.question = q;
+    r.zone = &zone;
+    return response_kind(r);
+  };
+  EXPECT_EQ(negative(www, 3), negative(ftp, 3));
+  EXPECT_NE(negative(www, 3), negative(www, 0));
+  auto synthesized = [&](std::span<const uint8_t> q) {
+    Response r;
+    r.answers = 1;
+    r.question = q;
+    r.synthesized_by = std::string_view("\x01*\x00", 3);
+    r.zone = &zone;
+    return response_kind(r);
+  };
+  EXPECT_EQ(synthesized(www), synthesized(ftp));
+  EXPECT_NE(synthesized(www), positive(www));
+}
+
+// A slip keeps the header and question, sets TC and clears the counts.
+TEST(RateLimiter, SlipReplyIsHeaderAndQuestion) {
+  std::vector<uint8_t> reply = {0, 1, 0x84, 0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 0, 1, 0, 1, 9, 9};
+  EXPECT_EQ(RateLimiter::slip_reply(reply.data(), 17), 17u);
+  EXPECT_EQ(reply[2], 0x86);
+  for (int i = 6; i < 12; ++i) EXPECT_EQ(reply[i], 0) << i;
+  EXPECT_EQ(reply[5], 1);
 }
 
 }  // namespace
