@@ -199,7 +199,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   }
   if (args.workers != 0) config.workers = args.workers;
   if (args.stats_listen) config.stats_listen = args.stats_listen;
-  if (args.rate_limit != 0) config.rrl_responses_per_second = args.rate_limit;
+  if (args.rate_limit != 0) config.rrl.responses_per_second = args.rate_limit;
   if (!args.user.empty()) config.user = args.user;
   if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {

@@ -281,19 +281,19 @@ class Checker {
       std::string full = "rate-limit." + key;
       long n = 0;
       if (key == "responses-per-second") {
-        if (number(value, full, 0, 1000000, n)) config.rrl_responses_per_second = static_cast<unsigned>(n);
+        if (number(value, full, 0, 1000000, n)) config.rrl.responses_per_second = static_cast<unsigned>(n);
       } else if (key == "slip") {
-        if (number(value, full, 0, 100, n)) config.rrl_slip = static_cast<unsigned>(n);
+        if (number(value, full, 0, 100, n)) config.rrl.slip = static_cast<unsigned>(n);
       } else if (key == "ipv4-prefix-length") {
-        if (number(value, full, 8, 32, n)) config.rrl_ipv4_prefix = static_cast<unsigned>(n);
+        if (number(value, full, 8, 32, n)) config.rrl.ipv4_prefix = static_cast<unsigned>(n);
       } else if (key == "ipv6-prefix-length") {
-        if (number(value, full, 16, 128, n)) config.rrl_ipv6_prefix = static_cast<unsigned>(n);
+        if (number(value, full, 16, 128, n)) config.rrl.ipv6_prefix = static_cast<unsigned>(n);
       } else if (key == "whitelist") {
         for (const auto& item : items(value)) {
           std::string text;
           if (!scalar(item, full, text)) continue;
           if (auto p = policy::Prefix::parse(text))
-            config.rrl_whitelist.push_back(*p);
+            config.rrl.whitelist.push_back(*p);
           else
             error(item, full, "bad address prefix '" + text + "'");
         }
@@ -391,17 +391,17 @@ class Checker {
         choice(value, key, {"reuseport", "shared"}, n);
         config.shared_socket = n == 1;
       } else if (key == "tcp-idle-timeout") {
-        if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
+        if (number(value, key, 1, 3600, n)) config.tcp.idle_timeout = static_cast<unsigned>(n);
       } else if (key == "tcp-io-timeout") {
-        if (number(value, key, 10, 60000, n)) config.tcp_io_timeout_ms = static_cast<unsigned>(n);
+        if (number(value, key, 10, 60000, n)) config.tcp.io_timeout_ms = static_cast<unsigned>(n);
       } else if (key == "tcp-max-per-client") {
-        if (number(value, key, 0, 1000000, n)) config.tcp_max_per_client = static_cast<unsigned>(n);
+        if (number(value, key, 0, 1000000, n)) config.tcp.per_client.per_client = static_cast<unsigned>(n);
       } else if (key == "tcp-client-ipv4-prefix-length") {
-        if (number(value, key, 1, 32, n)) config.tcp_client_ipv4_prefix = static_cast<unsigned>(n);
+        if (number(value, key, 1, 32, n)) config.tcp.per_client.ipv4_prefix = static_cast<unsigned>(n);
       } else if (key == "tcp-client-ipv6-prefix-length") {
-        if (number(value, key, 1, 128, n)) config.tcp_client_ipv6_prefix = static_cast<unsigned>(n);
+        if (number(value, key, 1, 128, n)) config.tcp.per_client.ipv6_prefix = static_cast<unsigned>(n);
       } else if (key == "tcp-max-connections") {
-        if (number(value, key, 1, 1000000, n)) config.tcp_max_connections = static_cast<unsigned>(n);
+        if (number(value, key, 1, 1000000, n)) config.tcp.max_connections = static_cast<unsigned>(n);
       } else if (key == "rate-limit") {
         rate_limit(value, config);
       } else if (key == "user") {
