@@ -211,7 +211,9 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
     spdlog::critical("{}", e.what());
     return 1;
   }
-  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, config,
+  // The reloader compares each re-read configuration with `given`: the
+  // fitted tcp-max-connections is no change an operator made.
+  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, given,
                             store, [&server] { server->nudge_all(); });
   notified = &reloader;
   std::unique_ptr<ops::HttpStats> http;
