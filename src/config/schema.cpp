@@ -144,7 +144,7 @@ std::vector<Key> limit_keys() {
       {.name = "rate-limit.responses-per-second",
        .type = Type::number,
        .apply = restart,
-       .help = "replies per second per client prefix and kind of reply (0: off)",
+       .help = "replies per second per client prefix and kind of reply; 0 is off, which the flag does not take",
        .slot = [](Config& c) -> Slot { return &c.rrl.responses_per_second; },
        .min = 0,
        .max = 1000000,

@@ -1,14 +1,16 @@
 // The configuration schema (config/schema.hpp): every key documented, its
-// checks in the YAML reader, and what a reload does with a restart-only
-// key.
+// checks in the YAML reader and on the command line, --help made from it,
+// and what a reload does with a restart-only key.
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "config/schema.hpp"
 #include "test_support.hpp"
+#include "app/cli.hpp"
 
 namespace {
 
@@ -62,6 +64,30 @@ TEST(ConfigSchema, ZoneOverridesShareTheTopLevelRange) {
   }
 }
 
+// Every flag --help shows is an option of the table, and every option and
+// every flag of a schema key is shown.
+TEST(ConfigSchema, EveryFlagInHelpComesFromTheTable) {
+  std::string help = rpdns::cli::usage();
+  std::set<std::string> known;
+  for (const auto& option : rpdns::cli::options()) {
+    known.insert(std::string(option.flag));
+    EXPECT_NE(help.find("  " + std::string(option.flag)), std::string::npos) << option.flag;
+    EXPECT_FALSE(option.help.empty()) << option.flag;
+    if (option.key != nullptr) {
+      EXPECT_EQ(option.key->flag, option.flag);
+    }
+  }
+  for (const Key& key : schema()) {
+    if (!key.flag.empty()) {
+      EXPECT_EQ(known.count(std::string(key.flag)), 1u) << key.flag;
+    }
+  }
+  std::regex flag("--[a-z][a-z-]*");
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), flag); it != std::sregex_iterator(); ++it) {
+    EXPECT_EQ(known.count(it->str()), 1u) << it->str() << " in --help is not in the table";
+  }
+}
+
 // A range from the table, in the YAML file: the error names the full key
 // and its line.
 TEST(ConfigSchema, RangeErrorNamesKeyAndLine) {
@@ -81,6 +107,17 @@ TEST(ConfigSchema, UnknownKeyInASection) {
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0], path + ":3: rate-limit.burst: unknown key");
   EXPECT_EQ(errors[1], path + ":4: stats: expected a mapping (listen)");
+}
+
+// The same range on the command line.
+TEST(ConfigSchema, FlagTakesTheKeysRange) {
+  std::vector<std::string> strings = {"rpdns", "--workers", "1025"};
+  std::vector<char*> argv;
+  for (auto& s : strings) argv.push_back(s.data());
+  std::vector<std::string> errors;
+  EXPECT_FALSE(rpdns::cli::parse(static_cast<int>(argv.size()), argv.data(), errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "--workers: expected a whole number from 1 to 1024, got '1025'");
 }
 
 // A reload that changes a restart-only key keeps the running value and
