@@ -185,10 +185,12 @@ Handler setting_handler(std::string_view flag) {
       {"--listen", [](V v, S, Arguments& a, E e) { address_setting("--listen", v[0], &a.listen, nullptr, e); }},
       {"--workers", [](V, S s, Arguments& a, E) { a.workers = static_cast<unsigned>(s.number); }},
       {"--log-level", [](V, S s, Arguments& a, E) { a.log_level = s.text; }},
-      // 0 would mean "no flag given"; rate limiting is off unless asked for.
+      // 0 would read as "no flag given", so the flag cannot turn off a
+      // rate the file sets; the key's own 0, off, is its default anyway.
       {"--rate-limit",
        [](V, S s, Arguments& a, E e) {
-         if (s.number == 0) e.push_back("--rate-limit: want responses per second from 1 to 1000000, got '0'");
+         std::string most = std::to_string(config::schema_key("rate-limit.responses-per-second")->max);
+         if (s.number == 0) e.push_back("--rate-limit: want responses per second from 1 to " + most + ", got '0'");
          a.rate_limit = static_cast<unsigned>(s.number);
        }},
       {"--user", [](V, S s, Arguments& a, E) { a.user = s.text; }},
@@ -274,6 +276,7 @@ std::string option_lines(const Option& option) {
   if (option.key != nullptr) help += setting_note(*option.key);
   return head + wrapped(help, kColumn, kWidth);
 }
+
 }  // namespace
 
 std::vector<Option> options() {
@@ -295,6 +298,7 @@ std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& 
   if (errors.size() != before) return std::nullopt;
   return args;
 }
+
 std::optional<config::Config> resolve(const Arguments& args, std::vector<std::string>& errors) {
   std::string file = args.config_file;
   // With neither a config file nor a zone on the command line, fall back to
