@@ -2,20 +2,13 @@
 
 #include <filesystem>
 
+#include "config/schema.hpp"
 #include "dns/name.hpp"
 
 namespace rpdns::cli {
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/rpdns/rpdns.yaml";
-
-bool parse_count(const std::string& text, unsigned min, unsigned max, unsigned& out) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  out = static_cast<unsigned>(std::stoul(text));
-  return out >= min && out <= max;
-}
 
 bool take_value(const std::string& flag, std::string& value, int& i, int argc, char** argv,
                 std::vector<std::string>& errors) {
@@ -66,92 +59,241 @@ void secondary_flag(const std::string& value, Arguments& args, std::vector<std::
   args.secondaries.emplace_back(zone, key);
 }
 
-void apply_flag(const std::string& flag, const std::string& value, Arguments& args, std::vector<std::string>& errors) {
-  if (flag == "--config") {
-    args.config_file = value;
-  } else if (flag == "--check-config") {
-    args.config_file = value;
-    args.check_only = true;
-  } else if (flag == "--listen") {
-    if (auto addr = config::parse_listen(value))
-      args.listen.push_back(*addr);
-    else
-      errors.push_back("--listen: bad address '" + value + "' (want ADDR:PORT or [ADDR]:PORT)");
-  } else if (flag == "--zone") {
-    auto eq = value.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
-      errors.push_back("--zone: want ORIGIN=FILE, got '" + value + "'");
-    } else {
-      config::ZoneConfig zone;
-      zone.origin = value.substr(0, eq);
-      zone.file = value.substr(eq + 1);
-      args.zones.push_back(zone);
-    }
-  } else if (flag == "--allow-transfer") {
-    if (auto p = policy::Prefix::parse(value))
-      args.allow_transfer.push_back(*p);
-    else
-      errors.push_back("--allow-transfer: bad address prefix '" + value + "'");
-  } else if (flag == "--notify") {
-    if (auto a = config::parse_listen(value))
-      args.notify.push_back(*a);
-    else
-      errors.push_back("--notify: bad address '" + value + "'");
-  } else if (flag == "--key") {
-    dns::tsig::Key key;
-    std::string problem = config::parse_key(value, key);
-    if (problem.empty())
-      args.keys.push_back(std::move(key));
-    else
-      errors.push_back("--key: " + problem);
-  } else if (flag == "--secondary") {
-    secondary_flag(value, args, errors);
-  } else if (flag == "--rate-limit") {
-    if (!parse_count(value, 1, 1000000, args.rate_limit)) {
-      errors.push_back("--rate-limit: want responses per second from 1 to 1000000, got '" + value + "'");
-    }
-  } else if (flag == "--user") {
-    args.user = value;
-  } else if (flag == "--stats-listen") {
-    args.stats_listen = config::parse_listen(value);
-    if (!args.stats_listen) errors.push_back("--stats-listen: bad address '" + value + "'");
-  } else if (flag == "--workers") {
-    if (!parse_count(value, 1, 1024, args.workers)) errors.push_back("--workers: want 1 to 1024, got '" + value + "'");
-  } else if (flag == "--log-level") {
-    if (config::valid_log_level(value))
-      args.log_level = value;
-    else
-      errors.push_back("--log-level: unknown level '" + value + "'");
+// What an option does with its values; a setting's value arrives checked
+// against the schema.
+using Handler = void (*)(const std::vector<std::string>& values, const config::Scalar& checked, Arguments& args,
+                         std::vector<std::string>& errors);
+
+struct Row {
+  Option option;
+  std::string_view alias;  // "-h"
+  int values;              // how many follow the flag
+  Handler handle;
+};
+
+void zone_flag(const std::string& value, Arguments& args, std::vector<std::string>& errors) {
+  auto eq = value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+    errors.push_back("--zone: want ORIGIN=FILE, got '" + value + "'");
+    return;
+  }
+  config::ZoneConfig zone;
+  zone.origin = value.substr(0, eq);
+  zone.file = value.substr(eq + 1);
+  args.zones.push_back(zone);
+}
+
+void key_flag(const std::string& value, Arguments& args, std::vector<std::string>& errors) {
+  dns::tsig::Key key;
+  std::string problem = config::parse_key(value, key);
+  if (problem.empty())
+    args.keys.push_back(std::move(key));
+  else
+    errors.push_back("--key: " + problem);
+}
+
+void probe_flag(const std::vector<std::string>& values, Arguments& args, std::vector<std::string>& errors) {
+  args.probe_server = config::parse_listen(values[0]);
+  args.probe_name = values[1];
+  if (!args.probe_server) errors.push_back("--probe: bad address '" + values[0] + "'");
+}
+
+// The command line's own options, which no config key has.
+std::vector<Row> own_rows() {
+  using V = const std::vector<std::string>&;
+  using S = const config::Scalar&;
+  using E = std::vector<std::string>&;
+  return {
+      {{"--config", "FILE", "read settings from a YAML file (default: /etc/rpdns/rpdns.yaml when no --zone is given)"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E) { a.config_file = v[0]; }},
+      {{"--check-config", "FILE",
+        "load FILE and every zone it names, report, and exit (0 when all is well, 1 with every error otherwise)"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E) {
+         a.config_file = v[0];
+         a.check_only = true;
+       }},
+      {{"--zone", "ORIGIN=FILE", "serve the master file FILE as zone ORIGIN (repeatable)"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E e) { zone_flag(v[0], a, e); }},
+      {{"--allow-transfer", "PREFIX",
+        "allow AXFR/IXFR of the --zone zones to PREFIX (repeatable; ADDR or ADDR/LEN; default nobody)"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E e) {
+         if (auto p = policy::Prefix::parse(v[0]))
+           a.allow_transfer.push_back(*p);
+         else
+           e.push_back("--allow-transfer: bad address prefix '" + v[0] + "'");
+       }},
+      {{"--notify", "ADDR:PORT",
+        "send NOTIFY for the --zone zones there when their serial changes on reload (repeatable)"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E e) {
+         if (auto address = config::parse_listen(v[0]))
+           a.notify.push_back(*address);
+         else
+           e.push_back("--notify: bad address '" + v[0] + "'");
+       }},
+      {{"--key", "NAME:ALGORITHM:SECRET",
+        "a TSIG key (RFC 8945; ALGORITHM hmac-sha1, -sha224, -sha256, -sha384 or -sha512; SECRET base64), "
+        "repeatable"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E e) { key_flag(v[0], a, e); }},
+      {{"--secondary", "ORIGIN=FILE@ADDR:PORT[:KEY]",
+        "follow the primary ADDR:PORT for zone ORIGIN, keeping the copy in FILE; transfers signed with KEY (a "
+        "--key) when given"},
+       "",
+       1,
+       [](V v, S, Arguments& a, E e) { secondary_flag(v[0], a, e); }},
+      {{"--probe", "ADDR:PORT NAME",
+        "ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative answer comes back within 2 s (a health check), "
+        "else 1"},
+       "",
+       2,
+       [](V v, S, Arguments& a, E e) { probe_flag(v, a, e); }},
+      {{"--version", "", "print the version and exit"}, "-V", 0, [](V, S, Arguments& a, E) { a.show_version = true; }},
+      {{"--help", "", "print this help and exit"}, "-h", 0, [](V, S, Arguments& a, E) { a.show_help = true; }},
+  };
+}
+
+void address_setting(const std::string& flag, const std::string& text, std::vector<config::ListenAddress>* list,
+                     std::optional<config::ListenAddress>* one, std::vector<std::string>& errors) {
+  auto address = config::parse_listen(text);
+  if (!address) {
+    errors.push_back(flag + ": bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)");
+  } else if (list != nullptr) {
+    list->push_back(*address);
+  } else {
+    *one = address;
   }
 }
 
+// Where each flag of a schema key puts its value; resolve() lays them over
+// the config file's.
+Handler setting_handler(std::string_view flag) {
+  using V = const std::vector<std::string>&;
+  using S = const config::Scalar&;
+  using E = std::vector<std::string>&;
+  static const std::vector<std::pair<std::string_view, Handler>> handlers = {
+      {"--listen", [](V v, S, Arguments& a, E e) { address_setting("--listen", v[0], &a.listen, nullptr, e); }},
+      {"--workers", [](V, S s, Arguments& a, E) { a.workers = static_cast<unsigned>(s.number); }},
+      {"--log-level", [](V, S s, Arguments& a, E) { a.log_level = s.text; }},
+      // 0 would read as "no flag given", so the flag cannot turn off a
+      // rate the file sets; the key's own 0, off, is its default anyway.
+      {"--rate-limit",
+       [](V, S s, Arguments& a, E e) {
+         std::string most = std::to_string(config::schema_key("rate-limit.responses-per-second")->max);
+         if (s.number == 0) e.push_back("--rate-limit: want responses per second from 1 to " + most + ", got '0'");
+         a.rate_limit = static_cast<unsigned>(s.number);
+       }},
+      {"--user", [](V, S s, Arguments& a, E) { a.user = s.text; }},
+      {"--stats-listen",
+       [](V v, S, Arguments& a, E e) { address_setting("--stats-listen", v[0], nullptr, &a.stats_listen, e); }},
+  };
+  for (const auto& [name, handler] : handlers)
+    if (name == flag) return handler;
+  return nullptr;
+}
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> all = [] {
+    auto out = own_rows();
+    for (const auto& key : config::schema()) {
+      if (key.flag.empty()) continue;
+      out.push_back({{key.flag, key.value, key.help, &key}, "", 1, setting_handler(key.flag)});
+    }
+    return out;
+  }();
+  return all;
+}
+
+const Row* find_row(const std::string& flag) {
+  for (const auto& row : rows())
+    if (row.option.flag == flag || (!row.alias.empty() && row.alias == flag)) return &row;
+  return nullptr;
+}
+
+// One option and the values after it; `i` moves past them.
+void take_option(const Row& row, int& i, int argc, char** argv, Arguments& args, std::vector<std::string>& errors) {
+  std::string flag(row.option.flag);
+  std::vector<std::string> values;
+  for (int n = 0; n < row.values; ++n) {
+    std::string value;
+    if (!take_value(flag, value, i, argc, argv, errors)) return;
+    values.push_back(value);
+  }
+  config::Scalar checked;
+  if (row.option.key != nullptr) {
+    std::string problem = config::check_scalar(*row.option.key, values[0], checked);
+    if (!problem.empty()) return errors.push_back(flag + ": " + problem);
+  }
+  if (row.handle == nullptr) return errors.push_back(flag + ": not handled (a schema flag without a handler)");
+  row.handle(values, checked, args, errors);
+}
+
+// "; key workers, 1 to 1024, default the number of CPUs" for a setting.
+std::string setting_note(const config::Key& key) {
+  std::string note = "; key " + std::string(key.name);
+  if (key.type == config::Type::number) note += ", " + std::to_string(key.min) + " to " + std::to_string(key.max);
+  if (key.type == config::Type::choice) {
+    for (auto choice : key.choices) note += (choice == key.choices.front() ? ", one of " : ", ") + std::string(choice);
+  }
+  return note + ", default " + config::default_text(key);
+}
+
+// `text` broken into lines of at most `width` columns, each after `indent` spaces but the first.
+std::string wrapped(const std::string& text, std::size_t indent, std::size_t width) {
+  std::string out, line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  return out + line + "\n";
+}
+
+std::string option_lines(const Option& option) {
+  constexpr std::size_t kColumn = 25;
+  constexpr std::size_t kWidth = 79;
+  std::string head = "  " + std::string(option.flag);
+  if (!option.value.empty()) head += " " + std::string(option.value);
+  head += head.size() + 1 < kColumn ? std::string(kColumn - head.size(), ' ') : "\n" + std::string(kColumn, ' ');
+  std::string help(option.help);
+  if (option.key != nullptr) help += setting_note(*option.key);
+  return head + wrapped(help, kColumn, kWidth);
+}
+
 }  // namespace
+
+std::vector<Option> options() {
+  std::vector<Option> out;
+  for (const auto& row : rows()) out.push_back(row.option);
+  return out;
+}
 
 std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& errors) {
   Arguments args;
   std::size_t before = errors.size();
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    std::string value;
-    if (flag == "--help" || flag == "-h") {
-      args.show_help = true;
-    } else if (flag == "--version" || flag == "-V") {
-      args.show_version = true;
-    } else if (flag == "--probe") {
-      std::string name;
-      if (take_value(flag, value, i, argc, argv, errors) && take_value(flag, name, i, argc, argv, errors)) {
-        args.probe_server = config::parse_listen(value);
-        args.probe_name = name;
-        if (!args.probe_server) errors.push_back("--probe: bad address '" + value + "'");
-      }
-    } else if (flag == "--config" || flag == "--check-config" || flag == "--listen" || flag == "--zone" ||
-               flag == "--workers" || flag == "--log-level" || flag == "--stats-listen" || flag == "--allow-transfer" ||
-               flag == "--notify" || flag == "--rate-limit" || flag == "--user" || flag == "--key" ||
-               flag == "--secondary") {
-      if (take_value(flag, value, i, argc, argv, errors)) apply_flag(flag, value, args, errors);
-    } else {
+    if (const Row* row = find_row(flag))
+      take_option(*row, i, argc, argv, args, errors);
+    else
       errors.push_back(flag + ": unknown option (see --help)");
-    }
   }
   if (errors.size() != before) return std::nullopt;
   return args;
@@ -199,7 +341,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   }
   if (args.workers != 0) config.workers = args.workers;
   if (args.stats_listen) config.stats_listen = args.stats_listen;
-  if (args.rate_limit != 0) config.rrl_responses_per_second = args.rate_limit;
+  if (args.rate_limit != 0) config.rrl.responses_per_second = args.rate_limit;
   if (!args.user.empty()) config.user = args.user;
   if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {
@@ -210,44 +352,12 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   return config;
 }
 
-const char* usage() {
-  return R"(Usage: rpdns [options]
-
-An authoritative-only DNS server.
-
-Options:
-  --config FILE          read settings from a YAML file (default: /etc/rpdns/rpdns.yaml
-                         when no --zone is given)
-  --check-config FILE    load FILE and every zone it names, report, and exit
-                         (0 when all is well, 1 with every error otherwise)
-  --listen ADDR:PORT     listen here instead of the config's addresses (repeatable;
-                         IPv6 as [ADDR]:PORT; default 0.0.0.0:53 and [::]:53)
-  --zone ORIGIN=FILE     serve the master file FILE as zone ORIGIN (repeatable)
-  --workers N            worker threads per listen address (default: number of CPUs)
-  --log-level LEVEL      trace, debug, info, warn, error, critical or off
-  --allow-transfer PREFIX allow AXFR/IXFR of the --zone zones to PREFIX (repeatable;
-                         ADDR or ADDR/LEN; default nobody)
-  --notify ADDR:PORT     send NOTIFY for the --zone zones there when their serial
-                         changes on reload (repeatable)
-  --key NAME:ALGORITHM:SECRET
-                         a TSIG key (RFC 8945; ALGORITHM hmac-sha1, -sha224, -sha256,
-                         -sha384 or -sha512; SECRET base64), repeatable
-  --secondary ORIGIN=FILE@ADDR:PORT[:KEY]
-                         follow the primary ADDR:PORT for zone ORIGIN, keeping the
-                         copy in FILE; transfers signed with KEY (a --key) when given
-  --rate-limit N         response rate limiting: N replies per second per client
-                         prefix and kind of reply (see README)
-  --user NAME            after binding, drop privileges to this user
-  --stats-listen ADDR:PORT
-                         serve Prometheus metrics at http://ADDR:PORT/metrics
-  --probe ADDR:PORT NAME  ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative
-                         answer comes back within 2 s (a health check), else 1
-  --version              print the version and exit
-  --help                 print this help and exit
-
-Signals: SIGHUP reloads zones; SIGUSR1 logs per-worker counters; SIGINT and
-SIGTERM stop the server cleanly (a second one exits at once).
-)";
+std::string usage() {
+  std::string own, settings;
+  for (const auto& option : options()) (option.key == nullptr ? own : settings) += option_lines(option);
+  return "Usage: rpdns [options]\n\nAn authoritative-only DNS server.\n\nOptions:\n" + own +
+         "\nSettings (each overrides the config file's key; see README for every key):\n" + settings +
+         "\nSignals: SIGHUP reloads zones; SIGUSR1 logs per-worker counters; SIGINT and\n"
+         "SIGTERM stop the server cleanly (a second one exits at once).\n";
 }
-
 }  // namespace rpdns::cli

@@ -3,10 +3,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "config/config.hpp"
+#include "config/schema.hpp"
 
 namespace rpdns::cli {
 
@@ -31,12 +33,25 @@ struct Arguments {
   std::string probe_name;
 };
 
+// A command-line option: one of the command line's own, or the flag of a
+// schema key (config/schema.hpp), which overrides the config file's value.
+struct Option {
+  std::string_view flag;   // "--workers"
+  std::string_view value;  // what follows it, as --help shows it: "N"; empty: nothing
+  std::string_view help;
+  const config::Key* key = nullptr;  // the setting; null for the command line's own options
+};
+
+// Every option, in the order --help lists them.
+std::vector<Option> options();
+
 // Appends "flag: problem" errors and returns nullopt on any.
 std::optional<Arguments> parse(int argc, char** argv, std::vector<std::string>& errors);
 
 // The config file (if any) with the flags applied on top, defaults filled in.
 std::optional<config::Config> resolve(const Arguments& args, std::vector<std::string>& errors);
 
-const char* usage();
+// --help, made from options().
+std::string usage();
 
 }  // namespace rpdns::cli

@@ -183,15 +183,15 @@ config::Config fit_descriptors(const config::Config& config) {
   config::Config fitted = config;
   uint64_t limit = ops::raise_descriptor_limit();
   auto sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
-  fitted.tcp_max_connections = ops::fit_tcp_connections(config.tcp_max_connections, limit, sockets);
-  if (fitted.tcp_max_connections < config.tcp_max_connections) {
+  fitted.tcp.max_connections = ops::fit_tcp_connections(config.tcp.max_connections, limit, sockets);
+  if (fitted.tcp.max_connections < config.tcp.max_connections) {
     spdlog::warn(
         "tcp-max-connections lowered from {} to {}: the descriptor limit (RLIMIT_NOFILE) is {} and {} are kept for "
         "sockets, zone files and the stats endpoint",
-        config.tcp_max_connections, fitted.tcp_max_connections, limit, ops::reserved_descriptors(sockets));
+        config.tcp.max_connections, fitted.tcp.max_connections, limit, ops::reserved_descriptors(sockets));
   } else {
     spdlog::info("descriptor limit {}; up to {} tcp connections",
-                 limit == UINT64_MAX ? "unlimited" : std::to_string(limit), fitted.tcp_max_connections);
+                 limit == UINT64_MAX ? "unlimited" : std::to_string(limit), fitted.tcp.max_connections);
   }
   return fitted;
 }
@@ -211,7 +211,9 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
     spdlog::critical("{}", e.what());
     return 1;
   }
-  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, config,
+  // The reloader compares each re-read configuration with `given`: the
+  // fitted tcp-max-connections is no change an operator made.
+  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, given,
                             store, [&server] { server->nudge_all(); });
   notified = &reloader;
   std::unique_ptr<ops::HttpStats> http;

@@ -6,16 +6,18 @@
 
 #include <cstring>
 #include <filesystem>
-#include <set>
 #include <thread>
 
 #include <unistd.h>
 
 #include "dns/cookie.hpp"
+#include "config/schema.hpp"
 #include "dns/name.hpp"
 
 namespace rpdns::config {
 namespace {
+
+constexpr const char* kAddressForms = "ADDR, ADDR:PORT or [ADDR]:PORT";
 
 // A TSIG key from its three parts; "" or the problem.
 std::string make_key(const std::string& name, const std::string& algorithm, const std::string& secret,
@@ -49,51 +51,6 @@ class Checker {
     }
     out = node.Scalar();
     return true;
-  }
-
-  bool number(const YAML::Node& node, const std::string& key, long min, long max, long& out) {
-    std::string text;
-    if (!scalar(node, key, text)) return false;
-    try {
-      std::size_t used = 0;
-      out = std::stol(text, &used);
-      if (used == text.size() && out >= min && out <= max) return true;
-    } catch (const std::exception&) {
-    }
-    error(
-        node, key,
-        "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text + "'");
-    return false;
-  }
-
-  bool boolean(const YAML::Node& node, const std::string& key, bool& out) {
-    std::string text;
-    if (!scalar(node, key, text)) return false;
-    if (text == "true" || text == "yes" || text == "on")
-      out = true;
-    else if (text == "false" || text == "no" || text == "off")
-      out = false;
-    else {
-      error(node, key, "expected true or false, got '" + text + "'");
-      return false;
-    }
-    return true;
-  }
-
-  // One of `options`; `out` is its index (0 when it is none of them).
-  void choice(const YAML::Node& node, const std::string& key, const std::vector<std::string>& options, long& out) {
-    out = 0;
-    std::string text;
-    if (!scalar(node, key, text)) return;
-    for (std::size_t i = 0; i < options.size(); ++i) {
-      if (text == options[i]) {
-        out = static_cast<long>(i);
-        return;
-      }
-    }
-    std::string all;
-    for (const auto& o : options) all += (all.empty() ? "" : ", ") + o;
-    error(node, key, "expected one of " + all + ", got '" + text + "'");
   }
 
   // RFC 5001: any bytes; "hostname" stands for this machine's name, as an
@@ -243,9 +200,9 @@ class Checker {
       else if (key == "primaries")
         keyed_addresses(entry.second, "zones.primaries", config, zone.primaries);
       else if (key == "max-zone-size")
-        max_zone_size(entry.second, "zones.max-zone-size", zone.max_zone_size);
+        zone_number(entry.second, "zones.max-zone-size", zone.max_zone_size);
       else if (key == "transfer-timeout")
-        transfer_timeout(entry.second, "zones.transfer-timeout", zone.transfer_timeout);
+        zone_number(entry.second, "zones.transfer-timeout", zone.transfer_timeout);
       else
         error(entry.first, "zones." + key, "unknown key");
     }
@@ -256,68 +213,6 @@ class Checker {
     std::filesystem::path path(zone.file);
     if (path.is_relative()) zone.file = (std::filesystem::path(file_).parent_path() / path).string();
     config.zones.push_back(zone);
-  }
-
-  // Bytes of one transfer's messages: at least one whole message, at most 1 TiB.
-  void max_zone_size(const YAML::Node& node, const std::string& key, uint64_t& out) {
-    long n = 0;
-    if (number(node, key, 65536, long{1} << 40, n)) out = static_cast<uint64_t>(n);
-  }
-
-  // Seconds for one whole transfer, up to a day.
-  void transfer_timeout(const YAML::Node& node, const std::string& key, unsigned& out) {
-    long n = 0;
-    if (number(node, key, 1, 86400, n)) out = static_cast<unsigned>(n);
-  }
-
-  void rate_limit(const YAML::Node& node, Config& config) {
-    if (!node.IsMap()) {
-      error(node, "rate-limit", "expected a mapping (responses-per-second, slip, ...)");
-      return;
-    }
-    for (const auto& entry : node) {
-      auto key = entry.first.Scalar();
-      const auto& value = entry.second;
-      std::string full = "rate-limit." + key;
-      long n = 0;
-      if (key == "responses-per-second") {
-        if (number(value, full, 0, 1000000, n)) config.rrl_responses_per_second = static_cast<unsigned>(n);
-      } else if (key == "slip") {
-        if (number(value, full, 0, 100, n)) config.rrl_slip = static_cast<unsigned>(n);
-      } else if (key == "ipv4-prefix-length") {
-        if (number(value, full, 8, 32, n)) config.rrl_ipv4_prefix = static_cast<unsigned>(n);
-      } else if (key == "ipv6-prefix-length") {
-        if (number(value, full, 16, 128, n)) config.rrl_ipv6_prefix = static_cast<unsigned>(n);
-      } else if (key == "whitelist") {
-        for (const auto& item : items(value)) {
-          std::string text;
-          if (!scalar(item, full, text)) continue;
-          if (auto p = policy::Prefix::parse(text))
-            config.rrl_whitelist.push_back(*p);
-          else
-            error(item, full, "bad address prefix '" + text + "'");
-        }
-      } else {
-        error(entry.first, full, "unknown key");
-      }
-    }
-  }
-
-  void stats(const YAML::Node& node, Config& config) {
-    if (!node.IsMap()) {
-      error(node, "stats", "expected a mapping (listen: ADDR:PORT)");
-      return;
-    }
-    for (const auto& entry : node) {
-      auto key = entry.first.Scalar();
-      std::string text;
-      if (key != "listen") {
-        error(entry.first, "stats." + key, "unknown key");
-      } else if (scalar(entry.second, "stats.listen", text)) {
-        config.stats_listen = parse_listen(text);
-        if (!config.stats_listen) error(entry.second, "stats.listen", "bad address '" + text + "'");
-      }
-    }
   }
 
   std::vector<YAML::Node> items(const YAML::Node& node) {
@@ -360,75 +255,85 @@ class Checker {
     // The keys first: zones refer to them wherever they stand in the file.
     for (const auto& entry : root)
       if (entry.first.Scalar() == "keys") keys(entry.second, config);
-    for (const auto& entry : root) {
-      auto key = entry.first.Scalar();
-      const auto& value = entry.second;
-      long n = 0;
-      if (key == "keys") {
-        // read above
-      } else if (key == "listen") {
-        addresses(value, "listen", "ADDR, ADDR:PORT or [ADDR]:PORT", config.listen);
-      } else if (key == "workers") {
-        if (number(value, key, 1, 1024, n)) config.workers = static_cast<unsigned>(n);
-      } else if (key == "zones") {
-        zones(value, config);
-      } else if (key == "log-level") {
-        if (scalar(value, key, config.log_level) && !valid_log_level(config.log_level)) {
-          error(value, key, "unknown level '" + config.log_level + "' (trace, debug, info, warn, error, off)");
-        }
-      } else if (key == "edns-udp-size") {
-        if (number(value, key, 512, 65535, n)) config.edns_udp_size = static_cast<uint16_t>(n);
-      } else if (key == "batch-size") {
-        if (number(value, key, 1, 1024, n)) config.batch_size = static_cast<unsigned>(n);
-      } else if (key == "receive-buffer") {
-        if (number(value, key, 4096, 1 << 30, n)) config.receive_buffer = static_cast<int>(n);
-      } else if (key == "cpu-affinity") {
-        boolean(value, key, config.cpu_affinity);
-      } else if (key == "reuseport-steering") {
-        choice(value, key, {"hash", "cpu", "random"}, n);
-        config.steering = static_cast<Steering>(n);
-      } else if (key == "listen-mode") {
-        choice(value, key, {"reuseport", "shared"}, n);
-        config.shared_socket = n == 1;
-      } else if (key == "tcp-idle-timeout") {
-        if (number(value, key, 1, 3600, n)) config.tcp_idle_timeout = static_cast<unsigned>(n);
-      } else if (key == "tcp-io-timeout") {
-        if (number(value, key, 10, 60000, n)) config.tcp_io_timeout_ms = static_cast<unsigned>(n);
-      } else if (key == "tcp-max-per-client") {
-        if (number(value, key, 0, 1000000, n)) config.tcp_max_per_client = static_cast<unsigned>(n);
-      } else if (key == "tcp-client-ipv4-prefix-length") {
-        if (number(value, key, 1, 32, n)) config.tcp_client_ipv4_prefix = static_cast<unsigned>(n);
-      } else if (key == "tcp-client-ipv6-prefix-length") {
-        if (number(value, key, 1, 128, n)) config.tcp_client_ipv6_prefix = static_cast<unsigned>(n);
-      } else if (key == "tcp-max-connections") {
-        if (number(value, key, 1, 1000000, n)) config.tcp_max_connections = static_cast<unsigned>(n);
-      } else if (key == "rate-limit") {
-        rate_limit(value, config);
-      } else if (key == "user") {
-        scalar(value, key, config.user);
-      } else if (key == "group") {
-        scalar(value, key, config.group);
-      } else if (key == "stats") {
-        stats(value, config);
-      } else if (key == "minimal-responses") {
-        boolean(value, key, config.minimal_responses);
-      } else if (key == "identity") {
-        scalar(value, key, config.identity);
-      } else if (key == "version") {
-        scalar(value, key, config.version);
-      } else if (key == "nsid") {
-        nsid(value, key, config.nsid);
-      } else if (key == "cookie-secret") {
-        cookie_secrets(value, key, config);
-      } else if (key == "max-zone-size") {
-        max_zone_size(value, key, config.max_zone_size);
-      } else if (key == "transfer-timeout") {
-        transfer_timeout(value, key, config.transfer_timeout);
-      } else if (key == "signature-warning-days") {
-        if (number(value, key, 0, 3650, n)) config.signature_warning_days = static_cast<unsigned>(n);
-      } else {
-        error(entry.first, key, "unknown key");
+    section(root, "", config);
+  }
+
+  // The keys of a mapping, named `prefix` + their name.
+  void section(const YAML::Node& map, const std::string& prefix, Config& config) {
+    for (const auto& entry : map) {
+      std::string given = entry.first.Scalar();
+      const Key* key = schema_key(prefix + given);
+      // A dot in a name given is no way into a section.
+      if (key == nullptr || given.find('.') != std::string::npos) {
+        error(entry.first, prefix + given, "unknown key");
+        continue;
       }
+      value(entry.second, *key, config);
+    }
+  }
+
+  // Reads a key's value, by its type.
+  void value(const YAML::Node& node, const Key& key, Config& config) {
+    std::string name(key.name);
+    switch (key.type) {
+      case Type::section:
+        if (!node.IsMap()) return error(node, name, "expected a mapping (" + section_keys(name) + ")");
+        return section(node, name + ".", config);
+      case Type::keys:
+        return;  // read first
+      case Type::zones:
+        return zones(node, config);
+      case Type::addresses:
+        return addresses(node, name, kAddressForms, *std::get<std::vector<ListenAddress>*>(key.slot(config)));
+      case Type::address:
+        return address(node, name, *std::get<std::optional<ListenAddress>*>(key.slot(config)));
+      case Type::prefixes:
+        return prefixes(node, name, *std::get<std::vector<policy::Prefix>*>(key.slot(config)));
+      case Type::secrets:
+        return cookie_secrets(node, name, config);
+      case Type::nsid:
+        return nsid(node, name, config.nsid);
+      default:
+        return scalar_value(node, key, config);
+    }
+  }
+
+  // A number, boolean, choice or text, checked by the schema.
+  void scalar_value(const YAML::Node& node, const Key& key, Config& config) {
+    std::string name(key.name), text;
+    if (!scalar(node, name, text)) return;
+    Scalar checked;
+    std::string problem = check_scalar(key, text, checked);
+    if (!problem.empty()) return error(node, name, problem);
+    store_scalar(key, checked, config);
+  }
+
+  // A zone's own bound, in the range of the schema's `name`.
+  template <typename T>
+  void zone_number(const YAML::Node& node, const std::string& name, T& out) {
+    std::string text;
+    if (!scalar(node, name, text)) return;
+    Scalar checked;
+    std::string problem = check_scalar(*schema_key(name), text, checked);
+    if (!problem.empty()) return error(node, name, problem);
+    out = static_cast<T>(checked.number);
+  }
+
+  void address(const YAML::Node& node, const std::string& name, std::optional<ListenAddress>& out) {
+    std::string text;
+    if (!scalar(node, name, text)) return;
+    out = parse_listen(text);
+    if (!out) error(node, name, "bad address '" + text + "'");
+  }
+
+  void prefixes(const YAML::Node& node, const std::string& name, std::vector<policy::Prefix>& out) {
+    for (const auto& item : items(node)) {
+      std::string text;
+      if (!scalar(item, name, text)) continue;
+      if (auto p = policy::Prefix::parse(text))
+        out.push_back(*p);
+      else
+        error(item, name, "bad address prefix '" + text + "'");
     }
   }
 
@@ -495,8 +400,8 @@ std::optional<ListenAddress> parse_listen(const std::string& text) {
 }
 
 bool valid_log_level(const std::string& level) {
-  static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-  return levels.count(level) != 0;
+  Scalar checked;
+  return check_scalar(*schema_key("log-level"), level, checked).empty();
 }
 
 std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors) {

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "dns/tsig.hpp"
+#include "policy/connection_limit.hpp"
 #include "policy/prefix.hpp"
+#include "policy/rate_limit.hpp"
 
 namespace rpdns::config {
 
@@ -72,6 +74,14 @@ constexpr uint64_t kDefaultMaxZoneSize = uint64_t{1} << 30;
 // slower than any link between primary and secondary should be.
 constexpr unsigned kDefaultTransferTimeout = 3600;
 
+// TCP's limits; the server takes them as they are.
+struct TcpSettings {
+  unsigned idle_timeout = 10;                  // seconds a connection may sit idle
+  unsigned io_timeout_ms = 1000;               // for a message body once its length has arrived
+  policy::ConnectionLimitSettings per_client;  // open connections per client prefix
+  unsigned max_connections = 1024;             // in total; each worker takes its share
+};
+
 struct Config {
   std::vector<ListenAddress> listen;
   unsigned workers = 0;  // 0 until resolved: then the number of CPUs
@@ -88,22 +98,12 @@ struct Config {
   int receive_buffer = 4 << 20;               // SO_RCVBUF of each UDP socket
   bool cpu_affinity = false;                  // pin worker i to CPU i
   Steering steering = Steering::hash;
-  bool shared_socket = false;         // listen-mode: shared (one socket, N threads)
-  unsigned tcp_idle_timeout = 10;     // seconds a TCP connection may sit idle
-  unsigned tcp_io_timeout_ms = 1000;  // for a message body once its length has arrived
-  unsigned tcp_max_per_client = 32;   // open connections per client prefix; 0: no cap
-  unsigned tcp_client_ipv4_prefix = 32;
-  unsigned tcp_client_ipv6_prefix = 64;
-  // Response rate limiting; off while responses_per_second is 0.
-  unsigned rrl_responses_per_second = 0;
-  unsigned rrl_slip = 2;
-  unsigned rrl_ipv4_prefix = 24;
-  unsigned rrl_ipv6_prefix = 56;
-  std::vector<policy::Prefix> rrl_whitelist;
+  bool shared_socket = false;  // listen-mode: shared (one socket, N threads)
+  TcpSettings tcp;
+  policy::RateLimitSettings rrl;  // response rate limiting; off while responses_per_second is 0
   // Drop to this user (and group) after binding; empty: stay as started.
   std::string user;
   std::string group;
-  unsigned tcp_max_connections = 1024;  // in total; each worker takes its share
   // DNS cookie secrets (RFC 9018): the first makes server cookies, all of
   // them verify (a rollover). Empty: a random secret per process.
   std::vector<std::array<uint8_t, 16>> cookie_secrets;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "config/schema.hpp"
 #include "reload/zones.hpp"
 #include "zone/loader.hpp"
 
@@ -60,22 +61,6 @@ void Reloader::run_pending() {
   done_ = target;
 }
 
-void Reloader::warn_restart_only(const config::Config& next) const {
-  std::string before, after;
-  for (const auto& l : current_.listen) before += l.to_string() + " ";
-  for (const auto& l : next.listen) after += l.to_string() + " ";
-  if (before != after || next.workers != current_.workers) {
-    spdlog::warn(
-        "reload: listen addresses and workers change only on restart (sockets are never "
-        "re-created while serving); keeping {}with {} workers",
-        before, current_.workers);
-  }
-  // Each worker keyed its own hashing state from the secrets at start.
-  if (next.cookie_secrets != current_.cookie_secrets) {
-    spdlog::warn("reload: cookie-secret changes only on restart; the running secrets stay in use");
-  }
-}
-
 void Reloader::reload() {
   auto start = std::chrono::steady_clock::now();
   spdlog::info("reload: started");
@@ -87,7 +72,9 @@ void Reloader::reload() {
     record(false, start);
     return;
   }
-  warn_restart_only(*next);
+  // Sockets, workers and their settings are made once; what the schema
+  // marks restart-only keeps its running value.
+  for (const auto& warning : config::keep_restart_only(current_, *next)) spdlog::warn("reload: {}", warning);
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
   auto zones = build_snapshot(*next, &previous->zones, reports);
@@ -97,8 +84,7 @@ void Reloader::reload() {
   if (after_publish_) after_publish_();  // idle workers drop the old set now, not at their next query
   previous.reset();
   return_freed_memory();
-  current_.zones = next->zones;
-  current_.keys = next->keys;
+  current_ = std::move(*next);
   secondaries_.configure(current_);
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);

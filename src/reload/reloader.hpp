@@ -50,7 +50,6 @@ class Reloader {
  private:
   void run_pending();
   void reload();
-  void warn_restart_only(const config::Config& next) const;
   // Notes a finished reload in facts_; returns its duration in seconds.
   double record(bool ok, std::chrono::steady_clock::time_point start);
 

@@ -13,17 +13,9 @@
 
 namespace rpdns::server {
 
-namespace {
-
-policy::ConnectionLimitSettings per_client_settings(const config::Config& config) {
-  return {config.tcp_max_per_client, config.tcp_client_ipv4_prefix, config.tcp_client_ipv6_prefix};
-}
-
-}  // namespace
-
 Server::Server(const config::Config& config, answer::SnapshotStore& store,
                std::function<void(const std::string&, std::optional<uint32_t>)> on_notify)
-    : tcp_per_client_(per_client_settings(config)) {
+    : tcp_per_client_(config.tcp.per_client) {
   WorkerSettings settings;
   settings.on_notify = std::move(on_notify);
   settings.answer.edns_udp_size = config.edns_udp_size;
@@ -32,11 +24,7 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
   settings.answer.version = config.version;
   settings.answer.nsid = config.nsid;
   settings.batch_size = config.batch_size;
-  settings.rate_limit.responses_per_second = config.rrl_responses_per_second;
-  settings.rate_limit.slip = config.rrl_slip;
-  settings.rate_limit.ipv4_prefix = config.rrl_ipv4_prefix;
-  settings.rate_limit.ipv6_prefix = config.rrl_ipv6_prefix;
-  settings.rate_limit.whitelist = config.rrl_whitelist;
+  settings.rate_limit = config.rrl;
   settings.cookie_secrets = config.cookie_secrets;
   if (settings.cookie_secrets.empty()) {
     // One secret for every worker: a client's cookie must verify whichever
@@ -58,12 +46,12 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
   socket_options.steering = config.steering;
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   TcpLimits limits;
-  limits.idle = std::chrono::seconds(config.tcp_idle_timeout);
-  limits.io = std::chrono::milliseconds(config.tcp_io_timeout_ms);
+  limits.idle = std::chrono::seconds(config.tcp.idle_timeout);
+  limits.io = std::chrono::milliseconds(config.tcp.io_timeout_ms);
   limits.per_client = &tcp_per_client_;
-  limits.total = config.tcp_max_connections;
+  limits.total = config.tcp.max_connections;
   unsigned sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
-  limits.per_worker = std::max(1u, (config.tcp_max_connections + sockets - 1) / sockets);
+  limits.per_worker = std::max(1u, (config.tcp.max_connections + sockets - 1) / sockets);
   limits.open = &tcp_open_;
   unsigned index = 0;
   for (const auto& address : config.listen) {

@@ -1,0 +1,430 @@
+#include "config/schema.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <type_traits>
+
+#include "dns/name.hpp"
+
+namespace rpdns::config {
+namespace {
+
+// The keys a server reads once, as it binds its sockets and starts its
+// workers, are restart-only; only the zones and what loading them uses
+// come again with a reload.
+constexpr Apply restart = Apply::restart;
+constexpr Apply reload = Apply::reload;
+
+// Where and how the server listens, and what it serves.
+std::vector<Key> serving_keys() {
+  return {
+      {.name = "listen",
+       .type = Type::addresses,
+       .apply = restart,
+       .help = "addresses to answer on, UDP and TCP (a flag given replaces the file's; repeatable)",
+       .slot = [](Config& c) -> Slot { return &c.listen; },
+       .flag = "--listen",
+       .value = "ADDR:PORT",
+       .fallback = "0.0.0.0:53 and [::]:53"},
+      {.name = "workers",
+       .type = Type::number,
+       .apply = restart,
+       .help = "worker threads per listen address",
+       .slot = [](Config& c) -> Slot { return &c.workers; },
+       .min = 1,
+       .max = 1024,
+       .flag = "--workers",
+       .value = "N",
+       .fallback = "the number of CPUs"},
+      {.name = "zones",
+       .type = Type::zones,
+       .apply = reload,
+       .help = "the zones served: a list of mappings of the zones.* keys",
+       .slot = [](Config& c) -> Slot { return &c.zones; }},
+      {.name = "keys",
+       .type = Type::keys,
+       .apply = reload,
+       .help = "TSIG keys (RFC 8945): a list of {name, algorithm (hmac-sha1 ... hmac-sha512), secret (base64)}",
+       .slot = [](Config& c) -> Slot { return &c.keys; }},
+      {.name = "log-level",
+       .type = Type::choice,
+       .apply = restart,
+       .help = "how much to log",
+       .slot = [](Config& c) -> Slot { return &c.log_level; },
+       .choices = {"trace", "debug", "info", "warn", "error", "critical", "off"},
+       .flag = "--log-level",
+       .value = "LEVEL"},
+      {.name = "edns-udp-size",
+       .type = Type::number,
+       .apply = restart,
+       .help = "the largest UDP reply, advertised in EDNS (RFC 6891 §6.2.5)",
+       .slot = [](Config& c) -> Slot { return &c.edns_udp_size; },
+       .min = 512,
+       .max = 65535},
+      {.name = "batch-size",
+       .type = Type::number,
+       .apply = restart,
+       .help = "datagrams per recvmmsg and sendmmsg",
+       .slot = [](Config& c) -> Slot { return &c.batch_size; },
+       .min = 1,
+       .max = 1024},
+      {.name = "receive-buffer",
+       .type = Type::number,
+       .apply = restart,
+       .help = "SO_RCVBUF of each UDP socket, in bytes (the kernel caps it at net.core.rmem_max)",
+       .slot = [](Config& c) -> Slot { return &c.receive_buffer; },
+       .min = 4096,
+       .max = 1 << 30},
+      {.name = "cpu-affinity",
+       .type = Type::boolean,
+       .apply = restart,
+       .help = "pin worker i to CPU i",
+       .slot = [](Config& c) -> Slot { return &c.cpu_affinity; }},
+      {.name = "reuseport-steering",
+       .type = Type::choice,
+       .apply = restart,
+       .help = "how the kernel picks a worker's socket in a SO_REUSEPORT group",
+       .slot = [](Config& c) -> Slot { return &c.steering; },
+       .choices = {"hash", "cpu", "random"}},
+      {.name = "listen-mode",
+       .type = Type::choice,
+       .apply = restart,
+       .help = "a socket per worker (reuseport) or one socket all workers share",
+       .slot = [](Config& c) -> Slot { return &c.shared_socket; },
+       .choices = {"reuseport", "shared"}},
+  };
+}
+
+// Limits on what clients may take.
+std::vector<Key> limit_keys() {
+  return {
+      {.name = "tcp-idle-timeout",
+       .type = Type::number,
+       .apply = restart,
+       .help = "seconds a TCP connection may sit idle between messages",
+       .slot = [](Config& c) -> Slot { return &c.tcp.idle_timeout; },
+       .min = 1,
+       .max = 3600},
+      {.name = "tcp-io-timeout",
+       .type = Type::number,
+       .apply = restart,
+       .help = "milliseconds for a TCP message body once its length has arrived",
+       .slot = [](Config& c) -> Slot { return &c.tcp.io_timeout_ms; },
+       .min = 10,
+       .max = 60000},
+      {.name = "tcp-max-per-client",
+       .type = Type::number,
+       .apply = restart,
+       .help = "open TCP connections per client prefix (0: no cap)",
+       .slot = [](Config& c) -> Slot { return &c.tcp.per_client.per_client; },
+       .min = 0,
+       .max = 1000000},
+      {.name = "tcp-client-ipv4-prefix-length",
+       .type = Type::number,
+       .apply = restart,
+       .help = "the IPv4 prefix that is one client for tcp-max-per-client",
+       .slot = [](Config& c) -> Slot { return &c.tcp.per_client.ipv4_prefix; },
+       .min = 1,
+       .max = 32},
+      {.name = "tcp-client-ipv6-prefix-length",
+       .type = Type::number,
+       .apply = restart,
+       .help = "the IPv6 prefix that is one client for tcp-max-per-client",
+       .slot = [](Config& c) -> Slot { return &c.tcp.per_client.ipv6_prefix; },
+       .min = 1,
+       .max = 128},
+      {.name = "tcp-max-connections",
+       .type = Type::number,
+       .apply = restart,
+       .help = "open TCP connections in all (lowered to fit the descriptor limit)",
+       .slot = [](Config& c) -> Slot { return &c.tcp.max_connections; },
+       .min = 1,
+       .max = 1000000},
+      {.name = "rate-limit", .type = Type::section, .apply = restart, .help = "response rate limiting (RRL)"},
+      {.name = "rate-limit.responses-per-second",
+       .type = Type::number,
+       .apply = restart,
+       .help = "replies per second per client prefix and kind of reply; 0 is off, which the flag does not take",
+       .slot = [](Config& c) -> Slot { return &c.rrl.responses_per_second; },
+       .min = 0,
+       .max = 1000000,
+       .flag = "--rate-limit",
+       .value = "N"},
+      {.name = "rate-limit.slip",
+       .type = Type::number,
+       .apply = restart,
+       .help = "every Nth limited reply goes out truncated, the others are dropped (0: all dropped)",
+       .slot = [](Config& c) -> Slot { return &c.rrl.slip; },
+       .min = 0,
+       .max = 100},
+      {.name = "rate-limit.ipv4-prefix-length",
+       .type = Type::number,
+       .apply = restart,
+       .help = "the IPv4 prefix that is one client",
+       .slot = [](Config& c) -> Slot { return &c.rrl.ipv4_prefix; },
+       .min = 8,
+       .max = 32},
+      {.name = "rate-limit.ipv6-prefix-length",
+       .type = Type::number,
+       .apply = restart,
+       .help = "the IPv6 prefix that is one client",
+       .slot = [](Config& c) -> Slot { return &c.rrl.ipv6_prefix; },
+       .min = 16,
+       .max = 128},
+      {.name = "rate-limit.whitelist",
+       .type = Type::prefixes,
+       .apply = restart,
+       .help = "clients never limited: ADDR or ADDR/LEN, one or a list",
+       .slot = [](Config& c) -> Slot { return &c.rrl.whitelist; }},
+  };
+}
+
+// Running as a service, what answers say of the server, and the bounds on
+// a secondary's transfers (issue 24).
+std::vector<Key> service_keys() {
+  return {
+      {.name = "user",
+       .type = Type::text,
+       .apply = restart,
+       .help = "after binding, drop privileges to this user",
+       .slot = [](Config& c) -> Slot { return &c.user; },
+       .flag = "--user",
+       .value = "NAME"},
+      {.name = "group",
+       .type = Type::text,
+       .apply = restart,
+       .help = "and to this group",
+       .slot = [](Config& c) -> Slot { return &c.group; },
+       .fallback = "the user's"},
+      {.name = "stats", .type = Type::section, .apply = restart, .help = "the statistics endpoint"},
+      {.name = "stats.listen",
+       .type = Type::address,
+       .apply = restart,
+       .help = "serve Prometheus metrics at http://ADDR:PORT/metrics",
+       .slot = [](Config& c) -> Slot { return &c.stats_listen; },
+       .flag = "--stats-listen",
+       .value = "ADDR:PORT",
+       .fallback = "off"},
+      {.name = "minimal-responses",
+       .type = Type::boolean,
+       .apply = restart,
+       .help = "leave the apex NS and their addresses out of positive answers",
+       .slot = [](Config& c) -> Slot { return &c.minimal_responses; }},
+      {.name = "identity",
+       .type = Type::text,
+       .apply = restart,
+       .help = "the answer to CHAOS TXT id.server (empty: REFUSED)",
+       .slot = [](Config& c) -> Slot { return &c.identity; }},
+      {.name = "version",
+       .type = Type::text,
+       .apply = restart,
+       .help = "the answer to CHAOS TXT version.bind (empty: REFUSED)",
+       .slot = [](Config& c) -> Slot { return &c.version; }},
+      {.name = "nsid",
+       .type = Type::nsid,
+       .apply = restart,
+       .help = "the NSID option's value (RFC 5001), \"hostname\" for this machine's name (empty: none)",
+       .slot = [](Config& c) -> Slot { return &c.nsid; }},
+      {.name = "cookie-secret",
+       .type = Type::secrets,
+       .apply = restart,
+       .help = "DNS cookie secret(s) (RFC 9018), 32 hex digits: the first makes cookies, all verify",
+       .slot = [](Config& c) -> Slot { return &c.cookie_secrets; },
+       .fallback = "a random one per process",
+       .secret = true},
+      {.name = "max-zone-size",
+       .type = Type::number,
+       .apply = restart,
+       .help = "bytes of messages one transfer of a secondary zone may take",
+       .slot = [](Config& c) -> Slot { return &c.max_zone_size; },
+       .min = 65536,
+       .max = long{1} << 40},
+      {.name = "transfer-timeout",
+       .type = Type::number,
+       .apply = restart,
+       .help = "seconds one whole transfer of a secondary zone may take",
+       .slot = [](Config& c) -> Slot { return &c.transfer_timeout; },
+       .min = 1,
+       .max = 86400},
+      {.name = "signature-warning-days",
+       .type = Type::number,
+       .apply = reload,
+       .help = "warn at each load of RRSIGs that expire within this many days",
+       .slot = [](Config& c) -> Slot { return &c.signature_warning_days; },
+       .min = 0,
+       .max = 3650},
+  };
+}
+
+// A zone's keys; the zone reader fills them in. A zone's own bound on its
+// transfers has the range of the top-level key it overrides.
+void add_zone_keys(std::vector<Key>& keys) {
+  keys.push_back({.name = "zones.origin", .type = Type::text, .apply = reload, .help = "the zone's name"});
+  keys.push_back({.name = "zones.file",
+                  .type = Type::text,
+                  .apply = reload,
+                  .help = "its master file, relative to the config file's directory; a secondary's kept copy"});
+  keys.push_back({.name = "zones.primaries",
+                  .type = Type::addresses,
+                  .apply = reload,
+                  .help = "primaries to follow, which makes it a secondary: ADDR[:PORT] or {address, key}"});
+  keys.push_back({.name = "zones.allow-transfer",
+                  .type = Type::prefixes,
+                  .apply = reload,
+                  .help = "who may AXFR/IXFR it: ADDR[/LEN] or {address, key}",
+                  .fallback = "nobody"});
+  keys.push_back({.name = "zones.notify",
+                  .type = Type::addresses,
+                  .apply = reload,
+                  .help = "secondaries sent NOTIFY when its serial grows: ADDR[:PORT] or {address, key}"});
+  for (std::string_view name : {"zones.max-zone-size", "zones.transfer-timeout"}) {
+    auto global = name.substr(std::string_view("zones.").size());
+    Key own = *std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == global; });
+    own.name = name;
+    own.apply = reload;
+    own.help = "overrides the top-level key of that name for this zone";
+    own.slot = nullptr;
+    own.fallback = "the top-level key's";
+    keys.push_back(own);
+  }
+}
+
+bool whole_number(const std::string& text, long& out) {
+  const char* end = text.data() + text.size();
+  auto [stop, problem] = std::from_chars(text.data(), end, out);
+  return problem == std::errc() && stop == end && !text.empty();
+}
+
+std::string list_text(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto item : items) out += (out.empty() ? "" : ", ") + std::string(item);
+  return out;
+}
+
+std::string item_text(const ListenAddress& a) { return a.to_string(); }
+std::string item_text(const policy::Prefix& p) { return p.text; }
+std::string item_text(const dns::tsig::Key& k) { return dns::to_text(k.name); }
+std::string item_text(const ZoneConfig& z) { return z.origin; }
+std::string item_text(const std::array<uint8_t, 16>& secret) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : secret) out += {digits[b >> 4], digits[b & 15]};
+  return out;
+}
+
+template <typename T>
+std::string text_of(const Key& key, const T& value) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else if constexpr (std::is_enum_v<T>) {
+    return std::string(key.choices.at(static_cast<std::size_t>(value)));
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (key.type == Type::choice) return std::string(key.choices.at(value ? 1 : 0));
+    return value ? "true" : "false";
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    return std::to_string(value);
+  } else if constexpr (std::is_same_v<T, std::optional<ListenAddress>>) {
+    return value ? value->to_string() : "";
+  } else {
+    std::string out;
+    for (const auto& item : value) out += (out.empty() ? "" : " ") + item_text(item);
+    return out;
+  }
+}
+
+// A key's place in a Config that is only read: slot() takes an address and
+// writes nothing.
+Slot read_slot(const Key& key, const Config& config) { return key.slot(const_cast<Config&>(config)); }
+
+}  // namespace
+
+const std::vector<Key>& schema() {
+  static const std::vector<Key> keys = [] {
+    std::vector<Key> all;
+    for (auto group : {serving_keys, limit_keys, service_keys}) {
+      auto some = group();
+      all.insert(all.end(), some.begin(), some.end());
+    }
+    add_zone_keys(all);
+    return all;
+  }();
+  return keys;
+}
+
+const Key* schema_key(std::string_view name) {
+  for (const auto& key : schema())
+    if (key.name == name) return &key;
+  return nullptr;
+}
+
+std::string check_scalar(const Key& key, const std::string& text, Scalar& out) {
+  out.text = text;
+  if (key.type == Type::number) {
+    if (whole_number(text, out.number) && out.number >= key.min && out.number <= key.max) return "";
+    return "expected a whole number from " + std::to_string(key.min) + " to " + std::to_string(key.max) + ", got '" +
+           text + "'";
+  }
+  if (key.type == Type::boolean) {
+    if (text == "true" || text == "yes" || text == "on")
+      out.number = 1;
+    else if (text == "false" || text == "no" || text == "off")
+      out.number = 0;
+    else
+      return "expected true or false, got '" + text + "'";
+    return "";
+  }
+  if (key.type == Type::choice) {
+    auto at = std::find(key.choices.begin(), key.choices.end(), text);
+    if (at == key.choices.end()) return "expected one of " + list_text(key.choices) + ", got '" + text + "'";
+    out.number = at - key.choices.begin();
+  }
+  return "";
+}
+
+void store_scalar(const Key& key, const Scalar& value, Config& config) {
+  std::visit(
+      [&](auto* field) {
+        using T = std::remove_pointer_t<decltype(field)>;
+        if constexpr (std::is_same_v<T, std::string>)
+          *field = value.text;
+        else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>)
+          *field = static_cast<T>(value.number);
+        // Lists and addresses are not scalars: their own readers fill them.
+      },
+      key.slot(config));
+}
+
+std::string value_text(const Key& key, const Config& config) {
+  if (key.slot == nullptr) return "";
+  return std::visit([&](const auto* field) { return text_of(key, *field); }, read_slot(key, config));
+}
+
+std::string default_text(const Key& key) {
+  if (!key.fallback.empty()) return std::string(key.fallback);
+  std::string text = value_text(key, Config{});
+  return text.empty() ? "none" : text;
+}
+
+std::string section_keys(std::string_view section) {
+  std::vector<std::string_view> names;
+  std::string prefix = std::string(section) + ".";
+  for (const auto& key : schema())
+    if (key.name.starts_with(prefix)) names.push_back(key.name.substr(prefix.size()));
+  return list_text(names);
+}
+
+std::vector<std::string> keep_restart_only(const Config& running, Config& next) {
+  std::vector<std::string> warnings;
+  for (const auto& key : schema()) {
+    if (key.apply != Apply::restart || key.slot == nullptr) continue;
+    std::string kept = value_text(key, running);
+    if (kept == value_text(key, next)) continue;
+    std::visit([&](auto* to) { *to = *std::get<decltype(to)>(read_slot(key, running)); }, key.slot(next));
+    std::string name(key.name);
+    warnings.push_back(name + " changes only on restart; " +
+                       (key.secret ? "the running value stays in use" : "keeping '" + kept + "'"));
+  }
+  return warnings;
+}
+
+}  // namespace rpdns::config
