@@ -79,7 +79,7 @@ Outcome respond(const uint8_t* request, std::size_t len, const Snapshot& snapsho
       rcode = dns::rcode::FORMERR;
       break;
     case Kind::notauth:
-      rcode = dns::tsig::kNotAuth;  // RFC 8945 §5.2: the error itself is in the reply's TSIG
+      rcode = dns::rcode::NOTAUTH;  // RFC 8945 §5.2: the error itself is in the reply's TSIG
       break;
     case Kind::notimp:
       rcode = dns::rcode::NOTIMP;

@@ -19,7 +19,7 @@
 namespace rpdns::answer {
 
 struct Options {
-  uint16_t edns_udp_size = 1232;  // what we advertise and accept at most (RFC 6891 §6.2.5)
+  uint16_t edns_udp_size = dns::kDefaultEdnsPayload;  // what we advertise and accept at most (RFC 6891 §6.2.5)
   // Off (true) by default, like Knot DNS: positive answers carry no apex NS
   // in the authority section. False adds it, with its addresses, as NSD does.
   bool minimal_responses = true;

@@ -133,7 +133,7 @@ void finish_reply(Envelope& e, uint16_t rcode, int ede, const Snapshot& snapshot
   }
   e.w.set_rcode(static_cast<uint8_t>(rcode & 0x0F));
   outcome.rcode = rcode;
-  outcome.truncated = (e.w.data()[2] & 0x02) != 0;
+  outcome.truncated = dns::header_tc(e.w.data());
   outcome.question_end = dns::kHeaderSize + (q.has_question ? q.question_len : 0);
   outcome.size = e.w.size();
   if (e.tsig) outcome.size = sign_reply(out, outcome.size, e.limit, *e.tsig, outcome);

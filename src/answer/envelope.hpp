@@ -16,8 +16,6 @@
 
 namespace rpdns::answer {
 
-constexpr uint8_t kNotAuth = 9;  // RFC 2845 §1.7: not authorized (a transfer or NOTIFY for no zone of ours)
-
 struct Envelope {
   dns::Query q;
   dns::ParseStatus status = dns::ParseStatus::ok;

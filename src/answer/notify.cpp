@@ -13,7 +13,7 @@ uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* pe
                Outcome& outcome) {
   if (!q.has_question || q.qtype != dns::type::SOA) return dns::rcode::FORMERR;
   const zone::Zone* zone = snapshot.zones.find_zone(q.qname);
-  if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
+  if (zone == nullptr || q.qname.labels != zone->labels) return dns::rcode::NOTAUTH;
   if (snapshot.zones.secondary(*zone) == nullptr) return dns::rcode::REFUSED;
   // RFC 8945 §5.2: with a key set for the primary, its NOTIFY must be signed with it.
   if (!snapshot.access.notify_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;

@@ -17,7 +17,7 @@ int64_t zone_expire(const zone::Zone& zone, const zone::ZoneSet& zones) {
     return std::max<int64_t>(0, s->expires_at - static_cast<int64_t>(std::time(nullptr)));
   }
   auto rdata = zone.soa->first_rdata();
-  return dns::read_u32(rdata.data() + rdata.size() - 8);  // serial refresh retry EXPIRE minimum
+  return dns::SoaView{rdata.data(), rdata.size()}.expire();
 }
 
 }  // namespace
@@ -29,7 +29,7 @@ uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, c
                  dns::ReplyWriter& w, Outcome& outcome) {
   const zone::ZoneSet& zones = snapshot.zones;
   const zone::Zone* zone = zones.find_zone(q.qname);
-  if (zone == nullptr || q.qname.labels != zone->labels) return kNotAuth;
+  if (zone == nullptr || q.qname.labels != zone->labels) return dns::rcode::NOTAUTH;  // RFC 2845 §1.7: no zone of ours
   if (!snapshot.access.transfer_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   if (zones.expired(*zone)) return dns::rcode::SERVFAIL;  // no copy to give
   bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);

@@ -88,7 +88,7 @@ struct Config {
   std::vector<ZoneConfig> zones;
   std::vector<dns::tsig::Key> keys;  // TSIG keys (RFC 8945), by wire name
   std::string log_level = "info";
-  uint16_t edns_udp_size = 1232;
+  uint16_t edns_udp_size = dns::kDefaultEdnsPayload;
   bool minimal_responses = true;
   std::string identity;                       // CHAOS id.server; empty: REFUSED
   std::string version;                        // CHAOS version.bind; empty: REFUSED

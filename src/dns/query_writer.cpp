@@ -12,7 +12,7 @@ void append_opt(std::vector<uint8_t>& q, bool expire) {
   q.resize(at + kOptSize + (expire ? kEdnsOptionHeader : 0), 0);
   uint8_t* opt = q.data() + at;  // owner: the root, already 0
   write_u16(opt + 1, type::OPT);
-  write_u16(opt + 3, kOurUdpPayload);
+  write_u16(opt + 3, kDefaultEdnsPayload);
   if (expire) {
     write_u16(opt + 9, kEdnsOptionHeader);     // RDLENGTH
     write_u16(opt + 11, edns_option::EXPIRE);  // and an OPTION-LENGTH of 0

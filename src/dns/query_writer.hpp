@@ -12,10 +12,6 @@
 
 namespace rpdns::dns {
 
-// The payload size we offer in our own requests (RFC 6891 §6.2.5, the 1232
-// octets of DNS Flag Day 2020).
-inline constexpr uint16_t kOurUdpPayload = 1232;
-
 struct OutgoingQuery {
   uint16_t id = 0;
   uint8_t opcode = opcode::QUERY;

@@ -29,7 +29,6 @@ inline constexpr uint16_t kFudge = 300;     // seconds, as RFC 8945 §10 recomme
 inline constexpr std::size_t kMaxMac = 64;  // HMAC-SHA512
 // TSIG error codes (RFC 8945 §4.2, IANA "DNS RCODEs"); the reply's rcode is NOTAUTH.
 inline constexpr uint16_t BADSIG = 16, BADKEY = 17, BADTIME = 18, BADTRUNC = 22;
-inline constexpr uint8_t kNotAuth = 9;
 
 enum class Algorithm : uint8_t { hmac_sha1, hmac_sha224, hmac_sha256, hmac_sha384, hmac_sha512 };
 

@@ -13,6 +13,10 @@ inline constexpr std::size_t kMaxLabelLength = 63;
 inline constexpr std::size_t kMaxLabels = 128;
 inline constexpr std::size_t kClassicUdpSize = 512;  // RFC 1035 §4.2.1
 inline constexpr std::size_t kMaxMessageSize = 65535;
+// The EDNS payload size we advertise, accept at most and offer in our own
+// requests (RFC 6891 §6.2.5; the 1232 octets of DNS Flag Day 2020, which
+// fit the common paths unfragmented).
+inline constexpr uint16_t kDefaultEdnsPayload = 1232;
 
 namespace type {
 inline constexpr uint16_t A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9, PTR = 12,
@@ -27,6 +31,9 @@ inline constexpr uint16_t IN = 1, CH = 3, ANY = 255;
 
 namespace rcode {
 inline constexpr uint8_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5;
+// RFC 2136 §2.2, RFC 8945 §5.2: not authorized (a transfer or NOTIFY for no
+// zone of ours, a request whose TSIG does not verify).
+inline constexpr uint8_t NOTAUTH = 9;
 inline constexpr uint16_t BADVERS = 16;    // extended, RFC 6891 §6.1.3
 inline constexpr uint16_t BADCOOKIE = 23;  // extended, RFC 7873 §8
 }  // namespace rcode
@@ -68,6 +75,24 @@ inline void write_u32(uint8_t* p, uint32_t v) {
   p[2] = static_cast<uint8_t>(v >> 8);
   p[3] = static_cast<uint8_t>(v);
 }
+
+// The header of a message in a buffer (RFC 1035 §4.1.1).
+inline uint8_t header_rcode(const uint8_t* m) { return m[3] & 0x0F; }
+inline bool header_tc(const uint8_t* m) { return (read_u16(m + 2) & flag::TC) != 0; }
+inline void set_header_tc(uint8_t* m) { write_u16(m + 2, static_cast<uint16_t>(read_u16(m + 2) | flag::TC)); }
+
+// A SOA record's RDATA (RFC 1035 §3.3.13): two names, then serial,
+// refresh, retry, expire and minimum, read from its end. The RDATA must
+// hold them (the record checks ensure it before a zone is built).
+struct SoaView {
+  const uint8_t* data;
+  std::size_t size;
+  uint32_t serial() const { return read_u32(data + size - 20); }
+  uint32_t refresh() const { return read_u32(data + size - 16); }
+  uint32_t retry() const { return read_u32(data + size - 12); }
+  uint32_t expire() const { return read_u32(data + size - 8); }
+  uint32_t minimum() const { return read_u32(data + size - 4); }
+};
 
 // RFC 1982 §3.2: serial `a` is greater than `b` in sequence space arithmetic.
 inline bool serial_greater(uint32_t a, uint32_t b) { return a != b && static_cast<int32_t>(a - b) > 0; }

@@ -1,5 +1,7 @@
 #include "policy/rate_limit.hpp"
 
+#include "dns/wire.hpp"
+
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -35,8 +37,8 @@ uint64_t response_kind(const Response& response) {
 }
 
 std::size_t RateLimiter::slip_reply(uint8_t* reply, std::size_t question_end) {
-  reply[2] |= 0x02;              // TC
-  std::memset(reply + 6, 0, 6);  // no answer, authority or additional records
+  dns::set_header_tc(reply);
+  std::memset(reply + 6, 0, 6);  // no answer, authority or additional records (RFC 1035 §4.1.1)
   return question_end;
 }
 

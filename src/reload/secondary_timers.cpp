@@ -14,8 +14,8 @@ Millis millis_of(int64_t seconds) { return seconds * 1000; }
 
 SoaTimers SoaTimers::of(const zone::Zone& zone) {
   auto rdata = zone.soa->first_rdata();
-  const uint8_t* t = rdata.data() + rdata.size() - 16;  // past the serial: refresh, retry, expire, minimum
-  return {std::max<uint32_t>(dns::read_u32(t), 1), std::max<uint32_t>(dns::read_u32(t + 4), 1), dns::read_u32(t + 8)};
+  dns::SoaView soa{rdata.data(), rdata.size()};
+  return {std::max<uint32_t>(soa.refresh(), 1), std::max<uint32_t>(soa.retry(), 1), soa.expire()};
 }
 
 void SecondaryTimers::start_with_copy(uint32_t serial, SoaTimers soa, int64_t refreshed_at, Millis now) {

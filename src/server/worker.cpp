@@ -40,7 +40,7 @@ uint64_t monotonic_ms() {
 policy::Response rate_limit_view(const answer::Outcome& result, const uint8_t* request, const uint8_t* reply) {
   policy::Response r;
   r.rcode = result.rcode;
-  r.header_rcode = reply[3] & 0x0F;
+  r.header_rcode = dns::header_rcode(reply);
   r.answers = dns::read_u16(reply + 6);
   r.question = {request + dns::kHeaderSize, result.question_end - dns::kHeaderSize};
   if (result.synthesized_by != nullptr) r.synthesized_by = result.synthesized_by->name;

@@ -85,7 +85,7 @@ std::string zone_record(const dns::MessageReader& reader, const dns::WireRecord&
 }
 
 uint32_t soa_serial(std::span<const uint8_t> soa_rdata) {
-  return dns::read_u32(soa_rdata.data() + soa_rdata.size() - 20);
+  return dns::SoaView{soa_rdata.data(), soa_rdata.size()}.serial();
 }
 
 }  // namespace

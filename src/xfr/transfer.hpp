@@ -20,7 +20,7 @@ namespace rpdns::xfr {
 // §3) when `expire` is not negative.
 struct TransferOpt {
   bool present = false;
-  uint16_t udp_size = 1232;
+  uint16_t udp_size = dns::kDefaultEdnsPayload;
   int64_t expire = -1;
 };
 

@@ -412,7 +412,7 @@ bool Builder::run() {
   zone_.mark_occluded();
   zone_.soa = zone_.apex->find(dns::type::SOA);
   auto soa = zone_.soa->first_rdata();
-  zone_.serial = dns::read_u32(soa.data() + soa.size() - 20);
+  zone_.serial = dns::SoaView{soa.data(), soa.size()}.serial();
   zone_.build_denial();
   inspect_signatures(zone_, file_, warnings_, std::time(nullptr));
   return true;

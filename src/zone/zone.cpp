@@ -6,7 +6,7 @@ namespace rpdns::zone {
 
 uint32_t Zone::negative_ttl() const {
   auto rdata = soa->first_rdata();
-  uint32_t minimum = dns::read_u32(rdata.data() + rdata.size() - 4);
+  uint32_t minimum = dns::SoaView{rdata.data(), rdata.size()}.minimum();
   return std::min(soa->ttl, minimum);
 }
 
