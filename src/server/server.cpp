@@ -13,9 +13,27 @@
 
 namespace rpdns::server {
 
-Server::Server(const config::Config& config, answer::SnapshotStore& store,
-               std::function<void(const std::string&, std::optional<uint32_t>)> on_notify)
-    : tcp_per_client_(config.tcp.per_client) {
+namespace {
+
+// One secret for every worker: a client's cookie must verify whichever
+// socket its next query reaches.
+std::vector<dns::CookieSecret> cookie_secrets(const config::Config& config) {
+  if (!config.cookie_secrets.empty()) {
+    spdlog::info("cookies: {} cookie secret(s) from the configuration", config.cookie_secrets.size());
+    return config.cookie_secrets;
+  }
+  dns::CookieSecret secret{};
+  if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
+    throw std::runtime_error("cannot make a DNS cookie secret: OpenSSL has no randomness");
+  }
+  spdlog::info(
+      "cookies: no cookie-secret configured; using a random one for this process (its cookies do not verify on "
+      "other servers, nor after a restart)");
+  return {secret};
+}
+
+WorkerSettings worker_settings(const config::Config& config,
+                               std::function<void(const std::string&, std::optional<uint32_t>)> on_notify) {
   WorkerSettings settings;
   settings.on_notify = std::move(on_notify);
   settings.answer.edns_udp_size = config.edns_udp_size;
@@ -25,26 +43,21 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
   settings.answer.nsid = config.nsid;
   settings.batch_size = config.batch_size;
   settings.rate_limit = config.rrl;
-  settings.cookie_secrets = config.cookie_secrets;
-  if (settings.cookie_secrets.empty()) {
-    // One secret for every worker: a client's cookie must verify whichever
-    // socket its next query reaches.
-    dns::CookieSecret secret{};
-    if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) {
-      throw std::runtime_error("cannot make a DNS cookie secret: OpenSSL has no randomness");
-    }
-    settings.cookie_secrets.push_back(secret);
-    spdlog::info(
-        "cookies: no cookie-secret configured; using a random one for this process (its cookies do not verify on "
-        "other servers, nor after a restart)");
-  } else {
-    spdlog::info("cookies: {} cookie secret(s) from the configuration", settings.cookie_secrets.size());
-  }
-  UdpSocketOptions socket_options;
-  socket_options.receive_buffer = config.receive_buffer;
-  socket_options.reuseport = !config.shared_socket;
-  socket_options.steering = config.steering;
-  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  settings.cookie_secrets = cookie_secrets(config);
+  return settings;
+}
+
+UdpSocketOptions socket_options(const config::Config& config) {
+  UdpSocketOptions options;
+  options.receive_buffer = config.receive_buffer;
+  options.reuseport = !config.shared_socket;
+  options.steering = config.steering;
+  return options;
+}
+
+}  // namespace
+
+TcpLimits Server::tcp_limits(const config::Config& config) {
   TcpLimits limits;
   limits.idle = std::chrono::seconds(config.tcp.idle_timeout);
   limits.io = std::chrono::milliseconds(config.tcp.io_timeout_ms);
@@ -53,11 +66,21 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
   unsigned sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
   limits.per_worker = std::max(1u, (config.tcp.max_connections + sockets - 1) / sockets);
   limits.open = &tcp_open_;
+  return limits;
+}
+
+Server::Server(const config::Config& config, answer::SnapshotStore& store,
+               std::function<void(const std::string&, std::optional<uint32_t>)> on_notify)
+    : tcp_per_client_(config.tcp.per_client) {
+  WorkerSettings settings = worker_settings(config, std::move(on_notify));
+  UdpSocketOptions udp_options = socket_options(config);
+  TcpLimits limits = tcp_limits(config);
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   unsigned index = 0;
   for (const auto& address : config.listen) {
     std::vector<int> fds;
     try {
-      fds = open_udp_sockets(address, config.workers, socket_options);
+      fds = open_udp_sockets(address, config.workers, udp_options);
     } catch (const std::system_error& e) {
       throw std::runtime_error("cannot listen on " + address.to_string() + " (udp): " + e.what());
     }

@@ -41,6 +41,7 @@ class Server {
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
 
  private:
+  TcpLimits tcp_limits(const config::Config& config);
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
   // io_contexts still exist, and the connection counts outlive both, since
   // sessions still queued in an io_context release theirs when it goes.
