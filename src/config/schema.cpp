@@ -303,7 +303,12 @@ bool whole_number(const std::string& text, long& out) {
 
 std::string list_text(const std::vector<std::string_view>& items) {
   std::string out;
-  for (auto item : items) out += (out.empty() ? "" : ", ") + std::string(item);
+  // Appended piece by piece: GCC 12 at -O3 (the Release build) warns falsely
+  // (-Wrestrict, GCC bug 105329) on "literal" + std::string&&.
+  for (auto item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
   return out;
 }
 
@@ -333,7 +338,10 @@ std::string text_of(const Key& key, const T& value) {
     return value ? value->to_string() : "";
   } else {
     std::string out;
-    for (const auto& item : value) out += (out.empty() ? "" : " ") + item_text(item);
+    for (const auto& item : value) {
+      if (!out.empty()) out += ' ';
+      out += item_text(item);
+    }
     return out;
   }
 }

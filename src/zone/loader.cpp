@@ -40,51 +40,6 @@ std::string rdf_wire(const ldns_rdf* rdf) {
   return wire;
 }
 
-// RFC 3597 §5: "\# <length> <hex>..." is the generic form of any RDATA.
-bool is_generic_rdata(std::string_view rdata) { return rdata == "\\#" || rdata.starts_with("\\# "); }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-// Decodes generic RDATA into `out`; empty on success, else what is wrong.
-// (ldns reads the length as a 16-bit value modulo 65536, and its text
-// buffer holds only 32 KiB of hex, so this is done here.)
-std::string decode_generic_rdata(std::string_view text, std::string& out) {
-  out.clear();
-  std::string_view rest = text.substr(std::min<std::size_t>(text.size(), 3));  // past "\# "
-  std::size_t space = rest.find(' ');
-  std::string_view length_text = rest.substr(0, space);
-  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-  uint32_t length = 0;
-  if (length_text.empty() || length_text.size() > 5)
-    return "bad generic RDATA length '" + std::string(length_text) + "'";
-  for (char c : length_text) {
-    if (c < '0' || c > '9') return "bad generic RDATA length '" + std::string(length_text) + "'";
-    length = length * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (length > 65535) return "generic RDATA length " + std::string(length_text) + " is more than 65535";
-  int high = -1;
-  for (char c : rest) {
-    if (c == ' ') continue;
-    int v = hex_value(c);
-    if (v < 0) return "generic RDATA holds a character that is not hex";
-    if (high < 0) {
-      high = v;
-    } else {
-      out += static_cast<char>(high << 4 | v);
-      high = -1;
-    }
-  }
-  if (high >= 0 || out.size() != length) {
-    return "generic RDATA length is " + std::to_string(length) + " but " + std::to_string(out.size()) +
-           (high >= 0 ? " and a half" : "") + " bytes of hex follow";
-  }
-  return {};
-}
-
 class Parser {
  public:
   Parser(const std::string& origin_wire, std::vector<LoadError>& errors, LoadWarnings& warnings)
@@ -436,10 +391,6 @@ void Parser::parse_text(const std::string& file, const std::string& contents, ld
   source_ = outer;
 }
 
-// Only compared with hashes made by this same process, so any good hash does;
-// the standard one reads eight bytes at a time.
-uint64_t content_hash(const std::string& data) { return std::hash<std::string_view>{}(data); }
-
 // Warnings are found by several passes ($TTL while reading, records while
 // parsing, RRsets while building); they are shown in the order of the files
 // (as first read) and lines they point at.
@@ -453,33 +404,6 @@ void in_file_order(std::vector<LoadError>& warnings, const std::vector<std::stri
 }
 
 }  // namespace
-
-bool stamp_file(const std::string& path, SourceFile& out, std::string* contents) {
-  struct stat st {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  std::string data(static_cast<std::size_t>(st.st_size), '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  out.path = path;
-  out.size = static_cast<uint64_t>(st.st_size);
-  out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  out.hash = content_hash(data);
-  if (contents != nullptr) *contents = std::move(data);
-  return true;
-}
-
-bool sources_unchanged(const Zone& zone) {
-  for (const auto& old : zone.sources) {
-    struct stat st {};
-    if (stat(old.path.c_str(), &st) != 0 || static_cast<uint64_t>(st.st_size) != old.size) return false;
-    int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    if (mtime == old.mtime_ns) continue;
-    SourceFile now;
-    if (!stamp_file(old.path, now) || now.hash != old.hash) return false;
-  }
-  return true;
-}
 
 void LoadWarnings::add(LoadError warning) {
   if (listed.size() < kMaxListed) listed.push_back(std::move(warning));

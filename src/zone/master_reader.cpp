@@ -7,6 +7,16 @@
 
 namespace rpdns::zone {
 
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = static_cast<char>(dns::lower(static_cast<uint8_t>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+}  // namespace
+
 bool MasterReader::read_line(std::string_view& out) {
   if (pos_ >= text_.size()) return false;
   std::size_t end = text_.find('\n', pos_);
@@ -181,6 +191,41 @@ bool split_entry_head(std::string_view entry, EntryHead& head) {
   head.type = next_token(rest);
   head.rdata = rest;
   return true;
+}
+
+// (ldns reads the length as a 16-bit value modulo 65536, and its text
+// buffer holds only 32 KiB of hex, so this is done here.)
+std::string decode_generic_rdata(std::string_view text, std::string& out) {
+  out.clear();
+  std::string_view rest = text.substr(std::min<std::size_t>(text.size(), 3));  // past "\# "
+  std::size_t space = rest.find(' ');
+  std::string_view length_text = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+  uint32_t length = 0;
+  if (length_text.empty() || length_text.size() > 5)
+    return "bad generic RDATA length '" + std::string(length_text) + "'";
+  for (char c : length_text) {
+    if (c < '0' || c > '9') return "bad generic RDATA length '" + std::string(length_text) + "'";
+    length = length * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (length > 65535) return "generic RDATA length " + std::string(length_text) + " is more than 65535";
+  int high = -1;
+  for (char c : rest) {
+    if (c == ' ') continue;
+    int v = hex_value(c);
+    if (v < 0) return "generic RDATA holds a character that is not hex";
+    if (high < 0) {
+      high = v;
+    } else {
+      out += static_cast<char>(high << 4 | v);
+      high = -1;
+    }
+  }
+  if (high >= 0 || out.size() != length) {
+    return "generic RDATA length is " + std::to_string(length) + " but " + std::to_string(out.size()) +
+           (high >= 0 ? " and a half" : "") + " bytes of hex follow";
+  }
+  return {};
 }
 
 }  // namespace rpdns::zone

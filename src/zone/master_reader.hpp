@@ -78,4 +78,11 @@ bool split_entry_head(std::string_view entry, EntryHead& head);
 // capped at kTtlTooBig. False when `text` is not a TTL.
 bool parse_ttl(std::string_view text, uint64_t& seconds);
 
+// RFC 3597 §5: "\# <length> <hex>..." is the generic form of any RDATA.
+inline bool is_generic_rdata(std::string_view rdata) { return rdata == "\\#" || rdata.starts_with("\\# "); }
+
+// Decodes generic RDATA (RFC 3597 §5) into `out`; empty on success, else
+// what is wrong.
+std::string decode_generic_rdata(std::string_view text, std::string& out);
+
 }  // namespace rpdns::zone
