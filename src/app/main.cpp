@@ -179,8 +179,12 @@ std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server
 }
 
 // Raises the descriptor limit and fits the TCP connection limit into it.
-config::Config fit_descriptors(const config::Config& config) {
+// The settings the server runs with: `config` without its zones, which
+// the snapshot holds (a copy of 100,000 zone entries is some 20 MB).
+config::Config fit_descriptors(config::Config& config) {
+  auto zones = std::move(config.zones);
   config::Config fitted = config;
+  config.zones = std::move(zones);
   uint64_t limit = ops::raise_descriptor_limit();
   auto sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
   fitted.tcp.max_connections = ops::fit_tcp_connections(config.tcp.max_connections, limit, sockets);
@@ -196,7 +200,7 @@ config::Config fit_descriptors(const config::Config& config) {
   return fitted;
 }
 
-int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const answer::Snapshot> zones) {
+int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<const answer::Snapshot> zones) {
   config::Config config = fit_descriptors(given);
   answer::SnapshotStore store(std::move(zones));
   std::unique_ptr<server::Server> server;
@@ -213,8 +217,8 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   }
   // The reloader compares each re-read configuration with `given`: the
   // fitted tcp-max-connections is no change an operator made.
-  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, given,
-                            store, [&server] { server->nudge_all(); });
+  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); },
+                            std::move(given), store, [&server] { server->nudge_all(); });
   notified = &reloader;
   std::unique_ptr<ops::HttpStats> http;
   try {
@@ -286,5 +290,6 @@ int main(int argc, char** argv) {
     spdlog::info("zone {} from {}: {}", r.origin, r.file, describe_load(r));
     reload::log_warnings(r);
   }
-  return serve(*args, *config, std::move(zones));
+  std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life
+  return serve(*args, std::move(*config), std::move(zones));
 }

@@ -1,8 +1,33 @@
 #include "zone/zone.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 namespace rpdns::zone {
+
+// A TLD holds millions of each; their size is most of its memory.
+static_assert(sizeof(RRset) == 32);
+static_assert(sizeof(Node) == 24);
+
+bool RRset::set_records(const uint8_t* data, std::size_t size) {
+  if (size > std::numeric_limits<uint32_t>::max()) return false;
+  data_ = data;
+  size_ = static_cast<uint32_t>(size);
+  return true;
+}
+
+bool RRset::set_sigs(const uint8_t* sigs, std::size_t size, uint16_t sig_count) {
+  std::ptrdiff_t offset = sigs - data_;
+  if (offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max() ||
+      size > std::numeric_limits<uint32_t>::max()) {
+    return false;
+  }
+  sig_offset_ = static_cast<int32_t>(offset);
+  sig_size_ = static_cast<uint32_t>(size);
+  sig_count_ = sig_count;
+  return true;
+}
 
 uint32_t Zone::negative_ttl() const {
   auto rdata = soa->first_rdata();
@@ -15,7 +40,7 @@ uint32_t Zone::negative_ttl() const {
 void Zone::mark_occluded() {
   auto hides = [](const Node& n) { return n.is_delegation || n.find(dns::type::DNAME) != nullptr; };
   if (std::none_of(nodes.begin(), nodes.end(), hides)) return;  // the common case: no walk at all
-  for (Node& node : nodes) node.occluded = node.is_delegation || find_ancestor(node.name, hides) != nullptr;
+  for (Node& node : nodes) node.occluded = node.is_delegation || find_ancestor(node.name(), hides) != nullptr;
 }
 
 void ZoneSet::add(std::shared_ptr<const Zone> zone) {
