@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <set>
+#include <thread>
 
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
@@ -129,6 +132,54 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   return placeholder;
 }
 
+// One configured zone as loaded, before it joins the snapshot.
+struct Loaded {
+  std::shared_ptr<const zone::Zone> zone;
+  ZoneReport report;
+  zone::SecondaryState secondary;
+};
+
+void load_entry(const config::Config& config, const config::ZoneConfig& zc, const zone::ZoneSet* previous,
+                Loaded& out) {
+  out.report.origin = zc.origin;
+  out.report.file = zc.file;
+  out.zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, out.report)
+                                  : load_secondary(zc, previous, out.report, out.secondary);
+}
+
+// Zones load on every core: at start the workers are not answering yet,
+// and on reload these threads inherit the reloader's low priority. Each
+// thread takes the next zone not taken, so 100,000 small zones and one big
+// one spread alike (a big zone's own parse is split further, see loader).
+std::vector<Loaded> load_entries(const config::Config& config, const zone::ZoneSet* previous) {
+  std::vector<Loaded> loaded(config.zones.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < loaded.size(); i = next++)
+      load_entry(config, config.zones[i], previous, loaded[i]);
+  };
+  unsigned threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8);
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, loaded.size()));
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+  return loaded;
+}
+
+// Zones of the previous set the configuration no longer names.
+void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std::vector<ZoneReport>& reports) {
+  for (const auto& [origin, zone] : previous.zones()) {
+    if (set.zones().count(origin) != 0) continue;
+    ZoneReport report;
+    report.origin = dns::to_text(origin);
+    report.outcome = Outcome::removed;
+    report.old_serial = zone->serial;
+    report.had_old = true;
+    reports.push_back(std::move(report));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
@@ -136,13 +187,10 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   auto snapshot = std::make_shared<answer::Snapshot>();
   for (const auto& key : config.keys) snapshot->keys.add(key);
   zone::ZoneSet* set = &snapshot->zones;
-  for (const auto& zc : config.zones) {
-    ZoneReport report;
-    report.origin = zc.origin;
-    report.file = zc.file;
-    zone::SecondaryState secondary;
-    auto zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, report)
-                                     : load_secondary(zc, previous, report, secondary);
+  auto loaded = load_entries(config, previous);
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    const auto& zc = config.zones[i];
+    auto& [zone, report, secondary] = loaded[i];
     if (zone && set->zones().count(zone->origin) != 0) {
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");
@@ -156,18 +204,7 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
     }
     reports.push_back(std::move(report));
   }
-  if (previous != nullptr) {
-    for (const auto& [origin, zone] : previous->zones()) {
-      if (set->zones().count(origin) == 0) {
-        ZoneReport report;
-        report.origin = dns::to_text(origin);
-        report.outcome = Outcome::removed;
-        report.old_serial = zone->serial;
-        report.had_old = true;
-        reports.push_back(std::move(report));
-      }
-    }
-  }
+  if (previous != nullptr) report_removed(*previous, *set, reports);
   return snapshot;
 }
 

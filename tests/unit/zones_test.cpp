@@ -34,4 +34,41 @@ TEST(ZoneReports, WarningsReachTheReport) {
   EXPECT_EQ(set->zones.zones().size(), 1u);
 }
 
+// Zones load on several threads; the reports still follow the
+// configuration's order, a zone named twice is refused the second time
+// (whichever thread loaded it first), and a broken zone fails alone.
+TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
+  TempDir dir;
+  rpdns::config::Config config;
+  constexpr int kZones = 300;
+  for (int i = 0; i < kZones; ++i) {
+    std::string origin = "z" + std::to_string(i) + ".test";
+    std::string text = "$TTL 60\n@ SOA ns h " + std::to_string(1000 + i) + " 1 1 1 1\n@ NS ns\nns A 192.0.2.1\n";
+    if (i == 7) text += "bad A not-an-address\n";
+    rpdns::config::ZoneConfig zc;
+    zc.origin = origin;
+    zc.file = dir.write(origin + ".zone", text);
+    config.zones.push_back(zc);
+  }
+  config.zones.push_back(config.zones[42]);  // z42.test again
+  std::vector<ZoneReport> reports;
+  auto snapshot = rpdns::reload::build_snapshot(config, nullptr, reports);
+  ASSERT_EQ(reports.size(), config.zones.size());
+  for (int i = 0; i < kZones; ++i) {
+    EXPECT_EQ(reports[i].file, config.zones[i].file);
+    if (i == 7) {
+      EXPECT_EQ(reports[i].outcome, ZoneReport::Outcome::failed);
+      ASSERT_FALSE(reports[i].errors.empty());
+      EXPECT_EQ(reports[i].errors[0].rfind(config.zones[i].file + ":5: ", 0), 0u) << reports[i].errors[0];
+    } else {
+      EXPECT_EQ(reports[i].outcome, ZoneReport::Outcome::loaded) << i;
+      EXPECT_EQ(reports[i].new_serial, 1000u + i);
+    }
+  }
+  EXPECT_EQ(reports.back().outcome, ZoneReport::Outcome::failed);
+  ASSERT_EQ(reports.back().errors.size(), 1u);
+  EXPECT_NE(reports.back().errors[0].find("configured twice"), std::string::npos);
+  EXPECT_EQ(snapshot->zones.zones().size(), static_cast<std::size_t>(kZones - 1));
+}
+
 }  // namespace
