@@ -311,7 +311,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   if (!file.empty()) {
     auto loaded = config::load_file(file, errors);
     if (!loaded) return std::nullopt;
-    config = *loaded;
+    config = std::move(*loaded);
   }
   if (!args.listen.empty()) config.listen = args.listen;
   for (const auto& key : args.keys) {

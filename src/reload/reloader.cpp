@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,9 +43,21 @@ Reloader::~Reloader() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Reloader::request() {
+void Reloader::request(Done done) {
   requested_.fetch_add(1);
-  boost::asio::post(io_, [this] { run_pending(); });
+  boost::asio::post(io_, [this, done = std::move(done)] {
+    run_pending();
+    if (done) done(last_);
+  });
+}
+
+void Reloader::request_zones(std::vector<std::string> origins, Done done) {
+  boost::asio::post(io_, [this, origins = std::move(origins), done = std::move(done)] {
+    busy_.store(true);
+    reload_zones(origins);
+    busy_.store(false);
+    if (done) done(last_);
+  });
 }
 
 stats::ReloadFacts Reloader::facts() const {
@@ -61,48 +74,111 @@ void Reloader::run_pending() {
   done_ = target;
 }
 
-void Reloader::reload() {
-  auto start = std::chrono::steady_clock::now();
-  spdlog::info("reload: started");
+namespace {
+
+std::optional<std::array<int64_t, 4>> file_stamp(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::array<int64_t, 4>{static_cast<int64_t>(st.st_size),
+                                st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                                st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec, static_cast<int64_t>(st.st_ino)};
+}
+
+}  // namespace
+
+bool Reloader::read_config(std::optional<config::Config>& fresh) {
+  auto stamp = file_stamp(current_.source);  // before reading: a later change is seen next time
+  if (stamp && stamp == config_stamp_) {
+    spdlog::info("reload: {} unchanged; checking the zone files", current_.source);
+    return true;
+  }
   std::vector<std::string> errors;
-  auto next = read_config_(errors);
-  if (!next) {
+  fresh = read_config_(errors);
+  if (!fresh) {
     for (const auto& e : errors) spdlog::error("reload: {}", e);
     spdlog::error("reload: configuration not usable; nothing changed");
-    record(false, start);
-    return;
+    last_.errors = std::move(errors);
+    return false;
   }
   // Sockets, workers and their settings are made once; what the schema
   // marks restart-only keeps its running value.
-  for (const auto& warning : config::keep_restart_only(current_, *next)) spdlog::warn("reload: {}", warning);
+  for (const auto& warning : config::keep_restart_only(current_, *fresh)) spdlog::warn("reload: {}", warning);
+  config_stamp_ = fresh->source == current_.source ? stamp : file_stamp(fresh->source);
+  return true;
+}
+
+void Reloader::reload() {
+  auto start = std::chrono::steady_clock::now();
+  spdlog::info("reload: started");
+  last_ = Result{};
+  std::optional<config::Config> fresh;
+  if (!read_config(fresh)) {
+    last_.ok = false;
+    last_.seconds = record(false, start);
+    return;
+  }
+  const config::Config& next = fresh ? *fresh : current_;
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
-  auto zones = build_snapshot(*next, &previous->zones, reports);
+  auto zones = build_snapshot(next, &previous->zones, reports);
   log_reports(reports);
   store_.publish(std::move(zones));
-  send_notifies(*next, reports);
+  send_notifies(next, reports);
   if (after_publish_) after_publish_();  // idle workers drop the old set now, not at their next query
   previous.reset();
   return_freed_memory();
-  current_ = std::move(*next);
-  secondaries_.configure(current_);
+  if (fresh) {
+    current_ = std::move(*fresh);
+    secondaries_.configure(current_);
+  }
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
+  keep_result(ok, seconds, reports);
   spdlog::info("reload: done in {:.3f} s{}", seconds, ok ? "" : " (with errors)");
+}
+
+void Reloader::reload_zones(const std::vector<std::string>& origins) {
+  auto start = std::chrono::steady_clock::now();
+  last_ = Result{};
+  auto previous = store_.load();
+  std::vector<ZoneReport> reports;
+  auto next = reread_zones(current_, *previous, origins, reports);
+  log_reports(reports);
+  store_.publish(std::move(next));
+  for (std::size_t i = 0; i < origins.size(); ++i) {
+    if (const config::ZoneConfig* zc = find_zone_config(current_, origins[i])) notify_if_grew(current_, *zc, reports[i]);
+  }
+  if (after_publish_) after_publish_();
+  previous.reset();
+  bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
+  double seconds = record(ok, start);
+  keep_result(ok, seconds, reports);
+  spdlog::info("reload of {} zone(s): done in {:.3f} s{}", origins.size(), seconds, ok ? "" : " (with errors)");
+}
+
+// Only what changed goes back to the one who asked: 100,000 "unchanged"
+// lines say nothing.
+void Reloader::keep_result(bool ok, double seconds, std::vector<ZoneReport>& reports) {
+  last_.ok = ok;
+  last_.seconds = seconds;
+  for (auto& r : reports) {
+    if (r.outcome != ZoneReport::Outcome::unchanged || !r.errors.empty()) last_.reports.push_back(std::move(r));
+  }
 }
 
 // RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
 void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
-  for (std::size_t i = 0; i < reports.size() && i < next.zones.size(); ++i) {
-    const auto& r = reports[i];
-    // RFC 1982: only a serial that grew is news to a secondary, which
-    // ignores (or, worse, refuses to follow) one that did not.
-    bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
-    if (r.outcome != ZoneReport::Outcome::loaded || !grew) continue;
-    std::string origin;
-    if (!next.zones[i].notify.empty() && dns::name_from_text(next.zones[i].origin, origin)) {
-      notifier_.notify(origin, r.new_serial, xfr::notify_targets(next.keys, next.zones[i]));
-    }
+  for (std::size_t i = 0; i < reports.size() && i < next.zones.size(); ++i) notify_if_grew(next, next.zones[i], reports[i]);
+}
+
+void Reloader::notify_if_grew(const config::Config& config, const config::ZoneConfig& zc, const ZoneReport& r) {
+  // RFC 1982: only a serial that grew is news to a secondary, which
+  // ignores (or, worse, refuses to follow) one that did not.
+  bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
+  if (r.outcome != ZoneReport::Outcome::loaded || !grew || zc.notify.empty()) return;
+  std::string origin;
+  if (dns::name_from_text(zc.origin, origin)) {
+    notifier_.notify(origin, r.new_serial, xfr::notify_targets(config.keys, zc));
   }
 }
 

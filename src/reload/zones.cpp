@@ -37,9 +37,10 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
   report.warning_count += expiring.count;
 }
 
-// Loads one configured zone, or reuses / keeps its previous version.
+// Loads one configured zone, or reuses (unless `force`) / keeps its
+// previous version.
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
-                                           unsigned warning_days, ZoneReport& report) {
+                                           unsigned warning_days, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
   std::string origin;
   const zone::Zone* old = nullptr;
@@ -50,7 +51,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   report.had_old = old != nullptr;
   if (old != nullptr) report.old_serial = old->serial;
   std::shared_ptr<const zone::Zone> result;
-  if (old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
+  if (!force && old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
     report.outcome = Outcome::unchanged;
     result = previous->zones().at(origin);
   } else {
@@ -206,6 +207,41 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   }
   if (previous != nullptr) report_removed(*previous, *set, reports);
   return snapshot;
+}
+
+const config::ZoneConfig* find_zone_config(const config::Config& config, std::string_view origin) {
+  std::string wire;
+  for (const auto& zc : config.zones) {
+    if (dns::name_from_text(zc.origin, wire) && wire == origin) return &zc;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
+                                                     const std::vector<std::string>& origins,
+                                                     std::vector<ZoneReport>& reports) {
+  auto next = std::make_shared<answer::Snapshot>(current);
+  for (const auto& origin : origins) {
+    ZoneReport report;
+    report.origin = dns::to_text(origin);
+    const config::ZoneConfig* zc = find_zone_config(config, origin);
+    if (zc == nullptr) {
+      report.outcome = Outcome::failed;
+      report.errors.push_back("zone " + report.origin + " is not configured");
+    } else if (!zc->primaries.empty()) {
+      // Its data comes from transfers; reading the kept copy back would
+      // only serve what is served already.
+      report.outcome = Outcome::unchanged;
+      report.file = zc->file;
+      report.errors.push_back("zone " + report.origin + " is a secondary zone; its data comes from its primaries");
+    } else {
+      report.file = zc->file;
+      auto zone = load_one(*zc, &current.zones, config.signature_warning_days, report, true);
+      if (report.outcome == Outcome::loaded) next->zones.replace(zone, std::nullopt);
+    }
+    reports.push_back(std::move(report));
+  }
+  return next;
 }
 
 void log_warnings(const ZoneReport& r) {

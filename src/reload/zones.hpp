@@ -43,6 +43,18 @@ struct ZoneReport {
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
                                                        std::vector<ZoneReport>& reports);
 
+// A snapshot like `current` with the zones `origins` (canonical wire names)
+// read again from their files as `config` names them, changed or not; every
+// other zone, and the access lists and keys, shared as they are. A zone that
+// fails to load, is not configured or is a secondary keeps what is served,
+// and its report says why. One report per origin, in their order.
+std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
+                                                     const std::vector<std::string>& origins,
+                                                     std::vector<ZoneReport>& reports);
+
+// The entry of `config` for the zone `origin` (canonical wire name); null when none.
+const config::ZoneConfig* find_zone_config(const config::Config& config, std::string_view origin);
+
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);
 // Logs one zone's load warnings, and the errors of a kept copy that did

@@ -115,6 +115,7 @@ struct SourceFile {
   std::string path;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  uint64_t inode = 0;
   uint64_t hash = 0;  // std::hash of the contents (compared within one process only)
 };
 
