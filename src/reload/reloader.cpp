@@ -93,16 +93,8 @@ void Reloader::reload() {
 
 // RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
 void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
-  for (std::size_t i = 0; i < reports.size() && i < next.zones.size(); ++i) {
-    const auto& r = reports[i];
-    // RFC 1982: only a serial that grew is news to a secondary, which
-    // ignores (or, worse, refuses to follow) one that did not.
-    bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
-    if (r.outcome != ZoneReport::Outcome::loaded || !grew) continue;
-    std::string origin;
-    if (!next.zones[i].notify.empty() && dns::name_from_text(next.zones[i].origin, origin)) {
-      notifier_.notify(origin, r.new_serial, xfr::notify_targets(next.keys, next.zones[i]));
-    }
+  for (const auto& [zone, serial] : zones_to_notify(next, reports)) {
+    notifier_.notify(zone->origin, serial, xfr::notify_targets(next.keys, *zone));
   }
 }
 
