@@ -38,6 +38,15 @@ bool split_primary(const std::string& text, std::string& address, std::string& k
   return key_colon == std::string::npos || !key.empty();
 }
 
+// A zone's ORIGIN given to `flag`, in canonical wire form, as the config
+// file's zones have it; false, with the error, when it is no name.
+bool zone_origin(const std::string& flag, const std::string& text, std::string& wire,
+                 std::vector<std::string>& errors) {
+  if (dns::name_from_text(text, wire)) return true;
+  errors.push_back(flag + ": bad zone name '" + text + "'");
+  return false;
+}
+
 // --secondary ORIGIN=FILE@ADDR:PORT[:KEY]
 void secondary_flag(const std::string& value, Arguments& args, std::vector<std::string>& errors) {
   auto eq = value.find('=');
@@ -53,7 +62,7 @@ void secondary_flag(const std::string& value, Arguments& args, std::vector<std::
     return;
   }
   config::ZoneConfig zone;
-  zone.origin = value.substr(0, eq);
+  if (!zone_origin("--secondary", value.substr(0, eq), zone.origin, errors)) return;
   zone.file = value.substr(eq + 1, at - eq - 1);
   zone.primaries.push_back({*primary, ""});
   args.secondaries.emplace_back(zone, key);
@@ -78,7 +87,7 @@ void zone_flag(const std::string& value, Arguments& args, std::vector<std::strin
     return;
   }
   config::ZoneConfig zone;
-  zone.origin = value.substr(0, eq);
+  if (!zone_origin("--zone", value.substr(0, eq), zone.origin, errors)) return;
   zone.file = value.substr(eq + 1);
   args.zones.push_back(zone);
 }
@@ -279,6 +288,18 @@ std::string option_lines(const Option& option) {
   return head + wrapped(help, kColumn, kWidth);
 }
 
+// A zone from the command line joins those of the config file; a name
+// given twice is refused, as the file refuses it, since each zone is found
+// by its name alone.
+bool add_zone(config::ZoneConfig zone, config::Config& config, std::vector<std::string>& errors) {
+  if (config::find_zone(config.zones, zone.origin) != nullptr) {
+    errors.push_back("zone " + dns::to_text(zone.origin) + " is configured twice");
+    return false;
+  }
+  config.zones.push_back(std::move(zone));
+  return true;
+}
+
 }  // namespace
 
 std::vector<Option> options() {
@@ -324,7 +345,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   for (auto zone : args.zones) {
     for (const auto& p : args.allow_transfer) zone.allow_transfer.push_back({p, ""});
     for (const auto& a : args.notify) zone.notify.push_back({a, ""});
-    config.zones.push_back(zone);
+    if (!add_zone(std::move(zone), config, errors)) return std::nullopt;
   }
   for (auto [zone, key] : args.secondaries) {
     if (!key.empty()) {
@@ -339,7 +360,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
     }
     for (const auto& p : args.allow_transfer) zone.allow_transfer.push_back({p, ""});
     for (const auto& a : args.notify) zone.notify.push_back({a, ""});
-    config.zones.push_back(zone);
+    if (!add_zone(std::move(zone), config, errors)) return std::nullopt;
   }
   if (args.workers != 0) config.workers = args.workers;
   if (args.stats_listen) config.stats_listen = args.stats_listen;

@@ -16,6 +16,7 @@
 #include "app/cli.hpp"
 #include "app/probe.hpp"
 #include "app/signals.hpp"
+#include "dns/name.hpp"
 #include "ops/descriptors.hpp"
 #include "ops/http_stats.hpp"
 #include "ops/privileges.hpp"
@@ -49,11 +50,12 @@ std::string describe_load(const reload::ZoneReport& r) {
 void print_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
   for (const auto& r : reports) {
-    std::cout << "zone " << r.origin << ": " << describe_load(r);
+    std::string name = dns::to_text(r.origin);
+    std::cout << "zone " << name << ": " << describe_load(r);
     if (r.warning_count > 0) std::cout << ", " << r.warning_count << (r.warning_count == 1 ? " warning" : " warnings");
     std::cout << '\n';
     if (r.first_expiration != 0) {
-      std::cout << "zone " << r.origin << ": signed; first signature to expire: " << r.first_expiring << " at "
+      std::cout << "zone " << name << ": signed; first signature to expire: " << r.first_expiring << " at "
                 << zone::utc_text(r.first_expiration) << '\n';
     }
     for (const auto& e : r.copy_errors) std::cout << "error: " << e << '\n';
@@ -287,7 +289,7 @@ int main(int argc, char** argv) {
   }
   setup_logging(config->log_level);
   for (const auto& r : reports) {
-    spdlog::info("zone {} from {}: {}", r.origin, r.file, describe_load(r));
+    spdlog::info("zone {} from {}: {}", dns::to_text(r.origin), r.file, describe_load(r));
     reload::log_warnings(r);
   }
   std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life

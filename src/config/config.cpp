@@ -181,16 +181,27 @@ class Checker {
     }
   }
 
+  // A zone's name, in the canonical wire form every other room takes it
+  // in; false, with the error given, when it is no name.
+  bool origin(const YAML::Node& node, std::string& out) {
+    std::string text;
+    if (!scalar(node, "zones.origin", text)) return false;
+    if (dns::name_from_text(text, out)) return true;
+    error(node, "zones.origin", "bad zone name '" + text + "'");
+    return false;
+  }
+
   void zone(const YAML::Node& node, Config& config) {
     if (!node.IsMap()) {
       error(node, "zones", "each zone needs 'origin' and 'file'");
       return;
     }
     ZoneConfig zone;
+    bool named = true;  // false once a bad origin has been reported
     for (const auto& entry : node) {
       auto key = entry.first.Scalar();
       if (key == "origin")
-        scalar(entry.second, "zones.origin", zone.origin);
+        named = origin(entry.second, zone.origin);
       else if (key == "file")
         scalar(entry.second, "zones.file", zone.file);
       else if (key == "allow-transfer")
@@ -206,8 +217,13 @@ class Checker {
       else
         error(entry.first, "zones." + key, "unknown key");
     }
+    if (!named) return;
     if (zone.origin.empty() || zone.file.empty()) {
       error(node, "zones", "each zone needs 'origin' and 'file'");
+      return;
+    }
+    if (find_zone(config.zones, zone.origin) != nullptr) {
+      error(node, "zones.origin", "zone " + dns::to_text(zone.origin) + " is configured twice");
       return;
     }
     std::filesystem::path path(zone.file);
@@ -428,6 +444,12 @@ std::optional<Config> load_file(const std::string& path, std::vector<std::string
   }
   if (errors.size() != before) return std::nullopt;
   return config;
+}
+
+const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin) {
+  for (const auto& z : zones)
+    if (z.origin == origin) return &z;
+  return nullptr;
 }
 
 const dns::tsig::Key* find_key(const std::vector<dns::tsig::Key>& keys, const std::string& wire_name) {

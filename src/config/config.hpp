@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dns/tsig.hpp"
@@ -52,7 +53,7 @@ using TransferClient = policy::KeyedPrefix;
 using NotifyTarget = KeyedAddress;
 
 struct ZoneConfig {
-  std::string origin;                          // presentation form
+  std::string origin;                          // canonical wire form, parsed once where it was read
   std::string file;                            // resolved against the config file's directory
   std::vector<TransferClient> allow_transfer;  // AXFR/IXFR clients; empty: nobody
   std::vector<NotifyTarget> notify;
@@ -84,8 +85,8 @@ struct TcpSettings {
 
 struct Config {
   std::vector<ListenAddress> listen;
-  unsigned workers = 0;  // 0 until resolved: then the number of CPUs
-  std::vector<ZoneConfig> zones;
+  unsigned workers = 0;              // 0 until resolved: then the number of CPUs
+  std::vector<ZoneConfig> zones;     // one per origin
   std::vector<dns::tsig::Key> keys;  // TSIG keys (RFC 8945), by wire name
   std::string log_level = "info";
   uint16_t edns_udp_size = dns::kDefaultEdnsPayload;
@@ -119,6 +120,9 @@ std::optional<ListenAddress> parse_listen(const std::string& text);
 
 // Loads and validates a YAML file. Appends "file:line: key: problem" errors.
 std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors);
+
+// The zone of `zones` named `origin` (canonical wire form); null when none.
+const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin);
 
 // The key of `keys` named `wire_name`; null when none (or the name is empty).
 const dns::tsig::Key* find_key(const std::vector<dns::tsig::Key>& keys, const std::string& wire_name);

@@ -79,8 +79,7 @@ namespace {
 std::optional<std::array<int64_t, 4>> file_stamp(const std::string& path) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return std::array<int64_t, 4>{static_cast<int64_t>(st.st_size),
-                                st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+  return std::array<int64_t, 4>{static_cast<int64_t>(st.st_size), st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
                                 st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec, static_cast<int64_t>(st.st_ino)};
 }
 
@@ -145,9 +144,7 @@ void Reloader::reload_zones(const std::vector<std::string>& origins) {
   auto next = reread_zones(current_, *previous, origins, reports);
   log_reports(reports);
   store_.publish(std::move(next));
-  for (std::size_t i = 0; i < origins.size(); ++i) {
-    if (const config::ZoneConfig* zc = find_zone_config(current_, origins[i])) notify_if_grew(current_, *zc, reports[i]);
-  }
+  send_notifies(current_, reports);
   if (after_publish_) after_publish_();
   previous.reset();
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
@@ -168,17 +165,8 @@ void Reloader::keep_result(bool ok, double seconds, std::vector<ZoneReport>& rep
 
 // RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
 void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
-  for (std::size_t i = 0; i < reports.size() && i < next.zones.size(); ++i) notify_if_grew(next, next.zones[i], reports[i]);
-}
-
-void Reloader::notify_if_grew(const config::Config& config, const config::ZoneConfig& zc, const ZoneReport& r) {
-  // RFC 1982: only a serial that grew is news to a secondary, which
-  // ignores (or, worse, refuses to follow) one that did not.
-  bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
-  if (r.outcome != ZoneReport::Outcome::loaded || !grew || zc.notify.empty()) return;
-  std::string origin;
-  if (dns::name_from_text(zc.origin, origin)) {
-    notifier_.notify(origin, r.new_serial, xfr::notify_targets(config.keys, zc));
+  for (const auto& [zone, serial] : zones_to_notify(next, reports)) {
+    notifier_.notify(zone->origin, serial, xfr::notify_targets(next.keys, *zone));
   }
 }
 

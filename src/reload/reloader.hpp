@@ -73,7 +73,6 @@ class Reloader {
   double record(bool ok, std::chrono::steady_clock::time_point start);
 
   void send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports);
-  void notify_if_grew(const config::Config& config, const config::ZoneConfig& zc, const ZoneReport& report);
   void keep_result(bool ok, double seconds, std::vector<ZoneReport>& reports);
 
   ReadConfig read_config_;

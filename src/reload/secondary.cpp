@@ -96,8 +96,8 @@ void Secondaries::configure(const config::Config& config) {
   auto current = store_.load();
   std::map<std::string, std::unique_ptr<State>> next;
   for (const auto& zc : config.zones) {
-    std::string origin;
-    if (zc.primaries.empty() || !dns::name_from_text(zc.origin, origin)) continue;
+    if (zc.primaries.empty()) continue;
+    const std::string& origin = zc.origin;
     auto it = zones_.find(origin);
     std::unique_ptr<State> s;
     if (it != zones_.end()) {

@@ -9,7 +9,9 @@
 #include <chrono>
 #include <ctime>
 #include <set>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
@@ -42,20 +44,15 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                            unsigned warning_days, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
-  std::string origin;
-  const zone::Zone* old = nullptr;
-  if (dns::name_from_text(zc.origin, origin)) {
-    report.origin = dns::to_text(origin);
-    old = find_previous(previous, origin);
-  }
+  const zone::Zone* old = find_previous(previous, zc.origin);
   report.had_old = old != nullptr;
   if (old != nullptr) report.old_serial = old->serial;
   std::shared_ptr<const zone::Zone> result;
   if (!force && old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
     report.outcome = Outcome::unchanged;
-    result = previous->zones().at(origin);
+    result = previous->zones().at(zc.origin);
   } else {
-    auto loaded = zone::load_zone(zc.origin, zc.file);
+    auto loaded = zone::load_zone(dns::to_text(zc.origin), zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
     for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
     report.warning_count = loaded.warnings.count;
@@ -65,7 +62,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
       result = loaded.zone;
     } else if (old != nullptr) {
       report.outcome = Outcome::kept_old;
-      result = previous->zones().at(origin);
+      result = previous->zones().at(zc.origin);
     } else {
       report.outcome = Outcome::failed;
     }
@@ -88,13 +85,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
 // no usable copy is held for its first transfer.
 std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                                  ZoneReport& report, zone::SecondaryState& state) {
-  std::string origin;
-  if (!dns::name_from_text(zc.origin, origin)) {
-    report.outcome = Outcome::failed;
-    report.errors.push_back(zc.file + ":0: bad zone origin '" + zc.origin + "'");
-    return nullptr;
-  }
-  report.origin = dns::to_text(origin);
+  const std::string& origin = zc.origin;
   if (const zone::Zone* old = find_previous(previous, origin)) {
     report.outcome = Outcome::unchanged;
     report.had_old = true;
@@ -107,7 +98,7 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   }
   struct stat st {};
   if (::stat(zc.file.c_str(), &st) == 0) {
-    auto loaded = zone::load_zone(zc.origin, zc.file);
+    auto loaded = zone::load_zone(dns::to_text(origin), zc.file);
     if (loaded.zone) {
       int64_t now = std::time(nullptr);
       state.expires_at = Secondaries::copy_expires_at(*loaded.zone, st.st_mtime);
@@ -173,7 +164,7 @@ void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std
   for (const auto& [origin, zone] : previous.zones()) {
     if (set.zones().count(origin) != 0) continue;
     ZoneReport report;
-    report.origin = dns::to_text(origin);
+    report.origin = origin;
     report.outcome = Outcome::removed;
     report.old_serial = zone->serial;
     report.had_old = true;
@@ -209,31 +200,24 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   return snapshot;
 }
 
-const config::ZoneConfig* find_zone_config(const config::Config& config, std::string_view origin) {
-  std::string wire;
-  for (const auto& zc : config.zones) {
-    if (dns::name_from_text(zc.origin, wire) && wire == origin) return &zc;
-  }
-  return nullptr;
-}
-
 std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
                                                      const std::vector<std::string>& origins,
                                                      std::vector<ZoneReport>& reports) {
   auto next = std::make_shared<answer::Snapshot>(current);
   for (const auto& origin : origins) {
     ZoneReport report;
-    report.origin = dns::to_text(origin);
-    const config::ZoneConfig* zc = find_zone_config(config, origin);
+    report.origin = origin;
+    const config::ZoneConfig* zc = config::find_zone(config.zones, origin);
     if (zc == nullptr) {
       report.outcome = Outcome::failed;
-      report.errors.push_back("zone " + report.origin + " is not configured");
+      report.errors.push_back("zone " + dns::to_text(origin) + " is not configured");
     } else if (!zc->primaries.empty()) {
       // Its data comes from transfers; reading the kept copy back would
       // only serve what is served already.
       report.outcome = Outcome::unchanged;
       report.file = zc->file;
-      report.errors.push_back("zone " + report.origin + " is a secondary zone; its data comes from its primaries");
+      report.errors.push_back("zone " + dns::to_text(origin) +
+                              " is a secondary zone; its data comes from its primaries");
     } else {
       report.file = zc->file;
       auto zone = load_one(*zc, &current.zones, config.signature_warning_days, report, true);
@@ -244,46 +228,62 @@ std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& confi
   return next;
 }
 
+std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports) {
+  // Origins are unique in a Config: config/ and the command line refuse a second.
+  std::unordered_map<std::string_view, const config::ZoneConfig*> by_name;
+  for (const auto& zc : config.zones) by_name.emplace(zc.origin, &zc);
+  std::vector<NewSerial> out;
+  for (const auto& r : reports) {
+    // RFC 1982: only a serial that grew is news to a secondary, which
+    // ignores (or, worse, refuses to follow) one that did not.
+    bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
+    if (r.outcome != Outcome::loaded || !grew) continue;
+    auto it = by_name.find(r.origin);
+    if (it != by_name.end() && !it->second->notify.empty()) out.push_back({it->second, r.new_serial});
+  }
+  return out;
+}
+
 void log_warnings(const ZoneReport& r) {
   for (const auto& e : r.copy_errors) spdlog::error("{}", e);
   for (const auto& w : r.warnings) spdlog::warn("{}", w);
   if (r.warning_count > r.warnings.size()) {
-    spdlog::warn("zone {}: {} more warnings not listed", r.origin, r.warning_count - r.warnings.size());
+    spdlog::warn("zone {}: {} more warnings not listed", dns::to_text(r.origin), r.warning_count - r.warnings.size());
   }
 }
 
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
+    std::string name = dns::to_text(r.origin);
     for (const auto& e : r.errors) spdlog::error("{}", e);
     log_warnings(r);
     switch (r.outcome) {
       case Outcome::unchanged:
-        spdlog::debug("zone {}: unchanged, serial {}", r.origin, r.new_serial);
+        spdlog::debug("zone {}: unchanged, serial {}", name, r.new_serial);
         break;
       case Outcome::loaded:
         if (r.had_old) {
-          spdlog::info("zone {}: serial {} -> {}, {} records, {:.3f} s", r.origin, r.old_serial, r.new_serial,
-                       r.records, r.seconds);
+          spdlog::info("zone {}: serial {} -> {}, {} records, {:.3f} s", name, r.old_serial, r.new_serial, r.records,
+                       r.seconds);
           // RFC 1982 serial arithmetic: secondaries ignore a change whose serial did not grow.
           if (!dns::serial_greater(r.new_serial, r.old_serial)) {
-            spdlog::warn("zone {}: changed but serial {} did not increase", r.origin, r.new_serial);
+            spdlog::warn("zone {}: changed but serial {} did not increase", name, r.new_serial);
           }
         } else {
-          spdlog::info("zone {}: loaded, serial {}, {} records, {:.3f} s", r.origin, r.new_serial, r.records,
-                       r.seconds);
+          spdlog::info("zone {}: loaded, serial {}, {} records, {:.3f} s", name, r.new_serial, r.records, r.seconds);
         }
         break;
       case Outcome::kept_old:
-        spdlog::error("zone {}: not reloaded; still serving serial {}", r.origin, r.old_serial);
+        spdlog::error("zone {}: not reloaded; still serving serial {}", name, r.old_serial);
         break;
       case Outcome::failed:
-        spdlog::error("zone {}: failed to load; not served", r.origin);
+        spdlog::error("zone {}: failed to load; not served", name);
         break;
       case Outcome::removed:
-        spdlog::info("zone {}: removed from the configuration; no longer served", r.origin);
+        spdlog::info("zone {}: removed from the configuration; no longer served", name);
         break;
       case Outcome::awaiting_transfer:
-        spdlog::info("zone {}: secondary without a copy yet; SERVFAIL until the first transfer", r.origin);
+        spdlog::info("zone {}: secondary without a copy yet; SERVFAIL until the first transfer", name);
         break;
     }
   }

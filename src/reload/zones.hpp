@@ -18,7 +18,7 @@ struct ZoneReport {
   // awaiting_transfer: a secondary zone with no usable copy yet, answered
   // SERVFAIL until its first transfer.
   enum class Outcome { loaded, unchanged, kept_old, failed, removed, awaiting_transfer };
-  std::string origin;  // presentation form
+  std::string origin;  // canonical wire form
   std::string file;
   Outcome outcome = Outcome::loaded;
   bool had_old = false;
@@ -52,8 +52,17 @@ std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& confi
                                                      const std::vector<std::string>& origins,
                                                      std::vector<ZoneReport>& reports);
 
-// The entry of `config` for the zone `origin` (canonical wire name); null when none.
-const config::ZoneConfig* find_zone_config(const config::Config& config, std::string_view origin);
+// A zone whose serial grew in a (re)load and that has secondaries to tell
+// (RFC 1996 §3.5), with its configuration.
+struct NewSerial {
+  const config::ZoneConfig* zone;
+  uint32_t serial;
+};
+// The zones of `config` due a NOTIFY after the load that wrote `reports`.
+// Each report is matched to its zone by name, never by position, so a
+// report missing or out of order cannot announce one zone's serial for
+// another.
+std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports);
 
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);

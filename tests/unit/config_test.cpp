@@ -24,6 +24,7 @@ using rpdns::config::load_file;
 using rpdns::config::parse_listen;
 
 using rpdns::testing::TempDir;
+using rpdns::testing::wire;
 
 std::string joined(const std::vector<std::string>& errors) {
   std::string out;
@@ -54,7 +55,7 @@ TEST(ConfigFile, GoodFile) {
                                "log-level: debug\n"
                                "edns-udp-size: 1400\n"
                                "zones:\n"
-                               "  - origin: example.com\n"
+                               "  - origin: Example.COM.\n"
                                "    file: zones/example.com.zone\n"
                                "  - origin: example.net\n"
                                "    file: /srv/dns/example.net.zone\n");
@@ -72,7 +73,8 @@ TEST(ConfigFile, GoodFile) {
   EXPECT_EQ(config->log_level, "debug");
   EXPECT_EQ(config->edns_udp_size, 1400);
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, "example.com");
+  // An origin arrives in canonical wire form: lowercased, read once here.
+  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
   // A relative zone path is taken from the config file's directory.
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "zones/example.com.zone");
   EXPECT_EQ(config->zones[1].file, "/srv/dns/example.net.zone");
@@ -474,7 +476,7 @@ TEST(CliParse, Flags) {
   EXPECT_EQ(args->listen[0].to_string(), "127.0.0.1:5353");
   EXPECT_EQ(args->listen[1].to_string(), "[::1]:5353");
   ASSERT_EQ(args->zones.size(), 1u);
-  EXPECT_EQ(args->zones[0].origin, "example.com");
+  EXPECT_EQ(args->zones[0].origin, wire("example.com"));
   EXPECT_EQ(args->zones[0].file, "/z/example.com.zone");
   EXPECT_EQ(args->workers, 3u);
   EXPECT_EQ(args->log_level, "warn");
@@ -518,7 +520,7 @@ TEST(CliParse, BadListen) {
 }
 
 TEST(CliParse, BadZone) {
-  for (const char* value : {"example.com", "=file.zone", "example.com="}) {
+  for (const char* value : {"example.com", "=file.zone", "example.com=", "bad..example=/z"}) {
     Argv a{"--zone", value};
     std::vector<std::string> errors;
     EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors)) << value;
@@ -551,7 +553,7 @@ TEST(CliParse, BadLogLevel) {
 // and at least one worker.
 TEST(CliResolve, ZoneFlagOnly) {
   rpdns::cli::Arguments args;
-  args.zones.push_back({"example.com", "/z/example.com.zone", {}, {}, {}});
+  args.zones.push_back({wire("example.com"), "/z/example.com.zone", {}, {}, {}});
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
@@ -585,9 +587,9 @@ TEST(CliResolve, FlagsOverrideFile) {
   EXPECT_EQ(config->workers, 5u);
   EXPECT_EQ(config->log_level, "trace");
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, "example.com");
+  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "example.com.zone");
-  EXPECT_EQ(config->zones[1].origin, "example.net");
+  EXPECT_EQ(config->zones[1].origin, wire("example.net"));
 }
 
 // Without flags the file's own settings stand.
@@ -620,12 +622,26 @@ TEST(CliResolve, NoZonesIsAnError) {
   EXPECT_NE(errors[0].find("zone"), std::string::npos);
 }
 
+// A --zone naming a zone of the config file is refused, as the file
+// refuses a second zone of one name.
+TEST(CliResolve, ZoneGivenTwice) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml", "zones:\n  - origin: example.com\n    file: a.zone\n");
+  Argv a{"--config", file, "--zone", "Example.com.=/b.zone"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  EXPECT_FALSE(rpdns::cli::resolve(*args, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "zone example.com. is configured twice");
+}
+
 TEST(CliResolve, BadFilePropagates) {
   TempDir dir;
   std::string file = dir.write("c.yaml", "workers: lots\n");
   rpdns::cli::Arguments args;
   args.config_file = file;
-  args.zones.push_back({"example.com", "/z.zone", {}, {}, {}});
+  args.zones.push_back({wire("example.com"), "/z.zone", {}, {}, {}});
   std::vector<std::string> errors;
   EXPECT_FALSE(rpdns::cli::resolve(args, errors));
   ASSERT_EQ(errors.size(), 1u);
@@ -658,7 +674,7 @@ TEST(ConfigFile, KeysAndKeyedPeers) {
   ASSERT_TRUE(config) << joined(errors);
   ASSERT_EQ(config->keys.size(), 1u);
   const auto& key = config->keys[0];
-  EXPECT_EQ(key.name, rpdns::testing::wire("transfer-key"));
+  EXPECT_EQ(key.name, wire("transfer-key"));
   EXPECT_EQ(key.algorithm, rpdns::dns::tsig::Algorithm::hmac_sha256);
   EXPECT_EQ(key.secret, (std::vector<uint8_t>{'s', 'e', 'c', 'r', 'e', 't'}));
   const auto& zone = config->zones.at(0);
@@ -674,8 +690,11 @@ TEST(ConfigFile, KeysAndKeyedPeers) {
   EXPECT_EQ(zone.notify[1].address.to_string(), "198.51.100.7:53");
 }
 
-// Bad keys are config errors at their line.
-TEST(ConfigFile, BadKeysNameTheirLine) {
+// Bad keys and zone names are config errors at their line. A zone's origin
+// is read into wire form once, here: zones are then found by name alone
+// (the reload's NOTIFYs, the secondaries), so two spellings of one name are
+// one zone configured twice.
+TEST(ConfigFile, BadKeysAndZoneNamesNameTheirLine) {
   TempDir dir;
   struct Case {
     std::string text;
@@ -691,6 +710,10 @@ TEST(ConfigFile, BadKeysNameTheirLine) {
        "no key 'nokey'"},
       {"zones:\n  - origin: example.com\n    file: /z\n    allow-transfer:\n      - {address: 192.0.2.0/24, key: k}\n",
        5, "no key 'k'"},
+      {"zones:\n  - origin: a.example\n    file: a\n  - file: b\n    origin: bad..example\n", 5,
+       "zones.origin: bad zone name 'bad..example'"},
+      {"zones:\n  - origin: a.example\n    file: a\n  - origin: A.EXAMPLE.\n    file: b\n", 4,
+       "zone a.example. is configured twice"},
   };
   for (const auto& c : cases) {
     std::string file = dir.write("bad.yaml", c.text);
@@ -757,11 +780,11 @@ TEST(CliParse, KeyAndSecondary) {
   ASSERT_EQ(config->keys.size(), 1u);
   EXPECT_EQ(config->keys[0].algorithm, rpdns::dns::tsig::Algorithm::hmac_sha512);
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, "example.com");
+  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
   EXPECT_EQ(config->zones[0].file, "/var/lib/rpdns/example.com");
   ASSERT_EQ(config->zones[0].primaries.size(), 1u);
   EXPECT_EQ(config->zones[0].primaries[0].address.to_string(), "192.0.2.1:53");
-  EXPECT_EQ(config->zones[0].primaries[0].key, rpdns::testing::wire("transfer-key"));
+  EXPECT_EQ(config->zones[0].primaries[0].key, wire("transfer-key"));
   EXPECT_EQ(config->zones[1].primaries[0].address.to_string(), "[2001:db8::1]:5300");
   EXPECT_EQ(config->zones[1].primaries[0].key, "");
 }
@@ -772,7 +795,8 @@ TEST(CliParse, BadKeyAndSecondary) {
                                        {"--key", "k:hmac-sha256:@@@@"},
                                        {"--secondary", "example.com=/z"},
                                        {"--secondary", "example.com@192.0.2.1:53"},
-                                       {"--secondary", "example.com=/z@nowhere:53"}}) {
+                                       {"--secondary", "example.com=/z@nowhere:53"},
+                                       {"--secondary", "bad..example=/z@192.0.2.1:53"}}) {
     Argv a{bad[0].c_str(), bad[1].c_str()};
     std::vector<std::string> errors;
     EXPECT_FALSE(rpdns::cli::parse(a.argc(), a.argv(), errors)) << bad[1];
