@@ -40,6 +40,13 @@
 # it serves DNSSEC rejects it: "CNAME and other data"), or answers without the
 # signatures or the proof, is not measured: its cells say "not loaded", "not signed",
 # "no NSEC proof" or "no NSEC3 proof", and the report quotes its log or kdig's finding.
+# A fifth part, off by default (BENCH_SCALE=1: it writes 100,000 zone files and a zone
+# of 1,000,000 delegations, and loads them in each server several times), measures
+# scale: 100,000 zones of 10 records (exec until every zone answers, RSS, a changed zone
+# served after a full reload and after a reload of that zone alone, an added zone after
+# a reload of the configuration), a zone of 1,000,000 delegations (exec to the first
+# answer, RSS steady and at its peak, RSS after 10 reloads) and the server CPU per query
+# at the fixed rate over one zone and over all 100,000 (scripts/bench/scale.sh).
 # Tables (median, min-max over rounds, and the ratios rpdns/Knot, rpdns/NSD,
 # rpdns/floor) go to stdout and to build/bench/results.md (untracked); the tracked
 # bench/results.md is written only with BENCH_UPDATE=1, any other file with BENCH_OUT.
@@ -47,19 +54,25 @@
 # The parts live in scripts/bench/: lib.sh (logging, processes, clean-up, ports),
 # servers.sh (installing, building, configs, start and stop), zones.sh (zones and
 # queries), measure.sh (a measured run: CPU, memory, interference), parts.sh (parts
-# one to three), dnssec.sh (part four) and report.sh (medians, ratios, the tables).
+# one to three), dnssec.sh (part four), scale.sh (part five) and report.sh (medians,
+# ratios, the tables).
 #
 # Knobs (environment): BENCH_QUICK=1, BENCH_OUT=FILE, BENCH_UPDATE=1 (write the tracked
 # bench/results.md), BENCH_ROUNDS=N, BENCH_SECONDS=S
 # (length of each load run), BENCH_PARTS="bench dnssec big balance" (the parts to run,
 # in that order whatever the list's: part one, the DNSSEC part, the big zone, the
-# balance comparison), BENCH_DNSSEC=0 (leave the DNSSEC part out), BENCH_NSEC3_NAMES=N
+# balance comparison, and "scale" last if named), BENCH_DNSSEC=0 (leave the DNSSEC part out), BENCH_NSEC3_NAMES=N
 # (distinct names of the NSEC3 NXDOMAIN mix; default 100000), BENCH_BIG_RECORDS=N (size
 # of the big zone), BENCH_BALANCE_SECONDS=S (each balance run; default 5),
 # BENCH_LOADGEN_ARGS="-c 64 -q 128 -b 32 -t 1" (rpdns-loadgen's options),
 # BENCH_KEEP=1 (keep the temp dir with configs, logs and client outputs),
 # BENCH_NO_BUILD=1 (use the binaries already in build-bench/, skip setup and build),
-# BENCH_RETRIES=N (repeat a run disturbed by other processes up to N times; default 1).
+# BENCH_RETRIES=N (repeat a run disturbed by other processes up to N times; default 1),
+# BENCH_SCALE=1 (add the scale part; or name "scale" in BENCH_PARTS),
+# BENCH_SCALE_ZONES=N (default 100000), BENCH_SCALE_DELEGATIONS=N (default 1000000),
+# BENCH_SCALE_ROUNDS=N (the scale part's rounds; default BENCH_ROUNDS's). A quick check:
+#   BENCH_QUICK=1 BENCH_SECONDS=2 BENCH_PARTS=scale BENCH_SCALE_ZONES=2000 \
+#     BENCH_SCALE_DELEGATIONS=20000 BENCH_NO_BUILD=1 scripts/bench.sh
 #
 # Traffic goes to 127.0.0.1 only. Every process the script starts is stopped on exit,
 # also on Ctrl-C or failure.
@@ -88,12 +101,20 @@ fi
 BIG_RECORDS=${BENCH_BIG_RECORDS:-1000000}
 NSEC3_NAMES=${BENCH_NSEC3_NAMES:-100000}
 FIXED_QPS=20000
-# The parts to run (see the top): " bench dnssec big balance ", or fewer.
-PARTS=" ${BENCH_PARTS:-bench dnssec big balance} "
+SCALE_ZONES=${BENCH_SCALE_ZONES:-100000}
+SCALE_DELEGATIONS=${BENCH_SCALE_DELEGATIONS:-1000000}
+SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-$ROUNDS}
+for size in "$SCALE_ZONES" "$SCALE_DELEGATIONS" "$SCALE_ROUNDS"; do
+  [[ $size =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_SCALE_* wants a whole number above 0, not '$size'" >&2; exit 2; }
+done
+# The parts to run (see the top): " bench dnssec big balance ", or fewer, and "scale".
+DEFAULT_PARTS="bench dnssec big balance"
+PARTS=" ${BENCH_PARTS:-$DEFAULT_PARTS} "
 PARTS=" ${PARTS//,/ } "
 if [ "${BENCH_DNSSEC:-1}" = 0 ]; then PARTS=${PARTS// dnssec / }; fi
+if [ "${BENCH_SCALE:-0}" = 1 ] && [[ $PARTS != *" scale "* ]]; then PARTS="$PARTS scale "; fi
 for part in $PARTS; do
-  case $part in bench | dnssec | big | balance) ;; *) echo "bench: unknown part '$part' in BENCH_PARTS (bench, dnssec, big, balance)" >&2; exit 2 ;; esac
+  case $part in bench | dnssec | big | balance | scale) ;; *) echo "bench: unknown part '$part' in BENCH_PARTS (bench, dnssec, big, balance, scale)" >&2; exit 2 ;; esac
 done
 has_part() { [[ $PARTS == *" $1 "* ]]; }
 SERVERS=(rpdns knot nsd floor) # floor: bench/floor.cpp, a no-work responder
@@ -111,12 +132,14 @@ BIG_SERVERS=(rpdns knot nsd)
 . scripts/bench/parts.sh
 # shellcheck source=scripts/bench/dnssec.sh
 . scripts/bench/dnssec.sh
+# shellcheck source=scripts/bench/scale.sh
+. scripts/bench/scale.sh
 # shellcheck source=scripts/bench/report.sh
 . scripts/bench/report.sh
 
 # The notes at the top of the report: how idle the machine was, which parts ran.
 describe_run() {
-  local part
+  local part left=""
   IDLE_BEFORE=$(idle_percent)
   IDLE_NOTE="the machine was ${IDLE_BEFORE}% idle just before the run"
   if [ "$IDLE_BEFORE" -lt 90 ]; then
@@ -125,11 +148,15 @@ describe_run() {
   fi
   PARTS_NOTE=""
   PARTS_RUN=""
-  for part in bench dnssec big balance; do
-    if has_part "$part"; then PARTS_RUN="${PARTS_RUN:+$PARTS_RUN }$part"; fi
+  for part in $DEFAULT_PARTS scale; do
+    if has_part "$part"; then
+      PARTS_RUN="${PARTS_RUN:+$PARTS_RUN }$part"
+    else
+      left="${left:+$left }$part"
+    fi
   done
-  if [ "$PARTS_RUN" != "bench dnssec big balance" ]; then
-    PARTS_NOTE=$'\n'"Parts run: ${PARTS_RUN:-none} (BENCH_PARTS, BENCH_DNSSEC); the others were left out."$'\n'
+  if [ "$PARTS_RUN" != "$DEFAULT_PARTS" ]; then
+    PARTS_NOTE=$'\n'"Parts run: ${PARTS_RUN:-none} (BENCH_PARTS, BENCH_DNSSEC, BENCH_SCALE); left out: ${left:-none}."$'\n'
     log "parts: ${PARTS_RUN:-none}"
   fi
 }
@@ -150,8 +177,7 @@ init_results
 log "commit $COMMIT; $NPROC CPUs ($CPU_MODEL); Knot $KNOT_VERSION, NSD $NSD_VERSION (RRL $([ $NSD_HAS_RRL = 1 ] && echo 'built in, turned off' || echo 'not built')), dnsperf $DNSPERF_VERSION"
 describe_run
 # Part four runs second, next to part one, whose fixed-rate figures it is compared with.
-if has_part bench; then run_part_bench; fi
-if has_part dnssec; then run_part_dnssec; fi
-if has_part big; then run_part_big; fi
-if has_part balance; then run_part_balance; fi
+for part in bench dnssec big balance scale; do
+  if has_part "$part"; then "run_part_$part"; fi
+done
 write_report "$OUT"

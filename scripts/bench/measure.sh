@@ -66,6 +66,12 @@ client_cpu() { sed -n 's/.*Client CPU.*(\([0-9]*\)% of one core).*/\1/p' "$1"; }
 # Parsed from dnsperf's (and rpdns-loadgen's) summary.
 summary_field() { awk -v key="$2" 'index($0, key) { print $(split(key, k, " ") + 1); exit }' "$1"; }
 
+# Seconds from T0 to T1 (both in microseconds), to the millisecond.
+seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e6 }'; }
+
+# The moment of rpdns-loadgen's first answer in FILE, in microseconds since the epoch.
+first_answer_us() { awk '/^first_answer_epoch_ns/ { print substr($2, 1, length($2) - 3) }' "$1"; }
+
 # kB -> MB with one decimal (kB of /proc are KiB: the report's "MB" are MiB).
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 

@@ -104,9 +104,9 @@ big_session() {
   if ! "$LOADGEN" -s 127.0.0.1 -p "$port" --wait-for big.example --interval 10 -l 180 >"$dir/wait.out" 2>&1; then
     server_failed "$server did not answer for the big zone on 127.0.0.1:$port"
   fi
-  t1=$(awk '/^first_answer_epoch_ns/ { print substr($2, 1, length($2) - 3) }' "$dir/wait.out")
+  t1=$(first_answer_us "$dir/wait.out")
   local seconds
-  seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
+  seconds=$(seconds_between "$t0" "$t1")
   # A name from the end of the zone must answer too.
   local last
   last=$(tail -n 1 "$TMP/zones/big.zone" | awk '{ print $1 ".big.example/" $2 }')

@@ -33,12 +33,13 @@ stats() {
 
 total() { awk -F'\t' -v s="$1" -v f="$2" '$2 == s && $3 == f { t += $4 } END { print t + 0 }' "$RESULTS"; }
 
-# fmt KIND VALUE: kqps (in thousands), 2 decimals, 1 decimal, int
+# fmt KIND VALUE: kqps (in thousands), 2 decimals, 1 decimal, 3 decimals, int
 fmt() {
   case $1 in
     kqps) awk -v v="$2" 'BEGIN { printf "%.1f k", v / 1000 }' ;;
     d2) awk -v v="$2" 'BEGIN { printf "%.2f", v }' ;;
     d1) awk -v v="$2" 'BEGIN { printf "%.1f", v }' ;;
+    d3) awk -v v="$2" 'BEGIN { printf "%.3f", v }' ;;
     int) awk -v v="$2" 'BEGIN { printf "%d", v }' ;;
   esac
 }
@@ -178,11 +179,11 @@ million answered queries.
 Cells marked † leave out the runs during which other processes took more than ${NOISE_LIMIT}% of the
 server's or the client's core (the median is of the remaining runs).
 EOF
-  if has_part bench; then report_bench; fi
-  if has_part dnssec; then report_dnssec; fi
-  if has_part big; then report_big; fi
-  if has_part bench; then report_targets; fi
-  if has_part balance; then report_balance; fi
+  local section
+  for section in bench dnssec big targets balance scale; do
+    # The targets are part one's figures, shown after the big zone's.
+    if has_part "${section/targets/bench}"; then "report_$section"; fi
+  done
 }
 
 report_bench() {
@@ -241,15 +242,16 @@ $(cat "$TMP/balance.md" 2>/dev/null || echo "not measured (scripts/balance.sh fa
 EOF
 }
 
-# One row of each server's DO=1 mix CPU over its own unsigned (part one) fixed-rate CPU.
-dnssec_cost_row() {
+# own_ratio_row LABEL FIGURE OVER: each server's median of FIGURE over its own of OVER; a
+# server not measured on FIGURE's DNSSEC mix shows why.
+own_ratio_row() {
   local line="| $1 |" server st
   for server in "${BIG_SERVERS[@]}"; do
-    st=${DNSSEC_STATUS[$server/do1]:-}
+    st=${DNSSEC_STATUS[$server/${2%%_*}]:-}
     if [ -n "$st" ]; then
       line="$line $st |"
     else
-      line="$line $(times_ratio "$(median_of "$server" do1_cpu)" "$(median_of "$server" fixed_cpu)") |"
+      line="$line $(times_ratio "$(median_of "$server" "$2")" "$(median_of "$server" "$3")") |"
     fi
   done
   echo "$line — | — |"
@@ -257,7 +259,7 @@ dnssec_cost_row() {
 
 # max|sum FIGURES LABEL: the largest value, or the sum, of FIGURES (space-separated) over
 # all runs; "—" for a server that has none.
-dnssec_fold_row() {
+fold_row() {
   local line="| $3 |" server
   for server in "${BIG_SERVERS[@]}"; do
     line="$line $(awk -F'\t' -v op="$1" -v s="$server" -v f=" $2 " '
@@ -305,19 +307,88 @@ fails this, or does not load the zone, is not measured, and its cells say why.
 |---|---|---|---|---|---|
 $(row fixed_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s, unsigned zone, DO=0 (part one, for comparison)")
 $(row do1_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s, DO=1 mix, NSEC-signed zone")
-$(dnssec_cost_row "DO=1 mix ÷ unsigned DO=0 (part one), server CPU per query, same server")
+$(own_ratio_row "DO=1 mix ÷ unsigned DO=0 (part one), server CPU per query, same server" do1_cpu fixed_cpu)
 $(row do1_latency_us int "average latency, DO=1 mix, µs (dnsperf)")
 $(row do1_bytes int "average response size, DO=1 mix, bytes")
 $(row do1_rss_mb d1 "RSS after the DO=1 run, MB (NSEC-signed zone)")
 $(row nsec3_cpu d2 "server CPU-s per 1M queries, fixed $FIXED_QPS q/s, NSEC3 NXDOMAIN mix")
 $(row nsec3_latency_us int "average latency, NSEC3 NXDOMAIN mix, µs (dnsperf)")
 $(row nsec3_bytes int "average response size, NSEC3 NXDOMAIN mix, bytes")
-$(dnssec_fold_row max "do1_noise_pct nsec3_noise_pct" "interference, % of the run, worst run")
-$(dnssec_fold_row sum "do1_lost nsec3_lost" "lost queries, all runs together")
+$(fold_row max "do1_noise_pct nsec3_noise_pct" "interference, % of the run, worst run")
+$(fold_row sum "do1_lost nsec3_lost" "lost queries, all runs together")
 EOF
   if [ -n "$notes" ]; then
     printf '\nNot measured:\n\n%s\n' "$notes"
   fi
+}
+
+# 100000 -> 100,000
+thousands() { sed -E ':a; s/^([0-9]+)([0-9]{3})/\1,\2/; ta' <<<"$1"; }
+
+# The rows of the scale table, from lines "PROFILE|FIGURE|KIND|LABEL" on stdin (PROFILE
+# empty but in a profile's first row).
+scale_rows() {
+  local profile figure kind label
+  while IFS='|' read -r profile figure kind label; do
+    echo "| $profile $(row "$figure" "$kind" "$label")"
+  done
+}
+
+report_scale() {
+  local zones delegations
+  zones=$(thousands "$SCALE_ZONES")
+  delegations=$(thousands "$SCALE_DELEGATIONS")
+  cat <<EOF
+
+## Scale: many zones, a zone of many delegations, query cost with many zones
+
+One worker per server, as above; not pinned while loading or reloading, pinned (server on
+CPU 0, dnsperf on CPU 1) for the query cost; $SCALE_ROUNDS round(s). RSS is VmRSS summed over the
+process tree 1 s after the figure before it (NSD's processes each count); the peak is VmHWM
+summed likewise. "Until served": from just before the command to the first authoritative
+answer for the name the change brings (a new name, the serial raised; the file moved into
+place), polled every 10 ms by rpdns-loadgen (so to within 10 ms); the command's own run
+is included.
+
+- **$zones zones** of 10 records (SOA, 2 NS and their addresses, MX, TXT, www A and AAAA,
+  mail A), a file each, all in one configuration: rpdns's YAML \`zones:\` list, Knot's
+  text configuration (\`zonefile-load: whole\`, \`journal-content: none\`; its zones load on
+  its one \`background-workers\` thread, as in the big-zone part), NSD's \`zone:\` clauses
+  (no database). Times from the server's exec, after its configuration was written. "Exec → last zone answers": until the last zone of the list and 20
+  zones spread over it answer their SOA. Full reload: rpdns \`SIGHUP\`, \`knotc reload\`,
+  \`nsd-control reload\`; single zone: \`knotc zone-reload Z\`, \`nsd-control reload Z\`, rpdns
+  has no such command yet (—). A zone added to the configuration, then rpdns \`SIGHUP\`,
+  \`knotc reload\`, \`nsd-control reconfig\`. knotc talks to Knot's socket, and nsd-control
+  reads a configuration holding only its socket, so neither client reads the zone list.
+- **$delegations delegations** in deleg.example, as a TLD: 2 NS each, one in ten with glue
+  below itself (A and AAAA), one in ten with a DS; the first answer is the apex SOA, and a
+  referral for the last delegation is checked (kdig) before memory is read. Then 10
+  reloads (the full-reload commands above), each waited for until served.
+- **Query cost**: dnsperf \`-Q $FIXED_QPS\` for ${SECONDS_PER_RUN} s after ${WARMUP} s of warm-up, 40% www A, 20% www AAAA,
+  10% mail A, 10% MX, 10% TXT, 10% NXDOMAIN: over z0 on a server with z0 alone, and over
+  all $zones zones at random on the server of the first profile, after its reloads.
+
+| profile | figure | rpdns | Knot DNS $KNOT_VERSION | NSD $NSD_VERSION | rpdns/Knot | rpdns/NSD |
+|---|---|---|---|---|---|---|
+$(scale_rows <<ROWS
+$zones zones of 10 records|zones_load_s|d3|exec → last zone answers, s
+|zones_rss_mb|d1|RSS, MiB
+|zones_reload_all_s|d3|one zone changed: full reload until served, s
+|zones_reload_one_s|d3|one zone changed: single-zone reload until served, s
+|zones_add_s|d3|a zone added: reload until served, s
+$delegations delegations in one zone|deleg_load_s|d3|exec → first answer, s
+|deleg_rss_mb|d1|RSS steady, MiB
+|deleg_peak_mb|d1|RSS peak while loading (VmHWM), MiB
+|deleg_rss_reloads_mb|d1|RSS after 10 reloads, MiB
+|deleg_reload_s|d3|reload until served, s (all reloads)
+many-zones query cost|cost_one_cpu|d2|server CPU-s per 1M queries at $FIXED_QPS q/s, 1 zone
+|cost_many_cpu|d2|server CPU-s per 1M queries at $FIXED_QPS q/s, $zones zones
+ROWS
+)
+|  $(own_ratio_row "$zones zones ÷ 1 zone, same server" cost_many_cpu cost_one_cpu)
+|  $(fold_row max cost_noise_pct "interference, % of the run, worst run")
+|  $(fold_row sum cost_lost "lost queries, all runs together")
+EOF
 }
 
 raw_table() {

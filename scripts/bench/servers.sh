@@ -8,6 +8,8 @@ install_servers() {
   local packages=(dnsperf knot nsd) missing=() p
   # ldns-keygen and ldns-signzone sign the zones of the DNSSEC part; kdig checks the answers.
   if has_part dnssec; then packages+=(ldnsutils knot-dnsutils); fi
+  # The scale part checks its referrals with kdig.
+  if has_part scale; then packages+=(knot-dnsutils); fi
   for p in "${packages[@]}"; do
     # (No "| grep -q" here or below: with pipefail, grep's early exit can fail the pipe.)
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then
@@ -77,12 +79,28 @@ server_versions() {
   case $(nsd -v 2>&1 || true) in *--enable-ratelimit*) NSD_HAS_RRL=1 ;; esac
 }
 
-# write_config SERVER DIR ORIGIN ZONEFILE PORT: configuration files for knot and nsd.
+# zone_entries SERVER: the zones read on stdin ("ORIGIN FILE" a line) as entries of the
+# server's configuration; Knot and NSD name the file relative to their zone directory.
+zone_entries() {
+  case $1 in
+    knot) awk '{ n = split($2, p, "/"); printf "  - domain: %s\n    file: %s\n", $1, p[n] }' ;;
+    nsd) awk '{ n = split($2, p, "/"); printf "zone:\n    name: %s\n    zonefile: %s\n", $1, p[n] }' ;;
+    rpdns) awk '{ printf "  - origin: %s\n    file: %s\n", $1, $2 }' ;;
+  esac
+}
+
+# write_config SERVER DIR ZONES PORT CONTROL: configuration files for knot and nsd (and,
+# with CONTROL "yes", for rpdns) serving the zones listed in ZONES ("ORIGIN FILE" a line,
+# the files all in one directory). With CONTROL "yes" NSD gets a control socket in DIR
+# and nsd-control a configuration of its own, so that it does not read the zone list
+# (Knot's socket is always DIR/knot.sock: its default, in its rundir).
 write_config() {
-  local server=$1 dir=$2 origin=$3 zonefile=$4 port=$5
+  local server=$1 dir=$2 zones=$3 port=$4 control=$5 zonedir
+  zonedir=$(dirname "$(awk '{ print $2; exit }' "$zones")")
   case $server in
     knot)
-      cat >"$dir/knot.conf" <<EOF
+      {
+        cat <<EOF
 server:
     listen: 127.0.0.1@$port
     rundir: $dir
@@ -96,15 +114,15 @@ log:
     any: warning
 template:
   - id: default
-    storage: $(dirname "$zonefile")
+    storage: $zonedir
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
     dnssec-signing: off
 zone:
-  - domain: $origin
-    file: $(basename "$zonefile")
 EOF
+        zone_entries knot <"$zones"
+      } >"$dir/knot.conf"
       ;;
     nsd)
       {
@@ -115,7 +133,7 @@ server:
     do-ip6: no
     username: ""
     chroot: ""
-    zonesdir: "$(dirname "$zonefile")"
+    zonesdir: "$zonedir"
     database: ""
     zonelistfile: "$dir/zone.list"
     pidfile: "$dir/nsd.pid"
@@ -128,29 +146,63 @@ EOF
         if [ "$NSD_HAS_RRL" = 1 ]; then
           printf '    rrl-ratelimit: 0\n    rrl-whitelist-ratelimit: 0\n'
         fi
-        cat <<EOF
-remote-control:
-    control-enable: no
-zone:
-    name: $origin
-    zonefile: $(basename "$zonefile")
-EOF
+        nsd_control_section "$dir" "$control"
+        zone_entries nsd <"$zones"
       } >"$dir/nsd.conf"
       nsd-checkconf "$dir/nsd.conf" || die "nsd-checkconf rejected $dir/nsd.conf"
+      if [ "$control" = yes ]; then nsd_control_section "$dir" yes >"$dir/nsd-control.conf"; fi
+      ;;
+    rpdns)
+      [ "$control" = yes ] || return 0 # otherwise rpdns takes its zones as flags
+      {
+        printf 'listen: ["127.0.0.1:%s"]\nworkers: 1\nlog-level: warn\nzones:\n' "$port"
+        zone_entries rpdns <"$zones"
+      } >"$dir/rpdns.yaml"
       ;;
   esac
 }
 
-# start_server SERVER ORIGIN ZONEFILE PORT PIN(yes/no): starts it in the background and
-# sets SERVER_PID; does not wait for it to answer.
+# NSD's remote-control clause: off, or on a unix socket in DIR (no keys needed there).
+nsd_control_section() {
+  if [ "$2" = yes ]; then
+    printf 'remote-control:\n    control-enable: yes\n    control-interface: %s/nsd.sock\n' "$1"
+  else
+    printf 'remote-control:\n    control-enable: no\n'
+  fi
+}
+
+# append_zone SERVER ORIGIN FILE: one more zone in the configuration start_zones wrote
+# (its zones come last in each file); the server sees it once told to (control_command).
+append_zone() {
+  local conf
+  case $1 in knot) conf=knot.conf ;; nsd) conf=nsd.conf ;; rpdns) conf=rpdns.yaml ;; esac
+  echo "$2 $3" | zone_entries "$1" >>"$RUN_DIR/$conf"
+}
+
+# A fresh directory for one server's run: its configuration, logs and client outputs.
 SERVER_PID=""
 RUN_DIR=""
-start_server() {
-  local server=$1 origin=$2 zonefile=$3 port=$4 pin=$5
-  RUN_DIR=$(mktemp -d "$TMP/run-$server.XXXX")
+new_run_dir() {
+  RUN_DIR=$(mktemp -d "$TMP/run-$1.XXXX")
   mkdir -p "$RUN_DIR/db"
-  write_config "$server" "$RUN_DIR" "$origin" "$zonefile" "$port"
-  local cmd=()
+}
+
+# launch COMMAND...: starts a server in the background, its output in RUN_DIR/server.log,
+# and sets SERVER_PID and LAUNCH_US (when, in µs since the epoch, after its configuration
+# was written); does not wait for it to answer.
+launch() {
+  LAUNCH_US=${EPOCHREALTIME//[!0-9]/}
+  "$@" >"$RUN_DIR/server.log" 2>&1 &
+  SERVER_PID=$!
+  SERVER_PIDS+=("$SERVER_PID")
+}
+
+# start_server SERVER ORIGIN ZONEFILE PORT PIN(yes/no): one zone, rpdns with --zone.
+start_server() {
+  local server=$1 origin=$2 zonefile=$3 port=$4 pin=$5 cmd=()
+  new_run_dir "$server"
+  echo "$origin $zonefile" >"$RUN_DIR/zones.list"
+  write_config "$server" "$RUN_DIR" "$RUN_DIR/zones.list" "$port" no
   case $server in
     rpdns) cmd=("$RPDNS" --listen "127.0.0.1:$port" --workers 1 --log-level warn --zone "$origin=$zonefile") ;;
     knot) cmd=(knotd -c "$RUN_DIR/knot.conf") ;;
@@ -158,9 +210,44 @@ start_server() {
     floor) cmd=("$FLOOR" 127.0.0.1 "$port") ;;
   esac
   if [ "$pin" = yes ]; then cmd=("${PIN_SERVER[@]}" "${cmd[@]}"); fi
-  "${cmd[@]}" >"$RUN_DIR/server.log" 2>&1 &
-  SERVER_PID=$!
-  SERVER_PIDS+=("$SERVER_PID")
+  launch "${cmd[@]}"
+}
+
+# start_zones SERVER ZONES PORT: the zones listed in ZONES, not pinned, and controllable
+# (control_command): rpdns reads them from a configuration file that SIGHUP re-reads.
+start_zones() {
+  local server=$1 port=$3 cmd=()
+  new_run_dir "$server"
+  write_config "$server" "$RUN_DIR" "$2" "$port" yes
+  case $server in
+    rpdns) cmd=("$RPDNS" --config "$RUN_DIR/rpdns.yaml") ;;
+    knot) cmd=(knotd -c "$RUN_DIR/knot.conf") ;;
+    nsd) cmd=(nsd -d -c "$RUN_DIR/nsd.conf") ;;
+  esac
+  launch "${cmd[@]}"
+}
+
+# control_command SERVER ACTION [ZONE]: sets CONTROL_CMD to the command line that makes a
+# server started by start_zones do ACTION, or to nothing when it has no such command:
+#   reload  re-read the zone files that changed (rpdns's SIGHUP re-reads its config too);
+#   zone    re-read ZONE's file alone;
+#   config  re-read the configuration and serve the zones added to it.
+# knotc and nsd-control wait for the server's answer (knotc up to 5 minutes).
+CONTROL_CMD=()
+control_command() {
+  local knotc=(knotc -s "$RUN_DIR/knot.sock" -t 300) nsdc=(nsd-control -c "$RUN_DIR/nsd-control.conf")
+  CONTROL_CMD=()
+  case $1/$2 in
+    rpdns/reload | rpdns/config) CONTROL_CMD=(kill -HUP "$SERVER_PID") ;;
+    # rpdns has no single-zone reload yet, only SIGHUP (all zones): once `rpdnsctl reload
+    # ZONE` exists, put its command line here (and copy rpdnsctl in snapshot_binaries).
+    rpdns/zone) ;;
+    knot/reload | knot/config) CONTROL_CMD=("${knotc[@]}" reload) ;;
+    knot/zone) CONTROL_CMD=("${knotc[@]}" zone-reload "$3") ;;
+    nsd/reload) CONTROL_CMD=("${nsdc[@]}" reload) ;;
+    nsd/zone) CONTROL_CMD=("${nsdc[@]}" reload "$3") ;;
+    nsd/config) CONTROL_CMD=("${nsdc[@]}" reconfig) ;;
+  esac
 }
 
 stop_server() {

@@ -68,16 +68,17 @@ make_bench_queries() {
   }'
 }
 
+# The first lines of a generated zone ORIGIN: SOA, two NS and their addresses (5 records).
+zone_head() {
+  printf '$ORIGIN %s.\n$TTL 3600\n' "$1"
+  printf '@ SOA ns1 hostmaster 2026010101 7200 3600 1209600 300\n@ NS ns1\n@ NS ns2\n'
+  printf 'ns1 A 198.18.0.2\nns2 A 198.18.0.3\n'
+}
+
 # A zone of exactly N records: per ten names, 10 A, 5 AAAA, 2 TXT and 1 MX.
 make_big_zone() {
+  zone_head big.example
   awk -v total="$1" 'BEGIN {
-    print "$ORIGIN big.example."
-    print "$TTL 3600"
-    print "@ SOA ns1 hostmaster 2026010101 7200 3600 1209600 300"
-    print "@ NS ns1"
-    print "@ NS ns2"
-    print "ns1 A 198.18.0.2"
-    print "ns2 A 198.18.0.3"
     n = 5
     for (i = 0; n < total; i++) {
       printf "h%d A 198.%d.%d.%d\n", i, 18 + int(i / 65536) % 2, int(i / 256) % 256, i % 256; n++
@@ -145,4 +146,74 @@ prepare_dnssec_zones() {
   LDNS_VERSION=$(dpkg-query -W -f='${Version}' ldnsutils 2>/dev/null || echo '?')
   sign_bench_zones
   make_nsec3_queries "$NSEC3_NAMES" >"$TMP/queries-nsec3.txt"
+}
+
+# ---------------------------------------------------------------------------------
+# The scale part's zones (BENCH_SCALE=1).
+
+# make_scale_zones DIR COUNT: COUNT zones z0.example ... of 10 records each (SOA, two NS
+# with their addresses, MX, TXT, www A and AAAA, mail A), one file each in DIR; their
+# list ("ORIGIN FILE" a line, as start_zones takes it) on stdout.
+make_scale_zones() {
+  awk -v dir="$1" -v count="$2" 'BEGIN {
+    for (i = 0; i < count; i++) {
+      f = dir "/z" i ".zone"
+      a = sprintf("198.18.%d.%d", int(i / 256) % 256, i % 256)
+      printf "$ORIGIN z%d.example.\n$TTL 3600\n", i >f
+      print "@ SOA ns1 hostmaster 2026010101 7200 3600 1209600 300" >f
+      printf "@ NS ns1\n@ NS ns2\n@ MX 10 mail\n@ TXT \"zone %d\"\n", i >f
+      printf "ns1 A %s\nns2 A %s\nwww A %s\nmail A %s\n", a, a, a, a >f
+      printf "www AAAA 2001:db8::%x:%x\n", int(i / 65536), i % 65536 >f
+      close(f)
+      printf "z%d.example %s\n", i, f
+    }
+  }'
+}
+
+# make_scale_queries ZONES COUNT: COUNT queries over zones z0 to z(ZONES-1), chosen at
+# random with a fixed seed, so that the mix is the same for one zone and for many:
+# 40% www A, 20% www AAAA, 10% mail A, 10% MX, 10% TXT, 10% NXDOMAIN.
+make_scale_queries() {
+  awk -v zones="$1" -v n="$2" 'BEGIN {
+    srand(20260103)
+    for (i = 0; i < n; i++) {
+      z = "z" int(rand() * zones) ".example"
+      c = i % 10
+      if (c < 4) print "www." z " A"
+      else if (c < 6) print "www." z " AAAA"
+      else if (c < 7) print "mail." z " A"
+      else if (c < 8) print z " MX"
+      else if (c < 9) print z " TXT"
+      else print "nx" int(rand() * 100000) "." z " A"
+    }
+  }'
+}
+
+# make_delegation_zone COUNT: a zone as a TLD is, deleg.example with COUNT delegations
+# d0 ... : one in ten has its name servers below itself, with glue (A and AAAA); the
+# others name servers of hosting companies elsewhere (no glue); one in ten has a DS.
+make_delegation_zone() {
+  zone_head deleg.example
+  awk -v n="$1" 'BEGIN {
+    for (i = 0; i < n; i++) {
+      if (i % 10 == 0) {
+        printf "d%d NS ns1.d%d\nd%d NS ns2.d%d\n", i, i, i, i
+        printf "ns1.d%d A 198.%d.%d.%d\n", i, 18 + int(i / 65536) % 2, int(i / 256) % 256, i % 256
+        printf "ns2.d%d AAAA 2001:db8::%x:%x\n", i, int(i / 65536), i % 65536
+      } else {
+        printf "d%d NS ns1.host%d.example.net.\nd%d NS ns2.host%d.example.net.\n", i, i % 5000, i, i % 5000
+      }
+      if (i % 10 == 5) {
+        h = sprintf("%08x", i)
+        printf "d%d DS %d 13 2 %s%s%s%s%s%s%s%s\n", i, i % 65536, h, h, h, h, h, h, h, h
+      }
+    }
+  }'
+}
+
+# change_zone FILE NAME: the zone in FILE gets the record "NAME A 198.51.100.1" and a
+# serial one higher, written aside and moved into place (no server reads half a file).
+change_zone() {
+  awk -v name="$2" '$2 == "SOA" { $5 = $5 + 1 } { print } END { print name " A 198.51.100.1" }' "$1" >"$1.new"
+  mv "$1.new" "$1"
 }
