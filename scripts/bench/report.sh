@@ -354,8 +354,9 @@ is included.
   mail A), a file each, all in one configuration: rpdns's YAML \`zones:\` list, Knot's
   text configuration (\`zonefile-load: whole\`, \`journal-content: none\`; its zones load on
   its one \`background-workers\` thread, as in the big-zone part), NSD's \`zone:\` clauses
-  (no database). Times from the server's exec, after its configuration was written. "Exec → last zone answers": until the last zone of the list and 20
-  zones spread over it answer their SOA. Full reload: rpdns \`SIGHUP\`, \`knotc reload\`,
+  (no database). Times count from the server's exec, after its configuration was written.
+  "Exec → last zone answers": until the last zone of the list and 20 zones spread over it
+  answer their SOA. Full reload: rpdns \`SIGHUP\`, \`knotc reload\`,
   \`nsd-control reload\`; single zone: \`knotc zone-reload Z\`, \`nsd-control reload Z\`, rpdns
   has no such command yet (—). A zone added to the configuration, then rpdns \`SIGHUP\`,
   \`knotc reload\`, \`nsd-control reconfig\`. knotc talks to Knot's socket, and nsd-control
