@@ -205,6 +205,7 @@ Handler setting_handler(std::string_view flag) {
          a.rate_limit = static_cast<unsigned>(s.number);
        }},
       {"--user", [](V, S s, Arguments& a, E) { a.user = s.text; }},
+      {"--control", [](V, S s, Arguments& a, E) { a.control_socket = s.text; }},
       {"--stats-listen",
        [](V v, S, Arguments& a, E e) { address_setting("--stats-listen", v[0], nullptr, &a.stats_listen, e); }},
   };
@@ -366,6 +367,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   if (args.stats_listen) config.stats_listen = args.stats_listen;
   if (args.rate_limit != 0) config.rrl.responses_per_second = args.rate_limit;
   if (!args.user.empty()) config.user = args.user;
+  if (!args.control_socket.empty()) config.control_socket = args.control_socket;
   if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {
     errors.push_back("no zones to serve: give --config FILE, --zone ORIGIN=FILE or --secondary");

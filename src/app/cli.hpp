@@ -24,6 +24,7 @@ struct Arguments {
   std::optional<config::ListenAddress> stats_listen;
   unsigned rate_limit = 0;                     // --rate-limit RESPONSES_PER_SECOND
   std::string user;                            // --user NAME
+  std::string control_socket;                  // --control PATH
   std::vector<policy::Prefix> allow_transfer;  // for zones given with --zone
   std::vector<config::ListenAddress> notify;   // for zones given with --zone
   std::vector<dns::tsig::Key> keys;            // --key NAME:ALGORITHM:SECRET

@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "app/cli.hpp"
+#include "app/commands.hpp"
+#include "control/server.hpp"
 #include "app/probe.hpp"
 #include "app/signals.hpp"
 #include "dns/name.hpp"
@@ -104,6 +106,11 @@ class Control {
     boost::asio::post(io_, [this, signal] { handle(signal); });
   }
 
+  boost::asio::io_context& io() { return io_; }
+  // Called on the control thread once every worker has ended, so that
+  // what else runs on it (the control socket) lets run() return.
+  void when_stopped(std::function<void()> hook) { when_stopped_ = std::move(hook); }
+
   // Returns once a stop signal has been handled and every worker has ended.
   void run() {
     io_.run();
@@ -130,7 +137,10 @@ class Control {
     // Join off the control thread so a second signal is still heard.
     joiner_ = std::thread([this] {
       server_.join();
-      boost::asio::post(io_, [this] { work_.reset(); });
+      boost::asio::post(io_, [this] {
+        if (when_stopped_) when_stopped_();
+        work_.reset();
+      });
     });
   }
 
@@ -140,6 +150,7 @@ class Control {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   bool stopping_ = false;
   std::thread joiner_;
+  std::function<void()> when_stopped_;
 };
 
 // Where the signal thread sends a signal: to the Control once serving;
@@ -202,6 +213,39 @@ config::Config fit_descriptors(config::Config& config) {
   return fitted;
 }
 
+// The control socket, when configured; null (logged) when it cannot be made.
+std::unique_ptr<control::ControlServer> open_control_socket(const config::Config& config, boost::asio::io_context& io,
+                                                            app::Commands& commands) {
+  if (config.control_socket.empty()) return nullptr;
+  try {
+    auto socket = std::make_unique<control::ControlServer>(
+        io, config.control_socket,
+        [&commands](const control::Request& r, const control::ControlServer::Respond& respond) {
+          commands.handle(r, respond);
+        });
+    spdlog::info("control socket {}", config.control_socket);
+    return socket;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return nullptr;
+  }
+}
+
+int finish(reload::Reloader& reloader) {
+  if (reloader.busy()) {
+    // Waiting for a big reload would hold the stop for as long as it takes;
+    // it has written nothing, so it is simply left behind.
+    spdlog::info("stopped; the reload in progress is abandoned");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  // Before the control thread's context goes: a reload still queued must
+  // not answer a control client through it.
+  reloader.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
 int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<const answer::Snapshot> zones) {
   config::Config config = fit_descriptors(given);
   answer::SnapshotStore store(std::move(zones));
@@ -238,6 +282,10 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
     spdlog::info("running as user {}", config.user);
   }
   Control control(*server, reloader);
+  app::Commands commands(config, reloader, store, [&control] { control.signal(SIGTERM); });
+  auto control_socket = open_control_socket(config, control.io(), commands);
+  if (!config.control_socket.empty() && !control_socket) return 1;
+  if (control_socket) control.when_stopped([&control_socket] { control_socket->close(); });
   server->start();
   for (const auto& l : config.listen)
     spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
@@ -247,15 +295,7 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
   signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once
   if (http) http->stop();
   server->log_counts();
-  if (reloader.busy()) {
-    // Waiting for a big reload would hold the stop for as long as it takes;
-    // it has written nothing, so it is simply left behind.
-    spdlog::info("stopped; the reload in progress is abandoned");
-    spdlog::shutdown();
-    std::_Exit(0);
-  }
-  spdlog::info("stopped");
-  return 0;
+  return finish(reloader);
 }
 
 }  // namespace

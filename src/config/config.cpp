@@ -443,6 +443,11 @@ std::optional<Config> load_file(const std::string& path, std::vector<std::string
     checker.top_level(root, config);
   }
   if (errors.size() != before) return std::nullopt;
+  // Like zone files, a relative socket path is the config file's neighbour.
+  std::filesystem::path socket(config.control_socket);
+  if (!config.control_socket.empty() && socket.is_relative()) {
+    config.control_socket = (std::filesystem::path(path).parent_path() / socket).string();
+  }
   return config;
 }
 

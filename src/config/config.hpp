@@ -95,6 +95,7 @@ struct Config {
   std::string version;                        // CHAOS version.bind; empty: REFUSED
   std::string nsid;                           // NSID option value (RFC 5001), "hostname" resolved; empty: none
   std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
+  std::string control_socket;                 // rpdnsctl's Unix socket; empty: none
   unsigned batch_size = 64;                   // datagrams per recvmmsg/sendmmsg
   int receive_buffer = 4 << 20;               // SO_RCVBUF of each UDP socket
   bool cpu_affinity = false;                  // pin worker i to CPU i

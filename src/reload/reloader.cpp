@@ -37,7 +37,9 @@ Reloader::Reloader(ReadConfig read_config, config::Config current, answer::Snaps
   boost::asio::post(io_, [this] { secondaries_.configure(current_); });
 }
 
-Reloader::~Reloader() {
+Reloader::~Reloader() { stop(); }
+
+void Reloader::stop() {
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();

@@ -47,6 +47,10 @@ class Reloader {
   };
   using Done = std::function<void(const Result&)>;
 
+  // Ends the reloader's thread (waiting for a reload in progress); what was
+  // requested and not begun is dropped. Called by the destructor too.
+  void stop();
+
   // Safe from any thread; returns at once. `done`, when given, is called on
   // the reloader's thread once a reload that began after this call has run.
   void request(Done done = nullptr);
