@@ -56,7 +56,7 @@ build_rpdns() {
     BUILD_TYPE=Release BUILD_DIR=$BUILD scripts/build.sh -DRPDNS_BUILD_TESTS=OFF
   fi
   local binary
-  for binary in rpdns bench/rpdns-loadgen bench/rpdns-floor; do
+  for binary in rpdns rpdnsctl bench/rpdns-loadgen bench/rpdns-floor; do
     [ -x "$BUILD/$binary" ] || die "$BUILD/$binary is missing"
   done
 }
@@ -64,8 +64,9 @@ build_rpdns() {
 # Measure a snapshot of the binaries, so that a rebuild during the run changes nothing.
 snapshot_binaries() {
   mkdir -p "$TMP/bin"
-  cp "$BUILD/rpdns" "$BUILD/bench/rpdns-loadgen" "$BUILD/bench/rpdns-floor" "$TMP/bin/"
+  cp "$BUILD/rpdns" "$BUILD/rpdnsctl" "$BUILD/bench/rpdns-loadgen" "$BUILD/bench/rpdns-floor" "$TMP/bin/"
   RPDNS="$TMP/bin/rpdns"
+  RPDNSCTL="$TMP/bin/rpdnsctl"
   LOADGEN="$TMP/bin/rpdns-loadgen"
   FLOOR="$TMP/bin/rpdns-floor"
 }
@@ -155,7 +156,8 @@ EOF
     rpdns)
       [ "$control" = yes ] || return 0 # otherwise rpdns takes its zones as flags
       {
-        printf 'listen: ["127.0.0.1:%s"]\nworkers: 1\nlog-level: warn\nzones:\n' "$port"
+        printf 'listen: ["127.0.0.1:%s"]\nworkers: 1\nlog-level: warn\ncontrol:\n  socket: %s/rpdns.sock\nzones:\n' \
+          "$port" "$dir"
         zone_entries rpdns <"$zones"
       } >"$dir/rpdns.yaml"
       ;;
@@ -239,9 +241,7 @@ control_command() {
   CONTROL_CMD=()
   case $1/$2 in
     rpdns/reload | rpdns/config) CONTROL_CMD=(kill -HUP "$SERVER_PID") ;;
-    # rpdns has no single-zone reload yet, only SIGHUP (all zones): once `rpdnsctl reload
-    # ZONE` exists, put its command line here (and copy rpdnsctl in snapshot_binaries).
-    rpdns/zone) ;;
+    rpdns/zone) CONTROL_CMD=("$RPDNSCTL" --control "$RUN_DIR/rpdns.sock" --timeout 300 reload "$3") ;;
     knot/reload | knot/config) CONTROL_CMD=("${knotc[@]}" reload) ;;
     knot/zone) CONTROL_CMD=("${knotc[@]}" zone-reload "$3") ;;
     nsd/reload) CONTROL_CMD=("${nsdc[@]}" reload) ;;
