@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
@@ -422,6 +424,7 @@ bool valid_log_level(const std::string& level) {
 
 std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors) {
   YAML::Node root;
+  auto stamp = file_stamp(path);  // before reading: a change after it is seen next time
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
@@ -433,6 +436,7 @@ std::optional<Config> load_file(const std::string& path, std::vector<std::string
   }
   Config config;
   config.source = path;
+  config.source_stamp = stamp;
   std::size_t before = errors.size();
   Checker checker(path, errors);
   if (root.IsNull()) {
@@ -449,6 +453,13 @@ std::optional<Config> load_file(const std::string& path, std::vector<std::string
     config.control_socket = (std::filesystem::path(path).parent_path() / socket).string();
   }
   return config;
+}
+
+std::optional<FileStamp> file_stamp(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileStamp{static_cast<int64_t>(st.st_size), st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+                   st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec, static_cast<int64_t>(st.st_ino)};
 }
 
 const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin) {

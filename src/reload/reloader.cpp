@@ -76,20 +76,8 @@ void Reloader::run_pending() {
   done_ = target;
 }
 
-namespace {
-
-std::optional<std::array<int64_t, 4>> file_stamp(const std::string& path) {
-  struct stat st {};
-  if (path.empty() || ::stat(path.c_str(), &st) != 0) return std::nullopt;
-  return std::array<int64_t, 4>{static_cast<int64_t>(st.st_size), st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
-                                st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec, static_cast<int64_t>(st.st_ino)};
-}
-
-}  // namespace
-
 bool Reloader::read_config(std::optional<config::Config>& fresh) {
-  auto stamp = file_stamp(current_.source);  // before reading: a later change is seen next time
-  if (stamp && stamp == config_stamp_) {
+  if (current_.source_stamp && config::file_stamp(current_.source) == current_.source_stamp) {
     spdlog::info("reload: {} unchanged; checking the zone files", current_.source);
     return true;
   }
@@ -104,7 +92,6 @@ bool Reloader::read_config(std::optional<config::Config>& fresh) {
   // Sockets, workers and their settings are made once; what the schema
   // marks restart-only keeps its running value.
   for (const auto& warning : config::keep_restart_only(current_, *fresh)) spdlog::warn("reload: {}", warning);
-  config_stamp_ = fresh->source == current_.source ? stamp : file_stamp(fresh->source);
   return true;
 }
 

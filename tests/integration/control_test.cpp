@@ -106,11 +106,11 @@ TEST_F(ControlTest, FullReloadReportsOnlyWhatChanged) {
   EXPECT_NE(www_of(server_->port(), "b.test").find("192.0.2.5"), std::string::npos);
 }
 
-// A reload whose configuration file did not change since it was last read
-// does not parse it again, yet sees a changed zone file; a changed
-// configuration (a zone added) is read again.
+// A reload whose configuration file did not change since it was read (at
+// start, here) does not parse it again, yet sees a changed zone file; a
+// changed configuration (a zone added) is read again.
 TEST_F(ControlTest, UnchangedConfigurationIsNotReadAgain) {
-  ASSERT_EQ(rpdnsctl(socket_, {"reload"}).exit_code, 0);  // reads it, and notes its stamp
+  ASSERT_EQ(rpdnsctl(socket_, {"reload"}).exit_code, 0);
   write_atomically(dir_ + "/a.zone", zone_text("a.test", 3, "192.0.2.3"));
   auto r = rpdnsctl(socket_, {"reload"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
