@@ -69,7 +69,7 @@ control::Reply Commands::status() const {
   std::string text = fmt::format("version {}\nuptime {} s\nworkers {} per listen address\n", RPDNS_VERSION,
                                  uptime.count(), config_.workers);
   for (const auto& l : config_.listen) text += "listen " + l.to_string() + "\n";
-  text += fmt::format("zones {}\n", store_.load()->zones.zones().size());
+  text += fmt::format("zones {}\n", store_.load()->zones.size());
   text += fmt::format("reloads {} done, {} with errors", facts.succeeded, facts.failed);
   if (facts.last_unix_time != 0) {
     text += fmt::format("; the last {} in {:.3f} s", facts.last_ok ? "ok" : "with errors", facts.last_seconds);

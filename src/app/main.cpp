@@ -87,9 +87,9 @@ void setup_logging(const std::string& level) {
 
 std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
   std::vector<stats::ZoneFacts> out;
-  for (const auto& [name, z] : zones.zones()) {
+  zones.for_each([&out](const std::string& name, const std::shared_ptr<const zone::Zone>& z) {
     out.push_back({dns::to_text(name), z->serial, z->record_count, z->first_expiration});
-  }
+  });
   return out;
 }
 

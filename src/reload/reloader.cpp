@@ -108,7 +108,9 @@ void Reloader::reload() {
   const config::Config& next = fresh ? *fresh : current_;
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
-  auto zones = build_snapshot(next, &previous->zones, reports);
+  // An unchanged configuration names the same zones with the same lists:
+  // only zone files can have changed.
+  auto zones = fresh ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
   log_reports(reports);
   store_.publish(std::move(zones));
   send_notifies(next, reports);

@@ -26,8 +26,7 @@ using Outcome = ZoneReport::Outcome;
 
 const zone::Zone* find_previous(const zone::ZoneSet* previous, const std::string& origin) {
   if (previous == nullptr) return nullptr;
-  auto it = previous->zones().find(origin);
-  return it == previous->zones().end() ? nullptr : it->second.get();
+  return previous->get(origin).get();
 }
 
 // Signatures expired or expiring soon, in whatever zone is served: also
@@ -50,7 +49,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   std::shared_ptr<const zone::Zone> result;
   if (!force && old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
     report.outcome = Outcome::unchanged;
-    result = previous->zones().at(zc.origin);
+    result = previous->get(zc.origin);
   } else {
     auto loaded = zone::load_zone(dns::to_text(zc.origin), zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
@@ -62,7 +61,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
       result = loaded.zone;
     } else if (old != nullptr) {
       report.outcome = Outcome::kept_old;
-      result = previous->zones().at(zc.origin);
+      result = previous->get(zc.origin);
     } else {
       report.outcome = Outcome::failed;
     }
@@ -94,7 +93,7 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
       state.expired = before->expired;
       state.expires_at = before->expires_at;
     }
-    return previous->zones().at(origin);
+    return previous->get(origin);
   }
   struct stat st {};
   if (::stat(zc.file.c_str(), &st) == 0) {
@@ -161,15 +160,15 @@ std::vector<Loaded> load_entries(const config::Config& config, const zone::ZoneS
 
 // Zones of the previous set the configuration no longer names.
 void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std::vector<ZoneReport>& reports) {
-  for (const auto& [origin, zone] : previous.zones()) {
-    if (set.zones().count(origin) != 0) continue;
+  previous.for_each([&](const std::string& origin, const std::shared_ptr<const zone::Zone>& zone) {
+    if (set.get(origin)) return;
     ZoneReport report;
     report.origin = origin;
     report.outcome = Outcome::removed;
     report.old_serial = zone->serial;
     report.had_old = true;
     reports.push_back(std::move(report));
-  }
+  });
 }
 
 }  // namespace
@@ -183,7 +182,7 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   for (std::size_t i = 0; i < loaded.size(); ++i) {
     const auto& zc = config.zones[i];
     auto& [zone, report, secondary] = loaded[i];
-    if (zone && set->zones().count(zone->origin) != 0) {
+    if (zone && set->get(zone->origin)) {
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");
     } else if (zone) {
@@ -198,6 +197,19 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   }
   if (previous != nullptr) report_removed(*previous, *set, reports);
   return snapshot;
+}
+
+std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
+                                                         std::vector<ZoneReport>& reports) {
+  auto loaded = load_entries(config, &current.zones);
+  auto next = std::make_shared<answer::Snapshot>(current);
+  for (auto& [zone, report, secondary] : loaded) {
+    // Unchanged zones, kept old versions and secondaries (whose copies
+    // come from transfers) stay as they are in the copy.
+    if (zone && report.outcome == Outcome::loaded) next->zones.replace(zone, std::nullopt);
+    reports.push_back(std::move(report));
+  }
+  return next;
 }
 
 std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
@@ -229,17 +241,19 @@ std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& confi
 }
 
 std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports) {
-  // Origins are unique in a Config: config/ and the command line refuse a second.
-  std::unordered_map<std::string_view, const config::ZoneConfig*> by_name;
-  for (const auto& zc : config.zones) by_name.emplace(zc.origin, &zc);
-  std::vector<NewSerial> out;
+  // RFC 1982: only a serial that grew is news to a secondary, which
+  // ignores (or, worse, refuses to follow) one that did not.
+  std::unordered_map<std::string_view, uint32_t> grown;
   for (const auto& r : reports) {
-    // RFC 1982: only a serial that grew is news to a secondary, which
-    // ignores (or, worse, refuses to follow) one that did not.
     bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
-    if (r.outcome != Outcome::loaded || !grew) continue;
-    auto it = by_name.find(r.origin);
-    if (it != by_name.end() && !it->second->notify.empty()) out.push_back({it->second, r.new_serial});
+    if (r.outcome == Outcome::loaded && grew) grown.emplace(r.origin, r.new_serial);
+  }
+  std::vector<NewSerial> out;
+  if (grown.empty()) return out;  // the usual reload: not a pass over every zone
+  // Origins are unique in a Config: config/ and the command line refuse a second.
+  for (const auto& zc : config.zones) {
+    auto it = grown.find(zc.origin);
+    if (it != grown.end() && !zc.notify.empty()) out.push_back({&zc, it->second});
   }
   return out;
 }

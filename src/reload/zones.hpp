@@ -43,6 +43,13 @@ struct ZoneReport {
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
                                                        std::vector<ZoneReport>& reports);
 
+// A snapshot like `current`, for the same configuration as built it: every
+// zone's files checked (on every core) and the changed ones read again;
+// the rest, and the access lists and keys, shared as they are. The reports
+// follow the configuration's order.
+std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
+                                                         std::vector<ZoneReport>& reports);
+
 // A snapshot like `current` with the zones `origins` (canonical wire names)
 // read again from their files as `config` names them, changed or not; every
 // other zone, and the access lists and keys, shared as they are. A zone that
