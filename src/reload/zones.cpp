@@ -24,9 +24,8 @@ namespace {
 
 using Outcome = ZoneReport::Outcome;
 
-const zone::Zone* find_previous(const zone::ZoneSet* previous, const std::string& origin) {
-  if (previous == nullptr) return nullptr;
-  return previous->get(origin).get();
+std::shared_ptr<const zone::Zone> find_previous(const zone::ZoneSet* previous, const std::string& origin) {
+  return previous == nullptr ? nullptr : previous->get(origin);
 }
 
 // Signatures expired or expiring soon, in whatever zone is served: also
@@ -43,13 +42,13 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                            unsigned warning_days, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
-  const zone::Zone* old = find_previous(previous, zc.origin);
+  auto old = find_previous(previous, zc.origin);
   report.had_old = old != nullptr;
   if (old != nullptr) report.old_serial = old->serial;
   std::shared_ptr<const zone::Zone> result;
   if (!force && old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
     report.outcome = Outcome::unchanged;
-    result = previous->get(zc.origin);
+    result = old;
   } else {
     auto loaded = zone::load_zone(dns::to_text(zc.origin), zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
@@ -61,7 +60,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
       result = loaded.zone;
     } else if (old != nullptr) {
       report.outcome = Outcome::kept_old;
-      result = previous->get(zc.origin);
+      result = old;
     } else {
       report.outcome = Outcome::failed;
     }
@@ -85,7 +84,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
 std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                                  ZoneReport& report, zone::SecondaryState& state) {
   const std::string& origin = zc.origin;
-  if (const zone::Zone* old = find_previous(previous, origin)) {
+  if (auto old = find_previous(previous, origin)) {
     report.outcome = Outcome::unchanged;
     report.had_old = true;
     report.old_serial = report.new_serial = old->serial;
@@ -93,7 +92,7 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
       state.expired = before->expired;
       state.expires_at = before->expires_at;
     }
-    return previous->get(origin);
+    return old;
   }
   struct stat st {};
   if (::stat(zc.file.c_str(), &st) == 0) {
@@ -132,10 +131,16 @@ struct Loaded {
 
 void load_entry(const config::Config& config, const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                 Loaded& out) {
-  out.report.origin = zc.origin;
-  out.report.file = zc.file;
-  out.zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, out.report)
-                                  : load_secondary(zc, previous, out.report, out.secondary);
+  auto& r = out.report;
+  out.zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, r)
+                                  : load_secondary(zc, previous, r, out.secondary);
+  // A zone that stayed as it was, quietly, is reported by its outcome
+  // alone: 100,000 names copied on every reload would be most of its work.
+  bool quiet = r.outcome == Outcome::unchanged && r.errors.empty() && r.warnings.empty() && r.copy_errors.empty();
+  if (!quiet) {
+    r.origin = zc.origin;
+    r.file = zc.file;
+  }
 }
 
 // Zones load on every core: at start the workers are not answering yet,
@@ -268,6 +273,7 @@ void log_warnings(const ZoneReport& r) {
 
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
+    if (r.origin.empty()) continue;  // unchanged, with nothing to say (load_entry)
     std::string name = dns::to_text(r.origin);
     for (const auto& e : r.errors) spdlog::error("{}", e);
     log_warnings(r);

@@ -18,7 +18,7 @@ struct ZoneReport {
   // awaiting_transfer: a secondary zone with no usable copy yet, answered
   // SERVFAIL until its first transfer.
   enum class Outcome { loaded, unchanged, kept_old, failed, removed, awaiting_transfer };
-  std::string origin;  // canonical wire form
+  std::string origin;  // canonical wire form; empty for a zone unchanged with nothing to report
   std::string file;
   Outcome outcome = Outcome::loaded;
   bool had_old = false;
