@@ -16,7 +16,9 @@
 #include <sstream>
 #include <thread>
 
-#include "../integration/server_process.hpp"
+#include "support/cases.hpp"
+#include "support/other_servers.hpp"
+#include "support/server_process.hpp"
 #include "zone/loader.hpp"
 
 namespace rpdns::test {
@@ -24,20 +26,19 @@ namespace {
 
 // The zones every server of one comparison loads, and the cases sent.
 struct Suite {
-  std::string zone_dir;
-  std::vector<std::pair<std::string, std::string>> zones;  // origin, file in zone_dir
+  ZoneFiles files;
   // A served origin: its SOA answers once a server is up.
   std::string probe;
   std::string cases;
   std::size_t min_cases;  // fewer parsed than this: the file was not read
 };
 
-const Suite kPlain = {RPDNS_TEST_ZONES "/diff",
-                      {
-                          {"diff.example", "diff.example.zone"},
-                          {"child.diff.example", "child.diff.example.zone"},
-                          {"other.test", "other.test.zone"},
-                      },
+const Suite kPlain = {{RPDNS_TEST_ZONES "/diff",
+                       {
+                           {"diff.example", "diff.example.zone"},
+                           {"child.diff.example", "child.diff.example.zone"},
+                           {"other.test", "other.test.zone"},
+                       }},
                       "diff.example.",
                       RPDNS_DIFF_CASES,
                       200};
@@ -47,321 +48,18 @@ const Suite kPlain = {RPDNS_TEST_ZONES "/diff",
 // queries below those cuts get referrals; secure.nsec3.dnssec.test. is
 // served, for DS at a cut where the server has both sides (RFC 4035
 // §3.1.4.1) and for NSEC3 denials without opt-out.
-const Suite kSigned = {RPDNS_TEST_ZONES "/dnssec",
-                       {
-                           {"nsec.dnssec.test", "nsec.dnssec.test.zone"},
-                           {"nsec3.dnssec.test", "nsec3.dnssec.test.zone"},
-                           {"secure.nsec3.dnssec.test", "secure.nsec3.dnssec.test.zone"},
-                       },
+const Suite kSigned = {{RPDNS_TEST_ZONES "/dnssec",
+                        {
+                            {"nsec.dnssec.test", "nsec.dnssec.test.zone"},
+                            {"nsec3.dnssec.test", "nsec3.dnssec.test.zone"},
+                            {"secure.nsec3.dnssec.test", "secure.nsec3.dnssec.test.zone"},
+                        }},
                        "nsec.dnssec.test.",
                        RPDNS_DNSSEC_CASES,
                        100};
 
-// What a case line says about one reference server (a documented
-// difference, with its reason in the comment above the line).
-struct Difference {
-  bool skip = false;         // "REF:skip": no comparison with that reference
-  std::string expect_rcode;  // "REF:expect=RCODE": it differs; rpdns must answer RCODE
-  // "REF:ignore=authority,additional": those sections are not compared (the
-  // header, question, EDNS and the other sections still are).
-  std::set<std::string> ignored;
-};
-
-const std::set<std::string> kSections = {"answer", "authority", "additional"};
-
-bool parse_sections(const std::string& list, std::set<std::string>& out) {
-  std::istringstream items(list);
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    if (!kSections.contains(item)) return false;
-    out.insert(item);
-  }
-  return !out.empty();
-}
-
-struct Case {
-  std::string line;
-  std::string name;
-  std::string type;
-  std::string klass = "IN";
-  bool rd = false;
-  int edns_size = 0;  // 0: no EDNS
-  bool do_bit = false;
-  int opcode = 0;
-  bool question = true;                           // false: "qdcount=0", a header alone
-  std::map<std::string, Difference> differences;  // by reference name
-};
-
-const std::set<std::string> kReferences = {"knot", "nsd"};
-
-// "knot:expect=REFUSED", "nsd:skip" or "nsd:ignore=authority": false if `opt`
-// is not of that form.
-bool parse_difference(const std::string& opt, Case& c) {
-  auto colon = opt.find(':');
-  if (colon == std::string::npos || !kReferences.contains(opt.substr(0, colon))) return false;
-  Difference& d = c.differences[opt.substr(0, colon)];
-  std::string what = opt.substr(colon + 1);
-  if (what == "skip")
-    d.skip = true;
-  else if (what.rfind("expect=", 0) == 0 && what.size() > 7)
-    d.expect_rcode = what.substr(7);
-  else if (what.rfind("ignore=", 0) == 0)
-    return parse_sections(what.substr(7), d.ignored);
-  else
-    return false;
-  return true;
-}
-
-bool parse_option(const std::string& opt, Case& c) {
-  if (opt == "edns")
-    c.edns_size = 4096;
-  else if (opt == "do")
-    c.edns_size = 4096, c.do_bit = true;
-  else if (opt == "rd")
-    c.rd = true;
-  else if (opt == "qdcount=0")
-    c.question = false;
-  else if (opt.rfind("bufsize=", 0) == 0)
-    c.edns_size = std::stoi(opt.substr(8));
-  else if (opt.rfind("class=", 0) == 0)
-    c.klass = opt.substr(6);
-  else if (opt.rfind("opcode=", 0) == 0)
-    c.opcode = std::stoi(opt.substr(7));
-  else
-    return parse_difference(opt, c);
-  return true;
-}
-
-std::optional<Case> parse_case(const std::string& line) {
-  std::istringstream words(line);
-  Case c;
-  c.line = line;
-  if (!(words >> c.name >> c.type)) return std::nullopt;
-  std::string opt;
-  while (words >> opt) {
-    // A mistyped option would silently compare something else.
-    if (!parse_option(opt, c)) ADD_FAILURE() << "cases.txt: unknown option '" << opt << "' in: " << line;
-  }
-  return c;
-}
-
-// A difference stands only with its reason: the comment lines right above
-// the case must cite the RFC that allows it.
-void check_reason(const Case& c, const std::string& comment) {
-  if (!c.differences.empty() && comment.find("RFC") == std::string::npos) {
-    ADD_FAILURE() << "cases.txt: a per-reference annotation needs a comment citing the RFC above it: " << c.line;
-  }
-}
-
-std::vector<Case> load_cases(const std::string& path = kPlain.cases) {
-  std::ifstream in(path);
-  std::vector<Case> cases;
-  std::string line;
-  std::string comment;  // the comment block just above the current line
-  while (std::getline(in, line)) {
-    if (line.empty()) {
-      comment.clear();
-    } else if (line[0] == '#') {
-      comment += line + "\n";
-    } else if (auto c = parse_case(line)) {
-      check_reason(*c, comment);
-      cases.push_back(*c);
-    }
-  }
-  return cases;
-}
-
-std::vector<uint8_t> build(const Case& c, uint16_t id) {
-  ldns_pkt* pkt = nullptr;
-  if (c.question) {
-    ldns_rdf* owner = ldns_dname_new_frm_str(c.name.c_str());
-    ldns_rr_type type = ldns_get_rr_type_by_name(c.type.c_str());
-    if (c.type == "TYPE0") type = static_cast<ldns_rr_type>(0);
-    ldns_rr_class klass = ldns_get_rr_class_by_name(c.klass.c_str());
-    if (c.klass == "ANY") klass = LDNS_RR_CLASS_ANY;
-    pkt = ldns_pkt_query_new(owner, type, klass, c.rd ? LDNS_RD : 0);
-  } else {
-    pkt = ldns_pkt_new();
-    ldns_pkt_set_rd(pkt, c.rd);
-  }
-  ldns_pkt_set_id(pkt, id);
-  ldns_pkt_set_opcode(pkt, static_cast<ldns_pkt_opcode>(c.opcode));
-  if (c.edns_size > 0) {
-    ldns_pkt_set_edns_udp_size(pkt, static_cast<uint16_t>(c.edns_size));
-    ldns_pkt_set_edns_do(pkt, c.do_bit);
-    ldns_pkt_set_edns_data(pkt, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
-  }
-  return to_wire_and_free(pkt);
-}
-
-std::multiset<std::string> records(const ldns_rr_list* list) {
-  std::multiset<std::string> out;
-  for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
-    char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
-    std::string s = text;
-    free(text);
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    out.insert(s);
-  }
-  return out;
-}
-
-// Everything the comparison looks at, in one printable string; sections
-// named in `ignored` print as "(not compared)".
-std::string summary(const std::vector<uint8_t>& wire, const std::set<std::string>& ignored = {}) {
-  ldns_pkt* pkt = nullptr;
-  if (ldns_wire2pkt(&pkt, wire.data(), wire.size()) != LDNS_STATUS_OK) return "(undecodable)";
-  std::ostringstream out;
-  out << "rcode=" << ldns_pkt_get_rcode(pkt) << " ext=" << static_cast<int>(ldns_pkt_edns_extended_rcode(pkt))
-      << " opcode=" << ldns_pkt_get_opcode(pkt) << " aa=" << ldns_pkt_aa(pkt) << " tc=" << ldns_pkt_tc(pkt)
-      << " rd=" << ldns_pkt_rd(pkt) << " ra=" << ldns_pkt_ra(pkt) << " cd=" << ldns_pkt_cd(pkt)
-      << " ad=" << ldns_pkt_ad(pkt) << " edns=" << ldns_pkt_edns(pkt) << " udp=" << ldns_pkt_edns_udp_size(pkt)
-      << " do=" << ldns_pkt_edns_do(pkt) << "\n";
-  std::size_t qlen = 0;
-  if (ldns_pkt_qdcount(pkt) == 1) {
-    std::size_t pos = 12;
-    while (pos < wire.size() && wire[pos] != 0) pos += wire[pos] + 1u;
-    qlen = pos + 5 - 12;
-  }
-  out << "question=" << std::string(wire.begin() + 12, wire.begin() + 12 + static_cast<long>(qlen)) << "\n";
-  const char* names[] = {"answer", "authority", "additional"};
-  const ldns_rr_list* lists[] = {ldns_pkt_answer(pkt), ldns_pkt_authority(pkt), ldns_pkt_additional(pkt)};
-  for (int s = 0; s < 3; ++s) {
-    out << names[s] << ":\n";
-    if (ignored.contains(names[s])) {
-      out << "  (not compared)\n";
-      continue;
-    }
-    for (const auto& r : records(lists[s])) out << "  " << r;
-  }
-  ldns_pkt_free(pkt);
-  return out.str();
-}
-
-// How to run one reference implementation: `configure` writes its
-// configuration into `dir` for a server on 127.0.0.1:`port` and returns the
-// command-line arguments.
-struct ReferenceKind {
-  std::string name;  // as in cases.txt annotations: "knot", "nsd"
-  std::string binary;
-  std::function<std::vector<std::string>(const std::string& dir, uint16_t port)> configure;
-  std::string probe = kPlain.probe;  // a served origin, asked for its SOA until it answers
-};
-
-// A reference server on its own loopback port and temp directory, run in
-// the foreground as our child and stopped by its PID.
-class Reference {
- public:
-  Reference(ReferenceKind kind, const std::string& instance) : kind_(std::move(kind)) {
-    dir_ = temp_dir() + "/" + kind_.name + "-" + instance + "-" + std::to_string(getpid());
-    std::filesystem::create_directories(dir_);
-    // A port free for UDP may still be taken for TCP by another test's
-    // connection: the server then exits, and we try another.
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      if (start()) return;
-    }
-    ADD_FAILURE() << kind_.name << " did not start:\n" << log();
-  }
-  Reference(const Reference&) = delete;
-  Reference& operator=(const Reference&) = delete;
-  ~Reference() {
-    stop();
-    std::filesystem::remove_all(dir_);
-  }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      wait_exit(pid_, std::chrono::milliseconds(5000));
-    }
-    pid_ = -1;
-  }
-  pid_t pid() const { return pid_; }
-  const std::string& name() const { return kind_.name; }
-  bool running() const { return pid_ > 0; }
-  uint16_t port() const { return port_; }
-  std::string log() const { return read_file(dir_ + "/server.log"); }
-
- private:
-  bool start() {
-    port_ = free_udp_port();
-    pid_ = spawn_process(kind_.binary, kind_.configure(dir_, port_), dir_ + "/server.log");
-    for (int i = 0; i < 200; ++i) {
-      if (query(port_, kind_.probe, LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(50))) return true;
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return false;
-  }
-
-  ReferenceKind kind_;
-  std::string dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
-
-// knotd; `zones` is the knot.conf text from "zone:" on (plus any remote:/acl:
-// sections before it). It serves the zone files as they are: no signing, no
-// journal, nothing written back.
-ReferenceKind knot_kind(const std::string& zones, const std::string& probe = kPlain.probe) {
-  return {"knot", "/usr/sbin/knotd",
-          [zones](const std::string& dir, uint16_t port) {
-            std::filesystem::create_directories(dir + "/db");
-            std::ofstream conf(dir + "/knot.conf");
-            conf << "server:\n  listen: 127.0.0.1@" << port << "\n  rundir: " << dir
-                 << "\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n"
-                 << "database:\n  storage: " << dir << "/db\n"
-                 << "log:\n  - target: stderr\n    any: info\n"
-                 << "template:\n  - id: default\n    storage: " << dir
-                 << "\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n"
-                 << "    dnssec-signing: off\n"
-                 << zones;
-            return std::vector<std::string>{"-c", dir + "/knot.conf"};
-          },
-          probe};
-}
-
-// nsd in the foreground (-d), logging to stderr, with every file it writes in
-// `dir`; no chroot and no user switch, so it runs as whoever runs the tests.
-ReferenceKind nsd_kind(const Suite& suite = kPlain) {
-  return {"nsd", "/usr/sbin/nsd",
-          [suite](const std::string& dir, uint16_t port) {
-            std::ofstream conf(dir + "/nsd.conf");
-            conf << "server:\n  ip-address: 127.0.0.1@" << port << "\n  server-count: 1\n  verbosity: 2\n"
-                 << "  pidfile: \"" << dir << "/nsd.pid\"\n  xfrdfile: \"" << dir << "/xfrd.state\"\n"
-                 << "  zonelistfile: \"" << dir << "/zone.list\"\n  database: \"\"\n  chroot: \"\"\n"
-                 << "  username: \"\"\n  zonesdir: \"" << suite.zone_dir << "\"\n"
-                 << "remote-control:\n  control-enable: no\n";
-            for (const auto& [origin, file] : suite.zones)
-              conf << "zone:\n  name: " << origin << "\n  zonefile: " << file << "\n";
-            return std::vector<std::string>{"-d", "-c", dir + "/nsd.conf"};
-          },
-          suite.probe};
-}
-
-std::string primary_zones(const Suite& suite = kPlain) {
-  std::string text = "zone:\n";
-  for (const auto& [origin, file] : suite.zones) {
-    text += "  - domain: " + origin + "\n    file: " + suite.zone_dir + "/" + file + "\n";
-  }
-  return text;
-}
-
-class Knot : public Reference {
- public:
-  explicit Knot(const std::string& zones, const std::string& instance = "primary",
-                const std::string& probe = kPlain.probe)
-      : Reference(knot_kind(zones, probe), instance) {}
-};
-
 std::vector<std::string> rpdns_args(const Suite& suite = kPlain) {
-  std::vector<std::string> args = {"--workers", "1", "--log-level", "warn"};
-  for (const auto& [origin, file] : suite.zones) {
-    args.push_back("--zone");
-    args.push_back(origin + "=" + suite.zone_dir + "/" + file);
-  }
-  return args;
+  return zone_args(suite.files, {"--workers", "1", "--log-level", "warn"});
 }
 
 // rpdns as NSD answers by default: the apex NS in the authority section of
@@ -371,24 +69,23 @@ std::string full_responses_config(const std::string& dir, const Suite& suite = k
   std::string path = dir + "/rpdns.yaml";
   std::ofstream out(path);
   out << "workers: 1\nlog-level: warn\nminimal-responses: false\nzones:\n";
-  for (const auto& [origin, file] : suite.zones) {
-    out << "  - origin: " << origin << "\n    file: " << suite.zone_dir << "/" << file << "\n";
+  for (const auto& [origin, file] : suite.files.zones) {
+    out << "  - origin: " << origin << "\n    file: " << suite.files.dir << "/" << file << "\n";
   }
   return path;
 }
 
 void expect_rcode(const std::vector<uint8_t>& reply, const std::string& rcode, const std::string& line) {
-  ldns_pkt* pkt = nullptr;
-  ASSERT_EQ(ldns_wire2pkt(&pkt, reply.data(), reply.size()), LDNS_STATUS_OK) << line;
+  Packet pkt = decode(reply);
+  ASSERT_TRUE(pkt) << line;
   // cases.txt uses the IANA mnemonics; ldns spells NOTIMP its own way.
   std::string name = rcode == "NOTIMP" ? "NOTIMPL" : rcode;
   ldns_lookup_table* want = ldns_lookup_by_name(ldns_rcodes, name.c_str());
   if (want == nullptr) {
     ADD_FAILURE() << "unknown rcode in: " << line;
   } else {
-    EXPECT_EQ(ldns_pkt_get_rcode(pkt), want->id) << line;
+    EXPECT_EQ(ldns_pkt_get_rcode(pkt.get()), want->id) << line;
   }
-  ldns_pkt_free(pkt);
 }
 
 Difference difference_for(const Case& c, const std::string& reference) {
@@ -421,7 +118,7 @@ void expect_same_answers(uint16_t rpdns_port, const Reference& reference, const 
 
 TEST(Differential, SameAnswersAsKnot) {
   ASSERT_TRUE(std::filesystem::exists("/usr/sbin/knotd")) << "knot is installed by scripts/setup.sh";
-  Knot knot(primary_zones());
+  Knot knot(knot_zones(kPlain.files), "primary", kPlain.probe);
   ASSERT_TRUE(knot.running());
   ServerProcess rpdns(rpdns_args(), "diff.example.");
   expect_same_answers(rpdns.port(), knot);
@@ -431,7 +128,7 @@ TEST(Differential, SameAnswersAsKnot) {
 // addresses) to positive answers, so rpdns runs with minimal-responses off.
 TEST(Differential, SameAnswersAsNsd) {
   ASSERT_TRUE(std::filesystem::exists("/usr/sbin/nsd")) << "nsd is installed by scripts/setup.sh";
-  Reference nsd(nsd_kind(), "primary");
+  Reference nsd(nsd_kind(kPlain.files, kPlain.probe), "primary");
   ASSERT_TRUE(nsd.running());
   std::string dir = temp_dir() + "/rpdns-full-" + std::to_string(getpid());
   ServerProcess rpdns({"--config", full_responses_config(dir)}, "diff.example.");
@@ -444,11 +141,11 @@ TEST(Differential, SameAnswersAsNsd) {
 // and answer its SOA with the RRSIG (DO=1) as the zone file has it.
 TEST(Differential, SignedReferencesLoad) {
   EXPECT_GE(load_cases(kSigned.cases).size(), kSigned.min_cases);
-  Knot knot(primary_zones(kSigned), "signed-load", kSigned.probe);
-  Reference nsd(nsd_kind(kSigned), "signed-load");
+  Knot knot(knot_zones(kSigned.files), "signed-load", kSigned.probe);
+  Reference nsd(nsd_kind(kSigned.files, kSigned.probe), "signed-load");
   for (const Reference* reference : std::vector<const Reference*>{&knot, &nsd}) {
     ASSERT_TRUE(reference->running()) << reference->name();
-    for (const auto& [origin, file] : kSigned.zones) {
+    for (const auto& [origin, file] : kSigned.files.zones) {
       auto request = build(*parse_case(origin + ". SOA do"), 7);
       auto reply = exchange_raw(reference->port(), request);
       ASSERT_TRUE(reply) << reference->name() << " " << origin;
@@ -464,7 +161,7 @@ TEST(Differential, SignedReferencesLoad) {
 // the two tests above.
 TEST(Differential, SignedSameAsKnot) {
   ASSERT_TRUE(std::filesystem::exists("/usr/sbin/knotd")) << "knot is installed by scripts/setup.sh";
-  Knot knot(primary_zones(kSigned), "signed", kSigned.probe);
+  Knot knot(knot_zones(kSigned.files), "signed", kSigned.probe);
   ASSERT_TRUE(knot.running());
   ServerProcess rpdns(rpdns_args(kSigned), kSigned.probe);
   expect_same_answers(rpdns.port(), knot, kSigned);
@@ -472,7 +169,7 @@ TEST(Differential, SignedSameAsKnot) {
 
 TEST(Differential, SignedSameAsNsd) {
   ASSERT_TRUE(std::filesystem::exists("/usr/sbin/nsd")) << "nsd is installed by scripts/setup.sh";
-  Reference nsd(nsd_kind(kSigned), "signed");
+  Reference nsd(nsd_kind(kSigned.files, kSigned.probe), "signed");
   ASSERT_TRUE(nsd.running());
   std::string dir = temp_dir() + "/rpdns-signed-" + std::to_string(getpid());
   ServerProcess rpdns({"--config", full_responses_config(dir, kSigned)}, kSigned.probe);
@@ -486,31 +183,25 @@ TEST(Differential, SignedSameAsNsd) {
 namespace rpdns::test {
 namespace {
 
-std::string serial_of(uint16_t port) {
-  auto reply = query(port, "diff.example.", LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(300));
-  if (!reply || !ldns_pkt_aa(reply.get()) || ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())) != 1) return "";
-  ldns_rr* soa = ldns_rr_list_rr(ldns_pkt_answer(reply.get()), 0);
-  char* text = ldns_rdf2str(ldns_rr_rdf(soa, 2));
-  std::string serial = text;
-  free(text);
-  return serial;
-}
+// The differential zone, which every test here transfers.
+const std::string kZone = "diff.example.";
 
+// Polls until `port` serves diff.example. with serial `want`, for `seconds` at most.
 bool eventually_serial(uint16_t port, const std::string& want, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (serial_of(port) == want) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
+  return eventually([&] { return serial_of(port, kZone) == want; }, std::chrono::seconds(seconds),
+                    std::chrono::milliseconds(100));
 }
 
 void write_config(const std::string& path, const std::string& zone_file, const std::string& notify) {
-  std::ofstream out(path + ".tmp");
-  out << "workers: 2\nzones:\n  - origin: diff.example\n    file: " << zone_file
-      << "\n    allow-transfer: [127.0.0.0/8]\n";
-  if (!notify.empty()) out << "    notify: [\"" << notify << "\"]\n";
-  out.close();
-  std::filesystem::rename(path + ".tmp", path);
+  std::string text =
+      "workers: 2\nzones:\n  - origin: diff.example\n    file: " + zone_file + "\n    allow-transfer: [127.0.0.0/8]\n";
+  if (!notify.empty()) text += "    notify: [\"" + notify + "\"]\n";
+  write_atomically(path, text);
+}
+
+// The zone text with its serial 2026112201 raised to 2026112202.
+std::string next_serial(std::string zone_text) {
+  return zone_text.replace(zone_text.find("2026112201"), 10, "2026112202");
 }
 
 // A primary and its secondary (rpdns and Knot, either way round) answer the
@@ -524,7 +215,7 @@ void expect_same_zone_answers(uint16_t rpdns_port, uint16_t knot_port, bool bind
   int compared = 0;
   std::set<std::string> ignored;
   if (bind) ignored = {"authority", "additional"};
-  for (const auto& c : load_cases()) {
+  for (const auto& c : load_cases(kPlain.cases)) {
     if (c.name.find("diff.example.") == std::string::npos || c.name.find("child") != std::string::npos ||
         c.differences.contains("knot") || c.klass != "IN" || c.type == "AXFR" || c.type == "IXFR" ||
         (bind && (c.type == "ANY" || c.type.rfind("MAIL", 0) == 0 || c.line.find('=') != std::string::npos ||
@@ -550,7 +241,7 @@ TEST(Secondary, KnotTransfersAndFollowsNotify) {
   std::string dir = temp_dir() + "/secondary-" + std::to_string(getpid());
   std::filesystem::create_directories(dir);
   std::string zone_file = dir + "/diff.example.zone";
-  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
+  std::string zone_text = read_file(kPlain.files.dir + "/diff.example.zone");
   std::ofstream(zone_file) << zone_text;
   std::string config = dir + "/rpdns.yaml";
   write_config(config, zone_file, "");
@@ -559,18 +250,14 @@ TEST(Secondary, KnotTransfersAndFollowsNotify) {
   Knot knot("remote:\n  - id: primary\n    address: 127.0.0.1@" + std::to_string(rpdns.port()) +
                 "\nacl:\n  - id: from_primary\n    address: 127.0.0.0/8\n    action: notify\n"
                 "zone:\n  - domain: diff.example\n    master: primary\n    acl: from_primary\n",
-            "secondary");
+            "secondary", kZone);
   ASSERT_TRUE(eventually_serial(knot.port(), "2026112201", 10)) << knot.log();
 
   // The secondary answers as rpdns does.
   expect_same_zone_answers(rpdns.port(), knot.port());
 
   // A new serial, announced by NOTIFY on reload.
-  std::string changed = zone_text;
-  changed.replace(changed.find("2026112201"), 10, "2026112202");
-  changed += "notified    A     192.0.2.222\n";
-  std::ofstream(zone_file + ".tmp") << changed;
-  std::filesystem::rename(zone_file + ".tmp", zone_file);
+  write_atomically(zone_file, next_serial(zone_text) + "notified    A     192.0.2.222\n");
   write_config(config, zone_file, "127.0.0.1:" + std::to_string(knot.port()));
   kill(rpdns.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(knot.port(), "2026112202", 10)) << knot.log();
@@ -594,20 +281,12 @@ std::string knot_primary_zones(const std::string& zone_file, uint16_t notify_por
 }
 
 void write_secondary_config(const std::string& path, const std::string& copy, uint16_t primary_port) {
-  std::ofstream(path + ".tmp") << "workers: 2\nzones:\n  - origin: diff.example\n    file: " << copy
-                               << "\n    primaries: [\"127.0.0.1:" << primary_port << "\"]\n";
-  std::filesystem::rename(path + ".tmp", path);
+  write_atomically(path, "workers: 2\nzones:\n  - origin: diff.example\n    file: " + copy +
+                             "\n    primaries: [\"127.0.0.1:" + std::to_string(primary_port) + "\"]\n");
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-  std::ofstream(path + ".tmp") << text;
-  std::filesystem::rename(path + ".tmp", path);
-}
-
-unsigned rcode_of(uint16_t port, const std::string& name) {
-  auto reply = query(port, name, LDNS_RR_TYPE_A, false, std::chrono::milliseconds(300));
-  return reply ? ldns_pkt_get_rcode(reply.get()) : 99;
-}
+// The rcode of `name` A at `port`, -1 when no reply came.
+int rcode_at(uint16_t port, const std::string& name) { return rcode_of(port, name, std::chrono::milliseconds(300)); }
 
 // RFC 5936 / RFC 1996 interop, the other way round: rpdns follows Knot. The
 // first AXFR, the same answers as the primary, the copy kept in `file`, a
@@ -616,10 +295,10 @@ unsigned rcode_of(uint16_t port, const std::string& name) {
 TEST(SecondaryOfKnot, TransfersFollowsNotifyAndKeepsItsCopy) {
   std::string dir = test_dir("secondary-of-knot");
   std::string zone_file = dir + "/primary.zone", copy = dir + "/copy.zone", config = dir + "/rpdns.yaml";
-  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
+  std::string zone_text = read_file(kPlain.files.dir + "/diff.example.zone");
   write_atomically(zone_file, zone_text);
   uint16_t listen = free_udp_port();  // where Knot sends NOTIFY: an extra --listen of rpdns
-  Knot knot(knot_primary_zones(zone_file, listen), "primary-of-rpdns");
+  Knot knot(knot_primary_zones(zone_file, listen), "primary-of-rpdns", kZone);
   ASSERT_TRUE(knot.running());
   write_secondary_config(config, copy, knot.port());
   std::vector<std::string> args = {"--config", config, "--listen", "127.0.0.1:" + std::to_string(listen)};
@@ -632,10 +311,7 @@ TEST(SecondaryOfKnot, TransfersFollowsNotifyAndKeepsItsCopy) {
     ASSERT_TRUE(kept.zone) << (kept.errors.empty() ? "" : kept.errors[0].to_string());
     EXPECT_EQ(kept.zone->serial, 2026112201u);
 
-    std::string changed = zone_text;
-    changed.replace(changed.find("2026112201"), 10, "2026112202");
-    changed += "followed    A     192.0.2.223\n";
-    write_atomically(zone_file, changed);
+    write_atomically(zone_file, next_serial(zone_text) + "followed    A     192.0.2.223\n");
     kill(knot.pid(), SIGHUP);  // Knot reloads the changed file and sends NOTIFY
     EXPECT_TRUE(eventually_serial(rpdns.port(), "2026112202", 10)) << rpdns.log() << knot.log();
     auto added = query(rpdns.port(), "followed.diff.example.", LDNS_RR_TYPE_A);
@@ -645,8 +321,8 @@ TEST(SecondaryOfKnot, TransfersFollowsNotifyAndKeepsItsCopy) {
   }
   knot.stop();
   ServerProcess restarted(args, "diff.example.");
-  EXPECT_EQ(serial_of(restarted.port()), "2026112202") << restarted.log();
-  EXPECT_EQ(rcode_of(restarted.port(), "followed.diff.example."), 0u);
+  EXPECT_EQ(serial_of(restarted.port(), kZone), "2026112202") << restarted.log();
+  EXPECT_EQ(rcode_at(restarted.port(), "followed.diff.example."), 0);
   std::filesystem::remove_all(dir);
 }
 
@@ -667,7 +343,7 @@ TEST(SecondaryOfKnot, KeepsEveryRecordAcrossARestart) {
                    // HIP, which Knot reads only in the generic form: a 4-byte HIT, a 3-byte key, one server.
                    "h TYPE55 \\# 28 040200030102030405060703727673076578616d706c6503636f6d00\n"
                    "u TYPE65280 \\# 3 010203\nlong 2147483647 A 192.0.2.9\n");
-  Knot knot(knot_primary_zones(zone_file, free_udp_port()), "primary-escapes");
+  Knot knot(knot_primary_zones(zone_file, free_udp_port()), "primary-escapes", kZone);
   ASSERT_TRUE(knot.running());
   write_secondary_config(config, copy, knot.port());
   struct Probe {
@@ -699,7 +375,7 @@ TEST(SecondaryOfKnot, KeepsEveryRecordAcrossARestart) {
   }
   knot.stop();
   ServerProcess restarted({"--config", config}, "diff.example.");
-  EXPECT_EQ(serial_of(restarted.port()), "5") << restarted.log();
+  EXPECT_EQ(serial_of(restarted.port(), kZone), "5") << restarted.log();
   EXPECT_EQ(answers(restarted.port()), served) << restarted.log();
   for (const auto& a : served) EXPECT_EQ(a.rfind("0 ", 0), 0u) << a;
   std::filesystem::remove_all(dir);
@@ -714,24 +390,23 @@ TEST(SecondaryOfKnot, ExpiresWithoutItsPrimary) {
   write_atomically(zone_file,
                    "$ORIGIN diff.example.\n$TTL 60\n@ SOA ns1 hostmaster 7 1 1 3 60\n  NS ns1\nns1 A 192.0.2.53\n"
                    "www A 192.0.2.80\n");
-  Knot knot(knot_primary_zones(zone_file, free_udp_port()), "primary-expire");
+  Knot knot(knot_primary_zones(zone_file, free_udp_port()), "primary-expire", kZone);
   ASSERT_TRUE(knot.running());
   write_secondary_config(config, copy, knot.port());
   ServerProcess rpdns({"--config", config}, "diff.example.");
   ASSERT_TRUE(eventually_serial(rpdns.port(), "7", 10)) << rpdns.log();
   knot.stop();
-  EXPECT_EQ(rcode_of(rpdns.port(), "www.diff.example."), 0u);  // still within expire
+  EXPECT_EQ(rcode_at(rpdns.port(), "www.diff.example."), 0);  // still within expire
   bool servfail = false;
   for (int i = 0; i < 80 && !servfail; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    servfail = rcode_of(rpdns.port(), "www.diff.example.") == LDNS_RCODE_SERVFAIL;
+    servfail = rcode_at(rpdns.port(), "www.diff.example.") == LDNS_RCODE_SERVFAIL;
   }
   EXPECT_TRUE(servfail) << rpdns.log();
   EXPECT_NE(rpdns.log().find("expired"), std::string::npos) << rpdns.log();
   rpdns.stop();
   ServerProcess restarted({"--config", config}, "diff.example.");
-  EXPECT_EQ(rcode_of(restarted.port(), "www.diff.example."), static_cast<unsigned>(LDNS_RCODE_SERVFAIL))
-      << restarted.log();
+  EXPECT_EQ(rcode_at(restarted.port(), "www.diff.example."), LDNS_RCODE_SERVFAIL) << restarted.log();
   std::filesystem::remove_all(dir);
 }
 
@@ -787,10 +462,10 @@ void write_signed_secondary_config(const std::string& path, const std::string& c
 TEST(SecondaryOfKnot, SignedTransfersAndNotify) {
   std::string dir = test_dir("secondary-tsig");
   std::string zone_file = dir + "/primary.zone", copy = dir + "/copy.zone", config = dir + "/rpdns.yaml";
-  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
+  std::string zone_text = read_file(kPlain.files.dir + "/diff.example.zone");
   write_atomically(zone_file, zone_text);
   uint16_t listen = free_udp_port();
-  Knot knot(knot_signed_primary(zone_file, listen), "signed-primary");
+  Knot knot(knot_signed_primary(zone_file, listen), "signed-primary", kZone);
   ASSERT_TRUE(knot.running());
   // The primary's ACL is real: an unsigned AXFR is refused.
   RunResult unsigned_axfr = kdig(knot.port(), {"AXFR", "diff.example."});
@@ -801,9 +476,7 @@ TEST(SecondaryOfKnot, SignedTransfersAndNotify) {
   ASSERT_TRUE(eventually_serial(rpdns.port(), "2026112201", 10)) << rpdns.log() << knot.log();
   expect_same_zone_answers(rpdns.port(), knot.port());
 
-  std::string changed = zone_text;
-  changed.replace(changed.find("2026112201"), 10, "2026112202");
-  write_atomically(zone_file, changed);
+  write_atomically(zone_file, next_serial(zone_text));
   kill(knot.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(rpdns.port(), "2026112202", 10)) << rpdns.log() << knot.log();
   EXPECT_NE(rpdns.log().find("NOTIFY from a primary"), std::string::npos) << rpdns.log();
@@ -816,9 +489,9 @@ TEST(SecondaryOfKnot, SignedTransfersAndNotify) {
 TEST(SecondaryOfKnot, WrongKeyIsRefused) {
   std::string dir = test_dir("secondary-badkey");
   std::string zone_file = dir + "/primary.zone", copy = dir + "/copy.zone", config = dir + "/rpdns.yaml";
-  write_atomically(zone_file, read_file(kPlain.zone_dir + "/diff.example.zone"));
+  write_atomically(zone_file, read_file(kPlain.files.dir + "/diff.example.zone"));
   uint16_t listen = free_udp_port();
-  Knot knot(knot_signed_primary(zone_file, listen), "badkey-primary");
+  Knot knot(knot_signed_primary(zone_file, listen), "badkey-primary", kZone);
   ASSERT_TRUE(knot.running());
   write_signed_secondary_config(config, copy, knot.port(), kWrongSecret);
   ServerProcess rpdns({"--config", config, "--listen", "127.0.0.1:" + std::to_string(listen)}, "diff.example.");
@@ -828,7 +501,7 @@ TEST(SecondaryOfKnot, WrongKeyIsRefused) {
     refused = rpdns.log().find("BADSIG") != std::string::npos;
   }
   EXPECT_TRUE(refused) << rpdns.log();
-  EXPECT_EQ(rcode_of(rpdns.port(), "www.diff.example."), static_cast<unsigned>(LDNS_RCODE_SERVFAIL));
+  EXPECT_EQ(rcode_at(rpdns.port(), "www.diff.example."), LDNS_RCODE_SERVFAIL);
   EXPECT_FALSE(std::filesystem::exists(copy));
   kill(knot.pid(), SIGHUP);  // a NOTIFY, signed with the right key: BADSIG at rpdns
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -859,7 +532,7 @@ std::string knot_signed_secondary(uint16_t primary_port, const std::string& secr
 TEST(Secondary, KnotTransfersWithTsig) {
   std::string dir = test_dir("primary-tsig");
   std::string zone_file = dir + "/diff.example.zone", config = dir + "/rpdns.yaml";
-  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
+  std::string zone_text = read_file(kPlain.files.dir + "/diff.example.zone");
   write_atomically(zone_file, zone_text);
   write_signed_primary_config(config, zone_file, 0);
   ServerProcess rpdns({"--config", config}, "diff.example.");
@@ -884,43 +557,23 @@ TEST(Secondary, KnotTransfersWithTsig) {
       kdig(rpdns.port(), {"-y", std::string("hmac-sha256:transfer-key:") + kWrongSecret, "SOA", "diff.example."});
   EXPECT_NE(wrong.output.find("status: BADSIG"), std::string::npos) << wrong.output;  // kdig shows NOTAUTH so
 
-  Knot knot(knot_signed_secondary(rpdns.port()), "signed-secondary");
+  Knot knot(knot_signed_secondary(rpdns.port()), "signed-secondary", kZone);
   ASSERT_TRUE(eventually_serial(knot.port(), "2026112201", 10)) << knot.log();
-  Knot stranger(knot_signed_secondary(rpdns.port(), kWrongSecret), "badkey-secondary");
-  std::string changed = zone_text;
-  changed.replace(changed.find("2026112201"), 10, "2026112202");
-  write_atomically(zone_file, changed);
+  Knot stranger(knot_signed_secondary(rpdns.port(), kWrongSecret), "badkey-secondary", kZone);
+  write_atomically(zone_file, next_serial(zone_text));
   write_signed_primary_config(config, zone_file, knot.port());
   kill(rpdns.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(knot.port(), "2026112202", 10)) << knot.log();
-  EXPECT_EQ(serial_of(stranger.port()), "") << stranger.log();  // never got the zone
+  EXPECT_EQ(serial_of(stranger.port(), kZone), "") << stranger.log();  // never got the zone
   std::filesystem::remove_all(dir);
 }
 
 // ---- BIND (named) as the primary and as a secondary, with TSIG ----
 
-// named in the foreground (-g, logging to stderr), one worker, everything
-// it writes in `dir`; `zones` is named.conf text after the options.
-ReferenceKind bind_kind(const std::string& zones, const std::string& secret = kTsigSecret) {
-  return {"bind", "/usr/sbin/named",
-          [zones, secret](const std::string& dir, uint16_t port) {
-            std::ofstream conf(dir + "/named.conf");
-            conf << "options {\n  directory \"" << dir << "\";\n  pid-file \"" << dir << "/named.pid\";\n"
-                 << "  session-keyfile \"" << dir << "/session.key\";\n  managed-keys-directory \"" << dir
-                 << "\";\n  listen-on port " << port << " { 127.0.0.1; };\n  listen-on-v6 { none; };\n"
-                 << "  recursion no;\n  dnssec-validation no;\n  notify explicit;\n};\n"
-                 << "controls { };\n"
-                 << "key \"transfer-key\" { algorithm hmac-sha256; secret \"" << secret << "\"; };\n"
-                 << zones;
-            return std::vector<std::string>{"-g", "-n", "1", "-c", dir + "/named.conf"};
-          },
-          "diff.example."};
-}
-
 // The differential zone without its wildcard delegations (RFC 4592 §4.2
 // leaves NS at a wildcard undefined), which named refuses to load or transfer.
 std::string bind_zone_text() {
-  std::istringstream in(read_file(kPlain.zone_dir + "/diff.example.zone"));
+  std::istringstream in(read_file(kPlain.files.dir + "/diff.example.zone"));
   std::string out, line;
   bool dropping = false;
   while (std::getline(in, line)) {
@@ -942,8 +595,9 @@ TEST(SecondaryOfBind, SignedTransfersAndNotify) {
   write_atomically(zone_file, zone_text);
   uint16_t listen = free_udp_port();
   Reference named(bind_kind("zone \"diff.example\" {\n  type primary;\n  file \"" + zone_file +
-                            "\";\n  allow-transfer { key transfer-key; };\n  also-notify { 127.0.0.1 port " +
-                            std::to_string(listen) + " key transfer-key; };\n};\n"),
+                                "\";\n  allow-transfer { key transfer-key; };\n  also-notify { 127.0.0.1 port " +
+                                std::to_string(listen) + " key transfer-key; };\n};\n",
+                            kTsigSecret, kZone),
                   "primary");
   ASSERT_TRUE(named.running());
   write_signed_secondary_config(config, copy, named.port());
@@ -951,9 +605,7 @@ TEST(SecondaryOfBind, SignedTransfersAndNotify) {
   ASSERT_TRUE(eventually_serial(rpdns.port(), "2026112201", 10)) << rpdns.log() << named.log();
   expect_same_zone_answers(rpdns.port(), named.port(), true);
 
-  std::string changed = zone_text;
-  changed.replace(changed.find("2026112201"), 10, "2026112202");
-  write_atomically(zone_file, changed);
+  write_atomically(zone_file, next_serial(zone_text));
   kill(named.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(rpdns.port(), "2026112202", 15)) << rpdns.log() << named.log();
   EXPECT_NE(rpdns.log().find("NOTIFY from a primary"), std::string::npos) << rpdns.log();
@@ -969,15 +621,14 @@ TEST(Secondary, BindTransfersWithTsig) {
   write_atomically(zone_file, zone_text);
   write_signed_primary_config(config, zone_file, 0);
   ServerProcess rpdns({"--config", config}, "diff.example.");
-  Reference named(
-      bind_kind("zone \"diff.example\" {\n  type secondary;\n  primaries { 127.0.0.1 port " +
-                std::to_string(rpdns.port()) + " key transfer-key; };\n  file \"" + dir + "/bind-copy.zone\";\n};\n"),
-      "secondary");
+  Reference named(bind_kind("zone \"diff.example\" {\n  type secondary;\n  primaries { 127.0.0.1 port " +
+                                std::to_string(rpdns.port()) + " key transfer-key; };\n  file \"" + dir +
+                                "/bind-copy.zone\";\n};\n",
+                            kTsigSecret, kZone),
+                  "secondary");
   ASSERT_TRUE(eventually_serial(named.port(), "2026112201", 10)) << named.log();
   expect_same_zone_answers(rpdns.port(), named.port(), true);
-  std::string changed = zone_text;
-  changed.replace(changed.find("2026112201"), 10, "2026112202");
-  write_atomically(zone_file, changed);
+  write_atomically(zone_file, next_serial(zone_text));
   write_signed_primary_config(config, zone_file, named.port());
   kill(rpdns.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(named.port(), "2026112202", 10)) << named.log();
@@ -989,10 +640,10 @@ TEST(Secondary, BindTransfersWithTsig) {
 TEST(Secondary, ChainOfRpdnsToKnot) {
   std::string dir = test_dir("chain");
   std::string zone_file = dir + "/diff.example.zone", first = dir + "/first.yaml", middle = dir + "/middle.yaml";
-  std::string zone_text = read_file(kPlain.zone_dir + "/diff.example.zone");
+  std::string zone_text = read_file(kPlain.files.dir + "/diff.example.zone");
   write_atomically(zone_file, zone_text);
   uint16_t middle_port = free_udp_port();
-  Knot knot(knot_signed_secondary(middle_port), "chain-end");
+  Knot knot(knot_signed_secondary(middle_port), "chain-end", kZone);
   write_signed_primary_config(first, zone_file, middle_port);
   ServerProcess head({"--config", first}, "diff.example.");
   write_atomically(
@@ -1005,9 +656,7 @@ TEST(Secondary, ChainOfRpdnsToKnot) {
   ASSERT_TRUE(eventually_serial(link.port(), "2026112201", 10)) << link.log();
   ASSERT_TRUE(eventually_serial(knot.port(), "2026112201", 10)) << knot.log() << link.log();
 
-  std::string changed = zone_text;
-  changed.replace(changed.find("2026112201"), 10, "2026112202");
-  write_atomically(zone_file, changed);
+  write_atomically(zone_file, next_serial(zone_text));
   kill(head.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(knot.port(), "2026112202", 10)) << knot.log() << link.log() << head.log();
   std::filesystem::remove_all(dir);
@@ -1022,7 +671,7 @@ TEST(Secondary, TakesItsPrimarysExpire) {
   std::string dir = test_dir("expire-chain");
   std::string middle_copy = dir + "/middle-copy.zone", end_copy = dir + "/end-copy.zone";
   std::string middle = dir + "/middle.yaml", end = dir + "/end.yaml";
-  write_atomically(middle_copy, read_file(kPlain.zone_dir + "/diff.example.zone"));
+  write_atomically(middle_copy, read_file(kPlain.files.dir + "/diff.example.zone"));
   constexpr int64_t kSoaExpire = 1209600, kLeft = 1000;
   auto now = std::filesystem::file_time_type::clock::now();
   std::filesystem::last_write_time(middle_copy, now - std::chrono::seconds(kSoaExpire - kLeft));
@@ -1030,7 +679,7 @@ TEST(Secondary, TakesItsPrimarysExpire) {
                                "\n    primaries: [\"127.0.0.1:" + std::to_string(free_udp_port()) +
                                "\"]\n    allow-transfer: [127.0.0.0/8]\n");
   ServerProcess link({"--config", middle}, "diff.example.");
-  ASSERT_EQ(serial_of(link.port()), "2026112201") << link.log();
+  ASSERT_EQ(serial_of(link.port(), kZone), "2026112201") << link.log();
   write_secondary_config(end, end_copy, link.port());
   ServerProcess last({"--config", end}, "diff.example.");
   ASSERT_TRUE(eventually_serial(last.port(), "2026112201", 10)) << last.log() << link.log();

@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "reload/zones.hpp"
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 
 namespace {
 
 using rpdns::reload::ZoneReport;
-using rpdns::testing::TempDir;
+using rpdns::test::TempDir;
 
 TEST(ZoneReports, WarningsReachTheReport) {
   TempDir dir;
@@ -22,7 +23,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
                                "@ IN NS ns1.example.com.\n"
                                "www.other.test. IN A 192.0.2.1\n");
   rpdns::config::Config config;
-  config.zones.push_back({rpdns::testing::wire("example.com"), file, {}, {}, {}});
+  config.zones.push_back({rpdns::test::wire("example.com"), file, {}, {}, {}});
   std::vector<ZoneReport> reports;
   auto set = rpdns::reload::build_snapshot(config, nullptr, reports);
   ASSERT_EQ(reports.size(), 1u);
@@ -46,7 +47,7 @@ TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
     std::string text = "$TTL 60\n@ SOA ns h " + std::to_string(1000 + i) + " 1 1 1 1\n@ NS ns\nns A 192.0.2.1\n";
     if (i == 7) text += "bad A not-an-address\n";
     rpdns::config::ZoneConfig zc;
-    zc.origin = rpdns::testing::wire(name);
+    zc.origin = rpdns::test::wire(name);
     zc.file = dir.write(name + ".zone", text);
     config.zones.push_back(zc);
   }
@@ -75,7 +76,7 @@ TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
 // their secondaries. Each report finds its zone by name: here the reports
 // come in another order than the zones, as a position would mislead.
 TEST(ZoneReports, NotifyPairsReportAndZoneByName) {
-  using rpdns::testing::wire;
+  using rpdns::test::wire;
   rpdns::config::Config config;
   auto secondary = *rpdns::config::parse_listen("192.0.2.53");
   config.zones.push_back({wire("a.example"), "/z/a", {}, {{secondary, ""}}, {}});
