@@ -66,7 +66,7 @@ tsig::Record record_of(const std::vector<uint8_t>& message) {
 }
 
 // The algorithms ldns 1.8 signs and verifies; SHA-224 and SHA-384 are
-// checked against kdig instead (tests/differential, Secondary.KnotTransfersWithTsig).
+// checked against kdig instead (tests/interop, Secondary.KnotTransfersWithTsig).
 const struct {
   tsig::Algorithm algorithm;
   const char* ldns_name;
