@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 
@@ -76,8 +77,30 @@ inline int socket_from(int type, const char* source) {
 }
 
 // A free UDP port on 127.0.0.1 (bound and released; good enough for tests).
+// Whether `port` on 127.0.0.1 can be bound for `type` right now.
+inline bool can_bind(int type, uint16_t port) {
+  int fd = socket(AF_INET, type, 0);
+  if (fd < 0) return false;
+  sockaddr_in at = loopback(port);
+  bool ok = bind(fd, sa(at), sizeof at) == 0;
+  close(fd);
+  return ok;
+}
+
+// A port on 127.0.0.1 free for UDP and TCP alike, for a server a test
+// starts. Below the kernel's ephemeral range (32768 and up by default): a
+// port the kernel handed out was free for UDP but could be the local end
+// of some test's TCP connection a moment later, and the server, which
+// listens on both, then failed to start ("Address already in use").
 inline uint16_t free_udp_port() {
-  int fd = socket_from(SOCK_DGRAM, "127.0.0.1");
+  static thread_local uint32_t state =
+      static_cast<uint32_t>(getpid()) * 2654435761u ^ static_cast<uint32_t>(time(nullptr));
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    state = state * 1664525u + 1013904223u;
+    auto port = static_cast<uint16_t>(20000 + (state >> 8) % 12000);
+    if (can_bind(SOCK_DGRAM, port) && can_bind(SOCK_STREAM, port)) return port;
+  }
+  int fd = socket_from(SOCK_DGRAM, "127.0.0.1");  // a crowded machine: any free port
   uint16_t port = bound_port(fd);
   close(fd);
   return port;
