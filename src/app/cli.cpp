@@ -38,13 +38,17 @@ bool split_primary(const std::string& text, std::string& address, std::string& k
   return key_colon == std::string::npos || !key.empty();
 }
 
-// A zone's ORIGIN given to `flag`, in canonical wire form, as the config
-// file's zones have it; false, with the error, when it is no name.
-bool zone_origin(const std::string& flag, const std::string& text, std::string& wire,
+// A zone's ORIGIN given to `flag`, read once as the config file's zones
+// are; false, with the error, when it is no name.
+bool zone_origin(const std::string& flag, const std::string& text, dns::WireName& out,
                  std::vector<std::string>& errors) {
-  if (dns::name_from_text(text, wire)) return true;
-  errors.push_back(flag + ": bad zone name '" + text + "'");
-  return false;
+  auto name = dns::WireName::from_text(text);
+  if (!name) {
+    errors.push_back(flag + ": bad zone name '" + text + "'");
+    return false;
+  }
+  out = std::move(*name);
+  return true;
 }
 
 // --secondary ORIGIN=FILE@ADDR:PORT[:KEY]
@@ -293,7 +297,7 @@ std::string option_lines(const Option& option) {
 // by its name alone.
 bool add_zone(config::ZoneConfig zone, config::Config& config, std::vector<std::string>& errors) {
   if (config::find_zone(config.zones, zone.origin) != nullptr) {
-    errors.push_back("zone " + dns::to_text(zone.origin) + " is configured twice");
+    errors.push_back("zone " + zone.origin.text() + " is configured twice");
     return false;
   }
   config.zones.push_back(std::move(zone));

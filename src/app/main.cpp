@@ -50,7 +50,7 @@ std::string describe_load(const reload::ZoneReport& r) {
 void print_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
   for (const auto& r : reports) {
-    std::string name = dns::to_text(r.origin);
+    std::string name = r.origin.text();
     std::cout << "zone " << name << ": " << describe_load(r);
     if (r.warning_count > 0) std::cout << ", " << r.warning_count << (r.warning_count == 1 ? " warning" : " warnings");
     std::cout << '\n';
@@ -206,9 +206,10 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   // below, before any worker runs.
   reload::Reloader* notified = nullptr;
   try {
-    server = std::make_unique<server::Server>(
-        config, store,
-        [&notified](const std::string& origin, std::optional<uint32_t> serial) { notified->notified(origin, serial); });
+    server = std::make_unique<server::Server>(config, store,
+                                              [&notified](const dns::WireName& origin, std::optional<uint32_t> serial) {
+                                                notified->notified(origin, serial);
+                                              });
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
@@ -285,7 +286,7 @@ int main(int argc, char** argv) {
   }
   setup_logging(config->log_level);
   for (const auto& r : reports) {
-    spdlog::info("zone {} from {}: {}", dns::to_text(r.origin), r.file, describe_load(r));
+    spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, describe_load(r));
     reload::log_warnings(r);
   }
   return serve(*args, *config, std::move(zones));

@@ -183,12 +183,16 @@ class Checker {
 
   // A zone's name, in the canonical wire form every other room takes it
   // in; false, with the error given, when it is no name.
-  bool origin(const YAML::Node& node, std::string& out) {
+  bool origin(const YAML::Node& node, dns::WireName& out) {
     std::string text;
     if (!scalar(node, "zones.origin", text)) return false;
-    if (dns::name_from_text(text, out)) return true;
-    error(node, "zones.origin", "bad zone name '" + text + "'");
-    return false;
+    auto name = dns::WireName::from_text(text);
+    if (!name) {
+      error(node, "zones.origin", "bad zone name '" + text + "'");
+      return false;
+    }
+    out = std::move(*name);
+    return true;
   }
 
   void zone(const YAML::Node& node, Config& config) {
@@ -223,7 +227,7 @@ class Checker {
       return;
     }
     if (find_zone(config.zones, zone.origin) != nullptr) {
-      error(node, "zones.origin", "zone " + dns::to_text(zone.origin) + " is configured twice");
+      error(node, "zones.origin", "zone " + zone.origin.text() + " is configured twice");
       return;
     }
     std::filesystem::path path(zone.file);
@@ -446,7 +450,7 @@ std::optional<Config> load_file(const std::string& path, std::vector<std::string
   return config;
 }
 
-const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin) {
+const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, const dns::WireName& origin) {
   for (const auto& z : zones)
     if (z.origin == origin) return &z;
   return nullptr;

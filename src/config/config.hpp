@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "dns/name.hpp"
 #include "dns/tsig.hpp"
 #include "policy/connection_limit.hpp"
 #include "policy/prefix.hpp"
@@ -53,7 +53,7 @@ using TransferClient = policy::KeyedPrefix;
 using NotifyTarget = KeyedAddress;
 
 struct ZoneConfig {
-  std::string origin;                          // canonical wire form, parsed once where it was read
+  dns::WireName origin;                        // parsed once where it was read
   std::string file;                            // resolved against the config file's directory
   std::vector<TransferClient> allow_transfer;  // AXFR/IXFR clients; empty: nobody
   std::vector<NotifyTarget> notify;
@@ -121,8 +121,8 @@ std::optional<ListenAddress> parse_listen(const std::string& text);
 // Loads and validates a YAML file. Appends "file:line: key: problem" errors.
 std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors);
 
-// The zone of `zones` named `origin` (canonical wire form); null when none.
-const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin);
+// The zone of `zones` named `origin`; null when none.
+const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, const dns::WireName& origin);
 
 // The key of `keys` named `wire_name`; null when none (or the name is empty).
 const dns::tsig::Key* find_key(const std::vector<dns::tsig::Key>& keys, const std::string& wire_name);

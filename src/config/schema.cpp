@@ -315,7 +315,7 @@ std::string list_text(const std::vector<std::string_view>& items) {
 std::string item_text(const ListenAddress& a) { return a.to_string(); }
 std::string item_text(const policy::Prefix& p) { return p.text; }
 std::string item_text(const dns::tsig::Key& k) { return dns::to_text(k.name); }
-std::string item_text(const ZoneConfig& z) { return dns::to_text(z.origin); }
+std::string item_text(const ZoneConfig& z) { return z.origin.text(); }
 std::string item_text(const std::array<uint8_t, 16>& secret) {
   static const char* digits = "0123456789abcdef";
   std::string out;

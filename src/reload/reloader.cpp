@@ -23,7 +23,7 @@ Reloader::Reloader(ReadConfig read_config, config::Config current, answer::Snaps
       after_publish_(std::move(after_publish)),
       work_(io_.get_executor()),
       secondaries_(io_, store_, after_publish_,
-                   [this](const std::string& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets) {
+                   [this](const dns::WireName& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets) {
                      notifier_.notify(origin, serial, targets);
                    }),
       thread_([this] {

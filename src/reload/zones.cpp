@@ -7,7 +7,6 @@
 #include <chrono>
 #include <ctime>
 #include <set>
-#include <string_view>
 #include <unordered_map>
 
 #include "dns/name.hpp"
@@ -21,10 +20,12 @@ namespace {
 
 using Outcome = ZoneReport::Outcome;
 
-const zone::Zone* find_previous(const zone::ZoneSet* previous, const std::string& origin) {
+// The version of zone `origin` served before this reload; null at start
+// and for a zone new to the configuration.
+std::shared_ptr<const zone::Zone> find_previous(const zone::ZoneSet* previous, const dns::WireName& origin) {
   if (previous == nullptr) return nullptr;
-  auto it = previous->zones().find(origin);
-  return it == previous->zones().end() ? nullptr : it->second.get();
+  auto it = previous->zones().find(origin.wire());
+  return it == previous->zones().end() ? nullptr : it->second;
 }
 
 // Signatures expired or expiring soon, in whatever zone is served: also
@@ -40,15 +41,15 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                            unsigned warning_days, ZoneReport& report) {
   auto start = std::chrono::steady_clock::now();
-  const zone::Zone* old = find_previous(previous, zc.origin);
+  std::shared_ptr<const zone::Zone> old = find_previous(previous, zc.origin);
   report.had_old = old != nullptr;
   if (old != nullptr) report.old_serial = old->serial;
   std::shared_ptr<const zone::Zone> result;
   if (old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
     report.outcome = Outcome::unchanged;
-    result = previous->zones().at(zc.origin);
+    result = old;
   } else {
-    auto loaded = zone::load_zone(dns::to_text(zc.origin), zc.file);
+    auto loaded = zone::load_zone(zc.origin, zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
     for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
     report.warning_count = loaded.warnings.count;
@@ -58,7 +59,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
       result = loaded.zone;
     } else if (old != nullptr) {
       report.outcome = Outcome::kept_old;
-      result = previous->zones().at(zc.origin);
+      result = old;
     } else {
       report.outcome = Outcome::failed;
     }
@@ -81,8 +82,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
 // no usable copy is held for its first transfer.
 std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                                  ZoneReport& report, zone::SecondaryState& state) {
-  const std::string& origin = zc.origin;
-  if (const zone::Zone* old = find_previous(previous, origin)) {
+  if (auto old = find_previous(previous, zc.origin)) {
     report.outcome = Outcome::unchanged;
     report.had_old = true;
     report.old_serial = report.new_serial = old->serial;
@@ -90,11 +90,11 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
       state.expired = before->expired;
       state.expires_at = before->expires_at;
     }
-    return previous->zones().at(origin);
+    return old;
   }
   struct stat st {};
   if (::stat(zc.file.c_str(), &st) == 0) {
-    auto loaded = zone::load_zone(dns::to_text(origin), zc.file);
+    auto loaded = zone::load_zone(zc.origin, zc.file);
     if (loaded.zone) {
       int64_t now = std::time(nullptr);
       state.expires_at = Secondaries::copy_expires_at(*loaded.zone, st.st_mtime);
@@ -114,8 +114,8 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   report.outcome = Outcome::awaiting_transfer;
   state.expired = true;
   auto placeholder = std::make_shared<zone::Zone>();
-  placeholder->origin = origin;
-  placeholder->labels = dns::count_labels(origin);
+  placeholder->origin = zc.origin.wire();
+  placeholder->labels = dns::count_labels(placeholder->origin);
   placeholder->file = zc.file;
   return placeholder;
 }
@@ -151,7 +151,7 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
     for (const auto& [origin, zone] : previous->zones()) {
       if (set->zones().count(origin) == 0) {
         ZoneReport report;
-        report.origin = origin;
+        report.origin = dns::WireName(origin);
         report.outcome = Outcome::removed;
         report.old_serial = zone->serial;
         report.had_old = true;
@@ -164,7 +164,7 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
 
 std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports) {
   // Origins are unique in a Config: config/ and the command line refuse a second.
-  std::unordered_map<std::string_view, const config::ZoneConfig*> by_name;
+  std::unordered_map<dns::WireName, const config::ZoneConfig*> by_name;
   for (const auto& zc : config.zones) by_name.emplace(zc.origin, &zc);
   std::vector<NewSerial> out;
   for (const auto& r : reports) {
@@ -182,13 +182,13 @@ void log_warnings(const ZoneReport& r) {
   for (const auto& e : r.copy_errors) spdlog::error("{}", e);
   for (const auto& w : r.warnings) spdlog::warn("{}", w);
   if (r.warning_count > r.warnings.size()) {
-    spdlog::warn("zone {}: {} more warnings not listed", dns::to_text(r.origin), r.warning_count - r.warnings.size());
+    spdlog::warn("zone {}: {} more warnings not listed", r.origin.text(), r.warning_count - r.warnings.size());
   }
 }
 
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
-    std::string name = dns::to_text(r.origin);
+    std::string name = r.origin.text();
     for (const auto& e : r.errors) spdlog::error("{}", e);
     log_warnings(r);
     switch (r.outcome) {

@@ -8,6 +8,7 @@
 
 #include "answer/snapshot.hpp"
 #include "config/config.hpp"
+#include "dns/name.hpp"
 #include "zone/loader.hpp"
 #include "zone/zone.hpp"
 
@@ -18,7 +19,7 @@ struct ZoneReport {
   // awaiting_transfer: a secondary zone with no usable copy yet, answered
   // SERVFAIL until its first transfer.
   enum class Outcome { loaded, unchanged, kept_old, failed, removed, awaiting_transfer };
-  std::string origin;  // canonical wire form
+  dns::WireName origin;
   std::string file;
   Outcome outcome = Outcome::loaded;
   bool had_old = false;

@@ -18,6 +18,7 @@
 
 #include "answer/answer.hpp"
 #include "dns/cookie.hpp"
+#include "dns/name.hpp"
 #include "server/batch_receive.hpp"
 #include "policy/rate_limit.hpp"
 #include "answer/snapshot.hpp"
@@ -34,7 +35,7 @@ struct WorkerSettings {
   std::vector<dns::CookieSecret> cookie_secrets;
   // Told of each NOTIFY accepted for a secondary zone: its canonical
   // origin, and the serial of the SOA the NOTIFY carried, if any.
-  std::function<void(const std::string&, std::optional<uint32_t>)> on_notify;
+  std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify;
 };
 
 class Worker {
@@ -65,7 +66,7 @@ class Worker {
   // Passes an accepted NOTIFY on (RFC 1996 §3.11: the refresh starts now).
   void notified(const answer::Outcome& result) const {
     if (result.notify != nullptr && settings_.on_notify)
-      settings_.on_notify(result.notify->origin, result.notify_serial);
+      settings_.on_notify(dns::WireName(result.notify->origin), result.notify_serial);
   }
   // Counts a query the worker's TCP listener answered (worker thread only).
   void record_tcp(const answer::Outcome& result) {

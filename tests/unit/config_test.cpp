@@ -25,6 +25,7 @@ using rpdns::config::parse_listen;
 
 using rpdns::testing::TempDir;
 using rpdns::testing::wire;
+using rpdns::testing::wire_name;
 
 std::string joined(const std::vector<std::string>& errors) {
   std::string out;
@@ -74,7 +75,7 @@ TEST(ConfigFile, GoodFile) {
   EXPECT_EQ(config->edns_udp_size, 1400);
   ASSERT_EQ(config->zones.size(), 2u);
   // An origin arrives in canonical wire form: lowercased, read once here.
-  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   // A relative zone path is taken from the config file's directory.
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "zones/example.com.zone");
   EXPECT_EQ(config->zones[1].file, "/srv/dns/example.net.zone");
@@ -476,7 +477,7 @@ TEST(CliParse, Flags) {
   EXPECT_EQ(args->listen[0].to_string(), "127.0.0.1:5353");
   EXPECT_EQ(args->listen[1].to_string(), "[::1]:5353");
   ASSERT_EQ(args->zones.size(), 1u);
-  EXPECT_EQ(args->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(args->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(args->zones[0].file, "/z/example.com.zone");
   EXPECT_EQ(args->workers, 3u);
   EXPECT_EQ(args->log_level, "warn");
@@ -553,7 +554,7 @@ TEST(CliParse, BadLogLevel) {
 // and at least one worker.
 TEST(CliResolve, ZoneFlagOnly) {
   rpdns::cli::Arguments args;
-  args.zones.push_back({wire("example.com"), "/z/example.com.zone", {}, {}, {}});
+  args.zones.push_back({wire_name("example.com"), "/z/example.com.zone", {}, {}, {}});
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
@@ -587,9 +588,9 @@ TEST(CliResolve, FlagsOverrideFile) {
   EXPECT_EQ(config->workers, 5u);
   EXPECT_EQ(config->log_level, "trace");
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "example.com.zone");
-  EXPECT_EQ(config->zones[1].origin, wire("example.net"));
+  EXPECT_EQ(config->zones[1].origin, wire_name("example.net"));
 }
 
 // Without flags the file's own settings stand.
@@ -641,7 +642,7 @@ TEST(CliResolve, BadFilePropagates) {
   std::string file = dir.write("c.yaml", "workers: lots\n");
   rpdns::cli::Arguments args;
   args.config_file = file;
-  args.zones.push_back({wire("example.com"), "/z.zone", {}, {}, {}});
+  args.zones.push_back({wire_name("example.com"), "/z.zone", {}, {}, {}});
   std::vector<std::string> errors;
   EXPECT_FALSE(rpdns::cli::resolve(args, errors));
   ASSERT_EQ(errors.size(), 1u);
@@ -780,7 +781,7 @@ TEST(CliParse, KeyAndSecondary) {
   ASSERT_EQ(config->keys.size(), 1u);
   EXPECT_EQ(config->keys[0].algorithm, rpdns::dns::tsig::Algorithm::hmac_sha512);
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(config->zones[0].file, "/var/lib/rpdns/example.com");
   ASSERT_EQ(config->zones[0].primaries.size(), 1u);
   EXPECT_EQ(config->zones[0].primaries[0].address.to_string(), "192.0.2.1:53");

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "dns/name.hpp"
+
 namespace rpdns::testing {
 
 // "www.example.com" -> "\3www\7example\3com\0", built by hand from the text.
@@ -28,6 +30,9 @@ inline std::string wire(const std::string& text) {
   out += '\0';
   return out;
 }
+
+// The same as the type names cross rooms in.
+inline dns::WireName wire_name(const std::string& text) { return dns::WireName(wire(text)); }
 
 // Builds a DNS message byte by byte, so tests can write malformed ones too.
 struct PacketBuilder {
