@@ -71,9 +71,9 @@ void print_summary(const config::Config& config, const std::vector<reload::ZoneR
 // Start-up is all or nothing: any zone error stops it before binding.
 std::shared_ptr<const answer::Snapshot> load_all(const config::Config& config, std::vector<reload::ZoneReport>& reports,
                                                  std::vector<std::string>& errors) {
-  auto zones = reload::build_snapshot(config, nullptr, reports);
+  auto snapshot = reload::build_snapshot(config, nullptr, reports);
   for (const auto& r : reports) errors.insert(errors.end(), r.errors.begin(), r.errors.end());
-  return errors.empty() ? zones : nullptr;
+  return errors.empty() ? snapshot : nullptr;
 }
 
 void setup_logging(const std::string& level) {
@@ -198,18 +198,18 @@ config::Config fit_descriptors(const config::Config& config) {
   return fitted;
 }
 
-int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const answer::Snapshot> zones) {
+int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const answer::Snapshot> snapshot) {
   config::Config config = fit_descriptors(given);
-  answer::SnapshotStore store(std::move(zones));
+  answer::SnapshotStore store(std::move(snapshot));
   std::unique_ptr<server::Server> server;
   // NOTIFYs the workers accept go to the reloader's secondaries; it is made
   // below, before any worker runs.
-  reload::Reloader* notified = nullptr;
+  reload::Reloader* reloader_ptr = nullptr;
   try {
-    server = std::make_unique<server::Server>(config, store,
-                                              [&notified](const dns::WireName& origin, std::optional<uint32_t> serial) {
-                                                notified->notified(origin, serial);
-                                              });
+    server = std::make_unique<server::Server>(
+        config, store, [&reloader_ptr](const dns::WireName& origin, std::optional<uint32_t> serial) {
+          reloader_ptr->notify_received(origin, serial);
+        });
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
@@ -218,7 +218,7 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   // fitted tcp-max-connections is no change an operator made.
   reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, given,
                             store, [&server] { server->nudge_all(); });
-  notified = &reloader;
+  reloader_ptr = &reloader;
   std::unique_ptr<ops::HttpStats> http;
   try {
     http = start_stats(config, *server, store, reloader);
@@ -278,8 +278,8 @@ int main(int argc, char** argv) {
   std::optional<app::SignalThread> signals;
   if (!args->check_only) signals.emplace([](int signal) { signal_route.deliver(signal); });
   std::vector<reload::ZoneReport> reports;
-  auto zones = load_all(*config, reports, errors);
-  if (!zones) return fail(errors);
+  auto snapshot = load_all(*config, reports, errors);
+  if (!snapshot) return fail(errors);
   if (args->check_only) {
     print_summary(*config, reports);
     return 0;
@@ -289,5 +289,5 @@ int main(int argc, char** argv) {
     spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, describe_load(r));
     reload::log_warnings(r);
   }
-  return serve(*args, *config, std::move(zones));
+  return serve(*args, *config, std::move(snapshot));
 }

@@ -65,8 +65,8 @@ struct ZoneConfig {
   unsigned transfer_timeout = 0;
 };
 
-// A transfer past either bound is aborted and the copy kept (issue 24: a
-// primary that never ended an AXFR grew the process to 6 GB). Bytes of DNS
+// A transfer past either bound is aborted and the copy kept: without them
+// a primary that never ended an AXFR once grew the process to 6 GB. Bytes of DNS
 // messages in one transfer: 1 GiB is some 10 to 20 million records, far
 // above all but the largest TLDs, whose operators raise it; the compiled
 // zone takes a few times that in memory, which a host serving it has.

@@ -184,7 +184,8 @@ std::vector<Key> limit_keys() {
 }
 
 // Running as a service, what answers say of the server, and the bounds on
-// a secondary's transfers (issue 24).
+// a secondary's transfers (so that a primary that never ends one cannot
+// grow the process without limit).
 // A table, one row per key: data, not logic, however long.
 // NOLINTNEXTLINE(readability-function-size)
 std::vector<Key> service_keys() {

@@ -77,9 +77,9 @@ void Reloader::reload() {
   for (const auto& warning : config::keep_restart_only(current_, *next)) spdlog::warn("reload: {}", warning);
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
-  auto zones = build_snapshot(*next, &previous->zones, reports);
+  auto snapshot = build_snapshot(*next, &previous->zones, reports);
   log_reports(reports);
-  store_.publish(std::move(zones));
+  store_.publish(std::move(snapshot));
   send_notifies(*next, reports);
   if (after_publish_) after_publish_();  // idle workers drop the old set now, not at their next query
   previous.reset();

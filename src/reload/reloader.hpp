@@ -44,7 +44,9 @@ class Reloader {
   // What the last reloads did, for the stats endpoint.
   stats::ReloadFacts facts() const;
   // A NOTIFY was accepted for this secondary zone (any thread).
-  void notified(const dns::WireName& origin, std::optional<uint32_t> serial) { secondaries_.notified(origin, serial); }
+  void notify_received(const dns::WireName& origin, std::optional<uint32_t> serial) {
+    secondaries_.notify_received(origin, serial);
+  }
   std::vector<SecondaryFacts> secondary_facts() const { return secondaries_.facts(); }
 
  private:

@@ -141,10 +141,10 @@ void Secondaries::configure(const config::Config& config) {
   zones_ = std::move(next);
 }
 
-void Secondaries::notified(const dns::WireName& origin, std::optional<uint32_t> serial) {
+void Secondaries::notify_received(const dns::WireName& origin, std::optional<uint32_t> serial) {
   asio::post(io_, [this, origin, serial] {
     auto it = zones_.find(origin);
-    if (it != zones_.end()) notify_arrived(*it->second, serial);
+    if (it != zones_.end()) act_on_notify(*it->second, serial);
   });
 }
 
@@ -153,19 +153,19 @@ void Secondaries::notified(const dns::WireName& origin, std::optional<uint32_t> 
 // check, so a flood makes a check a second and a few log lines. RFC 1996
 // §3.7, §3.11: the SOA a NOTIFY carries is a hint; one not newer (RFC
 // 1982) than the copy served needs no check (Knot does the same).
-void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
+void Secondaries::act_on_notify(State& s, std::optional<uint32_t> serial) {
   std::string with = serial ? " with serial " + std::to_string(*serial) : "";
-  switch (s.t.notified(serial, now_ms())) {
-    case SecondaryTimers::Notified::up_to_date:
+  switch (s.t.fold_notify(serial, now_ms())) {
+    case SecondaryTimers::NotifyAction::up_to_date:
       if (s.t.up_to_date() == 1)
         spdlog::info("zone {}: NOTIFY{}: up to date at serial {}", s.origin.text(), with, s.t.serial());
       return;
-    case SecondaryTimers::Notified::folded:
+    case SecondaryTimers::NotifyAction::folded:
       return;
-    case SecondaryTimers::Notified::check_now:
+    case SecondaryTimers::NotifyAction::check_now:
       spdlog::info("zone {}: NOTIFY from a primary{}; checking", s.origin.text(), with);
       return check(s);
-    case SecondaryTimers::Notified::check_later:
+    case SecondaryTimers::NotifyAction::check_later:
       spdlog::info("zone {}: NOTIFY from a primary{}; {}", s.origin.text(), with,
                    s.t.busy() ? "checking again after the check under way" : "checking within a second");
       if (!s.t.busy()) schedule(s);

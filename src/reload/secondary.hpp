@@ -7,7 +7,7 @@
 // modification time records the last successful refresh.
 //
 // Runs on the reloader's io_context thread, so publishing never races a
-// reload; notified() may be called from any thread.
+// reload; notify_received() may be called from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -53,7 +53,7 @@ class Secondaries {
   // serial of the SOA it carried if any: a SOA check now, or one pending
   // check for all that come while one runs or within a second of its
   // start; none when the serial is not newer than ours. Any thread.
-  void notified(const dns::WireName& origin, std::optional<uint32_t> serial);
+  void notify_received(const dns::WireName& origin, std::optional<uint32_t> serial);
   std::vector<SecondaryFacts> facts() const;
 
   // The copy in `zone`'s file was dated `mtime` (Unix time): it is served
@@ -66,7 +66,7 @@ class Secondaries {
   struct State;
 
   void copy_unusable(State& s);
-  void notify_arrived(State& s, std::optional<uint32_t> serial);
+  void act_on_notify(State& s, std::optional<uint32_t> serial);
   void check(State& s);
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
   void refreshed(State& s, bool was_expired);

@@ -75,7 +75,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   return result;
 }
 
-// A secondary zone (issue 16) comes from its transfers, not from its file:
+// A secondary zone comes from its transfers, not from its file:
 // on a reload the copy being served stays, with its state; at start the
 // copy kept in `file` is served unless it has expired (counted from the
 // file's modification time, the last successful refresh), and a zone with

@@ -257,8 +257,8 @@ struct SignedServer {
       inet_pton(AF_INET, text, &addr->sin_addr);
     }
   }
-  rpdns::answer::Outcome ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out,
-                             bool tcp = false) {
+  rpdns::answer::Reply ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out,
+                           bool tcp = false) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
     auto o = rpdns::answer::respond(request.data(), request.size(), snapshot, {}, tcp, out.data(),
                                     reinterpret_cast<const sockaddr*>(&from));
