@@ -473,14 +473,14 @@ TEST(CliParse, Flags) {
   std::vector<std::string> errors;
   auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
   ASSERT_TRUE(args) << joined(errors);
-  ASSERT_EQ(args->listen.size(), 2u);
-  EXPECT_EQ(args->listen[0].to_string(), "127.0.0.1:5353");
-  EXPECT_EQ(args->listen[1].to_string(), "[::1]:5353");
+  ASSERT_EQ(args->settings.listen.size(), 2u);
+  EXPECT_EQ(args->settings.listen[0].to_string(), "127.0.0.1:5353");
+  EXPECT_EQ(args->settings.listen[1].to_string(), "[::1]:5353");
   ASSERT_EQ(args->zones.size(), 1u);
   EXPECT_EQ(args->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(args->zones[0].file, "/z/example.com.zone");
-  EXPECT_EQ(args->workers, 3u);
-  EXPECT_EQ(args->log_level, "warn");
+  EXPECT_EQ(args->settings.workers, 3u);
+  EXPECT_EQ(args->settings.log_level, "warn");
   EXPECT_EQ(args->config_file, "/etc/x.yaml");
   EXPECT_FALSE(args->check_only);
 }
@@ -591,6 +591,22 @@ TEST(CliResolve, FlagsOverrideFile) {
   EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "example.com.zone");
   EXPECT_EQ(config->zones[1].origin, wire_name("example.net"));
+}
+
+// A flag sets its key whatever the value, the key's "off" too: 0 turns
+// off the rate limit the file sets.
+TEST(CliResolve, FlagTurnsOffTheFilesRateLimit) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "rate-limit:\n  responses-per-second: 20\n"
+                               "zones:\n  - origin: example.com\n    file: /z.zone\n");
+  Argv a{"--config", file, "--rate-limit", "0"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  auto config = rpdns::cli::resolve(*args, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_EQ(config->rrl.responses_per_second, 0u);
 }
 
 // Without flags the file's own settings stand.
