@@ -43,7 +43,7 @@ void Responder::queue_target(const uint8_t* name, std::size_t avail, std::string
   if (!dns::is_subdomain(target.view(), zone_->origin)) return;
   const Node* node = zone_->find(target.view());
   if (node == nullptr || (node->occluded && !glue_ok)) return;
-  queue(node, node->name, !cut.empty() && dns::is_subdomain(target.view(), cut), also);
+  queue(node, node->name(), !cut.empty() && dns::is_subdomain(target.view(), cut), also);
 }
 
 // RFC 1034 §3.7 / RFC 2782: addresses of the names an NS, MX or SRV answer
@@ -53,7 +53,7 @@ void Responder::add_additional(const RRset& rrset, std::string_view cut, const N
   int offset = dns::additional_name_offset(rrset.type);
   if (offset < 0) return;
   bool glue_ok = rrset.type == dns::type::NS;
-  const uint8_t* rec = rrset.records.data();
+  const uint8_t* rec = rrset.records().data();
   for (unsigned i = 0; i < rrset.count; ++i) {
     uint16_t rdlen = dns::read_u16(rec + 4);
     if (rdlen > offset) queue_target(rec + 6 + offset, rdlen - static_cast<std::size_t>(offset), cut, glue_ok);
@@ -66,7 +66,7 @@ void Responder::add_additional(const RRset& rrset, std::string_view cut, const N
 // record (priority 0) brings the target's records of the same type, then
 // their addresses.
 void Responder::add_svcb_additional(const RRset& rrset, const Node* node, std::string_view owner) {
-  const uint8_t* rec = rrset.records.data();
+  const uint8_t* rec = rrset.records().data();
   for (unsigned i = 0; i < rrset.count; ++i) {
     uint16_t rdlen = dns::read_u16(rec + 4);
     if (rdlen >= 3) {

@@ -15,10 +15,10 @@ constexpr uint8_t kYxDomain = 6;  // RFC 6672 §2.2
 // the one with the lowest type (the loader keeps them sorted), but never
 // the signatures alone.
 const RRset* any_rrset(const zone::Node& node) {
-  for (const RRset& r : node.rrsets) {
+  for (const RRset& r : node.rrsets()) {
     if (r.type != dns::type::RRSIG) return &r;
   }
-  return node.rrsets.empty() ? nullptr : &node.rrsets.front();
+  return node.rrsets().empty() ? nullptr : &node.rrsets().front();
 }
 
 }  // namespace
@@ -58,7 +58,7 @@ void Responder::add_apex_ns(bool positive) {
   if (answered_type_ == dns::type::NS && answered_owner_ == zone_->origin) return;
   auto before = w_.mark();
   if (!w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->wire())) return;
-  if (dnssec_ && ns->sig_count > 0 &&
+  if (dnssec_ && ns->sig_count() > 0 &&
       !w_.put_rrset(Section::authority, zone_->origin, dns::klass::IN, ns->sig_wire())) {
     w_.restore(before);
     return;
@@ -137,7 +137,7 @@ Responder::Next Responder::lookup(const Name& name, unsigned step) {
 Responder::Next Responder::wildcard(const Zone& zone, const Node& encloser, const Name& name, unsigned encloser_skip,
                                     unsigned step) {
   char buf[dns::kMaxNameLength + 2];
-  if (std::string_view star_name = wildcard_of(encloser.name, buf); !star_name.empty()) {
+  if (std::string_view star_name = wildcard_of(encloser.name(), buf); !star_name.empty()) {
     if (const Node* star = zone.find(star_name)) {
       // A wildcard that owns NS is a cut like any other: below it we are
       // not authoritative. Knot DNS refers with the wildcard's own NS. DS
@@ -161,8 +161,8 @@ Responder::Next Responder::wildcard(const Zone& zone, const Node& encloser, cons
 // the name, which would make a big reply to a small query. False when the
 // name has none.
 bool Responder::answer_rrsig(const Node& node, std::string_view owner) {
-  for (const RRset& r : node.rrsets) {
-    if (r.sig_count == 0) continue;
+  for (const RRset& r : node.rrsets()) {
+    if (r.sig_count() == 0) continue;
     if (put(Section::answer, owner, r.sig_wire(), dns::kNoTtlCap)) {
       answered_owner_ = owner;
       answered_type_ = dns::type::RRSIG;
@@ -202,7 +202,7 @@ Responder::Next Responder::answer_node(const Zone& zone, const Node& node, const
 // follow the new name.
 Responder::Next Responder::synthesize_dname(const Node& node, const Name& name, unsigned below, unsigned step) {
   const RRset* dname = node.find(dns::type::DNAME);
-  if (seen(&node) || !put(Section::answer, node.name, *dname)) return Next::done;
+  if (seen(&node) || !put(Section::answer, node.name(), *dname)) return Next::done;
   auto target = dname->first_rdata();
   std::size_t prefix = name.offsets[below];
   if (prefix + target.size() > dns::kMaxNameLength) {
@@ -230,17 +230,17 @@ void Responder::negative(const Zone& zone, uint8_t rcode) {
 void Responder::referral(const Node& cut, unsigned step, const Name* name, unsigned skip) {
   if (step == 0) w_.clear_flags(dns::flag::AA);
   const RRset* ns = cut.find(dns::type::NS);
-  if (!put(Section::authority, cut.name, *ns)) return;
+  if (!put(Section::authority, cut.name(), *ns)) return;
   // RFC 4035 §3.1.4: a signed zone's referral carries the child's DS with
   // its RRSIGs, or the proof that there is none (an insecure child).
   if (dnssec_ && name != nullptr) {
     if (const RRset* ds = cut.find(dns::type::DS)) {
-      if (!put(Section::authority, cut.name, *ds)) return;
+      if (!put(Section::authority, cut.name(), *ds)) return;
     } else {
       deny_ds(cut, *name, skip);
     }
   }
-  add_additional(*ns, cut.name);
+  add_additional(*ns, cut.name());
 }
 
 }  // namespace rpdns::answer

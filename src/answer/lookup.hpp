@@ -115,7 +115,7 @@ class Responder {
   uint16_t answered_type_ = 0;
   struct Pending {
     const Node* node;
-    std::string_view owner;  // node->name, or the query name for the owner of a wildcard match
+    std::string_view owner;  // node->name(), or the query name for the owner of a wildcard match
     uint16_t also;           // an RRset of this type before the addresses (SVCB AliasMode), or 0
     bool required;           // in-domain glue of a referral (RFC 9471 §3)
   };
@@ -141,7 +141,7 @@ inline bool Responder::put(Section section, std::string_view owner, const dns::R
 // With DNSSEC an RRset goes with its RRSIGs or not at all (RFC 4035
 // §3.1.1): if they do not fit, the RRset is taken back out too.
 inline bool Responder::put(Section section, std::string_view owner, const RRset& rrset, uint32_t ttl_cap) {
-  if (!dnssec_ || rrset.sig_count == 0) return put(section, owner, rrset.wire(), ttl_cap);
+  if (!dnssec_ || rrset.sig_count() == 0) return put(section, owner, rrset.wire(), ttl_cap);
   auto before = w_.mark();
   if (!put(section, owner, rrset.wire(), ttl_cap)) return false;
   if (put(section, owner, rrset.sig_wire(), ttl_cap)) return true;

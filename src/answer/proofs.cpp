@@ -34,11 +34,11 @@ void Responder::deny_name(const Name& name, unsigned ce_skip) {
 void Responder::deny_type(const Node& node, const Name& name, unsigned ce_skip) {
   if (zone_->denial == zone::Denial::nsec) {
     if (ce_skip > 0) prove(zone_->nsec_covering(name.view()));
-    prove(node.find(dns::type::NSEC) != nullptr ? &node : zone_->nsec_covering(node.name));
+    prove(node.find(dns::type::NSEC) != nullptr ? &node : zone_->nsec_covering(node.name()));
   } else if (zone_->denial == zone::Denial::nsec3) {
     if (ce_skip > 0) {
       nsec3_closest_encloser(name, ce_skip);
-      nsec3_match(node.name);
+      nsec3_match(node.name());
     } else if (!nsec3_match(name.view())) {
       nsec3_closest_encloser(name, 1);
     }
@@ -63,7 +63,7 @@ void Responder::deny_ds(const Node& cut, const Name& name, unsigned skip) {
   if (zone_->denial == zone::Denial::nsec) {
     if (cut.find(dns::type::NSEC) != nullptr) prove(&cut);
   } else if (zone_->denial == zone::Denial::nsec3) {
-    if (!nsec3_match(cut.name)) nsec3_closest_encloser(name, skip + 1);
+    if (!nsec3_match(cut.name())) nsec3_closest_encloser(name, skip + 1);
   }
 }
 
@@ -112,7 +112,7 @@ void Responder::prove(const Node* node) {
 void Responder::write_proofs() {
   uint16_t type = zone_ != nullptr && zone_->denial == zone::Denial::nsec3 ? dns::type::NSEC3 : dns::type::NSEC;
   for (unsigned i = 0; i < proof_count_; ++i) {
-    if (const RRset* rrset = proofs_[i]->find(type)) put(Section::authority, proofs_[i]->name, *rrset);
+    if (const RRset* rrset = proofs_[i]->find(type)) put(Section::authority, proofs_[i]->name(), *rrset);
   }
 }
 

@@ -303,7 +303,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   if (!file.empty()) {
     auto loaded = config::load_file(file, errors);
     if (!loaded) return std::nullopt;
-    config = *loaded;
+    config = std::move(*loaded);
   }
   for (const config::Key* key : args.given) config::copy_value(*key, args.settings, config);
   for (const auto& key : args.keys) {

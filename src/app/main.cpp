@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "app/cli.hpp"
+#include "app/commands.hpp"
+#include "control/server.hpp"
 #include "app/probe.hpp"
 #include "app/signals.hpp"
 #include "dns/name.hpp"
@@ -85,9 +87,9 @@ void setup_logging(const std::string& level) {
 
 std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
   std::vector<stats::ZoneFacts> out;
-  for (const auto& [name, z] : zones.zones()) {
+  zones.for_each([&out](const std::string& name, const std::shared_ptr<const zone::Zone>& z) {
     out.push_back({dns::to_text(name), z->serial, z->record_count, z->first_expiration});
-  }
+  });
   return out;
 }
 
@@ -103,6 +105,11 @@ class Control {
   void signal(int signal) {
     boost::asio::post(io_, [this, signal] { handle(signal); });
   }
+
+  boost::asio::io_context& io() { return io_; }
+  // Called on the control thread once every worker has ended, so that
+  // what else runs on it (the control socket) lets run() return.
+  void when_stopped(std::function<void()> hook) { when_stopped_ = std::move(hook); }
 
   // Returns once a stop signal has been handled and every worker has ended.
   void run() {
@@ -130,7 +137,10 @@ class Control {
     // Join off the control thread so a second signal is still heard.
     joiner_ = std::thread([this] {
       server_.join();
-      boost::asio::post(io_, [this] { work_.reset(); });
+      boost::asio::post(io_, [this] {
+        if (when_stopped_) when_stopped_();
+        work_.reset();
+      });
     });
   }
 
@@ -140,6 +150,7 @@ class Control {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   bool stopping_ = false;
   std::thread joiner_;
+  std::function<void()> when_stopped_;
 };
 
 // Where the signal thread sends a signal: to the Control once serving;
@@ -181,8 +192,12 @@ std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server
 }
 
 // Raises the descriptor limit and fits the TCP connection limit into it.
-config::Config fit_descriptors(const config::Config& config) {
+// The settings the server runs with: `config` without its zones, which
+// the snapshot holds (a copy of 100,000 zone entries is some 20 MB).
+config::Config fit_descriptors(config::Config& config) {
+  auto zones = std::move(config.zones);
   config::Config fitted = config;
+  config.zones = std::move(zones);
   uint64_t limit = ops::raise_descriptor_limit();
   auto sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
   fitted.tcp.max_connections = ops::fit_tcp_connections(config.tcp.max_connections, limit, sockets);
@@ -198,7 +213,40 @@ config::Config fit_descriptors(const config::Config& config) {
   return fitted;
 }
 
-int serve(const cli::Arguments& args, const config::Config& given, std::shared_ptr<const answer::Snapshot> snapshot) {
+// The control socket, when configured; null (logged) when it cannot be made.
+std::unique_ptr<control::ControlServer> open_control_socket(const config::Config& config, boost::asio::io_context& io,
+                                                            app::Commands& commands) {
+  if (config.control_socket.empty()) return nullptr;
+  try {
+    auto socket = std::make_unique<control::ControlServer>(
+        io, config.control_socket,
+        [&commands](const control::Request& r, const control::ControlServer::Respond& respond) {
+          commands.handle(r, respond);
+        });
+    spdlog::info("control socket {}", config.control_socket);
+    return socket;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return nullptr;
+  }
+}
+
+int finish(reload::Reloader& reloader) {
+  if (reloader.busy()) {
+    // Waiting for a big reload would hold the stop for as long as it takes;
+    // it has written nothing, so it is simply left behind.
+    spdlog::info("stopped; the reload in progress is abandoned");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  // Before the control thread's context goes: a reload still queued must
+  // not answer a control client through it.
+  reloader.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<const answer::Snapshot> snapshot) {
   config::Config config = fit_descriptors(given);
   answer::SnapshotStore store(std::move(snapshot));
   std::unique_ptr<server::Server> server;
@@ -216,8 +264,8 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   }
   // The reloader compares each re-read configuration with `given`: the
   // fitted tcp-max-connections is no change an operator made.
-  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); }, given,
-                            store, [&server] { server->nudge_all(); });
+  reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); },
+                            std::move(given), store, [&server] { server->nudge_all(); });
   reloader_ptr = &reloader;
   std::unique_ptr<ops::HttpStats> http;
   try {
@@ -235,6 +283,10 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
     spdlog::info("running as user {}", config.user);
   }
   Control control(*server, reloader);
+  app::Commands commands(config, reloader, store, [&control] { control.signal(SIGTERM); });
+  auto control_socket = open_control_socket(config, control.io(), commands);
+  if (!config.control_socket.empty() && !control_socket) return 1;
+  if (control_socket) control.when_stopped([&control_socket] { control_socket->close(); });
   server->start();
   for (const auto& l : config.listen)
     spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
@@ -244,15 +296,7 @@ int serve(const cli::Arguments& args, const config::Config& given, std::shared_p
   signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once
   if (http) http->stop();
   server->log_counts();
-  if (reloader.busy()) {
-    // Waiting for a big reload would hold the stop for as long as it takes;
-    // it has written nothing, so it is simply left behind.
-    spdlog::info("stopped; the reload in progress is abandoned");
-    spdlog::shutdown();
-    std::_Exit(0);
-  }
-  spdlog::info("stopped");
-  return 0;
+  return finish(reloader);
 }
 
 }  // namespace
@@ -289,5 +333,6 @@ int main(int argc, char** argv) {
     spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, describe_load(r));
     reload::log_warnings(r);
   }
-  return serve(*args, *config, std::move(snapshot));
+  std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life
+  return serve(*args, std::move(*config), std::move(snapshot));
 }

@@ -83,6 +83,10 @@ struct TcpSettings {
   unsigned max_connections = 1024;             // in total; each worker takes its share
 };
 
+using FileStamp = std::array<int64_t, 4>;
+// The stamp of the file at `path`; nullopt when it cannot be read.
+std::optional<FileStamp> file_stamp(const std::string& path);
+
 struct Config {
   std::vector<ListenAddress> listen;
   unsigned workers = 0;              // 0 until resolved: then the number of CPUs
@@ -95,6 +99,7 @@ struct Config {
   std::string version;                        // CHAOS version.bind; empty: REFUSED
   std::string nsid;                           // NSID option value (RFC 5001), "hostname" resolved; empty: none
   std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
+  std::string control_socket;                 // rpdnsctl's Unix socket; empty: none
   unsigned batch_size = 64;                   // datagrams per recvmmsg/sendmmsg
   int receive_buffer = 4 << 20;               // SO_RCVBUF of each UDP socket
   bool cpu_affinity = false;                  // pin worker i to CPU i
@@ -113,6 +118,10 @@ struct Config {
   uint64_t max_zone_size = kDefaultMaxZoneSize;         // per zone unless it sets its own
   unsigned transfer_timeout = kDefaultTransferTimeout;  // seconds; likewise
   std::string source;                                   // the config file, empty when none
+  // That file's size, modification and change times and inode, taken just
+  // before it was read: the same stamp later means the same file, so a
+  // reload need not parse it again. Empty when there is no file.
+  std::optional<FileStamp> source_stamp;
 };
 
 // Parses "ADDR", "ADDR:PORT" or "[ADDR]:PORT"; nullopt when malformed.

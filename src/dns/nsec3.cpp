@@ -17,14 +17,14 @@ bool Nsec3Params::read(std::span<const uint8_t> rdata) {
   algorithm = rdata[0];
   iterations = static_cast<uint16_t>(rdata[2] << 8 | rdata[3]);
   salt_length = rdata[4];
-  std::memcpy(salt, rdata.data() + 5, salt_length);
+  salt = rdata.data() + 5;
   return true;
 }
 
 bool Nsec3Params::same_chain(std::span<const uint8_t> rdata) const {
   Nsec3Params other;
   return other.read(rdata) && other.algorithm == algorithm && other.iterations == iterations &&
-         other.salt_length == salt_length && std::memcmp(other.salt, salt, salt_length) == 0;
+         other.salt_length == salt_length && (salt_length == 0 || std::memcmp(other.salt, salt, salt_length) == 0);
 }
 
 void nsec3_hash(std::string_view name, const Nsec3Params& params, uint8_t (&out)[kNsec3HashSize]) {

@@ -18,7 +18,10 @@ struct Nsec3Params {
   uint8_t algorithm = 0;
   uint16_t iterations = 0;
   uint8_t salt_length = 0;
-  uint8_t salt[255] = {};
+  // Into the RDATA it was read from, which must outlive this (a zone's
+  // NSEC3PARAM lives in the zone's arena): a copy would add 255 bytes to
+  // every zone, signed or not.
+  const uint8_t* salt = nullptr;
 
   // Reads the first four fields of NSEC3 or NSEC3PARAM RDATA; false when short.
   bool read(std::span<const uint8_t> rdata);

@@ -19,11 +19,13 @@ namespace rpdns::policy {
 
 class ZoneAccess {
  public:
+  // An empty list admits nobody, as no list does; it is not stored, which
+  // spares some 100 bytes for each of 100,000 zones that allow no transfer.
   void allow_transfer(const std::string& origin, std::vector<KeyedPrefix> clients) {
-    transfer_[origin] = std::move(clients);
+    set(transfer_, origin, std::move(clients));
   }
   void accept_notify(const std::string& origin, std::vector<KeyedPrefix> primaries) {
-    notify_[origin] = std::move(primaries);
+    set(notify_, origin, std::move(primaries));
   }
   // `signed_by`: the wire name of the TSIG key the request verified with, or empty.
   bool transfer_allowed(std::string_view origin, const sockaddr* peer, std::string_view signed_by) const {
@@ -37,6 +39,13 @@ class ZoneAccess {
   // std::less<> finds by string_view without building a string: no
   // allocation on the query path.
   using Lists = std::map<std::string, std::vector<KeyedPrefix>, std::less<>>;
+  static void set(Lists& lists, const std::string& origin, std::vector<KeyedPrefix> entries) {
+    if (entries.empty()) {
+      lists.erase(origin);
+    } else {
+      lists[origin] = std::move(entries);
+    }
+  }
   static bool admits(const Lists& lists, std::string_view origin, const sockaddr* peer, std::string_view signed_by);
 
   Lists transfer_;

@@ -113,9 +113,9 @@ void Secondaries::configure(const config::Config& config) {
     s->limits = transfer_limits(config, zc);
     if (fresh) {
       // What build_snapshot served: the kept copy, or none yet.
-      auto zit = current->zones.zones().find(origin.wire());
-      if (zit != current->zones.zones().end() && zit->second->soa != nullptr) {
-        const zone::Zone& copy = *zit->second;
+      auto served = current->zones.get(origin.wire());
+      if (served && served->soa != nullptr) {
+        const zone::Zone& copy = *served;
         s->t.start_with_copy(copy.serial, SoaTimers::of(copy), file_mtime(zc.file), now_ms());
         arm_expiry(*s);
       } else {
@@ -360,9 +360,8 @@ void Secondaries::arm_expiry(State& s) {
 void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
   auto current = store_.load();
   if (!copy) {
-    auto it = current->zones.zones().find(s.origin.wire());
-    if (it == current->zones.zones().end()) return;
-    copy = it->second;
+    copy = current->zones.get(s.origin.wire());
+    if (!copy) return;
   }
   auto next = std::make_shared<answer::Snapshot>(*current);
   next->access.accept_notify(copy->origin, notify_sources(s.config));

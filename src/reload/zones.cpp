@@ -4,9 +4,13 @@
 #include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <set>
+#include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "dns/name.hpp"
@@ -20,12 +24,8 @@ namespace {
 
 using Outcome = ZoneReport::Outcome;
 
-// The version of zone `origin` served before this reload; null at start
-// and for a zone new to the configuration.
 std::shared_ptr<const zone::Zone> find_previous(const zone::ZoneSet* previous, const dns::WireName& origin) {
-  if (previous == nullptr) return nullptr;
-  auto it = previous->zones().find(origin.wire());
-  return it == previous->zones().end() ? nullptr : it->second;
+  return previous == nullptr ? nullptr : previous->get(origin.wire());
 }
 
 // Signatures expired or expiring soon, in whatever zone is served: also
@@ -37,15 +37,16 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
   report.warning_count += expiring.count;
 }
 
-// Loads one configured zone, or reuses / keeps its previous version.
+// Loads one configured zone, or reuses (unless `force`) / keeps its
+// previous version.
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
-                                           unsigned warning_days, ZoneReport& report) {
+                                           unsigned warning_days, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
   std::shared_ptr<const zone::Zone> old = find_previous(previous, zc.origin);
   report.had_old = old != nullptr;
   if (old != nullptr) report.old_serial = old->serial;
   std::shared_ptr<const zone::Zone> result;
-  if (old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
+  if (!force && old != nullptr && old->file == zc.file && zone::sources_unchanged(*old)) {
     report.outcome = Outcome::unchanged;
     result = old;
   } else {
@@ -120,6 +121,60 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   return placeholder;
 }
 
+// One configured zone as loaded, before it joins the snapshot.
+struct Loaded {
+  std::shared_ptr<const zone::Zone> zone;
+  ZoneReport report;
+  zone::SecondaryState secondary;
+};
+
+void load_entry(const config::Config& config, const config::ZoneConfig& zc, const zone::ZoneSet* previous,
+                Loaded& out) {
+  auto& r = out.report;
+  out.zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, r)
+                                  : load_secondary(zc, previous, r, out.secondary);
+  // A zone that stayed as it was, quietly, is reported by its outcome
+  // alone: 100,000 names copied on every reload would be most of its work.
+  bool quiet = r.outcome == Outcome::unchanged && r.errors.empty() && r.warnings.empty() && r.copy_errors.empty();
+  if (!quiet) {
+    r.origin = zc.origin;
+    r.file = zc.file;
+  }
+}
+
+// Zones load on every core: at start the workers are not answering yet,
+// and on reload these threads inherit the reloader's low priority. Each
+// thread takes the next zone not taken, so 100,000 small zones and one big
+// one spread alike (a big zone's own parse is split further, see loader).
+std::vector<Loaded> load_entries(const config::Config& config, const zone::ZoneSet* previous) {
+  std::vector<Loaded> loaded(config.zones.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < loaded.size(); i = next++)
+      load_entry(config, config.zones[i], previous, loaded[i]);
+  };
+  unsigned threads = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8);
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, loaded.size()));
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+  return loaded;
+}
+
+// Zones of the previous set the configuration no longer names.
+void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std::vector<ZoneReport>& reports) {
+  previous.for_each([&](const std::string& origin, const std::shared_ptr<const zone::Zone>& zone) {
+    if (set.get(origin)) return;
+    ZoneReport report;
+    report.origin = dns::WireName(origin);
+    report.outcome = Outcome::removed;
+    report.old_serial = zone->serial;
+    report.had_old = true;
+    reports.push_back(std::move(report));
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
@@ -127,14 +182,11 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   auto snapshot = std::make_shared<answer::Snapshot>();
   for (const auto& key : config.keys) snapshot->keys.add(key);
   zone::ZoneSet* set = &snapshot->zones;
-  for (const auto& zc : config.zones) {
-    ZoneReport report;
-    report.origin = zc.origin;
-    report.file = zc.file;
-    zone::SecondaryState secondary;
-    auto zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, report)
-                                     : load_secondary(zc, previous, report, secondary);
-    if (zone && set->zones().count(zone->origin) != 0) {
+  auto loaded = load_entries(config, previous);
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    const auto& zc = config.zones[i];
+    auto& [zone, report, secondary] = loaded[i];
+    if (zone && set->get(zone->origin)) {
       report.outcome = Outcome::failed;
       report.errors.push_back(zc.file + ":0: zone " + dns::to_text(zone->origin) + " is configured twice");
     } else if (zone) {
@@ -147,33 +199,64 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
     }
     reports.push_back(std::move(report));
   }
-  if (previous != nullptr) {
-    for (const auto& [origin, zone] : previous->zones()) {
-      if (set->zones().count(origin) == 0) {
-        ZoneReport report;
-        report.origin = dns::WireName(origin);
-        report.outcome = Outcome::removed;
-        report.old_serial = zone->serial;
-        report.had_old = true;
-        reports.push_back(std::move(report));
-      }
-    }
-  }
+  if (previous != nullptr) report_removed(*previous, *set, reports);
   return snapshot;
 }
 
+std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
+                                                         std::vector<ZoneReport>& reports) {
+  auto loaded = load_entries(config, &current.zones);
+  auto next = std::make_shared<answer::Snapshot>(current);
+  for (auto& [zone, report, secondary] : loaded) {
+    // Unchanged zones, kept old versions and secondaries (whose copies
+    // come from transfers) stay as they are in the copy.
+    if (zone && report.outcome == Outcome::loaded) next->zones.replace(zone, std::nullopt);
+    reports.push_back(std::move(report));
+  }
+  return next;
+}
+
+std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
+                                                     const std::vector<dns::WireName>& origins,
+                                                     std::vector<ZoneReport>& reports) {
+  auto next = std::make_shared<answer::Snapshot>(current);
+  for (const auto& origin : origins) {
+    ZoneReport report;
+    report.origin = origin;
+    const config::ZoneConfig* zc = config::find_zone(config.zones, origin);
+    if (zc == nullptr) {
+      report.outcome = Outcome::failed;
+      report.errors.push_back("zone " + origin.text() + " is not configured");
+    } else if (!zc->primaries.empty()) {
+      // Its data comes from transfers; reading the kept copy back would
+      // only serve what is served already.
+      report.outcome = Outcome::unchanged;
+      report.file = zc->file;
+      report.errors.push_back("zone " + origin.text() + " is a secondary zone; its data comes from its primaries");
+    } else {
+      report.file = zc->file;
+      auto zone = load_one(*zc, &current.zones, config.signature_warning_days, report, true);
+      if (report.outcome == Outcome::loaded) next->zones.replace(zone, std::nullopt);
+    }
+    reports.push_back(std::move(report));
+  }
+  return next;
+}
+
 std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports) {
-  // Origins are unique in a Config: config/ and the command line refuse a second.
-  std::unordered_map<dns::WireName, const config::ZoneConfig*> by_name;
-  for (const auto& zc : config.zones) by_name.emplace(zc.origin, &zc);
-  std::vector<NewSerial> out;
+  // RFC 1982: only a serial that grew is news to a secondary, which
+  // ignores (or, worse, refuses to follow) one that did not.
+  std::unordered_map<std::string_view, uint32_t> grown;
   for (const auto& r : reports) {
-    // RFC 1982: only a serial that grew is news to a secondary, which
-    // ignores (or, worse, refuses to follow) one that did not.
     bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
-    if (r.outcome != Outcome::loaded || !grew) continue;
-    auto it = by_name.find(r.origin);
-    if (it != by_name.end() && !it->second->notify.empty()) out.push_back({it->second, r.new_serial});
+    if (r.outcome == Outcome::loaded && grew) grown.emplace(r.origin.wire(), r.new_serial);
+  }
+  std::vector<NewSerial> out;
+  if (grown.empty()) return out;  // the usual reload: not a pass over every zone
+  // Origins are unique in a Config: config/ and the command line refuse a second.
+  for (const auto& zc : config.zones) {
+    auto it = grown.find(zc.origin.wire());
+    if (it != grown.end() && !zc.notify.empty()) out.push_back({&zc, it->second});
   }
   return out;
 }
@@ -188,6 +271,7 @@ void log_warnings(const ZoneReport& r) {
 
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
+    if (r.origin.empty()) continue;  // unchanged, with nothing to say (load_entry)
     std::string name = r.origin.text();
     for (const auto& e : r.errors) spdlog::error("{}", e);
     log_warnings(r);

@@ -19,7 +19,7 @@ struct ZoneReport {
   // awaiting_transfer: a secondary zone with no usable copy yet, answered
   // SERVFAIL until its first transfer.
   enum class Outcome { loaded, unchanged, kept_old, failed, removed, awaiting_transfer };
-  dns::WireName origin;
+  dns::WireName origin;  // empty for a zone unchanged with nothing to report
   std::string file;
   Outcome outcome = Outcome::loaded;
   bool had_old = false;
@@ -43,6 +43,22 @@ struct ZoneReport {
 // keeps its previous version. Never returns null; check the reports.
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
                                                        std::vector<ZoneReport>& reports);
+
+// A snapshot like `current`, for the same configuration as built it: every
+// zone's files checked (on every core) and the changed ones read again;
+// the rest, and the access lists and keys, shared as they are. The reports
+// follow the configuration's order.
+std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
+                                                         std::vector<ZoneReport>& reports);
+
+// A snapshot like `current` with the zones `origins` read again from their
+// files as `config` names them, changed or not; every other zone, and the
+// access lists and keys, shared as they are. A zone that fails to load, is
+// not configured or is a secondary keeps what is served, and its report
+// says why. One report per origin, in their order.
+std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
+                                                     const std::vector<dns::WireName>& origins,
+                                                     std::vector<ZoneReport>& reports);
 
 // A zone whose serial grew in a (re)load and that has secondaries to tell
 // (RFC 1996 §3.5), with its configuration.

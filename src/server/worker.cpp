@@ -43,7 +43,7 @@ policy::Response rate_limit_view(const answer::Reply& result, const uint8_t* req
   r.header_rcode = dns::header_rcode(reply);
   r.answers = dns::read_u16(reply + 6);
   r.question = {request + dns::kHeaderSize, result.question_end - dns::kHeaderSize};
-  if (result.synthesized_by != nullptr) r.synthesized_by = result.synthesized_by->name;
+  if (result.synthesized_by != nullptr) r.synthesized_by = result.synthesized_by->name();
   r.zone = result.zone;
   r.proven = result.cookie_valid || (result.tsig_key != nullptr && result.tsig_error == 0);
   return r;

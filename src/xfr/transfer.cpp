@@ -21,7 +21,7 @@ TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, co
 // separately, first and last).
 bool TransferWriter::advance() {
   while (node_ != zone_.nodes.end()) {
-    const auto& rrsets = node_->rrsets;
+    const auto& rrsets = node_->rrsets();
     if (rrset_ < rrsets.size()) {
       const auto& rrset = rrsets[rrset_];
       bool apex_soa = rrset.type == dns::type::SOA && &*node_ == zone_.apex;
@@ -39,11 +39,11 @@ bool TransferWriter::advance() {
 
 // One record at a time, so even an RRset larger than a message can be split.
 bool TransferWriter::write_current(dns::ReplyWriter& w) {
-  const auto& rrset = node_->rrsets[rrset_];
-  const uint8_t* rec = rrset.records.data() + offset_;
+  const auto& rrset = node_->rrsets()[rrset_];
+  const uint8_t* rec = rrset.records().data() + offset_;
   std::size_t len = 6u + dns::read_u16(rec + 4);
   dns::RRsetWire one{rrset.type, 1, {rec, len}};
-  if (!w.put_rrset(dns::Section::answer, node_->name, dns::klass::IN, one)) return false;
+  if (!w.put_rrset(dns::Section::answer, node_->name(), dns::klass::IN, one)) return false;
   ++record_;
   offset_ += len;
   return true;

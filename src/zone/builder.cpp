@@ -33,7 +33,6 @@ class NameTable {
     }
   }
   const std::vector<std::string_view>& names() const { return names_; }
-  std::size_t slot_count() const { return slots_.size(); }
 
  private:
   static std::size_t capacity_for(std::size_t n) {
@@ -291,14 +290,18 @@ void Builder::lay_out() {
   for (std::size_t n = 0; n < names.size(); ++n) {
     Node& node = zone_.nodes[n];
     std::memcpy(out, names[n].data(), names[n].size());
-    node.name = {reinterpret_cast<const char*>(out), names[n].size()};
+    node.set_name({reinterpret_cast<const char*>(out), names[n].size()});
     out += names[n].size();
     RRset* first_rrset = rrset;
     for (std::size_t i = node_start_[n]; i < node_start_[n + 1]; ++i) {
       const auto& r = parsed_.records[order_[i]];
       if (!kept_[order_[i]]) continue;
       if (rrset == first_rrset || (rrset - 1)->type != r.type) {
-        *rrset++ = RRset{r.type, 0, r.ttl, {out, std::size_t{0}}, {}, 0};
+        *rrset = RRset{};
+        rrset->type = r.type;
+        rrset->ttl = r.ttl;
+        rrset->set_records(out, 0);
+        ++rrset;
       }
       RRset& current = *(rrset - 1);
       // The RRset's first TTL for every record (see check_ttls).
@@ -306,14 +309,16 @@ void Builder::lay_out() {
       dns::write_u16(out + 4, r.rdata_length);
       std::memcpy(out + 6, parsed_.bytes.data() + r.rdata_offset, r.rdata_length);
       out += 6u + r.rdata_length;
-      current.records = {current.records.data(), current.records.size() + 6u + r.rdata_length};
+      if (!current.set_records(current.records().data(), current.records().size() + 6u + r.rdata_length)) {
+        error(r, dns::to_text(parsed_.owner(r)) + ": more than 4 GiB of records in one RRset");
+      }
       ++current.count;
       ++zone_.record_count;
     }
     std::span<RRset> laid{first_rrset, static_cast<std::size_t>(rrset - first_rrset)};
     attach_signatures(laid);
-    node.rrsets = laid;
-    node.is_delegation = node.name != zone_.origin && node.find(dns::type::NS) != nullptr;
+    node.set_rrsets(laid);
+    node.is_delegation = node.name() != zone_.origin && node.find(dns::type::NS) != nullptr;
     node.nsec3_owner = is_nsec3_owner(node);
   }
   build_index();
@@ -325,8 +330,8 @@ void Builder::lay_out() {
 void Builder::attach_signatures(std::span<RRset> rrsets) {
   auto sig = std::find_if(rrsets.begin(), rrsets.end(), [](const RRset& r) { return r.type == dns::type::RRSIG; });
   if (sig == rrsets.end()) return;
-  const uint8_t* rec = sig->records.data();
-  const uint8_t* end = rec + sig->records.size();
+  const uint8_t* rec = sig->records().data();
+  const uint8_t* end = rec + sig->records().size();
   while (rec < end) {
     uint16_t covered = dns::read_u16(rec + 6);
     const uint8_t* first = rec;
@@ -334,15 +339,16 @@ void Builder::attach_signatures(std::span<RRset> rrsets) {
     for (; rec < end && dns::read_u16(rec + 6) == covered; ++count) rec += 6u + dns::read_u16(rec + 4);
     for (RRset& r : rrsets) {
       if (r.type != covered || r.type == dns::type::RRSIG) continue;
-      r.sigs = {first, static_cast<std::size_t>(rec - first)};
-      r.sig_count = count;
+      // Both lie in one name's stretch of the arena; only a name holding
+      // over 2 GiB could fail this, and would be served unsigned.
+      r.set_sigs(first, static_cast<std::size_t>(rec - first), count);
     }
   }
 }
 
 bool Builder::is_nsec3_owner(const Node& node) {
   bool nsec3 = false;
-  for (const RRset& r : node.rrsets) {
+  for (const RRset& r : node.rrsets()) {
     if (r.type == dns::type::NSEC3) {
       nsec3 = true;
     } else if (r.type != dns::type::RRSIG) {
@@ -354,13 +360,20 @@ bool Builder::is_nsec3_owner(const Node& node) {
 
 // Every name but NSEC3 owners (see Node::nsec3_owner), each slot holding
 // the name's hash tag above its node number + 1 (see Zone::index).
+// Sized for the names it holds, at most 70% full: the 32-bit tags beside
+// each slot keep probes off the nodes, so a fuller table costs a few more
+// slots read in the same cache line, while a TLD's index shrinks by half.
 void Builder::build_index() {
-  zone_.index.assign(table_.slot_count(), 0);
+  auto indexed = static_cast<std::size_t>(
+      std::count_if(zone_.nodes.begin(), zone_.nodes.end(), [](const Node& node) { return !node.nsec3_owner; }));
+  std::size_t slots = 8;
+  while (slots * 7 < indexed * 10) slots <<= 1;
+  zone_.index.assign(slots, 0);
   std::size_t mask = zone_.index.size() - 1;
   for (std::size_t n = 0; n < zone_.nodes.size(); ++n) {
     const Node& node = zone_.nodes[n];
     if (node.nsec3_owner) continue;
-    std::size_t hash = NameHash{}(node.name);
+    std::size_t hash = NameHash{}(node.name());
     std::size_t slot = hash & mask;
     while (zone_.index[slot] != 0) slot = (slot + 1) & mask;
     zone_.index[slot] = Zone::index_tag(hash) | (n + 1);
@@ -374,10 +387,10 @@ void Builder::check_below_dname() {
   if (std::none_of(zone_.nodes.begin(), zone_.nodes.end(), has_dname)) return;
   for (std::size_t n = 0; n < zone_.nodes.size(); ++n) {
     const Node& node = zone_.nodes[n];
-    if (node.rrsets.empty()) continue;
-    if (const Node* dname = zone_.find_ancestor(node.name, has_dname)) {
+    if (node.rrsets().empty()) continue;
+    if (const Node* dname = zone_.find_ancestor(node.name(), has_dname)) {
       error(parsed_.records[order_[node_start_[n]]],
-            dns::to_text(node.name) + " is below the DNAME at " + dns::to_text(dname->name));
+            dns::to_text(node.name()) + " is below the DNAME at " + dns::to_text(dname->name()));
     }
   }
 }

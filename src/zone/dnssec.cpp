@@ -15,11 +15,11 @@ namespace {
 void collect_nsec3(Zone& zone) {
   for (const Node& node : zone.nodes) {
     const RRset* nsec3 = node.find(dns::type::NSEC3);
-    if (nsec3 == nullptr || dns::parent_name(node.name) != zone.origin) continue;
+    if (nsec3 == nullptr || dns::parent_name(node.name()) != zone.origin) continue;
     Nsec3Link link{{}, &node};
-    auto label = node.name.substr(1, static_cast<uint8_t>(node.name[0]));
+    auto label = node.name().substr(1, static_cast<uint8_t>(node.name()[0]));
     if (dns::base32hex_decode(label, link.hash) != static_cast<int>(dns::kNsec3HashSize)) continue;
-    const uint8_t* rec = nsec3->records.data();
+    const uint8_t* rec = nsec3->records().data();
     bool ours = false;
     for (unsigned i = 0; i < nsec3->count; ++i) {
       uint16_t rdlen = dns::read_u16(rec + 4);
@@ -36,7 +36,7 @@ void collect_nsec3(Zone& zone) {
 
 void Zone::build_denial() {
   const RRset* dnskey = apex->find(dns::type::DNSKEY);
-  is_signed = dnskey != nullptr && soa->sig_count > 0;
+  is_signed = dnskey != nullptr && soa->sig_count() > 0;
   if (!is_signed) return;
   const RRset* param = apex->find(dns::type::NSEC3PARAM);
   if (param != nullptr && nsec3_params.read(param->first_rdata()) && nsec3_params.algorithm == dns::kNsec3Sha1) {
@@ -52,14 +52,14 @@ void Zone::build_denial() {
     if (node.find(dns::type::NSEC) != nullptr) nsec_chain.push_back(&node);
   }
   std::sort(nsec_chain.begin(), nsec_chain.end(),
-            [](const Node* a, const Node* b) { return dns::canonical_compare(a->name, b->name) < 0; });
+            [](const Node* a, const Node* b) { return dns::canonical_compare(a->name(), b->name()) < 0; });
   if (!nsec_chain.empty()) denial = Denial::nsec;
 }
 
 const Node* Zone::nsec_covering(std::string_view name) const {
   if (nsec_chain.empty()) return nullptr;
   auto after = std::upper_bound(nsec_chain.begin(), nsec_chain.end(), name, [](std::string_view n, const Node* node) {
-    return dns::canonical_compare(n, node->name) < 0;
+    return dns::canonical_compare(n, node->name()) < 0;
   });
   // Before the first owner (the apex, so only for a name outside the zone):
   // the last NSEC, whose next name wraps around to the apex, covers it.

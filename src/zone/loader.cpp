@@ -353,10 +353,22 @@ ParsedRecords Parser::parse_records() {
   for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&chunks, t] { chunks[t]->run(); });
   chunks[0]->run();
   for (auto& w : workers) w.join();
+  // The entries' text is read; freeing it before the merge and the build
+  // keeps a big zone's peak memory down.
+  std::string().swap(texts_);
+  std::vector<Entry>().swap(entries_);
   ParsedRecords all = std::move(chunks[0]->records);
   all.files = files_;
+  std::size_t bytes = 0, records = 0;
+  for (const auto& chunk : chunks) {
+    bytes += chunk->records.bytes.size();
+    records += chunk->records.records.size();
+  }
+  all.bytes.reserve(all.bytes.size() + bytes);
+  all.records.reserve(all.records.size() + records);
   for (auto& chunk : chunks) {
     if (chunk != chunks[0]) all.append(chunk->records);
+    chunk->records = ParsedRecords();  // each copy freed as soon as it is merged
     for (auto& e : chunk->errors) error(e.file, e.line, e.message);
     warnings_.append(chunk->warnings);
   }

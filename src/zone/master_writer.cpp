@@ -94,7 +94,7 @@ void append_rdata(std::string& out, uint16_t type, std::span<const uint8_t> rdat
 
 void append_rrset(std::string& out, std::string_view owner, const RRset& rrset) {
   std::string head = dns::to_text(owner) + ' ' + std::to_string(rrset.ttl) + " IN " + type_text(rrset.type) + ' ';
-  const uint8_t* rec = rrset.records.data();
+  const uint8_t* rec = rrset.records().data();
   for (unsigned i = 0; i < rrset.count; ++i) {
     uint16_t rdlen = dns::read_u16(rec + 4);
     out += head;
@@ -105,12 +105,12 @@ void append_rrset(std::string& out, std::string_view owner, const RRset& rrset) 
 }
 
 bool same_rrsets(const Node& a, const Node& b) {
-  if (a.rrsets.size() != b.rrsets.size()) return false;
-  for (std::size_t i = 0; i < a.rrsets.size(); ++i) {
-    const RRset& x = a.rrsets[i];
-    const RRset& y = b.rrsets[i];
-    if (x.type != y.type || x.ttl != y.ttl || x.count != y.count || x.records.size() != y.records.size() ||
-        std::memcmp(x.records.data(), y.records.data(), x.records.size()) != 0)
+  if (a.rrsets().size() != b.rrsets().size()) return false;
+  for (std::size_t i = 0; i < a.rrsets().size(); ++i) {
+    const RRset& x = a.rrsets()[i];
+    const RRset& y = b.rrsets()[i];
+    if (x.type != y.type || x.ttl != y.ttl || x.count != y.count || x.records().size() != y.records().size() ||
+        std::memcmp(x.records().data(), y.records().data(), x.records().size()) != 0)
       return false;
   }
   return true;
@@ -170,8 +170,8 @@ std::string master_text(const Zone& zone) {
                     ", written by rpdns from a zone transfer\n";
   append_rrset(out, zone.origin, *zone.soa);
   for (const Node& node : zone.nodes) {
-    for (const RRset& rrset : node.rrsets) {
-      if (&rrset != zone.soa) append_rrset(out, node.name, rrset);
+    for (const RRset& rrset : node.rrsets()) {
+      if (&rrset != zone.soa) append_rrset(out, node.name(), rrset);
     }
   }
   return out;
@@ -184,8 +184,8 @@ std::string first_difference(const Zone& a, const Zone& b) {
            std::to_string(b.record_count) + " at " + std::to_string(b.nodes.size());
   }
   for (std::size_t i = 0; i < a.nodes.size(); ++i) {
-    if (a.nodes[i].name != b.nodes[i].name) return "a name differs: " + dns::to_text(a.nodes[i].name);
-    if (!same_rrsets(a.nodes[i], b.nodes[i])) return "the records of " + dns::to_text(a.nodes[i].name) + " differ";
+    if (a.nodes[i].name() != b.nodes[i].name()) return "a name differs: " + dns::to_text(a.nodes[i].name());
+    if (!same_rrsets(a.nodes[i], b.nodes[i])) return "the records of " + dns::to_text(a.nodes[i].name()) + " differ";
   }
   return "";
 }

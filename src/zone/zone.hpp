@@ -2,6 +2,9 @@
 // loader, never changed afterwards, shared by every worker without locks.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,28 +21,73 @@
 
 namespace rpdns::zone {
 
-// An RRset as stored: its records live in the zone's arena.
+// An RRset as stored: its records live in the zone's arena. Kept at 32
+// bytes (a TLD has millions): the records as pointer and 32-bit size, and
+// the RRSIGs as an offset from them, since both lie in the same node's
+// stretch of the arena.
 struct RRset {
   uint16_t type = 0;
   uint16_t count = 0;
-  uint32_t ttl = 0;                  // one TTL per RRset (RFC 2181 §5.2)
-  std::span<const uint8_t> records;  // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire
+  uint32_t ttl = 0;  // one TTL per RRset (RFC 2181 §5.2)
+
+  // count × (TTL, RDLENGTH, RDATA), see dns::RRsetWire.
+  std::span<const uint8_t> records() const { return {data_, size_}; }
   // The RRSIGs covering this RRset (RFC 4034 §3), laid out the same way:
   // a slice of the node's RRSIG RRset, whose records the loader sorts by
   // type covered. Empty in an unsigned zone and for glue and cut NS.
-  std::span<const uint8_t> sigs;
-  uint16_t sig_count = 0;
-
-  dns::RRsetWire wire() const { return {type, count, records}; }
-  dns::RRsetWire sig_wire() const { return {dns::type::RRSIG, sig_count, sigs}; }
+  std::span<const uint8_t> sigs() const { return {data_ + sig_offset_, sig_size_}; }
+  uint16_t sig_count() const { return sig_count_; }
+  dns::RRsetWire wire() const { return {type, count, records()}; }
+  dns::RRsetWire sig_wire() const { return {dns::type::RRSIG, sig_count_, sigs()}; }
   // RDATA of the first record (for SOA fields and CNAME/DNAME targets).
-  std::span<const uint8_t> first_rdata() const { return {records.data() + 6, dns::read_u16(records.data() + 4)}; }
+  std::span<const uint8_t> first_rdata() const { return {data_ + 6, dns::read_u16(data_ + 4)}; }
+
+  // For the builder. False when a size or distance does not fit the
+  // compact form (more than 4 GiB of records, 2 GiB between an RRset and
+  // its signatures): no zone a server can hold comes near.
+  bool set_records(const uint8_t* data, std::size_t size);
+  bool set_sigs(const uint8_t* sigs, std::size_t size, uint16_t sig_count);
+
+ private:
+  const uint8_t* data_ = nullptr;
+  uint32_t size_ = 0;
+  uint16_t sig_count_ = 0;
+  int32_t sig_offset_ = 0;  // from data_
+  uint32_t sig_size_ = 0;
 };
 
+// One name of a zone. Kept at 24 bytes (a TLD has millions): name and
+// RRsets as pointers with small sizes rather than two 16-byte views.
 struct Node {
-  std::string_view name;          // canonical wire form, in the zone's arena
-  std::span<const RRset> rrsets;  // sorted by type; empty for an empty non-terminal
-  bool is_delegation = false;     // NS below the apex: a zone cut (RFC 1034 §4.2.1)
+  std::string_view name() const { return {name_, name_size_}; }              // canonical wire form, in the arena
+  std::span<const RRset> rrsets() const { return {rrsets_, rrset_count_}; }  // sorted by type; empty for an ENT
+
+  const RRset* find(uint16_t type) const {
+    for (const auto& r : rrsets()) {
+      if (r.type == type) return &r;
+    }
+    return nullptr;
+  }
+
+  // For the builder: a wire name is at most 255 octets, and a name holds
+  // one RRset per type, fewer than 2^16.
+  void set_name(std::string_view name) {
+    name_ = name.data();
+    name_size_ = static_cast<uint8_t>(name.size());
+  }
+  void set_rrsets(std::span<const RRset> rrsets) {
+    rrsets_ = rrsets.data();
+    rrset_count_ = static_cast<uint16_t>(rrsets.size());
+  }
+
+ private:
+  const char* name_ = nullptr;
+  const RRset* rrsets_ = nullptr;
+  uint16_t rrset_count_ = 0;
+  uint8_t name_size_ = 0;
+
+ public:
+  bool is_delegation = false;  // NS below the apex: a zone cut (RFC 1034 §4.2.1)
   // At or below a zone cut, or below a DNAME: its data is glue or hidden
   // (RFC 6672 §2.4), never an authoritative answer of this zone.
   bool occluded = false;
@@ -47,13 +95,6 @@ struct Node {
   // not in the index: RFC 5155 §7.2.9 has servers treat NSEC3 owner names as
   // nonexistent. It is still in Zone::nodes, so a transfer sends it.
   bool nsec3_owner = false;
-
-  const RRset* find(uint16_t type) const {
-    for (const auto& r : rrsets) {
-      if (r.type == type) return &r;
-    }
-    return nullptr;
-  }
 };
 
 // How a signed zone proves that names and types do not exist.
@@ -77,6 +118,7 @@ struct SourceFile {
   std::string path;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
+  uint64_t inode = 0;
   uint64_t hash = 0;  // std::hash of the contents (compared within one process only)
 };
 
@@ -132,7 +174,7 @@ struct Zone {
       if (entry == 0) return nullptr;
       if ((entry & ~uint64_t{0xffffffff}) != tag) continue;
       const Node& node = nodes[static_cast<uint32_t>(entry) - 1];
-      if (node.name == name) return &node;
+      if (node.name() == name) return &node;
     }
   }
   static uint64_t index_tag(std::size_t hash) { return static_cast<uint64_t>(hash) & ~uint64_t{0xffffffff}; }
@@ -166,10 +208,35 @@ struct SecondaryState {
   int64_t expires_at = 0;  // Unix time the copy expires, for EDNS EXPIRE (RFC 7314)
 };
 
-// All zones served, published as one immutable snapshot.
+// All zones served, published as one immutable snapshot. The zones sit in
+// 256 shards by their first label; a copy shares every shard, and changing
+// a zone copies its shard alone, so a reload of one zone among 100,000
+// copies some 400 entries, not the table.
 class ZoneSet {
  public:
+  using Zones = std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>>;
+
+  ZoneSet() = default;
+  ZoneSet(const ZoneSet& other) : shards_(other.shards_), size_(other.size_) { copy_rest(other); }
+  ZoneSet& operator=(const ZoneSet& other);
+  ZoneSet(ZoneSet&&) = default;
+  ZoneSet& operator=(ZoneSet&&) = default;
+
+  // Adds `zone`, or replaces the zone of the same origin.
   void add(std::shared_ptr<const Zone> zone);
+  void remove(std::string_view origin);
+  // The zone of this origin (canonical wire form), or null.
+  std::shared_ptr<const Zone> get(std::string_view origin) const;
+  std::size_t size() const { return size_; }
+  // Calls f(origin, zone) for every zone, in no particular order.
+  template <class F>
+  void for_each(F f) const {
+    for (const auto& shard : shards_) {
+      if (!shard) continue;
+      for (const auto& [origin, zone] : *shard) f(origin, zone);
+    }
+  }
+
   // Marks the zone `zone` (canonical wire origin, added already) a secondary.
   void set_secondary(const std::string& origin, SecondaryState state);
   // Null for a zone of which we are the primary.
@@ -191,14 +258,25 @@ class ZoneSet {
   const Zone* find_zone(const dns::Name& name) const;
   // The most specific zone strictly above `zone`'s origin (for DS at a cut).
   const Zone* find_parent_zone(const dns::Name& name) const;
-  const std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>>& zones() const {
-    return zones_;
-  }
 
  private:
+  static constexpr std::size_t kShards = 256;
+  // From the first label only: cheap on the query path, and spread enough
+  // (zone names differ most in their first label).
+  static std::size_t shard_of(std::string_view origin) {
+    std::size_t h = 0;
+    std::size_t end = origin.empty() ? 0 : std::min<std::size_t>(origin.size(), 1u + static_cast<uint8_t>(origin[0]));
+    for (std::size_t i = 0; i < end; ++i) h = h * 31 + static_cast<uint8_t>(origin[i]);
+    return h % kShards;
+  }
   const Zone* find_from(const dns::Name& name, unsigned first_skip) const;
+  // The shard to change: copied first unless this set made it.
+  Zones& writable(std::size_t shard);
+  void copy_rest(const ZoneSet& other);
 
-  std::unordered_map<std::string, std::shared_ptr<const Zone>, NameHash, std::equal_to<>> zones_;
+  std::array<std::shared_ptr<Zones>, kShards> shards_;  // null: no zone there
+  std::bitset<kShards> owned_;                          // shards this set made, not shared with a copy
+  std::size_t size_ = 0;
   std::unordered_map<std::string, SecondaryState, NameHash, std::equal_to<>> secondaries_;
   bool any_expired_ = false;
   unsigned min_labels_ = 255;

@@ -122,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // label prepended (a wildcard match or NXDOMAIN, or a name below a cut).
   std::size_t step = nodes.size() / 8 + 1;
   for (std::size_t i = 0; i < nodes.size(); i += step) {
-    std::string_view name = nodes[i].name;
+    std::string_view name = nodes[i].name();
     ask(snapshot, name, next_type(), variant++);
     if (name.size() + 2 <= rpdns::dns::kMaxNameLength) {
       std::string below = std::string("\x01z", 2) + std::string(name);

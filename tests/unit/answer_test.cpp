@@ -419,11 +419,11 @@ TEST_F(AnswerTest, ReplyNamesTheWildcardThatAnswered) {
   for (const char* name : {"foo.wild.example.com", "a.b.wild.example.com", "FOO.Wild.example.com"}) {
     Reply r = ask(query(name, A));
     ASSERT_NE(r.outcome.synthesized_by, nullptr) << name;
-    EXPECT_EQ(r.outcome.synthesized_by->name, star) << name;
+    EXPECT_EQ(r.outcome.synthesized_by->name(), star) << name;
   }
   Reply nodata = ask(query("foo.wild.example.com", MX));
   ASSERT_NE(nodata.outcome.synthesized_by, nullptr);
-  EXPECT_EQ(nodata.outcome.synthesized_by->name, star);
+  EXPECT_EQ(nodata.outcome.synthesized_by->name(), star);
   EXPECT_EQ(ask(query("www.example.com", A)).outcome.synthesized_by, nullptr);
   EXPECT_EQ(ask(query("exists.wild.example.com", A)).outcome.synthesized_by, nullptr);
   EXPECT_EQ(ask(query("x.ent.wild.example.com", A)).outcome.synthesized_by, nullptr);
@@ -436,7 +436,7 @@ TEST_F(AnswerTest, ReplyNamesTheDnameThatAnswered) {
   Reply r = ask(query("host.olddn.example.com", A));
   ASSERT_EQ(r.rcode(), 0u);
   ASSERT_NE(r.outcome.synthesized_by, nullptr);
-  EXPECT_EQ(r.outcome.synthesized_by->name, wire_name("olddn.example.com"));
+  EXPECT_EQ(r.outcome.synthesized_by->name(), wire_name("olddn.example.com"));
   EXPECT_EQ(ask(query("olddn.example.com", DNAME)).outcome.synthesized_by, nullptr);  // the DNAME itself
 }
 

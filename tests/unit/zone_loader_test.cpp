@@ -37,7 +37,7 @@ struct Rec {
 
 std::vector<Rec> records(const RRset& set) {
   std::vector<Rec> out;
-  const uint8_t* p = set.records.data();
+  const uint8_t* p = set.records().data();
   for (unsigned i = 0; i < set.count; ++i) {
     uint16_t len = rpdns::dns::read_u16(p + 4);
     out.push_back({rpdns::dns::read_u32(p), std::vector<uint8_t>(p + 6, p + 6 + len)});
@@ -66,6 +66,23 @@ const char* kHead =
 
 // RFC 1035 §5.1: $ORIGIN, '@', relative names, parentheses over several
 // lines with comments, and a blank owner meaning "the previous owner".
+// RRset keeps its records' size in 32 bits and its signatures as an
+// offset from them; what does not fit is refused, never truncated.
+TEST(ZoneLayout, RRsetRefusesWhatItsCompactFormCannotHold) {
+  static const uint8_t bytes[8] = {};
+  RRset r;
+  ASSERT_TRUE(r.set_records(bytes, 4));
+  EXPECT_FALSE(r.set_records(bytes, std::size_t{1} << 32));
+  EXPECT_EQ(r.records().data(), bytes);
+  EXPECT_EQ(r.records().size(), 4u);
+  ASSERT_TRUE(r.set_sigs(bytes + 4, 3, 1));
+  EXPECT_EQ(r.sigs().data(), bytes + 4);
+  EXPECT_EQ(r.sigs().size(), 3u);
+  EXPECT_EQ(r.sig_count(), 1u);
+  EXPECT_FALSE(r.set_sigs(bytes + 4, std::size_t{1} << 32, 1));
+  EXPECT_EQ(r.sigs().size(), 3u);
+}
+
 TEST(ZoneLoader, BasicFile) {
   TempDir dir;
   std::string file = dir.write("example.com.zone",
@@ -560,8 +577,8 @@ TEST(ZoneLoader, EmptyNonTerminalsAndCuts) {
   const auto* c = r.zone->find(wire("c.example.com"));
   ASSERT_NE(bc, nullptr);
   ASSERT_NE(c, nullptr);
-  EXPECT_TRUE(bc->rrsets.empty());
-  EXPECT_TRUE(c->rrsets.empty());
+  EXPECT_TRUE(bc->rrsets().empty());
+  EXPECT_TRUE(c->rrsets().empty());
   EXPECT_TRUE(r.zone->find(wire("sub.example.com"))->is_delegation);
   EXPECT_FALSE(r.zone->apex->is_delegation);
   EXPECT_FALSE(r.zone->find(wire("ns.sub.example.com"))->is_delegation);
