@@ -24,11 +24,12 @@ run_address() {
 
 run_thread() {
   build build-tsan thread
-  # The whole suite. Every integration and differential test starts the real
-  # TSan-built server with several workers (UDP, TCP, transfers, steering
-  # modes, rate limiting, reload, stats, the mutated-packet storm), and the
-  # server's own reports fail the test (tests/integration/server_process.cpp);
-  # among the unit tests the loader parses large zones on several threads.
+  # The whole suite. Every integration, differential and interop test
+  # starts the real TSan-built server with several workers (UDP, TCP,
+  # transfers, steering modes, rate limiting, reload, stats, the
+  # mutated-packet storm), and the server's own reports fail the test
+  # (tests/support/server_process.cpp); among the unit tests the loader
+  # parses large zones on several threads.
   # Running all of them leaves no list of "threaded" tests to go stale, and
   # the single-threaded rest costs seconds (the whole run: about 35 s on two
   # cores, the storm's million queries included).

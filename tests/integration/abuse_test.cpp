@@ -12,7 +12,8 @@
 #include <random>
 #include <thread>
 
-#include "server_process.hpp"
+#include "dns/wire.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -25,23 +26,6 @@ std::vector<std::string> bundled(std::vector<std::string> extra) {
   return args;
 }
 
-int udp_socket_from(const char* source) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &local.sin_addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
-  return fd;
-}
-
-sockaddr_in server_address(uint16_t port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  return addr;
-}
-
 struct Tally {
   int full = 0;       // normal replies
   int truncated = 0;  // TC set (slipped)
@@ -51,11 +35,11 @@ struct Tally {
 // name(i), then collects every reply that arrives.
 Tally burst(uint16_t port, const char* source, int count, const std::function<std::string(int)>& name,
             ldns_rr_type type = LDNS_RR_TYPE_A) {
-  int fd = udp_socket_from(source);
-  auto addr = server_address(port);
+  int fd = socket_from(SOCK_DGRAM, source);
+  auto addr = loopback(port);
   for (int i = 0; i < count; ++i) {
     auto request = make_query(name(i), type);
-    sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    sendto(fd, request.data(), request.size(), 0, sa(addr), sizeof addr);
   }
   Tally tally;
   uint8_t buf[1500];
@@ -63,7 +47,7 @@ Tally burst(uint16_t port, const char* source, int count, const std::function<st
   while (poll(&p, 1, 300) == 1) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n < 12) continue;
-    if (buf[2] & 0x02)
+    if (dns::header_tc(buf))
       ++tally.truncated;
     else
       ++tally.full;
@@ -139,9 +123,9 @@ TEST(Storm, MillionMutatedQueries) {
     query(server.port(), "www.example.com.", LDNS_RR_TYPE_A, false, std::chrono::milliseconds(100));
   long before = rss_kb(server.pid());
   std::mt19937 rng(12345);
-  int fd = udp_socket_from("127.0.0.1");
+  int fd = socket_from(SOCK_DGRAM, "127.0.0.1");
   int flags = 0;
-  auto addr = server_address(server.port());
+  auto addr = loopback(server.port());
   uint8_t sink[1500];
   for (int i = 0; i < 1000000; ++i) {
     std::vector<uint8_t> packet = seeds[rng() % seeds.size()];
@@ -163,7 +147,7 @@ TEST(Storm, MillionMutatedQueries) {
           break;  // bit
       }
     }
-    sendto(fd, packet.data(), packet.size(), flags, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    sendto(fd, packet.data(), packet.size(), flags, sa(addr), sizeof addr);
     if (i % 64 == 0) {
       while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
       }

@@ -8,32 +8,16 @@
 #include <fstream>
 #include <thread>
 
-#include "server_process.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
 
-std::string zone_text(const std::string& origin, unsigned serial, const std::string& www) {
-  return "$ORIGIN " + origin + ".\n$TTL 600\n@ SOA ns admin " + std::to_string(serial) +
-         " 3600 900 604800 120\n  NS ns\nns A 127.0.0.53\nwww A " + www + "\n";
-}
-
-void write_atomically(const std::string& path, const std::string& text) {
-  std::ofstream(path + ".tmp") << text;
-  std::filesystem::rename(path + ".tmp", path);
-}
-
 // Runs rpdnsctl to its end: its exit code and what it printed.
 RunResult rpdnsctl(const std::string& socket, const std::vector<std::string>& args) {
-  std::string log = socket + ".ctl.log";
   std::vector<std::string> all = {"--control", socket, "--timeout", "20"};
   all.insert(all.end(), args.begin(), args.end());
-  pid_t pid = spawn_process(RPDNSCTL_BINARY, all, log);
-  RunResult result;
-  result.exit_code = wait_exit(pid, std::chrono::seconds(30));
-  std::ifstream in(log);
-  result.output.assign(std::istreambuf_iterator<char>(in), {});
-  return result;
+  return run_tool(RPDNSCTL_BINARY, all, std::chrono::seconds(30));
 }
 
 std::string www_of(uint16_t port, const std::string& zone) {

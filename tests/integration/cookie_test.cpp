@@ -10,8 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -20,8 +18,11 @@
 #include "dns/cookie.hpp"
 #include "dns/tsig.hpp"
 #include "dns/wire.hpp"
-#include "server_process.hpp"
-#include "tcp_client.hpp"
+#include "support/hex.hpp"
+#include "support/other_servers.hpp"
+#include "support/packet.hpp"
+#include "support/server_process.hpp"
+#include "support/tcp_client.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -30,58 +31,17 @@ const std::string kBundled = RPDNS_BUNDLED_ZONES;
 const char* kSecret = "e5e973e5a6b2a43f48e7dc849e37bfcf";
 const char* kOtherSecret = "445536bcd2513298075a5d379663c962";
 
-std::string hex(const uint8_t* p, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += "0123456789abcdef"[p[i] >> 4];
-    out += "0123456789abcdef"[p[i] & 0x0F];
-  }
-  return out;
-}
-
-std::vector<uint8_t> unhex(const std::string& text) {
-  std::vector<uint8_t> out;
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-sockaddr_in ipv4(const char* address, uint16_t port = 0) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, address, &a.sin_addr);
-  return a;
-}
-
 // Checks a server cookie the way a server of the same fleet would: with the
 // configured secret, for the client's address, now.
 bool verifies(const std::string& secret_hex, const std::string& cookie_hex, const char* client_ip) {
-  auto cookie = unhex(cookie_hex);
+  auto cookie = from_hex(cookie_hex);
   if (cookie.size() != dns::kCookieSize) return false;
   dns::CookieSecret secret{};
   if (!dns::parse_cookie_secret(secret_hex, secret)) return false;
   dns::ServerCookies cookies({&secret, 1});
   auto peer = ipv4(client_ip);
-  auto verdict = cookies.check(cookie.data(), {cookie.data() + 8, cookie.size() - 8},
-                               reinterpret_cast<const sockaddr*>(&peer), cookies.now());
+  auto verdict = cookies.check(cookie.data(), {cookie.data() + 8, cookie.size() - 8}, sa(peer), cookies.now());
   return verdict == dns::ServerCookies::Verdict::valid;
-}
-
-// A query for www.example.com A whose OPT carries this COOKIE option value.
-std::vector<uint8_t> cookie_query(const std::vector<uint8_t>& cookie, uint16_t id = 4242) {
-  std::vector<uint8_t> p = {static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
-  for (const char* label : {"www", "example", "com"}) {
-    p.push_back(static_cast<uint8_t>(std::strlen(label)));
-    p.insert(p.end(), label, label + std::strlen(label));
-  }
-  p.insert(p.end(), {0, 0, 1, 0, 1});
-  p.insert(p.end(), {0, 0, 41, 4, 208, 0, 0, 0, 0});  // OPT, UDP size 1232
-  auto rdlen = static_cast<uint16_t>(4 + cookie.size());
-  p.insert(p.end(), {static_cast<uint8_t>(rdlen >> 8), static_cast<uint8_t>(rdlen), 0, 10, 0,
-                     static_cast<uint8_t>(cookie.size())});
-  p.insert(p.end(), cookie.begin(), cookie.end());
-  return p;
 }
 
 struct Parsed {
@@ -96,19 +56,20 @@ struct Parsed {
 Parsed parse(const std::vector<uint8_t>& reply) {
   Parsed out;
   if (reply.size() < 12) return out;
-  out.rcode = reply[3] & 0x0F;
-  out.truncated = (reply[2] & 0x02) != 0;
+  out.rcode = dns::header_rcode(reply.data());
+  out.truncated = dns::header_tc(reply.data());
   out.answers = dns::read_u16(reply.data() + 6);
   // The OPT record: root owner, type 41.
   for (std::size_t at = 12; at + 11 <= reply.size(); ++at) {
-    if (reply[at] != 0 || dns::read_u16(reply.data() + at + 1) != 41) continue;
+    if (reply[at] != 0 || dns::read_u16(reply.data() + at + 1) != dns::type::OPT) continue;
     uint16_t rdlen = dns::read_u16(reply.data() + at + 9);
     if (at + 11 + rdlen != reply.size()) continue;
     out.rcode |= static_cast<unsigned>(reply[at + 5]) << 4;
     for (std::size_t o = at + 11; o + 4 <= reply.size();) {
       uint16_t code = dns::read_u16(reply.data() + o);
       uint16_t len = dns::read_u16(reply.data() + o + 2);
-      if (code == 10 && o + 4 + len <= reply.size()) out.cookie = hex(reply.data() + o + 4, len);
+      if (code == dns::edns_option::COOKIE && o + 4 + len <= reply.size())
+        out.cookie = to_hex(reply.data() + o + 4, len);
       o += 4u + len;
     }
     break;
@@ -116,16 +77,14 @@ Parsed parse(const std::vector<uint8_t>& reply) {
   return out;
 }
 
-// Runs a command (bounded by timeout(1)) and returns what it printed.
-std::string run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(("timeout 10 " + command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  pclose(pipe);
-  return out;
+// What kdig printed, asking 127.0.0.1:port over UDP, once, within 2 s.
+std::string kdig_udp(uint16_t port, const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"+time=2", "+retry=0"};
+  all.insert(all.end(), args.begin(), args.end());
+  return kdig(port, all).output;
 }
+
+bool have_kdig() { return run_tool("/usr/bin/kdig", {"-V"}).output.find("kdig") != std::string::npos; }
 
 // The value after "label" up to the end of its line (or a ';'), trimmed.
 std::string field(const std::string& text, const std::string& label) {
@@ -138,11 +97,6 @@ std::string field(const std::string& text, const std::string& label) {
   return value;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 class Cookies : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -152,10 +106,8 @@ class Cookies : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void write_config(const std::string& secret) {
-    std::ofstream(dir_ + "/rpdns.yaml.tmp")
-        << "cookie-secret: " << secret << "\nzones:\n  - origin: example.com\n    file: " << kBundled
-        << "/example.com.zone\n";
-    std::filesystem::rename(dir_ + "/rpdns.yaml.tmp", config());
+    write_atomically(config(), "cookie-secret: " + secret + "\nzones:\n  - origin: example.com\n    file: " + kBundled +
+                                   "/example.com.zone\n");
   }
   std::string config() const { return dir_ + "/rpdns.yaml"; }
 
@@ -165,20 +117,19 @@ class Cookies : public ::testing::Test {
 // kdig +cookie gets a server cookie made with the configured secret; the
 // next query presenting it is answered, with the same cookie back.
 TEST_F(Cookies, KdigGetsACookieThatVerifies) {
-  if (run("kdig -V").find("kdig") == std::string::npos) GTEST_SKIP() << "kdig not installed";
+  if (!have_kdig()) GTEST_SKIP() << "kdig not installed";
   ServerProcess server({"--config", config(), "--workers", "1"});
-  std::string kdig = "kdig @127.0.0.1 -p " + std::to_string(server.port()) + " +time=2 +retry=0 ";
-  std::string first = run(kdig + "+cookie www.example.com A");
+  std::string first = kdig_udp(server.port(), {"+cookie", "www.example.com", "A"});
   EXPECT_EQ(field(first, "status: "), "NOERROR") << first;
-  std::string cookie = lower(field(first, ";; COOKIE: "));
+  std::string cookie = lowercase(field(first, ";; COOKIE: "));
   ASSERT_EQ(cookie.size(), 2 * dns::kCookieSize) << first;
   EXPECT_TRUE(verifies(kSecret, cookie, "127.0.0.1")) << cookie;
   EXPECT_FALSE(verifies(kOtherSecret, cookie, "127.0.0.1"));
 
-  std::string second = run(kdig + "+cookie=" + cookie + " www.example.com A");
+  std::string second = kdig_udp(server.port(), {"+cookie=" + cookie, "www.example.com", "A"});
   EXPECT_EQ(field(second, "status: "), "NOERROR") << second;
   EXPECT_NE(second.find("192.0.2.80"), std::string::npos) << second;
-  EXPECT_EQ(lower(field(second, ";; COOKIE: ")), cookie) << second;
+  EXPECT_EQ(lowercase(field(second, ";; COOKIE: ")), cookie) << second;
 }
 
 // A forged server cookie: BADCOOKIE over UDP with a fresh, valid cookie and
@@ -198,12 +149,12 @@ TEST_F(Cookies, ForgedServerCookieGetsBadcookie) {
   EXPECT_EQ(udp.rcode, dns::rcode::BADCOOKIE);
   EXPECT_EQ(udp.answers, 0u);
   ASSERT_EQ(udp.cookie.size(), 2 * dns::kCookieSize);
-  EXPECT_EQ(udp.cookie.substr(0, 16), hex(forged.data(), 8));  // the client cookie, echoed
-  EXPECT_NE(udp.cookie, hex(forged.data(), forged.size()));
+  EXPECT_EQ(udp.cookie.substr(0, 16), to_hex(forged.data(), 8));  // the client cookie, echoed
+  EXPECT_NE(udp.cookie, to_hex(forged.data(), forged.size()));
   EXPECT_TRUE(verifies(kSecret, udp.cookie, "127.0.0.1")) << udp.cookie;
 
   // Retrying with the fresh cookie works.
-  auto retry = exchange_raw(server.port(), cookie_query(unhex(udp.cookie)));
+  auto retry = exchange_raw(server.port(), cookie_query(from_hex(udp.cookie)));
   ASSERT_TRUE(retry);
   EXPECT_EQ(parse(*retry).rcode, 0u);
   EXPECT_EQ(parse(*retry).answers, 1u);
@@ -218,11 +169,11 @@ TEST_F(Cookies, ForgedServerCookieGetsBadcookie) {
   EXPECT_EQ(t.answers, 1u);
   EXPECT_TRUE(verifies(kSecret, t.cookie, "127.0.0.1")) << t.cookie;
 
-  if (run("kdig -V").find("kdig") != std::string::npos) {
-    std::string out = run("kdig @127.0.0.1 -p " + std::to_string(server.port()) +
-                          " +time=2 +retry=0 +cookie=" + hex(forged.data(), forged.size()) + " www.example.com A");
+  if (have_kdig()) {
+    std::string out =
+        kdig_udp(server.port(), {"+cookie=" + to_hex(forged.data(), forged.size()), "www.example.com", "A"});
     EXPECT_EQ(field(out, "status: "), "BADCOOKIE") << out;
-    EXPECT_TRUE(verifies(kSecret, lower(field(out, ";; COOKIE: ")), "127.0.0.1")) << out;
+    EXPECT_TRUE(verifies(kSecret, lowercase(field(out, ";; COOKIE: ")), "127.0.0.1")) << out;
   }
 }
 
@@ -261,17 +212,15 @@ void count_reply(Tally& tally, const std::vector<uint8_t>& buf, ssize_t n) {
 // above the rate limit, but no socket buffer on a busy machine overflows.
 // Then collects any stragglers.
 Tally burst(uint16_t port, const char* source, const std::vector<uint8_t>& request, int count) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  auto local = ipv4(source);
-  bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
-  auto to = ipv4("127.0.0.1", port);
+  int fd = socket_from(SOCK_DGRAM, source);
+  auto to = loopback(port);
   Tally tally;
   std::vector<uint8_t> buf(1500);
   pollfd p{fd, POLLIN, 0};
   int received = 0;
   for (int sent = 0; sent < count;) {
     for (int i = 0; i < 20 && sent < count; ++i, ++sent)
-      sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+      sendto(fd, request.data(), request.size(), 0, sa(to), sizeof to);
     while (received < sent && poll(&p, 1, 100) == 1) {
       count_reply(tally, buf, recv(fd, buf.data(), buf.size(), 0));
       ++received;
@@ -293,7 +242,7 @@ TEST_F(Cookies, RateLimitSparesValidCookies) {
   ASSERT_EQ(learn.full, 1);
   ASSERT_TRUE(verifies(kSecret, learn.last_cookie, "127.0.0.2")) << learn.last_cookie;
 
-  Tally valid = burst(server.port(), "127.0.0.2", cookie_query(unhex(learn.last_cookie)), 400);
+  Tally valid = burst(server.port(), "127.0.0.2", cookie_query(from_hex(learn.last_cookie)), 400);
   EXPECT_EQ(valid.full, 400);
   EXPECT_EQ(valid.truncated, 0);
 
@@ -302,7 +251,7 @@ TEST_F(Cookies, RateLimitSparesValidCookies) {
   EXPECT_LE(plain.full, 60);
   EXPECT_GE(plain.truncated, 100);
 
-  auto forged = unhex(learn.last_cookie);
+  auto forged = from_hex(learn.last_cookie);
   forged.back() ^= 1;
   Tally bad = burst(server.port(), "127.0.4.1", cookie_query(forged), 400);
   EXPECT_LE(bad.full, 60);

@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "server_process.hpp"
-#include "tcp_client.hpp"
+#include "support/server_process.hpp"
+#include "support/tcp_client.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -133,13 +133,9 @@ int read_transfer(TcpClient& client) {
   int soas = 0;
   while (auto reply = client.receive(5000)) {
     ++messages;
-    ldns_pkt* pkt = nullptr;
-    if (ldns_wire2pkt(&pkt, reply->data(), reply->size()) != LDNS_STATUS_OK) return 0;
-    const ldns_rr_list* answer = ldns_pkt_answer(pkt);
-    for (size_t i = 0; i < ldns_rr_list_rr_count(answer); ++i) {
-      if (ldns_rr_get_type(ldns_rr_list_rr(answer, i)) == LDNS_RR_TYPE_SOA) ++soas;
-    }
-    ldns_pkt_free(pkt);
+    Packet pkt = decode(*reply);
+    if (!pkt) return 0;
+    soas += static_cast<int>(count_type(ldns_pkt_answer(pkt.get()), LDNS_RR_TYPE_SOA));
     if (soas == 2) return messages;
   }
   return 0;
@@ -154,9 +150,7 @@ TEST(TcpFlood, EvictionSparesATransferInProgress) {
                         << wide_zone() << "\n    allow-transfer: [127.0.0.0/8]\n";
   ServerProcess server({"--config", config}, "wide.example.");
   TcpClient secondary(server.port());
-  ldns_pkt* request =
-      ldns_pkt_query_new(ldns_dname_new_frm_str("wide.example."), LDNS_RR_TYPE_AXFR, LDNS_RR_CLASS_IN, 0);
-  ASSERT_TRUE(secondary.send(to_wire_and_free(request)));
+  ASSERT_TRUE(secondary.send(to_wire_and_free(new_query("wide.example.", LDNS_RR_TYPE_AXFR))));
   std::this_thread::sleep_for(300ms);  // the transfer fills the socket buffers and waits for the reader
   auto stalled = stalled_connections(server.port(), 1, "127.0.0.1");
   std::this_thread::sleep_for(100ms);

@@ -9,9 +9,8 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 
-#include "server_process.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -22,29 +21,17 @@ const std::string kBundled = RPDNS_BUNDLED_ZONES;
 // many were answered.
 int from_one_socket(uint16_t port, int count) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
+  sockaddr_in addr = loopback(port);
   auto request = make_query("www.example.com.", LDNS_RR_TYPE_A);
   int answered = 0;
   for (int i = 0; i < count; ++i) {
-    sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    sendto(fd, request.data(), request.size(), 0, sa(addr), sizeof addr);
     pollfd p{fd, POLLIN, 0};
     uint8_t buf[512];
     if (poll(&p, 1, 1000) == 1 && recv(fd, buf, sizeof buf, 0) > 0) ++answered;
   }
   close(fd);
   return answered;
-}
-
-std::map<int, long> per_worker(const std::string& log) {
-  std::regex line(R"(worker (\d+) on [^:]+:\d+: (\d+) queries)");
-  std::map<int, long> out;
-  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
-    out[std::stoi((*it)[1])] = std::stol((*it)[2]);
-  }
-  return out;
 }
 
 std::map<int, long> run_mode(const std::string& setting, int queries) {
@@ -56,7 +43,7 @@ std::map<int, long> run_mode(const std::string& setting, int queries) {
   EXPECT_EQ(from_one_socket(server.port(), queries), queries) << setting;
   RunResult result = server.stop();
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  return per_worker(result.output);
+  return queries_per_worker(result.output);
 }
 
 // The default 4-tuple hash keeps one client on one worker...

@@ -12,22 +12,10 @@
 #include <fstream>
 #include <thread>
 
-#include "server_process.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
-
-std::string zone_text(const std::string& origin, unsigned serial, const std::string& www) {
-  return "$ORIGIN " + origin + ".\n$TTL 600\n@ SOA ns." + origin + ". admin." + origin + ". " + std::to_string(serial) +
-         " 3600 900 604800 120\n  NS ns\nns A 127.0.0.53\nwww A " + www + "\n";
-}
-
-// Writes to a temporary name and renames, so the server never reads a half-written file.
-void write_atomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  std::ofstream(tmp) << text;
-  std::filesystem::rename(tmp, path);
-}
 
 class ReloadTest : public ::testing::Test {
  protected:
@@ -53,11 +41,6 @@ class ReloadTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
-  }
-
-  static int rcode_of(uint16_t port, const std::string& name) {
-    auto reply = query(port, name, LDNS_RR_TYPE_A);
-    return reply ? static_cast<int>(ldns_pkt_get_rcode(reply.get())) : -1;
   }
 
   std::string dir_;
@@ -110,19 +93,13 @@ bool datagram_within(int fd, std::chrono::milliseconds wait) {
 // serial, not when it lowered it (a secondary would not follow).
 TEST_F(ReloadTest, NotifyOnlyWhenTheSerialGrew) {
   write_atomically(dir_ + "/a.zone", zone_text("a.test", 5, "192.0.2.1"));
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  timeval tick{0, 50'000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+  uint16_t secondary = 0;
+  int fd = udp_listener(secondary);
+  ASSERT_GE(fd, 0);
   write_atomically(dir_ + "/rpdns.yaml",
                    "workers: 1\nzones:\n  - origin: a.test\n    file: a.zone\n"
                    "    notify: [\"127.0.0.1:" +
-                       std::to_string(ntohs(addr.sin_port)) + "\"]\n");
+                       std::to_string(secondary) + "\"]\n");
   ServerProcess server({"--config", dir_ + "/rpdns.yaml"}, "a.test.");
   write_atomically(dir_ + "/a.zone", zone_text("a.test", 4, "192.0.2.4"));
   kill(server.pid(), SIGHUP);

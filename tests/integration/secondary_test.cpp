@@ -11,8 +11,8 @@
 #include <regex>
 #include <thread>
 
-#include "../support/fake_primary.hpp"
-#include "server_process.hpp"
+#include "support/fake_primary.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -21,30 +21,9 @@ using namespace std::chrono_literals;
 
 const std::string kOrigin = "sec.example.";
 
-// The HTTP body of GET /metrics from 127.0.0.1:port ("" when it does not answer).
-std::string metrics(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  std::string out;
-  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    timeval timeout{3, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
-    send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-    char buf[4096];
-    ssize_t n = 0;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  }
-  if (fd >= 0) close(fd);
-  return out;
-}
-
-// A per-zone metric of sec.example.; -1 when it is not there.
+// A per-zone metric of sec.example. at /metrics on 127.0.0.1:port; -1 when it is not there.
 long metric(uint16_t port, const std::string& name) {
-  std::string text = metrics(port);
+  std::string text = http_get(port, "/metrics");
   std::smatch m;
   if (!std::regex_search(text, m, std::regex("\n" + name + "\\{zone=\"sec\\.example\\.\"\\} (\\d+)"))) return -1;
   return std::stol(m[1]);
@@ -76,28 +55,9 @@ class Secondary {
   std::string log() const { return server->log(); }
 
   // The serial served, "" when none (SERVFAIL, or no answer).
-  std::string serial() const {
-    auto reply = query(port(), kOrigin, LDNS_RR_TYPE_SOA, false, 300ms);
-    if (!reply || ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())) != 1) return "";
-    char* text = ldns_rdf2str(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(reply.get()), 0), 2));
-    std::string serial = text;
-    free(text);
-    return serial;
-  }
+  std::string serial() const { return serial_of(port(), kOrigin); }
 
-  int rcode(const std::string& name) const {
-    auto reply = query(port(), name, LDNS_RR_TYPE_A, false, 300ms);
-    return reply ? ldns_pkt_get_rcode(reply.get()) : -1;
-  }
-
-  template <class Check>
-  bool eventually(Check check, std::chrono::milliseconds within) const {
-    for (auto end = std::chrono::steady_clock::now() + within; std::chrono::steady_clock::now() < end;) {
-      if (check()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return check();
-  }
+  int rcode(const std::string& name) const { return rcode_of(port(), name, 300ms); }
 
   bool serves(const std::string& serial_text, std::chrono::milliseconds within = 5s) const {
     return eventually([&] { return serial() == serial_text; }, within);
@@ -124,7 +84,7 @@ void expect_expiry_with_primary_at(uint32_t primary_serial, const std::string& d
   primary.set_serial(primary_serial);
   std::string behind = "the primary's serial " + std::to_string(primary_serial) + " is behind ours (10)";
   EXPECT_TRUE(secondary.logged(behind)) << secondary.log();
-  EXPECT_TRUE(secondary.eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
+  EXPECT_TRUE(eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
       << secondary.log();
   EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
   EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_expired"), 1);
@@ -224,7 +184,7 @@ TEST(SecondaryHardening, SoaReplyWithoutAaIsAFailedRefresh) {
       reply[2] &= static_cast<uint8_t>(~0x04);  // AA clear
       return reply;
     });
-    EXPECT_TRUE(secondary.eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
+    EXPECT_TRUE(eventually([&] { return secondary.rcode("www." + kOrigin) == LDNS_RCODE_SERVFAIL; }, 6s))
         << secondary.log();
     EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
   }
@@ -245,7 +205,7 @@ TEST(SecondaryHardening, TransferPastMaxZoneSizeIsAbortedAndTheCopyKept) {
     primary.set_axfr_mode(FakePrimary::AxfrMode::endless);
     EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
     EXPECT_TRUE(secondary.logged("more than max-zone-size (100000 bytes)")) << secondary.log();
-    EXPECT_TRUE(secondary.eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
+    EXPECT_TRUE(eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
     EXPECT_EQ(secondary.serial(), "10");
     EXPECT_EQ(secondary.rcode("www." + kOrigin), LDNS_RCODE_NOERROR);
     EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
@@ -266,7 +226,7 @@ TEST(SecondaryHardening, TransferPastTransferTimeoutIsAbortedAndTheCopyKept) {
     primary.set_axfr_mode(FakePrimary::AxfrMode::trickle);
     EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
     EXPECT_TRUE(secondary.logged("took longer than transfer-timeout (2 s)", 6s)) << secondary.log();
-    EXPECT_TRUE(secondary.eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
+    EXPECT_TRUE(eventually([&] { return primary.transfers_cut() >= 1; }, 3s));
     EXPECT_EQ(secondary.serial(), "10");
     EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_refresh_failures_total"), 1);
   }

@@ -12,7 +12,7 @@
 #include <regex>
 #include <thread>
 
-#include "server_process.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -79,11 +79,7 @@ TEST(Server, ManyClientSocketsReachSeveralWorkers) {
   EXPECT_EQ(answered, 200);
   RunResult result = server.stop();
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  std::regex line(R"(worker (\d+) on 127\.0\.0\.1:\d+: (\d+) queries)");
-  std::map<int, long> per_worker;
-  for (std::sregex_iterator it(result.output.begin(), result.output.end(), line), end; it != end; ++it) {
-    per_worker[std::stoi((*it)[1])] = std::stol((*it)[2]);
-  }
+  std::map<int, long> per_worker = queries_per_worker(result.output);
   ASSERT_EQ(per_worker.size(), 4u) << result.output;
   long total = 0;
   int busy = 0;
@@ -176,12 +172,9 @@ TEST(Server, BusyPortIsNamed) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   uint16_t port = free_udp_port();
-  addr.sin_port = htons(port);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  sockaddr_in addr = loopback(port);
+  ASSERT_EQ(bind(fd, sa(addr), sizeof addr), 0);
   ASSERT_EQ(listen(fd, 1), 0);
   std::string where = "127.0.0.1:" + std::to_string(port);
   RunResult result = run_rpdns({"--zone", "example.com=" + kBundled + "/example.com.zone", "--listen", where});

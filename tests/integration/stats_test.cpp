@@ -15,8 +15,8 @@
 #include <set>
 #include <thread>
 
-#include "server_process.hpp"
-#include "tcp_client.hpp"
+#include "support/server_process.hpp"
+#include "support/tcp_client.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -24,41 +24,6 @@ namespace {
 const std::string kBundled = RPDNS_BUNDLED_ZONES;
 
 using namespace std::chrono_literals;
-
-// A TCP connection to 127.0.0.1:port, or -1.
-int connect_loopback(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    fd = -1;
-  }
-  return fd;
-}
-
-// Sends `request` as it is and returns everything the server sends until
-// it closes (or 3 s pass, so a test never hangs).
-std::string http_exchange(uint16_t port, const std::string& request) {
-  int fd = connect_loopback(port);
-  std::string response;
-  if (fd < 0) return response;
-  timeval timeout{3, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) response.append(buf, static_cast<std::size_t>(n));
-  close(fd);
-  return response;
-}
-
-// A minimal HTTP/1.0 request over loopback; returns the whole response.
-std::string http_get(uint16_t port, const std::string& path, const std::string& method = "GET") {
-  return http_exchange(port, method + " " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n");
-}
 
 long sum_metric(const std::string& text, const std::string& name) {
   std::regex line("(^|\n)" + name + R"(\{[^}]*\} (\d+))");

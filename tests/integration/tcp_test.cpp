@@ -7,19 +7,13 @@
 #include <set>
 #include <thread>
 
-#include "server_process.hpp"
-#include "tcp_client.hpp"
+#include "support/server_process.hpp"
+#include "support/tcp_client.hpp"
 
 namespace rpdns::test {
 namespace {
 
 const std::string kDiff = RPDNS_TEST_ZONES "/diff/diff.example.zone";
-
-Packet decode(const std::vector<uint8_t>& wire) {
-  ldns_pkt* pkt = nullptr;
-  if (ldns_wire2pkt(&pkt, wire.data(), wire.size()) != LDNS_STATUS_OK) return nullptr;
-  return Packet(pkt);
-}
 
 std::vector<std::string> diff_zone(std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"--zone", "diff.example=" + kDiff, "--workers", "2"};
@@ -94,8 +88,7 @@ TEST(Tcp, IdleFloodDoesNotStarveOthers) {
 
 // An AXFR or IXFR request; IXFR carries the client's SOA (RFC 1995 §3).
 std::vector<uint8_t> transfer_request(ldns_rr_type type, uint32_t serial, const std::string& name = "diff.example.") {
-  ldns_rdf* owner = ldns_dname_new_frm_str(name.c_str());
-  ldns_pkt* pkt = ldns_pkt_query_new(owner, type, LDNS_RR_CLASS_IN, 0);
+  ldns_pkt* pkt = new_query(name, type);
   if (type == LDNS_RR_TYPE_IXFR) {
     ldns_rr* soa = nullptr;
     std::string text = name + " 0 IN SOA a. b. " + std::to_string(serial) + " 0 0 0 0";
@@ -117,9 +110,7 @@ std::vector<std::vector<uint8_t>> transfer(uint16_t port, ldns_rr_type type, uin
     auto decoded = decode(*reply);
     if (!decoded || ldns_pkt_get_rcode(decoded.get()) != LDNS_RCODE_NOERROR) break;
     const ldns_rr_list* answer = ldns_pkt_answer(decoded.get());
-    for (size_t i = 0; i < ldns_rr_list_rr_count(answer); ++i) {
-      if (ldns_rr_get_type(ldns_rr_list_rr(answer, i)) == LDNS_RR_TYPE_SOA) ++soas;
-    }
+    soas += static_cast<int>(count_type(answer, LDNS_RR_TYPE_SOA));
     if (soas >= 2 || (soas == 1 && ldns_rr_list_rr_count(answer) == 1)) break;
   }
   return messages;

@@ -10,9 +10,6 @@
 // =nsd one of the reference servers, serving the same files: the harness
 // itself is checked that way.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -22,7 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include "server_process.hpp"
+#include "support/other_servers.hpp"
+#include "support/server_process.hpp"
 
 namespace rpdns::test {
 namespace {
@@ -34,17 +32,21 @@ constexpr auto kQueryTimeout = std::chrono::milliseconds(3000);
 constexpr auto kTestBudget = std::chrono::seconds(45);
 
 // The zones the server under test loads: each top zone, its signed child
-// and its unsigned child, as separate zones (origin, file in kDnssecZones).
-std::vector<std::pair<std::string, std::string>> zones(bool broken) {
-  return {
-      {"nsec.dnssec.test", broken ? "nsec.dnssec.test.broken.zone" : "nsec.dnssec.test.zone"},
-      {"secure.nsec.dnssec.test", "secure.nsec.dnssec.test.zone"},
-      {"insecure.nsec.dnssec.test", "insecure.nsec.dnssec.test.zone"},
-      {"nsec3.dnssec.test", "nsec3.dnssec.test.zone"},
-      {"secure.nsec3.dnssec.test", "secure.nsec3.dnssec.test.zone"},
-      {"optout.nsec3.dnssec.test", "optout.nsec3.dnssec.test.zone"},
-  };
+// and its unsigned child, as separate zones.
+ZoneFiles zones(bool broken) {
+  return {kDnssecZones,
+          {
+              {"nsec.dnssec.test", broken ? "nsec.dnssec.test.broken.zone" : "nsec.dnssec.test.zone"},
+              {"secure.nsec.dnssec.test", "secure.nsec.dnssec.test.zone"},
+              {"insecure.nsec.dnssec.test", "insecure.nsec.dnssec.test.zone"},
+              {"nsec3.dnssec.test", "nsec3.dnssec.test.zone"},
+              {"secure.nsec3.dnssec.test", "secure.nsec3.dnssec.test.zone"},
+              {"optout.nsec3.dnssec.test", "optout.nsec3.dnssec.test.zone"},
+          }};
 }
+
+// The origin asked for its SOA until a server answers.
+const std::string kProbe = "nsec.dnssec.test.";
 
 std::string server_under_test() {
   const char* chosen = std::getenv("RPDNS_VALIDATION_SERVER");
@@ -54,99 +56,28 @@ std::string server_under_test() {
 // A query as a stub resolver sends it: RD=1, EDNS with DO=1 (so that the
 // validator reports AD, RFC 4035 §3.2.3 and RFC 6840 §5.8).
 std::vector<uint8_t> recursive_query(const std::string& name, ldns_rr_type type, uint16_t id) {
-  ldns_pkt* pkt = ldns_pkt_query_new(ldns_dname_new_frm_str(name.c_str()), type, LDNS_RR_CLASS_IN, LDNS_RD);
+  ldns_pkt* pkt = new_query(name, type, LDNS_RR_CLASS_IN, LDNS_RD);
   ldns_pkt_set_id(pkt, id);
-  ldns_pkt_set_edns_udp_size(pkt, 1232);
-  ldns_pkt_set_edns_do(pkt, true);
-  ldns_pkt_set_edns_data(pkt, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
+  set_edns(pkt, 1232, true);
   return to_wire_and_free(pkt);
 }
 
 Packet resolve(uint16_t port, const std::string& name, ldns_rr_type type, uint16_t id,
                std::chrono::milliseconds timeout = kQueryTimeout) {
   auto reply = exchange_raw(port, recursive_query(name, type, id), timeout);
-  if (!reply) return nullptr;
-  ldns_pkt* pkt = nullptr;
-  if (ldns_wire2pkt(&pkt, reply->data(), reply->size()) != LDNS_STATUS_OK) return nullptr;
-  return Packet(pkt);
+  return reply ? decode(*reply) : nullptr;
 }
 
-// A child process of ours (knotd, nsd or unbound) in the foreground, logging
-// to `log`, stopped by its PID.
-class Child {
- public:
-  Child() = default;
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() { stop(); }
-  void start(const std::string& binary, const std::vector<std::string>& args, const std::string& log) {
-    log_ = log;
-    pid_ = spawn_process(binary, args, log);
-  }
-  bool exited() {
-    if (pid_ <= 0) return true;
-    if (waitpid(pid_, nullptr, WNOHANG) != pid_) return false;
-    pid_ = -1;
-    return true;
-  }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      wait_exit(pid_, std::chrono::milliseconds(5000));
-      pid_ = -1;
-    }
-  }
-  std::string log() const { return read_file(log_); }
-
- private:
-  pid_t pid_ = -1;
-  std::string log_;
-};
-
-// Polls 127.0.0.1:port for `name` SOA (RD as given) until any reply comes,
-// up to `seconds`, or until the process exits.
-bool answers(uint16_t port, const std::string& name, bool recursive, Child* child, int seconds) {
+// Polls the resolver on 127.0.0.1:port for `name` SOA until any reply
+// comes, up to `seconds`, or until the process exits.
+bool resolves(uint16_t port, const std::string& name, ChildProcess& child, int seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
-    bool replied = recursive ? resolve(port, name, LDNS_RR_TYPE_SOA, 1, std::chrono::milliseconds(200)) != nullptr
-                             : query(port, name, LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(100)) != nullptr;
-    if (replied) return true;
-    if (child != nullptr && child->exited()) return false;
+    if (resolve(port, name, LDNS_RR_TYPE_SOA, 1, std::chrono::milliseconds(200)) != nullptr) return true;
+    if (child.exited()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
-}
-
-std::string knot_config(const std::string& dir, uint16_t port, bool broken) {
-  std::filesystem::create_directories(dir + "/db");
-  std::ostringstream conf;
-  conf << "server:\n  listen: 127.0.0.1@" << port << "\n  rundir: " << dir
-       << "\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n"
-       << "database:\n  storage: " << dir << "/db\n"
-       << "log:\n  - target: stderr\n    any: info\n"
-       // The files as they are: no signing, no journal, nothing written back.
-       << "template:\n  - id: default\n    storage: " << kDnssecZones
-       << "\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n"
-       << "    dnssec-signing: off\n"
-       << "zone:\n";
-  for (const auto& [origin, file] : zones(broken)) conf << "  - domain: " << origin << "\n    file: " << file << "\n";
-  std::string path = dir + "/knot.conf";
-  std::ofstream(path) << conf.str();
-  return path;
-}
-
-std::string nsd_config(const std::string& dir, uint16_t port, bool broken) {
-  std::ostringstream conf;
-  conf << "server:\n  ip-address: 127.0.0.1@" << port << "\n  server-count: 1\n  verbosity: 2\n"
-       << "  pidfile: \"" << dir << "/nsd.pid\"\n  xfrdfile: \"" << dir << "/xfrd.state\"\n"
-       << "  zonelistfile: \"" << dir << "/zone.list\"\n  database: \"\"\n  chroot: \"\"\n"
-       << "  username: \"\"\n  zonesdir: \"" << kDnssecZones << "\"\n"
-       << "remote-control:\n  control-enable: no\n";
-  for (const auto& [origin, file] : zones(broken))
-    conf << "zone:\n  name: " << origin << "\n  zonefile: " << file << "\n";
-  std::string path = dir + "/nsd.conf";
-  std::ofstream(path) << conf.str();
-  return path;
 }
 
 // unbound in the foreground with everything in `dir`. It can reach nothing
@@ -170,7 +101,7 @@ std::string unbound_config(const std::string& dir, uint16_t port, uint16_t auth_
        << "  qname-minimisation: no\n  aggressive-nsec: no\n  prefetch: no\n  prefetch-key: no\n"
        << "  module-config: \"validator iterator\"\n"
        << "remote-control:\n  control-enable: no\n";
-  for (const auto& [origin, file] : zones(false)) {
+  for (const auto& [origin, file] : zones(false).zones) {
     conf << "stub-zone:\n  name: \"" << origin << ".\"\n  stub-addr: 127.0.0.1@" << auth_port << "\n";
   }
   std::string path = dir + "/unbound.conf";
@@ -201,34 +132,25 @@ class Validation : public ::testing::Test {
     ASSERT_TRUE(std::filesystem::exists(kUnbound)) << "unbound is installed by scripts/setup.sh";
     dir_ = test_dir("validation");
     std::string kind = server_under_test();
-    for (int attempt = 0; attempt < 5 && auth_port_ == 0; ++attempt) {
-      uint16_t port = free_udp_port();
-      if (kind == "rpdns") {
-        std::vector<std::string> args = {"--workers", "1", "--log-level", "warn"};
-        for (const auto& [origin, file] : zones(broken)) {
-          args.push_back("--zone");
-          args.push_back(origin + "=" + kDnssecZones + "/" + file);
-        }
-        rpdns_ = std::make_unique<ServerProcess>(args, "nsec.dnssec.test.");  // throws if it does not start
-        auth_port_ = rpdns_->port();
-      } else if (kind == "knot" || kind == "nsd") {
-        auth_ = std::make_unique<Child>();
-        if (kind == "knot")
-          auth_->start("/usr/sbin/knotd", {"-c", knot_config(dir_, port, broken)}, dir_ + "/auth.log");
-        else
-          auth_->start("/usr/sbin/nsd", {"-d", "-c", nsd_config(dir_, port, broken)}, dir_ + "/auth.log");
-        // A port free for UDP may be taken for TCP: the server exits, we try another.
-        if (answers(port, "nsec.dnssec.test.", false, auth_.get(), 10)) auth_port_ = port;
-      } else {
-        FAIL() << "RPDNS_VALIDATION_SERVER=" << kind << ": want rpdns, knot or nsd";
-      }
+    // Each retries on other ports when the one it tried is taken.
+    if (kind == "rpdns") {
+      auto args = zone_args(zones(broken), {"--workers", "1", "--log-level", "warn"});
+      rpdns_ = std::make_unique<ServerProcess>(args, kProbe);  // throws if it does not start
+      auth_port_ = rpdns_->port();
+    } else if (kind == "knot" || kind == "nsd") {
+      ZoneFiles files = zones(broken);
+      auth_ = std::make_unique<Reference>(
+          kind == "knot" ? knot_kind(knot_zones(files), kProbe) : nsd_kind(files, kProbe), "validation");
+      if (auth_->running()) auth_port_ = auth_->port();
+    } else {
+      FAIL() << "RPDNS_VALIDATION_SERVER=" << kind << ": want rpdns, knot or nsd";
     }
     ASSERT_NE(auth_port_, 0) << kind << " did not start:\n" << (auth_ ? auth_->log() : "");
     for (int attempt = 0; attempt < 5 && port_ == 0; ++attempt) {
       uint16_t port = free_udp_port();
-      unbound_ = std::make_unique<Child>();
+      unbound_ = std::make_unique<ChildProcess>();
       unbound_->start(kUnbound, {"-d", "-c", unbound_config(dir_, port, auth_port_)}, dir_ + "/unbound.log");
-      if (answers(port, "nsec.dnssec.test.", true, unbound_.get(), 10)) port_ = port;
+      if (resolves(port, kProbe, *unbound_, 10)) port_ = port;
     }
     ASSERT_NE(port_, 0) << "unbound did not start:\n" << unbound_->log();
   }
@@ -269,8 +191,8 @@ class Validation : public ::testing::Test {
   std::string dir_;
   std::chrono::steady_clock::time_point started_;
   std::unique_ptr<ServerProcess> rpdns_;
-  std::unique_ptr<Child> auth_;
-  std::unique_ptr<Child> unbound_;
+  std::unique_ptr<Reference> auth_;
+  std::unique_ptr<ChildProcess> unbound_;
   uint16_t auth_port_ = 0;
   uint16_t port_ = 0;  // unbound's
   uint16_t id_ = 100;

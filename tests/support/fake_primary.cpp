@@ -1,46 +1,25 @@
-#include "fake_primary.hpp"
+#include "support/fake_primary.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <stdexcept>
 
-// After the standard headers: ldns's headers can redefine `bool`.
-#include <ldns/ldns.h>
+#include "support/ldns_decode.hpp"
+#include "support/ldns_query.hpp"
+#include "support/net.hpp"
 
 namespace rpdns::test {
 namespace {
 
 constexpr auto kPoll = 100;  // ms between looks at stopping_
 
-sockaddr_in loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
 int bound_socket(int type, uint16_t port) {
   int fd = socket(AF_INET, type, 0);
   sockaddr_in a = loopback(port);
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+  if (fd >= 0 && bind(fd, sa(a), sizeof a) == 0) return fd;
   if (fd >= 0) close(fd);
   return -1;
-}
-
-std::vector<uint8_t> wire_and_free(ldns_pkt* pkt) {
-  uint8_t* data = nullptr;
-  size_t size = 0;
-  std::vector<uint8_t> out;
-  if (ldns_pkt2wire(&data, pkt, &size) == LDNS_STATUS_OK) out.assign(data, data + size);
-  free(data);
-  ldns_pkt_free(pkt);
-  return out;
 }
 
 ldns_rr* make_rr(const std::string& text) {
@@ -48,6 +27,13 @@ ldns_rr* make_rr(const std::string& text) {
   if (ldns_rr_new_frm_str(&rr, text.c_str(), 3600, nullptr, nullptr) != LDNS_STATUS_OK)
     throw std::runtime_error("fake primary: bad record '" + text + "'");
   return rr;
+}
+
+// True when `request` decodes and asks one question, of `type`.
+bool asks_for(const std::vector<uint8_t>& request, ldns_rr_type type) {
+  Packet query = decode(request);
+  return query && ldns_rr_list_rr_count(ldns_pkt_question(query.get())) == 1 &&
+         ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(query.get()), 0)) == type;
 }
 
 // Reads exactly `n` bytes, giving up when the peer closes or we stop.
@@ -78,11 +64,8 @@ FakePrimary::FakePrimary(std::string origin) : origin_(std::move(origin)) {
               "www." + origin_ + " 3600 IN A 192.0.2.80"};
   for (int attempt = 0; attempt < 20 && udp_ < 0; ++attempt) {
     tcp_ = bound_socket(SOCK_STREAM, 0);
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    if (tcp_ < 0 || getsockname(tcp_, reinterpret_cast<sockaddr*>(&a), &len) != 0 || listen(tcp_, 16) != 0)
-      throw std::runtime_error("fake primary: cannot listen on TCP");
-    port_ = ntohs(a.sin_port);
+    if (tcp_ < 0 || listen(tcp_, 16) != 0) throw std::runtime_error("fake primary: cannot listen on TCP");
+    port_ = bound_port(tcp_);
     udp_ = bound_socket(SOCK_DGRAM, port_);
     if (udp_ < 0) close(tcp_);  // the UDP port is taken: another one
   }
@@ -132,24 +115,27 @@ void FakePrimary::set_soa_reply(SoaReply reply) {
 
 std::string FakePrimary::soa_text() const {
   std::lock_guard lock(mutex_);
-  return origin_ + " 3600 IN SOA ns1." + origin_ + " hostmaster." + origin_ + " " + std::to_string(serial_) + " " +
+  return soa_with(serial_);
+}
+
+std::string FakePrimary::soa_with(uint32_t serial) const {
+  return origin_ + " 3600 IN SOA ns1." + origin_ + " hostmaster." + origin_ + " " + std::to_string(serial) + " " +
          std::to_string(refresh_) + " " + std::to_string(retry_) + " " + std::to_string(expire_) + " 60";
 }
 
 std::vector<uint8_t> FakePrimary::reply(const std::vector<uint8_t>& request, const std::vector<std::string>& records) {
-  ldns_pkt* query = nullptr;
-  if (ldns_wire2pkt(&query, request.data(), request.size()) != LDNS_STATUS_OK) return {};
+  Packet query = decode(request);
+  if (!query) return {};
   ldns_pkt* out = ldns_pkt_new();
-  ldns_pkt_set_id(out, ldns_pkt_id(query));
+  ldns_pkt_set_id(out, ldns_pkt_id(query.get()));
   ldns_pkt_set_qr(out, true);
   ldns_pkt_set_aa(out, true);
-  ldns_pkt_set_opcode(out, ldns_pkt_get_opcode(query));
-  const ldns_rr_list* question = ldns_pkt_question(query);
+  ldns_pkt_set_opcode(out, ldns_pkt_get_opcode(query.get()));
+  const ldns_rr_list* question = ldns_pkt_question(query.get());
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(question); ++i)
     ldns_pkt_push_rr(out, LDNS_SECTION_QUESTION, ldns_rr_clone(ldns_rr_list_rr(question, i)));
   for (const auto& text : records) ldns_pkt_push_rr(out, LDNS_SECTION_ANSWER, make_rr(text));
-  ldns_pkt_free(query);
-  return wire_and_free(out);
+  return to_wire_and_free(out);
 }
 
 std::vector<std::vector<uint8_t>> FakePrimary::normal_axfr(const std::vector<uint8_t>& request) const {
@@ -195,14 +181,9 @@ void FakePrimary::accept_tcp() {
 
 // A SOA query answered with the SOA; anything else but AXFR REFUSED (no reply for a response).
 std::vector<uint8_t> FakePrimary::answer_query(const std::vector<uint8_t>& request) {
-  ldns_pkt* query = nullptr;
-  if (ldns_wire2pkt(&query, request.data(), request.size()) != LDNS_STATUS_OK) return {};
-  bool is_response = ldns_pkt_qr(query);
-  bool soa = ldns_rr_list_rr_count(ldns_pkt_question(query)) == 1 &&
-             ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(query), 0)) == LDNS_RR_TYPE_SOA;
-  ldns_pkt_free(query);
-  if (is_response) return {};
-  if (!soa) {
+  Packet query = decode(request);
+  if (!query || ldns_pkt_qr(query.get())) return {};
+  if (!asks_for(request, LDNS_RR_TYPE_SOA)) {
     auto out = reply(request, {});
     if (out.size() > 3) out[3] = static_cast<uint8_t>((out[3] & 0xF0) | LDNS_RCODE_REFUSED);
     return out;
@@ -222,12 +203,7 @@ void FakePrimary::serve_tcp(int fd) {
     if (!read_exact(fd, length, 2, stopping_)) return;
     std::vector<uint8_t> request(static_cast<std::size_t>(length[0] << 8 | length[1]));
     if (!read_exact(fd, request.data(), request.size(), stopping_)) return;
-    ldns_pkt* query = nullptr;
-    bool axfr = ldns_wire2pkt(&query, request.data(), request.size()) == LDNS_STATUS_OK &&
-                ldns_rr_list_rr_count(ldns_pkt_question(query)) == 1 &&
-                ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(query), 0)) == LDNS_RR_TYPE_AXFR;
-    ldns_pkt_free(query);
-    if (!axfr) {
+    if (!asks_for(request, LDNS_RR_TYPE_AXFR)) {
       auto answer = answer_query(request);
       if (answer.empty() || !send_message(fd, answer)) return;
       continue;
@@ -294,12 +270,9 @@ std::vector<uint8_t> FakePrimary::notify_message(uint16_t id, std::optional<uint
   ldns_pkt_push_rr(out, LDNS_SECTION_QUESTION, question);
   if (serial) {
     std::lock_guard lock(mutex_);
-    ldns_pkt_push_rr(
-        out, LDNS_SECTION_ANSWER,
-        make_rr(origin_ + " 3600 IN SOA ns1." + origin_ + " hostmaster." + origin_ + " " + std::to_string(*serial) +
-                " " + std::to_string(refresh_) + " " + std::to_string(retry_) + " " + std::to_string(expire_) + " 60"));
+    ldns_pkt_push_rr(out, LDNS_SECTION_ANSWER, make_rr(soa_with(*serial)));
   }
-  return wire_and_free(out);
+  return to_wire_and_free(out);
 }
 
 int FakePrimary::notify(uint16_t port, std::optional<uint32_t> serial, uint16_t qtype) const {
@@ -307,13 +280,13 @@ int FakePrimary::notify(uint16_t port, std::optional<uint32_t> serial, uint16_t 
   sockaddr_in to = loopback(port);
   auto message = notify_message(4711, serial, qtype);
   int rcode = -1;
-  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 &&
+  if (fd >= 0 && connect(fd, sa(to), sizeof to) == 0 &&
       send(fd, message.data(), message.size(), 0) == static_cast<ssize_t>(message.size())) {
     pollfd p{fd, POLLIN, 0};
     uint8_t reply[512];
     if (poll(&p, 1, 1000) == 1) {
       ssize_t n = recv(fd, reply, sizeof reply, 0);
-      if (n >= 4) rcode = reply[3] & 0x0F;
+      if (n >= 4) rcode = dns::header_rcode(reply);
     }
   }
   if (fd >= 0) close(fd);
@@ -323,7 +296,7 @@ int FakePrimary::notify(uint16_t port, std::optional<uint32_t> serial, uint16_t 
 void FakePrimary::notify_flood(uint16_t port, int count, std::optional<uint32_t> serial) const {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in to = loopback(port);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) return;
+  if (fd < 0 || connect(fd, sa(to), sizeof to) != 0) return;
   for (int i = 0; i < count; ++i) {
     auto message = notify_message(static_cast<uint16_t>(i), serial, LDNS_RR_TYPE_SOA);
     send(fd, message.data(), message.size(), 0);

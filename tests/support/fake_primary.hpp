@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "dns/wire.hpp"
+
 namespace rpdns::test {
 
 class FakePrimary {
@@ -64,7 +66,7 @@ class FakePrimary {
   // Sends one NOTIFY for the zone to 127.0.0.1:`port` over UDP (RFC 1996
   // §3.7), with the SOA of `serial` in its answer section if given; returns
   // the reply's rcode, or -1 when none came within a second.
-  int notify(uint16_t port, std::optional<uint32_t> serial = std::nullopt, uint16_t qtype = 6 /* SOA */) const;
+  int notify(uint16_t port, std::optional<uint32_t> serial = std::nullopt, uint16_t qtype = dns::type::SOA) const;
   // Sends `count` NOTIFYs as fast as it can without waiting for replies.
   void notify_flood(uint16_t port, int count, std::optional<uint32_t> serial = std::nullopt) const;
 
@@ -77,6 +79,8 @@ class FakePrimary {
   void serve_tcp(int fd);
   bool send_message(int fd, const std::vector<uint8_t>& message);
   void stream_forever(int fd, const std::vector<uint8_t>& request, bool trickle);
+  // The zone's SOA record with `serial`; the caller holds mutex_.
+  std::string soa_with(uint32_t serial) const;
   std::vector<uint8_t> notify_message(uint16_t id, std::optional<uint32_t> serial, uint16_t qtype) const;
   std::vector<uint8_t> answer_query(const std::vector<uint8_t>& request);
 

@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "answer/answer.hpp"
-#include "test_support.hpp"
+#include "support/packet.hpp"
 #include "zone/loader.hpp"
 
 namespace {
@@ -57,7 +57,7 @@ void* ssl_realloc(void* p, std::size_t size, const char*, int) {
 void ssl_free(void* p, const char*, int) { std::free(p); }
 const bool ssl_hooked = CRYPTO_set_mem_functions(ssl_malloc, ssl_realloc, ssl_free) == 1;
 
-using rpdns::testing::PacketBuilder;
+using rpdns::test::PacketBuilder;
 
 struct Request {
   std::string name;
@@ -115,13 +115,7 @@ std::vector<std::vector<uint8_t>> requests() {
 std::vector<std::vector<uint8_t>> cookie_requests(rpdns::dns::ServerCookies& cookies, const sockaddr* peer) {
   const uint8_t client[8] = {0x24, 0x64, 0xc4, 0xab, 0xcf, 0x10, 0xc9, 0x57};
   auto with = [&](const std::vector<uint8_t>& cookie, bool question = true) {
-    std::vector<uint8_t> option = {0, 10, 0, static_cast<uint8_t>(cookie.size())};
-    option.insert(option.end(), cookie.begin(), cookie.end());
-    PacketBuilder p;
-    p.header(7, 0, question ? 1 : 0, 0, 0, 1);
-    if (question) p.question("www.diff.example", 1);
-    p.opt(1232, 0, false, option);
-    return p.b;
+    return rpdns::test::cookie_query(cookie, question ? "www.diff.example" : "", 7);
   };
   std::vector<uint8_t> alone(client, client + 8);
   auto made = [&](uint32_t when) {

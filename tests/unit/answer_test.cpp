@@ -5,7 +5,6 @@
 // (DNAME), RFC 6891 (EDNS), RFC 2181 §9 (TC), RFC 9471 (glue).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -14,8 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
 #include "answer/answer.hpp"
+#include "dns/wire.hpp"
+#include "support/hex.hpp"
+#include "support/loaded_zones.hpp"
+#include "support/ldns_decode.hpp"
+#include "support/net.hpp"
+#include "support/packet.hpp"
 #include "zone/loader.hpp"
 
 namespace {
@@ -23,12 +27,16 @@ namespace {
 using rpdns::answer::Options;
 using rpdns::answer::respond;
 
-constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, SRV = 33, DNAME = 39, DS = 43,
-                   SVCB = 64, HTTPS = 65;
+using namespace rpdns::dns::type;
+using rpdns::dns::header_rcode;
+using rpdns::test::from_hex;
+using rpdns::test::rdf_text;
+using rpdns::test::sa;
+using rpdns::test::wire;
 
 // ---- requests ----
 
-using Packet = rpdns::testing::PacketBuilder;
+using Packet = rpdns::test::PacketBuilder;
 
 // A standard query: ID 0x1234, RD set, one question.
 std::vector<uint8_t> query(const std::string& name, unsigned qtype) {
@@ -46,21 +54,12 @@ std::vector<uint8_t> edns_query(const std::string& name, unsigned qtype, unsigne
 
 // ---- replies ----
 
-using Pkt = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
-
 struct RR {
   std::string owner;
   uint16_t type;
   uint32_t ttl;
   std::string rdata;  // the fields in presentation form, space-separated
 };
-
-std::string rdf_text(const ldns_rdf* rdf) {
-  char* s = ldns_rdf2str(rdf);
-  std::string out = s ? s : "";
-  free(s);
-  return out;
-}
 
 std::vector<RR> rrs(const ldns_rr_list* list) {
   std::vector<RR> out;
@@ -89,7 +88,7 @@ bool has(const std::vector<RR>& list, const std::string& owner, uint16_t type, c
 struct Reply {
   rpdns::answer::Reply outcome;
   std::vector<uint8_t> wire;
-  Pkt pkt{nullptr, ldns_pkt_free};
+  rpdns::test::Packet pkt;  // decoded by ldns
 
   uint16_t id() const { return rpdns::dns::read_u16(wire.data()); }
   uint16_t flags() const { return rpdns::dns::read_u16(wire.data() + 2); }
@@ -102,24 +101,14 @@ struct Reply {
   std::vector<RR> additional() const { return rrs(ldns_pkt_additional(pkt.get())); }
 };
 
-class AnswerTest : public ::testing::Test {
+class AnswerTest : public rpdns::test::LoadedZones<AnswerTest> {
  protected:
   static void SetUpTestSuite() {
-    zones_ = new rpdns::answer::Snapshot;
-    const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/";
-    for (const auto& [origin, file] :
-         {std::pair{"example.com", "example.com.zone"}, std::pair{"child.example.com", "child.example.com.zone"},
-          std::pair{"zero.example", "zero.example.zone"}, std::pair{"svc.example", "svc.example.zone"}}) {
-      auto result = rpdns::zone::load_zone(origin, dir + file);
-      for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
-      if (result.zone) zones_->zones.add(result.zone);
-    }
+    load(std::string(RPDNS_TEST_ZONES) + "/unit/", {{"example.com", "example.com.zone"},
+                                                    {"child.example.com", "child.example.com.zone"},
+                                                    {"zero.example", "zero.example.zone"},
+                                                    {"svc.example", "svc.example.zone"}});
   }
-  static void TearDownTestSuite() {
-    delete zones_;
-    zones_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(load_errors_.empty()) << load_errors_; }
 
   Reply ask(const std::vector<uint8_t>& request, const Options& options = {}, bool over_tcp = false,
             const sockaddr* peer = nullptr) {
@@ -128,19 +117,10 @@ class AnswerTest : public ::testing::Test {
     r.outcome = respond(request.data(), request.size(), *zones_, options, over_tcp, out.data(), peer);
     out.resize(r.outcome.size);
     r.wire = out;
-    if (!out.empty()) {
-      ldns_pkt* p = nullptr;
-      if (ldns_wire2pkt(&p, out.data(), out.size()) == LDNS_STATUS_OK) r.pkt.reset(p);
-    }
+    if (!out.empty()) r.pkt = rpdns::test::decode(out);
     return r;
   }
-
-  static rpdns::answer::Snapshot* zones_;
-  static std::string load_errors_;
 };
-
-rpdns::answer::Snapshot* AnswerTest::zones_ = nullptr;
-std::string AnswerTest::load_errors_;
 
 // ---- RFC 1034 §4.3.2: the basic lookup ----
 
@@ -398,24 +378,11 @@ TEST_F(AnswerTest, WildcardBlockedBelowEmptyNonTerminal) {
   EXPECT_TRUE(r.answer().empty());
 }
 
-// "a.b" as a wire name: length-prefixed labels and the root label.
-std::string wire_name(const std::string& dotted) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < dotted.size()) {
-    std::size_t dot = std::min(dotted.find('.', start), dotted.size());
-    out += static_cast<char>(dot - start);
-    out += dotted.substr(start, dot - start);
-    start = dot + 1;
-  }
-  return out + '\0';
-}
-
 // The answer::Reply names the wildcard that answered (positive or NODATA), for
 // the rate limiter, which counts every name under it as one response; an
 // existing name, or a name no wildcard covers, has none.
 TEST_F(AnswerTest, ReplyNamesTheWildcardThatAnswered) {
-  const std::string star = wire_name("*.wild.example.com");
+  const std::string star = wire("*.wild.example.com");
   for (const char* name : {"foo.wild.example.com", "a.b.wild.example.com", "FOO.Wild.example.com"}) {
     Reply r = ask(query(name, A));
     ASSERT_NE(r.outcome.synthesized_by, nullptr) << name;
@@ -436,7 +403,7 @@ TEST_F(AnswerTest, ReplyNamesTheDnameThatAnswered) {
   Reply r = ask(query("host.olddn.example.com", A));
   ASSERT_EQ(r.rcode(), 0u);
   ASSERT_NE(r.outcome.synthesized_by, nullptr);
-  EXPECT_EQ(r.outcome.synthesized_by->name(), wire_name("olddn.example.com"));
+  EXPECT_EQ(r.outcome.synthesized_by->name(), wire("olddn.example.com"));
   EXPECT_EQ(ask(query("olddn.example.com", DNAME)).outcome.synthesized_by, nullptr);  // the DNAME itself
 }
 
@@ -1114,31 +1081,17 @@ class CookieTest : public AnswerTest {
   CookieTest() : cookies_(secrets()) {
     cookies_.set_clock(kNow);
     options_.cookies = &cookies_;
-    auto* a = reinterpret_cast<sockaddr_in*>(&peer_);
-    a->sin_family = AF_INET;
-    inet_pton(AF_INET, "198.51.100.100", &a->sin_addr);
+    peer_ = *rpdns::test::socket_address("198.51.100.100");
   }
   static std::vector<rpdns::dns::CookieSecret> secrets() {
     rpdns::dns::CookieSecret s{};
     rpdns::dns::parse_cookie_secret("e5e973e5a6b2a43f48e7dc849e37bfcf", s);
     return {s};
   }
-  static std::vector<uint8_t> hex(const std::string& text) {
-    std::vector<uint8_t> out;
-    for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-      out.push_back(static_cast<uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
-    return out;
-  }
-  // A query whose OPT carries one COOKIE option of these bytes.
+  // A query (none for an empty name) whose OPT carries one COOKIE option of these bytes.
   static std::vector<uint8_t> with_cookie(const std::vector<uint8_t>& cookie,
-                                          const std::string& name = "www.example.com", unsigned qdcount = 1) {
-    std::vector<uint8_t> option = {0, 10, 0, static_cast<uint8_t>(cookie.size())};
-    option.insert(option.end(), cookie.begin(), cookie.end());
-    Packet p;
-    p.header(0x1234, 0, qdcount, 0, 0, 1);
-    if (qdcount == 1) p.question(name, A);
-    p.opt(1232, 0, false, option);
-    return p.b;
+                                          const std::string& name = "www.example.com") {
+    return rpdns::test::cookie_query(cookie, name, 0x1234);
   }
   // The reply's COOKIE option in hex; "(none)" without one.
   static std::string cookie_of(const Reply& r) {
@@ -1149,13 +1102,8 @@ class CookieTest : public AnswerTest {
     std::size_t size = ldns_rdf_size(data);
     for (std::size_t at = 0; at + 4 <= size; at += 4u + rpdns::dns::read_u16(p + at + 2)) {
       uint16_t len = rpdns::dns::read_u16(p + at + 2);
-      if (rpdns::dns::read_u16(p + at) == 10 && at + 4 + len <= size) {
-        std::string out;
-        for (std::size_t i = 0; i < len; ++i) {
-          out += "0123456789abcdef"[p[at + 4 + i] >> 4];
-          out += "0123456789abcdef"[p[at + 4 + i] & 0x0F];
-        }
-        return out;
+      if (rpdns::dns::read_u16(p + at) == rpdns::dns::edns_option::COOKIE && at + 4 + len <= size) {
+        return rpdns::test::to_hex(p + at + 4, len);
       }
     }
     return "(none)";
@@ -1165,7 +1113,7 @@ class CookieTest : public AnswerTest {
     return r.pkt ? (static_cast<unsigned>(ldns_pkt_edns_extended_rcode(r.pkt.get())) << 4) | r.rcode() : 0xFFFF;
   }
   Reply ask_cookie(const std::vector<uint8_t>& request, bool over_tcp = false) {
-    return ask(request, options_, over_tcp, reinterpret_cast<const sockaddr*>(&peer_));
+    return ask(request, options_, over_tcp, sa(peer_));
   }
 
   rpdns::dns::ServerCookies cookies_;
@@ -1175,7 +1123,7 @@ class CookieTest : public AnswerTest {
 
 // §5.2.3: a client cookie alone gets the answer and a server cookie.
 TEST_F(CookieTest, ClientCookieGetsAnswerAndServerCookie) {
-  Reply r = ask_cookie(with_cookie(hex(kClient)));
+  Reply r = ask_cookie(with_cookie(from_hex(kClient)));
   ASSERT_TRUE(r.pkt);
   EXPECT_EQ(full_rcode(r), 0u);
   EXPECT_EQ(count_type(r.answer(), A), 1u);
@@ -1187,7 +1135,7 @@ TEST_F(CookieTest, ClientCookieGetsAnswerAndServerCookie) {
 // §5.2.5: our own cookie is accepted and, while young, echoed unchanged.
 TEST_F(CookieTest, ValidServerCookieIsEchoed) {
   cookies_.set_clock(kNow + 600);
-  Reply r = ask_cookie(with_cookie(hex(std::string(kClient) + kA1)));
+  Reply r = ask_cookie(with_cookie(from_hex(std::string(kClient) + kA1)));
   ASSERT_TRUE(r.pkt);
   EXPECT_EQ(full_rcode(r), 0u);
   EXPECT_EQ(count_type(r.answer(), A), 1u);
@@ -1199,7 +1147,7 @@ TEST_F(CookieTest, ValidServerCookieIsEchoed) {
 // RFC 9018 §4.3 and A.2: past half an hour it is still valid, and renewed.
 TEST_F(CookieTest, OldServerCookieIsRenewed) {
   cookies_.set_clock(1559734385);
-  Reply r = ask_cookie(with_cookie(hex(std::string(kClient) + kA1)));
+  Reply r = ask_cookie(with_cookie(from_hex(std::string(kClient) + kA1)));
   ASSERT_TRUE(r.pkt);
   EXPECT_EQ(full_rcode(r), 0u);
   EXPECT_EQ(count_type(r.answer(), A), 1u);
@@ -1211,7 +1159,7 @@ TEST_F(CookieTest, OldServerCookieIsRenewed) {
 // no data, and a fresh cookie to retry with.
 TEST_F(CookieTest, ForgedServerCookieGetsBadcookieOverUdp) {
   std::string forged = std::string(kClient) + "010000005cf79f111f8130c3eee29481";
-  Reply r = ask_cookie(with_cookie(hex(forged)));
+  Reply r = ask_cookie(with_cookie(from_hex(forged)));
   ASSERT_TRUE(r.pkt);
   EXPECT_EQ(full_rcode(r), 23u);
   EXPECT_EQ(r.rcode(), 7u);   // the header's four bits of 23
@@ -1229,20 +1177,19 @@ TEST_F(CookieTest, ForgedServerCookieGetsBadcookieOverUdp) {
 // Expired, from another address, or not an RFC 9018 cookie at all: BADCOOKIE too.
 TEST_F(CookieTest, ExpiredOrForeignCookiesGetBadcookie) {
   cookies_.set_clock(kNow + 3601);
-  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(hex(std::string(kClient) + kA1)))), 23u);
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(from_hex(std::string(kClient) + kA1)))), 23u);
   cookies_.set_clock(kNow);
-  auto* a = reinterpret_cast<sockaddr_in*>(&peer_);
-  inet_pton(AF_INET, "198.51.100.101", &a->sin_addr);
-  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(hex(std::string(kClient) + kA1)))), 23u);
-  inet_pton(AF_INET, "198.51.100.100", &a->sin_addr);
-  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(hex(std::string(kClient) + "0102030405060708")))), 23u);  // 8 bytes
-  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(std::vector<uint8_t>(40, 0xAB)))), 23u);                  // 32 bytes
+  peer_ = *rpdns::test::socket_address("198.51.100.101");
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(from_hex(std::string(kClient) + kA1)))), 23u);
+  peer_ = *rpdns::test::socket_address("198.51.100.100");
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(from_hex(std::string(kClient) + "0102030405060708")))), 23u);  // 8 bytes
+  EXPECT_EQ(full_rcode(ask_cookie(with_cookie(std::vector<uint8_t>(40, 0xAB)))), 23u);                       // 32 bytes
 }
 
 // Over TCP the source is proven: the answer, with a fresh cookie.
 TEST_F(CookieTest, ForgedServerCookieAnsweredOverTcp) {
   std::string forged = std::string(kClient) + "010000005cf79f111f8130c3eee29481";
-  Reply r = ask_cookie(with_cookie(hex(forged)), true);
+  Reply r = ask_cookie(with_cookie(from_hex(forged)), true);
   ASSERT_TRUE(r.pkt);
   EXPECT_EQ(full_rcode(r), 0u);
   EXPECT_EQ(count_type(r.answer(), A), 1u);
@@ -1271,7 +1218,7 @@ TEST_F(CookieTest, MalformedCookieIsFormerr) {
 // Only the first COOKIE option counts (a second, malformed one is ignored).
 TEST_F(CookieTest, FirstCookieOptionCounts) {
   std::vector<uint8_t> options = {0, 10, 0, 8};
-  auto client = hex(kClient);
+  auto client = from_hex(kClient);
   options.insert(options.end(), client.begin(), client.end());
   options.insert(options.end(), {0, 10, 0, 3, 1, 2, 3});
   Packet p;
@@ -1284,7 +1231,7 @@ TEST_F(CookieTest, FirstCookieOptionCounts) {
 // §5.4: no question, a cookie: NOERROR and the cookie, nothing else. With a
 // forged server cookie, BADCOOKIE; with no cookie at all it stays FORMERR.
 TEST_F(CookieTest, CookieOnlyQuery) {
-  Reply r = ask_cookie(with_cookie(hex(kClient), "", 0));
+  Reply r = ask_cookie(with_cookie(from_hex(kClient), ""));
   ASSERT_TRUE(r.pkt);
   EXPECT_EQ(full_rcode(r), 0u);
   EXPECT_EQ(r.count(0), 0u);
@@ -1294,11 +1241,11 @@ TEST_F(CookieTest, CookieOnlyQuery) {
   EXPECT_EQ(cookie_of(r), std::string(kClient) + kA1);
   EXPECT_EQ(r.outcome.question_end, 12u);
 
-  Reply valid = ask_cookie(with_cookie(hex(std::string(kClient) + kA1), "", 0));
+  Reply valid = ask_cookie(with_cookie(from_hex(std::string(kClient) + kA1), ""));
   EXPECT_EQ(full_rcode(valid), 0u);
   EXPECT_TRUE(valid.outcome.cookie_valid);
 
-  Reply forged = ask_cookie(with_cookie(hex(std::string(kClient) + "010000005cf79f111f8130c3eee29481"), "", 0));
+  Reply forged = ask_cookie(with_cookie(from_hex(std::string(kClient) + "010000005cf79f111f8130c3eee29481"), ""));
   EXPECT_EQ(full_rcode(forged), 23u);
   EXPECT_EQ(cookie_of(forged), std::string(kClient) + kA1);
 
@@ -1309,7 +1256,7 @@ TEST_F(CookieTest, CookieOnlyQuery) {
   no_opt.header(0x1234, 0, 0, 0, 0, 0);
   EXPECT_EQ(ask_cookie(no_opt.b).rcode(), 1u);
   // A server without cookies does not know the request: FORMERR.
-  EXPECT_EQ(full_rcode(ask(with_cookie(hex(kClient), "", 0))), 1u);
+  EXPECT_EQ(full_rcode(ask(with_cookie(from_hex(kClient), ""))), 1u);
 }
 
 // Every reply to a request with a cookie carries one: errors, referrals
@@ -1317,12 +1264,12 @@ TEST_F(CookieTest, CookieOnlyQuery) {
 TEST_F(CookieTest, EveryReplyCarriesTheCookie) {
   std::string want = std::string(kClient) + kA1;
   for (const char* name : {"www.example.org", "nothere.example.com", "version.bind"}) {
-    Reply r = ask_cookie(with_cookie(hex(kClient), name));
+    Reply r = ask_cookie(with_cookie(from_hex(kClient), name));
     EXPECT_EQ(cookie_of(r), want) << name;
   }
   // A reply that does not fit in 512 bytes: truncated, the cookie kept.
   std::vector<uint8_t> option = {0, 10, 0, 8};
-  auto client = hex(kClient);
+  auto client = from_hex(kClient);
   option.insert(option.end(), client.begin(), client.end());
   option.insert(option.end(), {0, 3, 0, 0});  // and NSID
   Packet big;
@@ -1338,7 +1285,7 @@ TEST_F(CookieTest, EveryReplyCarriesTheCookie) {
 
 // Without the cookie engine the option is ignored, malformed or not.
 TEST_F(CookieTest, IgnoredWhenCookiesAreOff) {
-  Reply r = ask(with_cookie(hex(kClient)));
+  Reply r = ask(with_cookie(from_hex(kClient)));
   EXPECT_EQ(full_rcode(r), 0u);
   EXPECT_EQ(cookie_of(r), "(none)");
   EXPECT_EQ(full_rcode(ask(with_cookie(std::vector<uint8_t>(7, 1)))), 0u);
@@ -1348,7 +1295,7 @@ TEST_F(CookieTest, IgnoredWhenCookiesAreOff) {
 // RFC 6891 §6.1.3: options of an unknown EDNS version are not read.
 TEST_F(CookieTest, BadversCarriesNoCookie) {
   std::vector<uint8_t> option = {0, 10, 0, 8};
-  auto client = hex(kClient);
+  auto client = from_hex(kClient);
   option.insert(option.end(), client.begin(), client.end());
   Packet p;
   p.header(0x1234, 0, 1, 0, 0, 1).question("www.example.com", A).opt(1232, 1, false, option);
@@ -1366,7 +1313,7 @@ namespace {
 struct SecondaryFixture {
   rpdns::answer::Snapshot snapshot;
   rpdns::zone::ZoneSet& zones = snapshot.zones;
-  sockaddr_in primary{}, stranger{};
+  sockaddr_in primary = rpdns::test::ipv4("192.0.2.1"), stranger = rpdns::test::ipv4("192.0.2.2");
 
   explicit SecondaryFixture(bool expired) {
     auto loaded = rpdns::zone::load_zone("example.com", std::string(RPDNS_TEST_ZONES) + "/unit/example.com.zone");
@@ -1378,15 +1325,10 @@ struct SecondaryFixture {
     state.expired = expired;
     zones.set_secondary(loaded.zone->origin, state);
     snapshot.access.accept_notify(loaded.zone->origin, {{*rpdns::policy::Prefix::parse("192.0.2.1"), ""}});
-    for (auto [addr, text] : {std::pair{&primary, "192.0.2.1"}, std::pair{&stranger, "192.0.2.2"}}) {
-      addr->sin_family = AF_INET;
-      inet_pton(AF_INET, text, &addr->sin_addr);
-    }
   }
   rpdns::answer::Reply ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
-    return respond(request.data(), request.size(), snapshot, {}, false, out.data(),
-                   reinterpret_cast<const sockaddr*>(&from));
+    return respond(request.data(), request.size(), snapshot, {}, false, out.data(), sa(from));
   }
 };
 
@@ -1396,8 +1338,6 @@ std::vector<uint8_t> notify(const std::string& zone) {
   return p.b;
 }
 
-unsigned rcode_of(const std::vector<uint8_t>& reply) { return reply[3] & 0x0F; }
-
 // RFC 1996 §3.7, §3.11: a NOTIFY from the zone's primary is answered with
 // AA and the opcode echoed, and the refresh is the caller's to start.
 TEST(SecondaryAnswers, NotifyFromThePrimaryIsAccepted) {
@@ -1405,11 +1345,11 @@ TEST(SecondaryAnswers, NotifyFromThePrimaryIsAccepted) {
   std::vector<uint8_t> out;
   auto o = f.ask(notify("example.com"), f.primary, out);
   ASSERT_GT(o.size, 0u);
-  EXPECT_EQ(rcode_of(out), 0u);
+  EXPECT_EQ(header_rcode(out.data()), 0u);
   EXPECT_EQ((out[2] >> 3) & 0x0F, 4);  // opcode NOTIFY
   EXPECT_NE(out[2] & 0x04, 0);         // AA
   ASSERT_NE(o.notify, nullptr);
-  EXPECT_EQ(o.notify->origin, rpdns::testing::wire("example.com"));
+  EXPECT_EQ(o.notify->origin, wire("example.com"));
 }
 
 // RFC 1996 §3.7: a NOTIFY's QTYPE is SOA; any other is FORMERR (as Knot
@@ -1421,7 +1361,7 @@ TEST(SecondaryAnswers, NotifyForAnotherTypeIsFormerr) {
     Packet p;
     p.header(0x4321, 4 << 11 | 0x0400, 1, 0, 0, 0).question("example.com", qtype);
     auto o = f.ask(p.b, f.primary, out);
-    EXPECT_EQ(rcode_of(out), 1u) << qtype;
+    EXPECT_EQ(header_rcode(out.data()), 1u) << qtype;
     EXPECT_EQ(o.notify, nullptr) << qtype;
   }
 }
@@ -1461,15 +1401,15 @@ TEST(SecondaryAnswers, OtherNotifiesAreRefused) {
   SecondaryFixture f(false);
   std::vector<uint8_t> out;
   auto o = f.ask(notify("example.com"), f.stranger, out);
-  EXPECT_EQ(rcode_of(out), 5u);
+  EXPECT_EQ(header_rcode(out.data()), 5u);
   EXPECT_EQ(o.notify, nullptr);
   o = f.ask(notify("child.example.com"), f.primary, out);
-  EXPECT_EQ(rcode_of(out), 5u);
+  EXPECT_EQ(header_rcode(out.data()), 5u);
   EXPECT_EQ(o.notify, nullptr);
   o = f.ask(notify("www.example.com"), f.primary, out);
-  EXPECT_EQ(rcode_of(out), 9u);
+  EXPECT_EQ(header_rcode(out.data()), 9u);
   o = f.ask(notify("example.org"), f.primary, out);
-  EXPECT_EQ(rcode_of(out), 9u);
+  EXPECT_EQ(header_rcode(out.data()), 9u);
   EXPECT_EQ(o.notify, nullptr);
 }
 
@@ -1479,12 +1419,12 @@ TEST(SecondaryAnswers, ExpiredZoneIsServfail) {
   SecondaryFixture f(true);
   std::vector<uint8_t> out;
   f.ask(query("www.example.com", A), f.stranger, out);
-  EXPECT_EQ(rcode_of(out), 2u);
+  EXPECT_EQ(header_rcode(out.data()), 2u);
   f.ask(query("www.child.example.com", A), f.stranger, out);
-  EXPECT_NE(rcode_of(out), 2u);
+  EXPECT_NE(header_rcode(out.data()), 2u);
   SecondaryFixture fresh(false);
   fresh.ask(query("www.example.com", A), fresh.stranger, out);
-  EXPECT_EQ(rcode_of(out), 0u);
+  EXPECT_EQ(header_rcode(out.data()), 0u);
 }
 
 }  // namespace

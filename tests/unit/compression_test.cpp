@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "dns/compression.hpp"
-#include "test_support.hpp"
+#include "support/packet.hpp"
 
 namespace {
 
 using rpdns::dns::LabelWalker;
 using rpdns::dns::name_equals;
-using rpdns::testing::wire;
+using rpdns::test::wire;
 
 using Bytes = std::vector<uint8_t>;
 

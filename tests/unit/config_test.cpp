@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 #include "app/cli.hpp"
 #include "config/config.hpp"
 #include "server/udp_socket.hpp"
@@ -23,9 +24,9 @@ namespace fs = std::filesystem;
 using rpdns::config::load_file;
 using rpdns::config::parse_listen;
 
-using rpdns::testing::TempDir;
-using rpdns::testing::wire;
-using rpdns::testing::wire_name;
+using rpdns::test::TempDir;
+using rpdns::test::wire;
+using rpdns::test::wire_name;
 
 std::string joined(const std::vector<std::string>& errors) {
   std::string out;

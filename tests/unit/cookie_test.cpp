@@ -9,28 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "support/hex.hpp"
+#include "support/net.hpp"
+
 namespace {
 
 using rpdns::dns::CookieSecret;
 using rpdns::dns::ServerCookies;
 using Verdict = ServerCookies::Verdict;
 
-std::vector<uint8_t> hex(const std::string& text) {
-  std::vector<uint8_t> out;
-  for (std::size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoul(text.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-std::string to_hex(const uint8_t* p, std::size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 0x0F];
-  }
-  return out;
-}
+using rpdns::test::from_hex;
+using rpdns::test::to_hex;
 
 CookieSecret secret(const std::string& text) {
   CookieSecret s{};
@@ -42,17 +31,11 @@ CookieSecret secret(const std::string& text) {
 struct Peer {
   sockaddr_storage storage{};
   explicit Peer(const std::string& ip) {
-    if (ip.find(':') == std::string::npos) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&storage);
-      a->sin_family = AF_INET;
-      EXPECT_EQ(inet_pton(AF_INET, ip.c_str(), &a->sin_addr), 1);
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
-      a->sin6_family = AF_INET6;
-      EXPECT_EQ(inet_pton(AF_INET6, ip.c_str(), &a->sin6_addr), 1);
-    }
+    auto parsed = rpdns::test::socket_address(ip);
+    EXPECT_TRUE(parsed) << ip;
+    if (parsed) storage = *parsed;
   }
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  const sockaddr* get() const { return rpdns::test::sa(storage); }
 };
 
 const char* kSecret = "e5e973e5a6b2a43f48e7dc849e37bfcf";     // RFC 9018 A.1 to A.3
@@ -84,7 +67,7 @@ TEST(ServerCookies, MakesTheRfc9018Vectors) {
   for (const auto& v : kVectors) {
     CookieSecret s = secret(v.secret);
     ServerCookies cookies({&s, 1});
-    auto client = hex(v.client);
+    auto client = from_hex(v.client);
     uint8_t out[rpdns::dns::kServerCookieSize];
     ASSERT_TRUE(cookies.make(client.data(), Peer(v.ip).get(), v.time, out)) << v.name;
     EXPECT_EQ(to_hex(out, sizeof out), v.server) << v.name;
@@ -95,8 +78,8 @@ TEST(ServerCookies, VerifiesWhatItMade) {
   for (const auto& v : kVectors) {
     CookieSecret s = secret(v.secret);
     ServerCookies cookies({&s, 1});
-    auto client = hex(v.client);
-    auto server = hex(v.server);
+    auto client = from_hex(v.client);
+    auto server = from_hex(v.server);
     EXPECT_EQ(cookies.check(client.data(), server, Peer(v.ip).get(), v.time), Verdict::valid) << v.name;
     // Another address, or another client cookie, is someone else's.
     EXPECT_EQ(cookies.check(client.data(), server, Peer("192.0.2.1").get(), v.time), Verdict::invalid) << v.name;
@@ -112,8 +95,8 @@ TEST(ServerCookies, VerifiesWhatItMade) {
 TEST(ServerCookies, ReservedBytesAreHashedAsReceived) {
   CookieSecret s = secret(kSecret);
   ServerCookies cookies({&s, 1});
-  auto client = hex("fc93fc62807ddb86");
-  auto server = hex("01abcdef5cf78f71a314227b6679ebf5");
+  auto client = from_hex("fc93fc62807ddb86");
+  auto server = from_hex("01abcdef5cf78f71a314227b6679ebf5");
   Peer peer("203.0.113.203");
   uint32_t made = 0x5cf78f71;
   EXPECT_EQ(cookies.check(client.data(), server, peer.get(), made + 2400), Verdict::renew);
@@ -126,8 +109,8 @@ TEST(ServerCookies, ReservedBytesAreHashedAsReceived) {
 // second secret, and is then renewed with the new one.
 TEST(ServerCookies, RolloverAcceptsTheOldSecret) {
   CookieSecret both[] = {secret(kNewSecret), secret(kOldSecret)};
-  auto client = hex("22681ab97d52c298");
-  auto old_cookie = hex("010000005cf7c57926556bd0934c72f8");
+  auto client = from_hex("22681ab97d52c298");
+  auto old_cookie = from_hex("010000005cf7c57926556bd0934c72f8");
   Peer peer("2001:db8:220:1:59de:d0f4:8769:82b8");
   ServerCookies rolling(both);
   EXPECT_EQ(rolling.check(client.data(), old_cookie, peer.get(), 1559741961), Verdict::renew);
@@ -138,7 +121,7 @@ TEST(ServerCookies, RolloverAcceptsTheOldSecret) {
 TEST(ServerCookies, AgeWindow) {
   CookieSecret s = secret(kSecret);
   ServerCookies cookies({&s, 1});
-  auto client = hex("2464c4abcf10c957");
+  auto client = from_hex("2464c4abcf10c957");
   Peer peer("198.51.100.100");
   struct Case {
     int64_t age;  // now - timestamp
@@ -162,8 +145,8 @@ TEST(ServerCookies, AgeWindow) {
 TEST(ServerCookies, OnlyVersionOneSixteenBytes) {
   CookieSecret s = secret(kSecret);
   ServerCookies cookies({&s, 1});
-  auto client = hex("2464c4abcf10c957");
-  auto server = hex("010000005cf79f111f8130c3eee29480");
+  auto client = from_hex("2464c4abcf10c957");
+  auto server = from_hex("010000005cf79f111f8130c3eee29480");
   Peer peer("198.51.100.100");
   auto longer = server;
   longer.push_back(0);
@@ -178,8 +161,8 @@ TEST(ServerCookies, OnlyVersionOneSixteenBytes) {
 TEST(ServerCookies, MappedAddressIsIpv4) {
   CookieSecret s = secret(kSecret);
   ServerCookies cookies({&s, 1});
-  auto client = hex("2464c4abcf10c957");
-  auto server = hex("010000005cf79f111f8130c3eee29480");
+  auto client = from_hex("2464c4abcf10c957");
+  auto server = from_hex("010000005cf79f111f8130c3eee29480");
   EXPECT_EQ(cookies.check(client.data(), server, Peer("::ffff:198.51.100.100").get(), 1559731985), Verdict::valid);
 }
 

@@ -6,34 +6,28 @@
 // ldns; the proofs are checked here from the RFCs' definitions of "matches"
 // and "covers", with the NSEC3 hashes computed by ldns.
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "answer/answer.hpp"
-#include "test_support.hpp"
+#include "dns/wire.hpp"
+#include "support/ldns_decode.hpp"
+#include "support/loaded_zones.hpp"
+#include "support/packet.hpp"
 #include "zone/loader.hpp"
 
 namespace {
 
-constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, MX = 15, TXT = 16, AAAA = 28, DS = 43, RRSIG = 46, NSEC = 47,
-                   DNSKEY = 48, NSEC3 = 50, ANY = 255;
+using namespace rpdns::dns::type;
 
-using Pkt = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
 using RRList = std::unique_ptr<ldns_rr_list, decltype(&ldns_rr_list_deep_free)>;
 
-std::string text(const ldns_rdf* rdf) {
-  char* s = ldns_rdf2str(rdf);
-  std::string out = s != nullptr ? s : "";
-  free(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+// A field as ldns prints it, in lowercase.
+std::string text(const ldns_rdf* rdf) { return rpdns::test::lowercase(rpdns::test::rdf_text(rdf)); }
 
 std::string owner(const ldns_rr* rr) { return text(ldns_rr_owner(rr)); }
 uint16_t type(const ldns_rr* rr) { return static_cast<uint16_t>(ldns_rr_get_type(rr)); }
@@ -58,39 +52,28 @@ std::vector<const ldns_rr*> of_type(const ldns_rr_list* list, uint16_t t) {
 
 struct Reply {
   rpdns::answer::Reply outcome;
-  Pkt pkt{nullptr, ldns_pkt_free};
+  rpdns::test::Packet pkt;
   unsigned rcode() const { return ldns_pkt_get_rcode(pkt.get()); }
   const ldns_rr_list* answer() const { return ldns_pkt_answer(pkt.get()); }
   const ldns_rr_list* authority() const { return ldns_pkt_authority(pkt.get()); }
   const ldns_rr_list* additional() const { return ldns_pkt_additional(pkt.get()); }
 };
 
-class DnssecTest : public ::testing::Test {
+class DnssecTest : public rpdns::test::LoadedZones<DnssecTest> {
  protected:
   static void SetUpTestSuite() {
-    zones_ = new rpdns::answer::Snapshot;
-    const std::string dir = std::string(RPDNS_TEST_ZONES) + "/unit/signed/";
-    for (const char* origin : {"signed.example", "nsec3.example"}) {
-      auto result = rpdns::zone::load_zone(origin, dir + origin + ".zone");
-      for (const auto& e : result.errors) load_errors_ += e.to_string() + "\n";
-      if (result.zone) zones_->zones.add(result.zone);
-    }
+    load(std::string(RPDNS_TEST_ZONES) + "/unit/signed/",
+         {{"signed.example", "signed.example.zone"}, {"nsec3.example", "nsec3.example.zone"}});
   }
-  static void TearDownTestSuite() {
-    delete zones_;
-    zones_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(load_errors_.empty()) << load_errors_; }
 
   // A query with EDNS (`size` bytes) and DO as given, over UDP.
   static Reply ask(const std::string& name, uint16_t qtype, bool do_bit = true, unsigned size = 1232) {
-    rpdns::testing::PacketBuilder p;
+    rpdns::test::PacketBuilder p;
     p.header(0x1234, 0, 1, 0, 0, 1).question(name, qtype).opt(size, 0, do_bit);
     std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
     Reply r;
     r.outcome = rpdns::answer::respond(p.b.data(), p.b.size(), *zones_, {}, false, out.data());
-    ldns_pkt* pkt = nullptr;
-    if (r.outcome.size > 0 && ldns_wire2pkt(&pkt, out.data(), r.outcome.size) == LDNS_STATUS_OK) r.pkt.reset(pkt);
+    if (r.outcome.size > 0) r.pkt = rpdns::test::decode(out.data(), r.outcome.size);
     return r;
   }
 
@@ -132,13 +115,7 @@ class DnssecTest : public ::testing::Test {
     }
     return problems;
   }
-
-  static rpdns::answer::Snapshot* zones_;
-  static std::string load_errors_;
 };
-
-rpdns::answer::Snapshot* DnssecTest::zones_ = nullptr;
-std::string DnssecTest::load_errors_;
 
 bool has(const ldns_rr_list* list, const std::string& name, uint16_t t) {
   auto all = records(list);

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "dns/name.hpp"
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 #include "xfr/client.hpp"
 #include "zone/builder.hpp"
 #include "zone/loader.hpp"
@@ -16,9 +17,9 @@
 
 namespace {
 
-using rpdns::testing::PacketBuilder;
-using rpdns::testing::TempDir;
-using rpdns::testing::wire;
+using rpdns::test::PacketBuilder;
+using rpdns::test::TempDir;
+using rpdns::test::wire;
 namespace type = rpdns::dns::type;
 
 constexpr uint16_t kId = 0x1234;

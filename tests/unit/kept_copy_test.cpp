@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "dns/name.hpp"
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 #include "zone/builder.hpp"
 #include "zone/loader.hpp"
 #include "zone/master_writer.hpp"
@@ -20,11 +21,10 @@
 
 namespace {
 
-using rpdns::testing::TempDir;
-using rpdns::testing::wire;
+using rpdns::test::bytes;
+using rpdns::test::TempDir;
+using rpdns::test::wire;
 namespace zone = rpdns::zone;
-
-std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 struct Records {
   zone::ParsedRecords parsed;

@@ -10,25 +10,14 @@
 
 #include "ops/descriptors.hpp"
 #include "policy/connection_limit.hpp"
+#include "support/net.hpp"
 
 namespace rpdns::policy {
 namespace {
 
-sockaddr_storage address(const std::string& text) {
-  sockaddr_storage out{};
-  if (text.find(':') != std::string::npos) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
-    a->sin6_family = AF_INET6;
-    inet_pton(AF_INET6, text.c_str(), &a->sin6_addr);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&out);
-    a->sin_family = AF_INET;
-    inet_pton(AF_INET, text.c_str(), &a->sin_addr);
-  }
-  return out;
-}
+using test::sa;
 
-const sockaddr* sa(const sockaddr_storage& s) { return reinterpret_cast<const sockaddr*>(&s); }
+sockaddr_storage address(const std::string& text) { return *test::socket_address(text); }
 
 TEST(ConnectionLimit, CapsOneClientAndFreesOnRelease) {
   ConnectionLimit limit({3, 32, 64});

@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
+#include "support/packet.hpp"
 
 namespace {
 
 using rpdns::dns::MessageReader;
 using rpdns::dns::WireQuestion;
 using rpdns::dns::WireRecord;
-using rpdns::testing::PacketBuilder;
-using rpdns::testing::wire;
+using rpdns::test::PacketBuilder;
+using rpdns::test::wire;
 
 std::string owner_of(const WireRecord& r) { return std::string(r.owner_view()); }
 

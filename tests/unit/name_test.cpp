@@ -6,7 +6,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "test_support.hpp"
+#include "support/packet.hpp"
 #include "dns/name.hpp"
 
 namespace {
@@ -15,7 +15,7 @@ std::string_view root_name() { return {"\0", 1}; }
 
 using rpdns::dns::Name;
 
-using rpdns::testing::wire;
+using rpdns::test::wire;
 
 // RFC 1035 §3.1: a name is a sequence of length-prefixed labels ending in 0.
 TEST(Name, AssignSplitsLabels) {

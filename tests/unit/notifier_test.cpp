@@ -11,28 +11,18 @@
 
 #include "config/config.hpp"
 #include "dns/wire.hpp"
+#include "support/net.hpp"
+#include "support/packet.hpp"
 #include "xfr/notifier.hpp"
-#include "test_support.hpp"
 
 namespace {
 
-using rpdns::testing::wire_name;
+using rpdns::test::wire_name;
 
 // A UDP socket on 127.0.0.1 that counts the NOTIFY messages it gets, by ID.
 class SilentSecondary {
  public:
-  SilentSecondary() {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    timeval tick{0, 50'000};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
-  }
+  SilentSecondary() { fd_ = rpdns::test::udp_listener(port_); }
   ~SilentSecondary() { close(fd_); }
 
   rpdns::config::ListenAddress address() const {

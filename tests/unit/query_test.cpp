@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
+#include "support/packet.hpp"
 #include "dns/query.hpp"
 
 namespace {
@@ -16,11 +16,11 @@ using rpdns::dns::ParseStatus;
 using rpdns::dns::Query;
 
 // The shared builder, plus a shortcut to parse what it built.
-struct Packet : rpdns::testing::PacketBuilder {
+struct Packet : rpdns::test::PacketBuilder {
   ParseStatus parse(Query& q) const { return parse_query(b.data(), b.size(), q); }
 };
 
-using rpdns::testing::wire;
+using rpdns::test::wire;
 
 // RFC 1035 §4.1.1 / §4.1.2: header fields and the question.
 TEST(ParseQuery, PlainQuery) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/rate_limit.hpp"
+#include "support/net.hpp"
 
 namespace {
 
@@ -17,15 +18,10 @@ using rpdns::policy::RateLimiter;
 using rpdns::policy::RateLimitSettings;
 using Verdict = RateLimiter::Verdict;
 
-sockaddr_in v4(const char* address) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(5353);
-  inet_pton(AF_INET, address, &a.sin_addr);
-  return a;
-}
+using rpdns::test::sa;
 
-const sockaddr* sa(const sockaddr_in& a) { return reinterpret_cast<const sockaddr*>(&a); }
+// A client's address, from its port 5353.
+sockaddr_in v4(const char* address) { return rpdns::test::ipv4(address, 5353); }
 
 RateLimitSettings settings(unsigned rate, unsigned table_size = 1 << 16, unsigned slip = 2) {
   RateLimitSettings s;

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "config/schema.hpp"
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 #include "app/cli.hpp"
 
 namespace {
@@ -19,7 +20,7 @@ using rpdns::config::Key;
 using rpdns::config::schema;
 using rpdns::config::schema_key;
 using rpdns::config::Type;
-using rpdns::testing::TempDir;
+using rpdns::test::TempDir;
 
 TEST(ConfigSchema, EveryKeyHasHelpAndADefault) {
   std::set<std::string_view> names;
@@ -134,7 +135,7 @@ TEST(ConfigSchema, RestartOnlyKeyIsKeptAndReported) {
   next.rrl.responses_per_second = 20;
   next.cookie_secrets[0][0] = 2;
   next.signature_warning_days = 30;
-  next.zones.push_back({rpdns::testing::wire_name("example.com"), "/z", {}, {}, {}});
+  next.zones.push_back({rpdns::test::wire_name("example.com"), "/z", {}, {}, {}});
   auto warnings = rpdns::config::keep_restart_only(running, next);
   ASSERT_EQ(warnings.size(), 3u);
   EXPECT_EQ(warnings[0], "workers changes only on restart; keeping '2'");

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "test_support.hpp"
+#include "support/files.hpp"
 #include "zone/loader.hpp"
 #include "zone/signatures.hpp"
 
@@ -30,7 +30,7 @@ std::string read(const std::string& zone) {
 
 // The zone file without the lines matching `drop`, plus `extra`.
 LoadResult load_edited(const std::string& zone, const std::string& drop, const std::string& extra = "") {
-  static rpdns::testing::TempDir dir;
+  static rpdns::test::TempDir dir;
   std::istringstream in(read(zone));
   std::string edited, line;
   std::regex pattern(drop.empty() ? "$^" : drop);

@@ -10,15 +10,14 @@
 
 #include "xfr/client.hpp"
 #include "xfr/transfer.hpp"
-#include "test_support.hpp"
+#include "support/packet.hpp"
 #include "zone/builder.hpp"
 
 namespace {
 
-using rpdns::testing::PacketBuilder;
-using rpdns::testing::wire;
-
-std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+using rpdns::test::bytes;
+using rpdns::test::PacketBuilder;
+using rpdns::test::wire;
 
 // example.com with its SOA and NS, plus `extra` records of TYPE65000 with
 // RDATA of the given sizes under big<i>.example.com (built directly, as the

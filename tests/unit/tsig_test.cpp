@@ -4,7 +4,6 @@
 // error, and access lists that ask for a key.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
 
 #include <ctime>
 #include <string>
@@ -13,14 +12,19 @@
 #include "answer/answer.hpp"
 #include "dns/tsig.hpp"
 #include "dns/wire.hpp"
-#include "test_support.hpp"
+#include "support/ldns_decode.hpp"
+#include "support/ldns_query.hpp"
+#include "support/net.hpp"
+#include "support/packet.hpp"
 #include "zone/loader.hpp"
 
 namespace {
 
 namespace tsig = rpdns::dns::tsig;
-using rpdns::testing::PacketBuilder;
-using rpdns::testing::wire;
+using rpdns::dns::header_rcode;
+using rpdns::test::PacketBuilder;
+using rpdns::test::sa;
+using rpdns::test::wire;
 
 constexpr const char* kSecret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0IQ==";  // "secret-secret-secret-secret!"
 
@@ -62,7 +66,7 @@ tsig::Record record_of(const std::vector<uint8_t>& message) {
 }
 
 // The algorithms ldns 1.8 signs and verifies; SHA-224 and SHA-384 are
-// checked against kdig instead (tests/differential, Secondary.KnotTransfersWithTsig).
+// checked against kdig instead (tests/interop, Secondary.KnotTransfersWithTsig).
 const struct {
   tsig::Algorithm algorithm;
   const char* ldns_name;
@@ -75,11 +79,10 @@ TEST(Tsig, LdnsVerifiesWhatWeSign) {
   for (const auto& a : kAlgorithms) {
     auto message = soa_query();
     sign_in_place(message, make_key(a.algorithm));
-    ldns_pkt* pkt = nullptr;
-    ASSERT_EQ(ldns_wire2pkt(&pkt, message.data(), message.size()), LDNS_STATUS_OK);
-    EXPECT_TRUE(ldns_pkt_tsig_verify(pkt, message.data(), message.size(), "transfer-key.", kSecret, nullptr))
+    rpdns::test::Packet pkt = rpdns::test::decode(message);
+    ASSERT_TRUE(pkt);
+    EXPECT_TRUE(ldns_pkt_tsig_verify(pkt.get(), message.data(), message.size(), "transfer-key.", kSecret, nullptr))
         << a.ldns_name;
-    ldns_pkt_free(pkt);
   }
 }
 
@@ -87,16 +90,12 @@ TEST(Tsig, LdnsVerifiesWhatWeSign) {
 TEST(Tsig, WeVerifyWhatLdnsSigns) {
   for (const auto& a : kAlgorithms) {
     auto query = soa_query();
-    ldns_pkt* pkt = nullptr;
-    ASSERT_EQ(ldns_wire2pkt(&pkt, query.data(), query.size()), LDNS_STATUS_OK);
-    ASSERT_EQ(ldns_pkt_tsig_sign(pkt, "transfer-key.", kSecret, 300, a.ldns_name, nullptr), LDNS_STATUS_OK)
+    rpdns::test::Packet pkt = rpdns::test::decode(query);
+    ASSERT_TRUE(pkt);
+    ASSERT_EQ(ldns_pkt_tsig_sign(pkt.get(), "transfer-key.", kSecret, 300, a.ldns_name, nullptr), LDNS_STATUS_OK)
         << a.ldns_name;
-    uint8_t* data = nullptr;
-    size_t size = 0;
-    ASSERT_EQ(ldns_pkt2wire(&data, pkt, &size), LDNS_STATUS_OK);
-    std::vector<uint8_t> message(data, data + size);
-    free(data);
-    ldns_pkt_free(pkt);
+    std::vector<uint8_t> message = rpdns::test::to_wire_and_free(pkt.release());
+    ASSERT_FALSE(message.empty());
 
     tsig::Keyring keys;
     keys.add(make_key(a.algorithm));
@@ -243,7 +242,8 @@ TEST(Tsig, UnsignedMessagesBetweenSignedOnes) {
 struct SignedServer {
   rpdns::answer::Snapshot snapshot;
   rpdns::zone::ZoneSet& zones = snapshot.zones;
-  sockaddr_in keyed{}, open{};  // 192.0.2.10: transfers need the key; 198.51.100.1: address alone
+  // 192.0.2.10: transfers need the key; 198.51.100.1: address alone
+  sockaddr_in keyed = rpdns::test::ipv4("192.0.2.10"), open = rpdns::test::ipv4("198.51.100.1");
 
   SignedServer() {
     auto loaded = rpdns::zone::load_zone("example.com", std::string(RPDNS_TEST_ZONES) + "/unit/example.com.zone");
@@ -252,16 +252,11 @@ struct SignedServer {
                                    {{*rpdns::policy::Prefix::parse("192.0.2.0/24"), wire("transfer-key")},
                                     {*rpdns::policy::Prefix::parse("198.51.100.1"), ""}});
     snapshot.keys = ring(make_key());
-    for (auto [addr, text] : {std::pair{&keyed, "192.0.2.10"}, std::pair{&open, "198.51.100.1"}}) {
-      addr->sin_family = AF_INET;
-      inet_pton(AF_INET, text, &addr->sin_addr);
-    }
   }
   rpdns::answer::Reply ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out,
                            bool tcp = false) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
-    auto o = rpdns::answer::respond(request.data(), request.size(), snapshot, {}, tcp, out.data(),
-                                    reinterpret_cast<const sockaddr*>(&from));
+    auto o = rpdns::answer::respond(request.data(), request.size(), snapshot, {}, tcp, out.data(), sa(from));
     out.resize(o.size);
     return o;
   }
@@ -273,8 +268,6 @@ std::vector<uint8_t> question(const std::string& name, unsigned type) {
   return p.b;
 }
 
-unsigned rcode_of(const std::vector<uint8_t>& reply) { return reply[3] & 0x0F; }
-
 // A signed query gets a signed reply that verifies against the request's MAC.
 TEST(TsigAnswers, SignedQueryGetsSignedReply) {
   SignedServer s;
@@ -285,7 +278,7 @@ TEST(TsigAnswers, SignedQueryGetsSignedReply) {
   std::vector<uint8_t> out;
   auto o = s.ask(request, s.open, out);
   ASSERT_GT(o.size, 0u);
-  EXPECT_EQ(rcode_of(out), 0u);
+  EXPECT_EQ(header_rcode(out.data()), 0u);
   EXPECT_EQ(rpdns::dns::read_u16(out.data() + 6), 1u);  // the answer
   tsig::StreamVerifier verifier(key, {request_record.mac.data(), request_record.mac_len});
   EXPECT_EQ(verifier.check(out.data(), out.size(), now()), "");
@@ -306,7 +299,7 @@ TEST(TsigAnswers, BadKeyAndBadSigAreNotauth) {
   auto unknown = question("www.example.com", 1);
   sign_in_place(unknown, make_key(tsig::Algorithm::hmac_sha256, kSecret, "stranger-key"));
   s.ask(unknown, s.open, out);
-  EXPECT_EQ(rcode_of(out), 9u);
+  EXPECT_EQ(header_rcode(out.data()), 9u);
   EXPECT_EQ(rpdns::dns::read_u16(out.data() + 6), 0u);
   auto r = record_of(out);
   EXPECT_EQ(r.error, tsig::BADKEY);
@@ -316,7 +309,7 @@ TEST(TsigAnswers, BadKeyAndBadSigAreNotauth) {
   auto wrong = question("www.example.com", 1);
   sign_in_place(wrong, make_key(tsig::Algorithm::hmac_sha256, "d3Jvbmc="));
   s.ask(wrong, s.open, out);
-  EXPECT_EQ(rcode_of(out), 9u);
+  EXPECT_EQ(header_rcode(out.data()), 9u);
   EXPECT_EQ(record_of(out).error, tsig::BADSIG);
 }
 
@@ -330,7 +323,7 @@ TEST(TsigAnswers, BadTimeIsSignedWithOurTime) {
   sign_in_place(request, key, {}, then);
   std::vector<uint8_t> out;
   s.ask(request, s.open, out);
-  EXPECT_EQ(rcode_of(out), 9u);
+  EXPECT_EQ(header_rcode(out.data()), 9u);
   auto r = record_of(out);
   EXPECT_EQ(r.error, tsig::BADTIME);
   EXPECT_EQ(r.time_signed, then);
@@ -346,7 +339,7 @@ TEST(TsigAnswers, TransferAclWithKey) {
   auto axfr = question("example.com", 252);
   auto o = s.ask(axfr, s.keyed, out, true);
   EXPECT_EQ(o.transfer, nullptr);
-  EXPECT_EQ(rcode_of(out), 5u);  // unsigned: REFUSED
+  EXPECT_EQ(header_rcode(out.data()), 5u);  // unsigned: REFUSED
 
   auto signed_axfr = axfr;
   sign_in_place(signed_axfr, make_key());

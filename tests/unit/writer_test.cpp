@@ -3,15 +3,15 @@
 // names may be compressed), RFC 6891 §6.1.2-§6.1.3 (OPT). Replies are checked
 // byte by byte and decoded with ldns as an independent codec.
 #include <gtest/gtest.h>
-#include <ldns/ldns.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
 #include "dns/writer.hpp"
+#include "support/ldns_decode.hpp"
+#include "support/packet.hpp"
 
 namespace {
 
@@ -19,7 +19,8 @@ using rpdns::dns::ReplyWriter;
 using rpdns::dns::RRsetWire;
 using rpdns::dns::Section;
 
-using rpdns::testing::wire;
+using rpdns::test::rdf_text;
+using rpdns::test::wire;
 
 std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
@@ -56,20 +57,7 @@ std::vector<uint8_t> cat(std::vector<uint8_t> a, const std::vector<uint8_t>& b) 
   return a;
 }
 
-using Pkt = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
-
-Pkt decode(const ReplyWriter& w) {
-  ldns_pkt* p = nullptr;
-  if (ldns_wire2pkt(&p, w.data(), w.size()) != LDNS_STATUS_OK) p = nullptr;
-  return Pkt(p, ldns_pkt_free);
-}
-
-std::string rdf_text(const ldns_rdf* rdf) {
-  char* s = ldns_rdf2str(rdf);
-  std::string out = s ? s : "";
-  free(s);
-  return out;
-}
+rpdns::test::Packet decode(const ReplyWriter& w) { return rpdns::test::decode(w.data(), w.size()); }
 
 uint16_t header_word(const ReplyWriter& w, std::size_t at) { return rpdns::dns::read_u16(w.data() + at); }
 
@@ -137,7 +125,7 @@ TEST_F(WriterTest, NsRdataCompressed) {
   ASSERT_TRUE(w.put_rrset(Section::answer, wire("example.com"), 1, ns.as(2)));
   std::size_t uncompressed = 12 + q.size() + 2 * (wire("example.com").size() + 10) + 2 * wire("ns1.example.com").size();
   EXPECT_LT(w.size(), uncompressed);
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   ldns_rr_list* answer = ldns_pkt_answer(p.get());
   ASSERT_EQ(ldns_rr_list_rr_count(answer), 2u);
@@ -164,7 +152,7 @@ TEST_F(WriterTest, SoaNamesCompressedNumbersKept) {
   ASSERT_TRUE(w.put_rrset(Section::authority, wire("example.com"), 1, soa.as(6)));
   EXPECT_LT(w.size(), 12 + q.size() + wire("example.com").size() + 10 + rdata.size());
   EXPECT_EQ(header_word(w, 8), 1);  // NSCOUNT
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   ldns_rr* rr = ldns_rr_list_rr(ldns_pkt_authority(p.get()), 0);
   ASSERT_NE(rr, nullptr);
@@ -183,7 +171,7 @@ TEST_F(WriterTest, MxPreferenceKeptExchangeCompressed) {
   ASSERT_TRUE(w.put_rrset(Section::answer, wire("example.com"), 1, mx.as(15)));
   // owner pointer (2) + fixed (10) + preference (2) + "\4mail" (5) + pointer (2)
   EXPECT_EQ(w.size(), 12 + q.size() + 2 + 10 + 2 + 5 + 2);
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   ldns_rr* rr = ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0);
   ASSERT_NE(rr, nullptr);
@@ -254,7 +242,7 @@ TEST_F(WriterTest, FailedPutForgetsItsNames) {
   // the failed put used; a stale pointer would now point into its RDATA.
   ASSERT_TRUE(w.put_rrset(Section::additional, wire("ns1.other.net"), 1, a.as(1)));
   EXPECT_EQ(w.size(), start + 29);
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   ldns_rr* rr = ldns_rr_list_rr(ldns_pkt_additional(p.get()), 0);
   ASSERT_NE(rr, nullptr);
@@ -271,7 +259,7 @@ TEST_F(WriterTest, TtlCap) {
   low.add(60, ipv4(192, 0, 2, 2));
   ASSERT_TRUE(w.put_rrset(Section::answer, wire("example.com"), 1, high.as(1), 300));
   ASSERT_TRUE(w.put_rrset(Section::answer, wire("example.com"), 1, low.as(1), 300));
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   EXPECT_EQ(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0)), 300u);
   EXPECT_EQ(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 1)), 60u);
@@ -311,7 +299,7 @@ TEST_F(WriterTest, TruncateKeepsHeaderAndQuestion) {
   EXPECT_EQ(header_word(w, 8), 0);
   EXPECT_EQ(header_word(w, 10), 0);
   EXPECT_EQ(std::vector<uint8_t>(w.data() + 12, w.data() + w.size()), q);
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   EXPECT_TRUE(ldns_pkt_tc(p.get()));
   EXPECT_EQ(ldns_pkt_ancount(p.get()), 0);
@@ -329,7 +317,7 @@ TEST_F(WriterTest, WritesAfterTruncateDecode) {
   Records a;
   a.add(60, ipv4(192, 0, 2, 9));
   ASSERT_TRUE(w.put_rrset(Section::additional, wire("mx.example.com"), 1, a.as(1)));
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   ldns_rr* rr = ldns_rr_list_rr(ldns_pkt_additional(p.get()), 0);
   ASSERT_NE(rr, nullptr);
@@ -349,7 +337,7 @@ TEST_F(WriterTest, OptLayout) {
   EXPECT_EQ(std::vector<uint8_t>(w.data() + at, w.data() + w.size()), expected);
   EXPECT_EQ(header_word(w, 10), 1);
   EXPECT_EQ(w.data()[3] & 0x0F, 0);
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   EXPECT_EQ(ldns_pkt_edns_udp_size(p.get()), 1232);
   EXPECT_EQ(ldns_pkt_edns_extended_rcode(p.get()), 1);
@@ -378,7 +366,7 @@ TEST_F(WriterTest, ReservedOptAlwaysFits) {
   EXPECT_FALSE(w.put_rrset(Section::answer, wire("example.com"), 1, a.as(1)));
   w.put_opt(1232, 0, false);
   EXPECT_EQ(w.size(), limit);
-  Pkt p = decode(w);
+  auto p = decode(w);
   ASSERT_TRUE(p);
   EXPECT_EQ(ldns_pkt_edns_udp_size(p.get()), 1232);
 }

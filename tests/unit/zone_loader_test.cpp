@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 #include "zone/loader.hpp"
 
 namespace {
@@ -23,9 +24,9 @@ using rpdns::zone::load_zone;
 using rpdns::zone::LoadResult;
 using rpdns::zone::RRset;
 
-using rpdns::testing::TempDir;
+using rpdns::test::TempDir;
 
-using rpdns::testing::wire;
+using rpdns::test::wire;
 
 std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 

@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "reload/zones.hpp"
-#include "test_support.hpp"
+#include "support/files.hpp"
+#include "support/packet.hpp"
 
 namespace {
 
 using rpdns::reload::ZoneReport;
-using rpdns::testing::TempDir;
+using rpdns::test::TempDir;
 
 TEST(ZoneReports, WarningsReachTheReport) {
   TempDir dir;
@@ -22,7 +23,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
                                "@ IN NS ns1.example.com.\n"
                                "www.other.test. IN A 192.0.2.1\n");
   rpdns::config::Config config;
-  config.zones.push_back({rpdns::testing::wire_name("example.com"), file, {}, {}, {}});
+  config.zones.push_back({rpdns::test::wire_name("example.com"), file, {}, {}, {}});
   std::vector<ZoneReport> reports;
   auto set = rpdns::reload::build_snapshot(config, nullptr, reports);
   ASSERT_EQ(reports.size(), 1u);
@@ -46,7 +47,7 @@ TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
     std::string text = "$TTL 60\n@ SOA ns h " + std::to_string(1000 + i) + " 1 1 1 1\n@ NS ns\nns A 192.0.2.1\n";
     if (i == 7) text += "bad A not-an-address\n";
     rpdns::config::ZoneConfig zc;
-    zc.origin = rpdns::testing::wire_name(name);
+    zc.origin = rpdns::test::wire_name(name);
     zc.file = dir.write(name + ".zone", text);
     config.zones.push_back(zc);
   }
@@ -73,14 +74,14 @@ TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
 
 std::shared_ptr<rpdns::zone::Zone> bare_zone(const std::string& name, uint32_t serial) {
   auto z = std::make_shared<rpdns::zone::Zone>();
-  z->origin = rpdns::testing::wire(name);
+  z->origin = rpdns::test::wire(name);
   z->serial = serial;
   return z;
 }
 
 const rpdns::zone::Zone* zone_of(const rpdns::zone::ZoneSet& set, const std::string& name) {
   rpdns::dns::Name n;
-  if (!n.assign(rpdns::testing::wire(name))) return nullptr;
+  if (!n.assign(rpdns::test::wire(name))) return nullptr;
   return set.find_zone(n);
 }
 
@@ -93,23 +94,23 @@ TEST(ZoneSetSharing, CopiesChangeAloneAndFindEveryZone) {
   original.add(bare_zone("test", 1));
   rpdns::zone::ZoneSet copy = original;
   copy.replace(bare_zone("z7.test", 2), std::nullopt);
-  copy.remove(rpdns::testing::wire("z8.test"));
+  copy.remove(rpdns::test::wire("z8.test"));
   copy.add(bare_zone("new.test", 1));
   EXPECT_EQ(original.size(), 1001u);
   EXPECT_EQ(copy.size(), 1001u);
-  EXPECT_EQ(original.get(rpdns::testing::wire("z7.test"))->serial, 1u);
-  EXPECT_EQ(copy.get(rpdns::testing::wire("z7.test"))->serial, 2u);
-  EXPECT_NE(original.get(rpdns::testing::wire("z8.test")), nullptr);
-  EXPECT_EQ(copy.get(rpdns::testing::wire("z8.test")), nullptr);
-  EXPECT_EQ(original.get(rpdns::testing::wire("new.test")), nullptr);
+  EXPECT_EQ(original.get(rpdns::test::wire("z7.test"))->serial, 1u);
+  EXPECT_EQ(copy.get(rpdns::test::wire("z7.test"))->serial, 2u);
+  EXPECT_NE(original.get(rpdns::test::wire("z8.test")), nullptr);
+  EXPECT_EQ(copy.get(rpdns::test::wire("z8.test")), nullptr);
+  EXPECT_EQ(original.get(rpdns::test::wire("new.test")), nullptr);
   // The shard copy.replace did not touch is still the original's.
-  EXPECT_EQ(copy.get(rpdns::testing::wire("z500.test")), original.get(rpdns::testing::wire("z500.test")));
+  EXPECT_EQ(copy.get(rpdns::test::wire("z500.test")), original.get(rpdns::test::wire("z500.test")));
   for (int i = 0; i < 1000; i += 37) {
     std::string name = "www.z" + std::to_string(i) + ".test";
     ASSERT_NE(zone_of(original, name), nullptr) << name;
-    EXPECT_EQ(zone_of(original, name)->origin, rpdns::testing::wire("z" + std::to_string(i) + ".test"));
+    EXPECT_EQ(zone_of(original, name)->origin, rpdns::test::wire("z" + std::to_string(i) + ".test"));
   }
-  EXPECT_EQ(zone_of(copy, "www.z8.test")->origin, rpdns::testing::wire("test"));  // the parent zone now
+  EXPECT_EQ(zone_of(copy, "www.z8.test")->origin, rpdns::test::wire("test"));  // the parent zone now
   std::size_t seen = 0;
   copy.for_each([&seen](const std::string&, const std::shared_ptr<const rpdns::zone::Zone>&) { ++seen; });
   EXPECT_EQ(seen, copy.size());
@@ -119,7 +120,7 @@ TEST(ZoneSetSharing, CopiesChangeAloneAndFindEveryZone) {
 // their secondaries. Each report finds its zone by name: here the reports
 // come in another order than the zones, as a position would mislead.
 TEST(ZoneReports, NotifyPairsReportAndZoneByName) {
-  using rpdns::testing::wire_name;
+  using rpdns::test::wire_name;
   rpdns::config::Config config;
   auto secondary = *rpdns::config::parse_listen("192.0.2.53");
   config.zones.push_back({wire_name("a.example"), "/z/a", {}, {{secondary, ""}}, {}});

@@ -1,17 +1,23 @@
 // Test harness: runs the real rpdns binary on an ephemeral loopback port and
-// talks to it over UDP, encoding and decoding with ldns (an independent codec).
+// talks to it over UDP, encoding and decoding with ldns (an independent codec);
+// runs other programs to completion; asks a server for a zone's serial or a
+// name's rcode, and polls until something holds.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
-#include <memory>
+#include <map>
 #include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
-// After the standard headers: ldns's headers can redefine `bool`.
-#include <ldns/ldns.h>
+#include "support/files.hpp"
+#include "support/ldns_decode.hpp"
+#include "support/ldns_query.hpp"
+#include "support/net.hpp"
 
 namespace rpdns::test {
 
@@ -24,13 +30,27 @@ double cpu_seconds(pid_t pid);
 // Waits for pid up to `timeout`; returns its exit code, or -1 after killing it.
 int wait_exit(pid_t pid, std::chrono::milliseconds timeout);
 
-// A free UDP port on 127.0.0.1 (bound and released; good enough for tests).
-uint16_t free_udp_port();
-
 struct RunResult {
   int exit_code = -1;  // -1 when it did not exit in time
   std::string output;  // stdout and stderr together
 };
+
+// A small zone `origin` (no final dot) of serial `serial` whose www has
+// the address `www`, as master-file text of six lines.
+std::string zone_text(const std::string& origin, unsigned serial, const std::string& www);
+
+// Zone files a server loads: each origin with its file, the files in `dir`.
+struct ZoneFiles {
+  std::string dir;
+  std::vector<std::pair<std::string, std::string>> zones;  // origin, file name
+};
+
+// rpdns's arguments: `before`, then one "--zone ORIGIN=DIR/FILE" for each of `files`.
+std::vector<std::string> zone_args(const ZoneFiles& files, std::vector<std::string> before = {});
+
+// Runs `binary` to completion (killed after `timeout`).
+RunResult run_tool(const std::string& binary, const std::vector<std::string>& args,
+                   std::chrono::seconds timeout = std::chrono::seconds(10));
 
 // Runs rpdns to completion (for --check-config and start-up failures).
 RunResult run_rpdns(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(20));
@@ -58,17 +78,6 @@ class ServerProcess {
   std::string log_path_;
 };
 
-struct PacketDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
-
-// Encodes `pkt` and frees it.
-std::vector<uint8_t> to_wire_and_free(ldns_pkt* pkt);
-
-// Builds a query (RD clear) for name/type, optionally with EDNS.
-std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type, bool edns = false, uint16_t id = 4242);
-
 // Sends raw bytes to 127.0.0.1:port and returns the raw reply, or nullopt on timeout.
 std::optional<std::vector<uint8_t>> exchange_raw(uint16_t port, const std::vector<uint8_t>& request,
                                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
@@ -77,12 +86,28 @@ std::optional<std::vector<uint8_t>> exchange_raw(uint16_t port, const std::vecto
 Packet query(uint16_t port, const std::string& name, ldns_rr_type type, bool edns = false,
              std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
-// Text of every RR in a section, one per line, as ldns prints it.
-std::string section_text(const ldns_rr_list* list);
+// The queries each worker answered, by worker number, as rpdns logs them
+// when it stops.
+std::map<int, long> queries_per_worker(const std::string& log);
 
-std::string read_file(const std::string& path);
-std::string temp_dir();
-// A fresh directory under temp_dir() for the running test: PREFIX-PID-TESTNAME.
-std::string test_dir(const std::string& prefix);
+// The rcode of the reply to `name` A, -1 when none came.
+int rcode_of(uint16_t port, const std::string& name,
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
+
+// The serial of `zone`'s SOA in an authoritative answer, as text; "" when
+// there is none (SERVFAIL, REFUSED, or no reply).
+std::string serial_of(uint16_t port, const std::string& zone);
+
+// Polls `check` every `step` until it holds or `within` has passed; then
+// once more.
+template <class Check>
+bool eventually(Check check, std::chrono::milliseconds within,
+                std::chrono::milliseconds step = std::chrono::milliseconds(50)) {
+  for (auto end = std::chrono::steady_clock::now() + within; std::chrono::steady_clock::now() < end;) {
+    if (check()) return true;
+    std::this_thread::sleep_for(step);
+  }
+  return check();
+}
 
 }  // namespace rpdns::test

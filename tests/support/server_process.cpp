@@ -1,4 +1,4 @@
-#include "server_process.hpp"
+#include "support/server_process.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -87,43 +87,6 @@ std::string unique_log_path() {
   return temp_dir() + "/rpdns-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
 }
 
-}  // namespace
-
-std::string temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() / "rpdns-tests";
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
-std::string test_dir(const std::string& prefix) {
-  std::string dir = temp_dir() + "/" + prefix + "-" + std::to_string(getpid()) + "-" +
-                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-uint16_t free_udp_port() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-namespace {
-
 // Under a sanitizer build the server's own reports land in its log: any of
 // them fails the test that ran it.
 void check_sanitizer_reports(const std::string& log) {
@@ -135,13 +98,32 @@ void check_sanitizer_reports(const std::string& log) {
 
 }  // namespace
 
-RunResult run_rpdns(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+std::string zone_text(const std::string& origin, unsigned serial, const std::string& www) {
+  return "$ORIGIN " + origin + ".\n$TTL 600\n@ SOA ns." + origin + ". admin." + origin + ". " + std::to_string(serial) +
+         " 3600 900 604800 120\n  NS ns\nns A 127.0.0.53\nwww A " + www + "\n";
+}
+
+std::vector<std::string> zone_args(const ZoneFiles& files, std::vector<std::string> before) {
+  std::vector<std::string> args = std::move(before);
+  for (const auto& [origin, file] : files.zones) {
+    args.push_back("--zone");
+    args.push_back(origin + "=" + files.dir + "/" + file);
+  }
+  return args;
+}
+
+RunResult run_tool(const std::string& binary, const std::vector<std::string>& args, std::chrono::seconds timeout) {
   std::string log = unique_log_path();
-  pid_t pid = spawn(args, log);
+  pid_t pid = spawn_process(binary, args, log);
   RunResult result;
   result.exit_code = wait_exit(pid, timeout);
   result.output = read_file(log);
   std::filesystem::remove(log);
+  return result;
+}
+
+RunResult run_rpdns(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  RunResult result = run_tool(RPDNS_BINARY, args, timeout);
   check_sanitizer_reports(result.output);
   return result;
 }
@@ -188,35 +170,11 @@ RunResult ServerProcess::stop(std::chrono::seconds timeout) {
   return result;
 }
 
-std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type, bool edns, uint16_t id) {
-  ldns_rdf* owner = ldns_dname_new_frm_str(name.c_str());
-  ldns_pkt* pkt = ldns_pkt_query_new(owner, type, LDNS_RR_CLASS_IN, 0);
-  ldns_pkt_set_id(pkt, id);
-  if (edns) {
-    ldns_pkt_set_edns_udp_size(pkt, 4096);
-    ldns_pkt_set_edns_data(pkt, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, 0, ""));
-  }
-  return to_wire_and_free(pkt);
-}
-
-std::vector<uint8_t> to_wire_and_free(ldns_pkt* pkt) {
-  uint8_t* wire = nullptr;
-  size_t size = 0;
-  ldns_pkt2wire(&wire, pkt, &size);
-  std::vector<uint8_t> out(wire, wire + size);
-  free(wire);
-  ldns_pkt_free(pkt);
-  return out;
-}
-
 std::optional<std::vector<uint8_t>> exchange_raw(uint16_t port, const std::vector<uint8_t>& request,
                                                  std::chrono::milliseconds timeout) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  sockaddr_in addr = loopback(port);
+  sendto(fd, request.data(), request.size(), 0, sa(addr), sizeof addr);
   pollfd p{fd, POLLIN, 0};
   std::optional<std::vector<uint8_t>> reply;
   if (poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
@@ -233,20 +191,27 @@ std::optional<std::vector<uint8_t>> exchange_raw(uint16_t port, const std::vecto
 
 Packet query(uint16_t port, const std::string& name, ldns_rr_type type, bool edns, std::chrono::milliseconds timeout) {
   auto reply = exchange_raw(port, make_query(name, type, edns), timeout);
-  if (!reply) return nullptr;
-  ldns_pkt* pkt = nullptr;
-  if (ldns_wire2pkt(&pkt, reply->data(), reply->size()) != LDNS_STATUS_OK) return nullptr;
-  return Packet(pkt);
+  return reply ? decode(*reply) : nullptr;
 }
 
-std::string section_text(const ldns_rr_list* list) {
-  std::string out;
-  for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
-    char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
-    out += text;
-    free(text);
+std::map<int, long> queries_per_worker(const std::string& log) {
+  std::regex line(R"(worker (\d+) on [^:]+:\d+: (\d+) queries)");
+  std::map<int, long> out;
+  for (std::sregex_iterator it(log.begin(), log.end(), line), end; it != end; ++it) {
+    out[std::stoi((*it)[1])] = std::stol((*it)[2]);
   }
   return out;
+}
+
+int rcode_of(uint16_t port, const std::string& name, std::chrono::milliseconds timeout) {
+  auto reply = query(port, name, LDNS_RR_TYPE_A, false, timeout);
+  return reply ? static_cast<int>(ldns_pkt_get_rcode(reply.get())) : -1;
+}
+
+std::string serial_of(uint16_t port, const std::string& zone) {
+  auto reply = query(port, zone, LDNS_RR_TYPE_SOA, false, std::chrono::milliseconds(300));
+  if (!reply || !ldns_pkt_aa(reply.get()) || ldns_rr_list_rr_count(ldns_pkt_answer(reply.get())) != 1) return "";
+  return rdf_text(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(reply.get()), 0), 2));
 }
 
 }  // namespace rpdns::test

@@ -1,29 +1,16 @@
-#include "tcp_client.hpp"
+#include "support/tcp_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "support/net.hpp"
 
 namespace rpdns::test {
 
 TcpClient::TcpClient(uint16_t port, const char* source) {
-  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  fd_ = socket_from(SOCK_STREAM, source);
   if (fd_ < 0) return;
-  sockaddr_in from{};
-  from.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &from.sin_addr);
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
-    close(fd_);
-    fd_ = -1;
-    return;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  sockaddr_in addr = loopback(port);
+  if (connect(fd_, sa(addr), sizeof addr) != 0) {
     close(fd_);
     fd_ = -1;
   }
