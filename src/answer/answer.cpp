@@ -31,7 +31,7 @@ enum class Kind : uint8_t {
 
 // The order of the tests is the precedence of the errors: a request that
 // fails two checks gets the first one's rcode.
-Kind classify(const Envelope& e, const Outcome& outcome, const Options& options, bool over_tcp) {
+Kind classify(const Envelope& e, const Reply& outcome, const Options& options, bool over_tcp) {
   const dns::Query& q = e.q;
   if (e.status == dns::ParseStatus::formerr || e.tsig_formerr) return Kind::formerr;
   if (outcome.tsig_error != 0) return Kind::notauth;
@@ -56,7 +56,7 @@ Kind classify(const Envelope& e, const Outcome& outcome, const Options& options,
   return Kind::query;
 }
 
-uint8_t query(Envelope& e, const Snapshot& snapshot, const Options& options, Outcome& outcome, int& ede) {
+uint8_t query(Envelope& e, const Snapshot& snapshot, const Options& options, Reply& outcome, int& ede) {
   Responder responder(snapshot.zones, options, e.q, e.w);
   uint8_t rcode = responder.run();
   outcome.zone = responder.zone();
@@ -67,9 +67,9 @@ uint8_t query(Envelope& e, const Snapshot& snapshot, const Options& options, Out
 
 }  // namespace
 
-Outcome respond(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options,
-                bool over_tcp, uint8_t* out, const sockaddr* peer) {
-  Outcome outcome;
+Reply respond(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options, bool over_tcp,
+              uint8_t* out, const sockaddr* peer) {
+  Reply outcome;
   Envelope e;
   if (!read_request(request, len, snapshot, options, over_tcp, out, peer, e, outcome)) return outcome;
   uint16_t rcode = dns::rcode::NOERROR;

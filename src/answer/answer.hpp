@@ -20,8 +20,8 @@ namespace rpdns::answer {
 
 struct Options {
   uint16_t edns_udp_size = dns::kDefaultEdnsPayload;  // what we advertise and accept at most (RFC 6891 §6.2.5)
-  // Off (true) by default, like Knot DNS: positive answers carry no apex NS
-  // in the authority section. False adds it, with its addresses, as NSD does.
+  // True by default, like Knot DNS: positive answers carry no apex NS in
+  // the authority section. False adds it, with its addresses, as NSD does.
   bool minimal_responses = true;
   // CHAOS TXT answers for id.server/hostname.bind and version.server/
   // version.bind (RFC 4892); empty means REFUSED.
@@ -44,7 +44,9 @@ enum class CookieResult : uint8_t {
   invalid,      // a server cookie not ours or expired: BADCOOKIE over UDP, a fresh one over TCP (§5.2.4)
 };
 
-struct Outcome {
+// What respond() wrote into `out`, for the counters and the rate limiter,
+// and what its caller must do next: stream a transfer, pass a NOTIFY on.
+struct Reply {
   std::size_t size = 0;  // reply length; 0 means send nothing
   uint16_t rcode = 0;    // extended rcode of the reply
   bool truncated = false;
@@ -89,7 +91,7 @@ struct Outcome {
 // max(options.edns_udp_size, 512) bytes.
 // `peer` is the client's address, for transfer access lists (null: nobody)
 // and server cookies (which hash it).
-Outcome respond(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options,
-                bool over_tcp, uint8_t* out, const sockaddr* peer = nullptr);
+Reply respond(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options, bool over_tcp,
+              uint8_t* out, const sockaddr* peer = nullptr);
 
 }  // namespace rpdns::answer

@@ -48,7 +48,7 @@ CookieResult server_cookie(const dns::Query& q, const Options& options, const so
 // RFC 8945 §5.2: a signed request is checked before it is answered.
 // Fills the outcome's tsig fields; returns the room its reply's TSIG needs.
 std::size_t check_tsig(const uint8_t* request, std::size_t len, const dns::Query& q, const dns::tsig::Keyring& keys,
-                       Outcome& outcome, dns::tsig::Record& record, bool& formerr) {
+                       Reply& outcome, dns::tsig::Record& record, bool& formerr) {
   if (!dns::tsig::parse_at(request, len, q.tsig_offset, record)) {
     formerr = true;
     return 0;
@@ -73,7 +73,7 @@ std::size_t check_tsig(const uint8_t* request, std::size_t len, const dns::Query
 // Appends the reply's TSIG: signed with the request's key, or (BADKEY,
 // BADSIG, BADTRUNC) unsigned with the request's names (§5.2.1, §5.2.2).
 std::size_t sign_reply(uint8_t* out, std::size_t size, std::size_t capacity, const dns::tsig::Record& request,
-                       const Outcome& outcome) {
+                       const Reply& outcome) {
   auto now = static_cast<uint64_t>(std::time(nullptr));
   if (outcome.tsig_key == nullptr)
     return dns::tsig::append_unsigned(out, size, capacity, request, now, outcome.tsig_error);
@@ -88,7 +88,7 @@ std::size_t sign_reply(uint8_t* out, std::size_t size, std::size_t capacity, con
 }  // namespace
 
 bool read_request(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options,
-                  bool over_tcp, uint8_t* out, const sockaddr* peer, Envelope& e, Outcome& outcome) {
+                  bool over_tcp, uint8_t* out, const sockaddr* peer, Envelope& e, Reply& outcome) {
   const dns::Query& q = e.q;
   e.status = dns::parse_query(request, len, e.q);
   if (e.status == dns::ParseStatus::drop) return false;
@@ -125,7 +125,7 @@ bool read_request(const uint8_t* request, std::size_t len, const Snapshot& snaps
 }
 
 void finish_reply(Envelope& e, uint16_t rcode, int ede, const Snapshot& snapshot, const Options& options, uint8_t* out,
-                  Outcome& outcome) {
+                  Reply& outcome) {
   const dns::Query& q = e.q;
   if (q.has_edns) {
     e.w.put_opt(options.edns_udp_size, rcode, q.edns_do, ede, e.nsid, {e.cookie, e.cookie_len},

@@ -33,16 +33,16 @@ struct Envelope {
 // outcome's fields for them) and begins the reply in `out`. False: the
 // request gets no reply at all.
 bool read_request(const uint8_t* request, std::size_t len, const Snapshot& snapshot, const Options& options,
-                  bool over_tcp, uint8_t* out, const sockaddr* peer, Envelope& e, Outcome& outcome);
+                  bool over_tcp, uint8_t* out, const sockaddr* peer, Envelope& e, Reply& outcome);
 
 // Ends the reply with `rcode`: the OPT record, the header's rcode, the
 // reply's TSIG; fills the rest of the outcome.
 void finish_reply(Envelope& e, uint16_t rcode, int ede, const Snapshot& snapshot, const Options& options, uint8_t* out,
-                  Outcome& outcome);
+                  Reply& outcome);
 
 // The name of the key that signed the request, if its MAC verified: what
 // a transfer or NOTIFY access list may ask for (RFC 8945 §5.2).
-inline std::string_view signed_by(const Outcome& outcome) {
+inline std::string_view signed_by(const Reply& outcome) {
   return outcome.tsig_key != nullptr ? std::string_view(outcome.tsig_key->name) : std::string_view{};
 }
 

@@ -10,7 +10,7 @@ namespace rpdns::answer {
 // ours NOTAUTH, as for transfers. §3.7: its QTYPE is SOA; any other is
 // FORMERR and starts nothing, as Knot answers.
 uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* peer, dns::ReplyWriter& w,
-               Outcome& outcome) {
+               Reply& outcome) {
   if (!q.has_question || q.qtype != dns::type::SOA) return dns::rcode::FORMERR;
   const zone::Zone* zone = snapshot.zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return dns::rcode::NOTAUTH;

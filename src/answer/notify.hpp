@@ -12,6 +12,6 @@ namespace rpdns::answer {
 // Returns the rcode; sets outcome.notify (and notify_serial) when the
 // caller is to start the zone's refresh.
 uint8_t notify(const dns::Query& q, const Snapshot& snapshot, const sockaddr* peer, dns::ReplyWriter& w,
-               Outcome& outcome);
+               Reply& outcome);
 
 }  // namespace rpdns::answer

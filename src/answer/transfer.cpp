@@ -26,7 +26,7 @@ int64_t zone_expire(const zone::Zone& zone, const zone::ZoneSet& zones) {
 // list. IXFR is answered with the SOA alone when the client is current, or
 // over UDP (RFC 1995 §2: "try TCP"); otherwise with the whole zone.
 uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, const sockaddr* peer,
-                 dns::ReplyWriter& w, Outcome& outcome) {
+                 dns::ReplyWriter& w, Reply& outcome) {
   const zone::ZoneSet& zones = snapshot.zones;
   const zone::Zone* zone = zones.find_zone(q.qname);
   if (zone == nullptr || q.qname.labels != zone->labels) return dns::rcode::NOTAUTH;  // RFC 2845 §1.7: no zone of ours

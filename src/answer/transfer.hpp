@@ -15,7 +15,7 @@ namespace rpdns::answer {
 // transfer_expire) when the zone is to be streamed by the caller, and then
 // writes nothing to `w`.
 uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, const sockaddr* peer,
-                 dns::ReplyWriter& w, Outcome& outcome);
+                 dns::ReplyWriter& w, Reply& outcome);
 
 // The EXPIRE option of a SOA answer at a zone's apex (or an IXFR answered
 // with the SOA alone). -1: none in the reply.

@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "config/schema.hpp"
@@ -38,13 +39,17 @@ bool split_primary(const std::string& text, std::string& address, std::string& k
   return key_colon == std::string::npos || !key.empty();
 }
 
-// A zone's ORIGIN given to `flag`, in canonical wire form, as the config
-// file's zones have it; false, with the error, when it is no name.
-bool zone_origin(const std::string& flag, const std::string& text, std::string& wire,
+// A zone's ORIGIN given to `flag`, read once as the config file's zones
+// are; false, with the error, when it is no name.
+bool zone_origin(const std::string& flag, const std::string& text, dns::WireName& out,
                  std::vector<std::string>& errors) {
-  if (dns::name_from_text(text, wire)) return true;
-  errors.push_back(flag + ": bad zone name '" + text + "'");
-  return false;
+  auto name = dns::WireName::from_text(text);
+  if (!name) {
+    errors.push_back(flag + ": bad zone name '" + text + "'");
+    return false;
+  }
+  out = std::move(*name);
+  return true;
 }
 
 // --secondary ORIGIN=FILE@ADDR:PORT[:KEY]
@@ -68,16 +73,14 @@ void secondary_flag(const std::string& value, Arguments& args, std::vector<std::
   args.secondaries.emplace_back(zone, key);
 }
 
-// What an option does with its values; a setting's value arrives checked
-// against the schema.
-using Handler = void (*)(const std::vector<std::string>& values, const config::Scalar& checked, Arguments& args,
-                         std::vector<std::string>& errors);
+// What one of the command line's own options does with its values.
+using Handler = void (*)(const std::vector<std::string>& values, Arguments& args, std::vector<std::string>& errors);
 
 struct Row {
   Option option;
   std::string_view alias;  // "-h"
   int values;              // how many follow the flag
-  Handler handle;
+  Handler handle;          // null for a schema key's flag: the schema says where its value goes
 };
 
 void zone_flag(const std::string& value, Arguments& args, std::vector<std::string>& errors) {
@@ -112,30 +115,29 @@ void probe_flag(const std::vector<std::string>& values, Arguments& args, std::ve
 // NOLINTNEXTLINE(readability-function-size)
 std::vector<Row> own_rows() {
   using V = const std::vector<std::string>&;
-  using S = const config::Scalar&;
   using E = std::vector<std::string>&;
   return {
       {{"--config", "FILE", "read settings from a YAML file (default: /etc/rpdns/rpdns.yaml when no --zone is given)"},
        "",
        1,
-       [](V v, S, Arguments& a, E) { a.config_file = v[0]; }},
+       [](V v, Arguments& a, E) { a.config_file = v[0]; }},
       {{"--check-config", "FILE",
         "load FILE and every zone it names, report, and exit (0 when all is well, 1 with every error otherwise)"},
        "",
        1,
-       [](V v, S, Arguments& a, E) {
+       [](V v, Arguments& a, E) {
          a.config_file = v[0];
          a.check_only = true;
        }},
       {{"--zone", "ORIGIN=FILE", "serve the master file FILE as zone ORIGIN (repeatable)"},
        "",
        1,
-       [](V v, S, Arguments& a, E e) { zone_flag(v[0], a, e); }},
+       [](V v, Arguments& a, E e) { zone_flag(v[0], a, e); }},
       {{"--allow-transfer", "PREFIX",
         "allow AXFR/IXFR of the --zone zones to PREFIX (repeatable; ADDR or ADDR/LEN; default nobody)"},
        "",
        1,
-       [](V v, S, Arguments& a, E e) {
+       [](V v, Arguments& a, E e) {
          if (auto p = policy::Prefix::parse(v[0]))
            a.allow_transfer.push_back(*p);
          else
@@ -145,7 +147,7 @@ std::vector<Row> own_rows() {
         "send NOTIFY for the --zone zones there when their serial changes on reload (repeatable)"},
        "",
        1,
-       [](V v, S, Arguments& a, E e) {
+       [](V v, Arguments& a, E e) {
          if (auto address = config::parse_listen(v[0]))
            a.notify.push_back(*address);
          else
@@ -156,62 +158,32 @@ std::vector<Row> own_rows() {
         "repeatable"},
        "",
        1,
-       [](V v, S, Arguments& a, E e) { key_flag(v[0], a, e); }},
+       [](V v, Arguments& a, E e) { key_flag(v[0], a, e); }},
       {{"--secondary", "ORIGIN=FILE@ADDR:PORT[:KEY]",
         "follow the primary ADDR:PORT for zone ORIGIN, keeping the copy in FILE; transfers signed with KEY (a "
         "--key) when given"},
        "",
        1,
-       [](V v, S, Arguments& a, E e) { secondary_flag(v[0], a, e); }},
+       [](V v, Arguments& a, E e) { secondary_flag(v[0], a, e); }},
       {{"--probe", "ADDR:PORT NAME",
         "ask ADDR:PORT for NAME's SOA; exit 0 if an authoritative answer comes back within 2 s (a health check), "
         "else 1"},
        "",
        2,
-       [](V v, S, Arguments& a, E e) { probe_flag(v, a, e); }},
-      {{"--version", "", "print the version and exit"}, "-V", 0, [](V, S, Arguments& a, E) { a.show_version = true; }},
-      {{"--help", "", "print this help and exit"}, "-h", 0, [](V, S, Arguments& a, E) { a.show_help = true; }},
+       [](V v, Arguments& a, E e) { probe_flag(v, a, e); }},
+      {{"--version", "", "print the version and exit"}, "-V", 0, [](V, Arguments& a, E) { a.show_version = true; }},
+      {{"--help", "", "print this help and exit"}, "-h", 0, [](V, Arguments& a, E) { a.show_help = true; }},
   };
 }
 
-void address_setting(const std::string& flag, const std::string& text, std::vector<config::ListenAddress>* list,
-                     std::optional<config::ListenAddress>* one, std::vector<std::string>& errors) {
-  auto address = config::parse_listen(text);
-  if (!address) {
-    errors.push_back(flag + ": bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)");
-  } else if (list != nullptr) {
-    list->push_back(*address);
-  } else {
-    *one = address;
-  }
-}
-
-// Where each flag of a schema key puts its value; resolve() lays them over
-// the config file's.
-Handler setting_handler(std::string_view flag) {
-  using V = const std::vector<std::string>&;
-  using S = const config::Scalar&;
-  using E = std::vector<std::string>&;
-  static const std::vector<std::pair<std::string_view, Handler>> handlers = {
-      {"--listen", [](V v, S, Arguments& a, E e) { address_setting("--listen", v[0], &a.listen, nullptr, e); }},
-      {"--workers", [](V, S s, Arguments& a, E) { a.workers = static_cast<unsigned>(s.number); }},
-      {"--log-level", [](V, S s, Arguments& a, E) { a.log_level = s.text; }},
-      // 0 would read as "no flag given", so the flag cannot turn off a
-      // rate the file sets; the key's own 0, off, is its default anyway.
-      {"--rate-limit",
-       [](V, S s, Arguments& a, E e) {
-         std::string most = std::to_string(config::schema_key("rate-limit.responses-per-second")->max);
-         if (s.number == 0) e.push_back("--rate-limit: want responses per second from 1 to " + most + ", got '0'");
-         a.rate_limit = static_cast<unsigned>(s.number);
-       }},
-      {"--user", [](V, S s, Arguments& a, E) { a.user = s.text; }},
-      {"--control", [](V, S s, Arguments& a, E) { a.control_socket = s.text; }},
-      {"--stats-listen",
-       [](V v, S, Arguments& a, E e) { address_setting("--stats-listen", v[0], nullptr, &a.stats_listen, e); }},
-  };
-  for (const auto& [name, handler] : handlers)
-    if (name == flag) return handler;
-  return nullptr;
+// A flag of a schema key: its value stored as the schema says, in the
+// Arguments' own Config. A list key's flags add to one list, which
+// replaces the file's.
+void take_setting(const config::Key& key, const std::string& text, const config::Scalar& checked, Arguments& args,
+                  std::vector<std::string>& errors) {
+  std::string problem = config::store_text(key, text, checked, args.settings);
+  if (!problem.empty()) return errors.push_back(std::string(key.flag) + ": " + problem);
+  if (std::find(args.given.begin(), args.given.end(), &key) == args.given.end()) args.given.push_back(&key);
 }
 
 const std::vector<Row>& rows() {
@@ -219,7 +191,7 @@ const std::vector<Row>& rows() {
     auto out = own_rows();
     for (const auto& key : config::schema()) {
       if (key.flag.empty()) continue;
-      out.push_back({{key.flag, key.value, key.help, &key}, "", 1, setting_handler(key.flag)});
+      out.push_back({{key.flag, key.value, key.help, &key}, "", 1, nullptr});
     }
     return out;
   }();
@@ -241,13 +213,11 @@ void take_option(const Row& row, int& i, int argc, char** argv, Arguments& args,
     if (!take_value(flag, value, i, argc, argv, errors)) return;
     values.push_back(value);
   }
+  if (row.option.key == nullptr) return row.handle(values, args, errors);
   config::Scalar checked;
-  if (row.option.key != nullptr) {
-    std::string problem = config::check_scalar(*row.option.key, values[0], checked);
-    if (!problem.empty()) return errors.push_back(flag + ": " + problem);
-  }
-  if (row.handle == nullptr) return errors.push_back(flag + ": not handled (a schema flag without a handler)");
-  row.handle(values, checked, args, errors);
+  std::string problem = config::check_scalar(*row.option.key, values[0], checked);
+  if (!problem.empty()) return errors.push_back(flag + ": " + problem);
+  take_setting(*row.option.key, values[0], checked, args, errors);
 }
 
 // "; key workers, 1 to 1024, default the number of CPUs" for a setting.
@@ -294,7 +264,7 @@ std::string option_lines(const Option& option) {
 // by its name alone.
 bool add_zone(config::ZoneConfig zone, config::Config& config, std::vector<std::string>& errors) {
   if (config::find_zone(config.zones, zone.origin) != nullptr) {
-    errors.push_back("zone " + dns::to_text(zone.origin) + " is configured twice");
+    errors.push_back("zone " + zone.origin.text() + " is configured twice");
     return false;
   }
   config.zones.push_back(std::move(zone));
@@ -335,7 +305,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
     if (!loaded) return std::nullopt;
     config = std::move(*loaded);
   }
-  if (!args.listen.empty()) config.listen = args.listen;
+  for (const config::Key* key : args.given) config::copy_value(*key, args.settings, config);
   for (const auto& key : args.keys) {
     if (config::find_key(config.keys, key.name) != nullptr) {
       errors.push_back("--key: key '" + dns::to_text(key.name) + "' defined twice");
@@ -363,12 +333,6 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
     for (const auto& a : args.notify) zone.notify.push_back({a, ""});
     if (!add_zone(std::move(zone), config, errors)) return std::nullopt;
   }
-  if (args.workers != 0) config.workers = args.workers;
-  if (args.stats_listen) config.stats_listen = args.stats_listen;
-  if (args.rate_limit != 0) config.rrl.responses_per_second = args.rate_limit;
-  if (!args.user.empty()) config.user = args.user;
-  if (!args.control_socket.empty()) config.control_socket = args.control_socket;
-  if (!args.log_level.empty()) config.log_level = args.log_level;
   if (config.zones.empty()) {
     errors.push_back("no zones to serve: give --config FILE, --zone ORIGIN=FILE or --secondary");
     return std::nullopt;

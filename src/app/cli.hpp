@@ -17,14 +17,11 @@ struct Arguments {
   bool check_only = false;
   bool show_help = false;
   bool show_version = false;
-  std::vector<config::ListenAddress> listen;
+  // The values of the flags that set a schema key, in a Config of their
+  // own, and those keys, each once: resolve() copies them over the file's.
+  config::Config settings;
+  std::vector<const config::Key*> given;
   std::vector<config::ZoneConfig> zones;
-  unsigned workers = 0;
-  std::string log_level;
-  std::optional<config::ListenAddress> stats_listen;
-  unsigned rate_limit = 0;                     // --rate-limit RESPONSES_PER_SECOND
-  std::string user;                            // --user NAME
-  std::string control_socket;                  // --control PATH
   std::vector<policy::Prefix> allow_transfer;  // for zones given with --zone
   std::vector<config::ListenAddress> notify;   // for zones given with --zone
   std::vector<dns::tsig::Key> keys;            // --key NAME:ALGORITHM:SECRET

@@ -10,7 +10,7 @@ namespace {
 using Outcome = reload::ZoneReport::Outcome;
 
 std::string zone_line(const reload::ZoneReport& r) {
-  std::string name = dns::to_text(r.origin);
+  std::string name = r.origin.text();
   switch (r.outcome) {
     case Outcome::loaded:
       if (!r.had_old) return fmt::format("{}: loaded, serial {}, {} records\n", name, r.new_serial, r.records);
@@ -81,11 +81,11 @@ control::Reply Commands::status() const {
 void Commands::reload(const std::vector<std::string>& zones, const control::ControlServer::Respond& respond) {
   auto done = [respond](const reload::Reloader::Result& result) { respond(describe(result)); };
   if (zones.empty()) return reloader_.request(done);
-  std::vector<std::string> origins;
+  std::vector<dns::WireName> origins;
   for (const auto& text : zones) {
-    std::string wire;
-    if (!dns::name_from_text(text, wire)) return respond({false, "bad zone name '" + text + "'\n"});
-    origins.push_back(std::move(wire));
+    auto name = dns::WireName::from_text(text);
+    if (!name) return respond({false, "bad zone name '" + text + "'\n"});
+    origins.push_back(std::move(*name));
   }
   reloader_.request_zones(std::move(origins), done);
 }

@@ -52,7 +52,7 @@ std::string describe_load(const reload::ZoneReport& r) {
 void print_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
   std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
   for (const auto& r : reports) {
-    std::string name = dns::to_text(r.origin);
+    std::string name = r.origin.text();
     std::cout << "zone " << name << ": " << describe_load(r);
     if (r.warning_count > 0) std::cout << ", " << r.warning_count << (r.warning_count == 1 ? " warning" : " warnings");
     std::cout << '\n';
@@ -73,9 +73,9 @@ void print_summary(const config::Config& config, const std::vector<reload::ZoneR
 // Start-up is all or nothing: any zone error stops it before binding.
 std::shared_ptr<const answer::Snapshot> load_all(const config::Config& config, std::vector<reload::ZoneReport>& reports,
                                                  std::vector<std::string>& errors) {
-  auto zones = reload::build_snapshot(config, nullptr, reports);
+  auto snapshot = reload::build_snapshot(config, nullptr, reports);
   for (const auto& r : reports) errors.insert(errors.end(), r.errors.begin(), r.errors.end());
-  return errors.empty() ? zones : nullptr;
+  return errors.empty() ? snapshot : nullptr;
 }
 
 void setup_logging(const std::string& level) {
@@ -246,17 +246,18 @@ int finish(reload::Reloader& reloader) {
   return 0;
 }
 
-int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<const answer::Snapshot> zones) {
+int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<const answer::Snapshot> snapshot) {
   config::Config config = fit_descriptors(given);
-  answer::SnapshotStore store(std::move(zones));
+  answer::SnapshotStore store(std::move(snapshot));
   std::unique_ptr<server::Server> server;
   // NOTIFYs the workers accept go to the reloader's secondaries; it is made
   // below, before any worker runs.
-  reload::Reloader* notified = nullptr;
+  reload::Reloader* reloader_ptr = nullptr;
   try {
     server = std::make_unique<server::Server>(
-        config, store,
-        [&notified](const std::string& origin, std::optional<uint32_t> serial) { notified->notified(origin, serial); });
+        config, store, [&reloader_ptr](const dns::WireName& origin, std::optional<uint32_t> serial) {
+          reloader_ptr->notify_received(origin, serial);
+        });
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
@@ -265,7 +266,7 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
   // fitted tcp-max-connections is no change an operator made.
   reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); },
                             std::move(given), store, [&server] { server->nudge_all(); });
-  notified = &reloader;
+  reloader_ptr = &reloader;
   std::unique_ptr<ops::HttpStats> http;
   try {
     http = start_stats(config, *server, store, reloader);
@@ -321,17 +322,17 @@ int main(int argc, char** argv) {
   std::optional<app::SignalThread> signals;
   if (!args->check_only) signals.emplace([](int signal) { signal_route.deliver(signal); });
   std::vector<reload::ZoneReport> reports;
-  auto zones = load_all(*config, reports, errors);
-  if (!zones) return fail(errors);
+  auto snapshot = load_all(*config, reports, errors);
+  if (!snapshot) return fail(errors);
   if (args->check_only) {
     print_summary(*config, reports);
     return 0;
   }
   setup_logging(config->log_level);
   for (const auto& r : reports) {
-    spdlog::info("zone {} from {}: {}", dns::to_text(r.origin), r.file, describe_load(r));
+    spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, describe_load(r));
     reload::log_warnings(r);
   }
   std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life
-  return serve(*args, std::move(*config), std::move(zones));
+  return serve(*args, std::move(*config), std::move(snapshot));
 }

@@ -186,12 +186,16 @@ class Checker {
 
   // A zone's name, in the canonical wire form every other room takes it
   // in; false, with the error given, when it is no name.
-  bool origin(const YAML::Node& node, std::string& out) {
+  bool origin(const YAML::Node& node, dns::WireName& out) {
     std::string text;
     if (!scalar(node, "zones.origin", text)) return false;
-    if (dns::name_from_text(text, out)) return true;
-    error(node, "zones.origin", "bad zone name '" + text + "'");
-    return false;
+    auto name = dns::WireName::from_text(text);
+    if (!name) {
+      error(node, "zones.origin", "bad zone name '" + text + "'");
+      return false;
+    }
+    out = std::move(*name);
+    return true;
   }
 
   void zone(const YAML::Node& node, Config& config) {
@@ -228,7 +232,7 @@ class Checker {
     // A set, not a search of the list so far: that is quadratic, and took
     // minutes for 100,000 zones.
     if (!origins_.insert(zone.origin).second) {
-      error(node, "zones.origin", "zone " + dns::to_text(zone.origin) + " is configured twice");
+      error(node, "zones.origin", "zone " + zone.origin.text() + " is configured twice");
       return;
     }
     std::filesystem::path path(zone.file);
@@ -361,7 +365,7 @@ class Checker {
  private:
   std::string file_;
   std::vector<std::string>& errors_;
-  std::unordered_set<std::string> origins_;  // of the zones read so far
+  std::unordered_set<dns::WireName> origins_;  // of the zones read so far
 };
 
 }  // namespace
@@ -466,7 +470,7 @@ std::optional<FileStamp> file_stamp(const std::string& path) {
                    st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec, static_cast<int64_t>(st.st_ino)};
 }
 
-const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin) {
+const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, const dns::WireName& origin) {
   for (const auto& z : zones)
     if (z.origin == origin) return &z;
   return nullptr;

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "dns/name.hpp"
 #include "dns/tsig.hpp"
 #include "policy/connection_limit.hpp"
 #include "policy/prefix.hpp"
@@ -53,7 +53,7 @@ using TransferClient = policy::KeyedPrefix;
 using NotifyTarget = KeyedAddress;
 
 struct ZoneConfig {
-  std::string origin;                          // canonical wire form, parsed once where it was read
+  dns::WireName origin;                        // parsed once where it was read
   std::string file;                            // resolved against the config file's directory
   std::vector<TransferClient> allow_transfer;  // AXFR/IXFR clients; empty: nobody
   std::vector<NotifyTarget> notify;
@@ -65,8 +65,8 @@ struct ZoneConfig {
   unsigned transfer_timeout = 0;
 };
 
-// A transfer past either bound is aborted and the copy kept (issue 24: a
-// primary that never ended an AXFR grew the process to 6 GB). Bytes of DNS
+// A transfer past either bound is aborted and the copy kept: without them
+// a primary that never ended an AXFR once grew the process to 6 GB. Bytes of DNS
 // messages in one transfer: 1 GiB is some 10 to 20 million records, far
 // above all but the largest TLDs, whose operators raise it; the compiled
 // zone takes a few times that in memory, which a host serving it has.
@@ -130,8 +130,8 @@ std::optional<ListenAddress> parse_listen(const std::string& text);
 // Loads and validates a YAML file. Appends "file:line: key: problem" errors.
 std::optional<Config> load_file(const std::string& path, std::vector<std::string>& errors);
 
-// The zone of `zones` named `origin` (canonical wire form); null when none.
-const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, std::string_view origin);
+// The zone of `zones` named `origin`; null when none.
+const ZoneConfig* find_zone(const std::vector<ZoneConfig>& zones, const dns::WireName& origin);
 
 // The key of `keys` named `wire_name`; null when none (or the name is empty).
 const dns::tsig::Key* find_key(const std::vector<dns::tsig::Key>& keys, const std::string& wire_name);

@@ -148,7 +148,7 @@ std::vector<Key> limit_keys() {
       {.name = "rate-limit.responses-per-second",
        .type = Type::number,
        .apply = restart,
-       .help = "replies per second per client prefix and kind of reply; 0 is off, which the flag does not take",
+       .help = "replies per second per client prefix and kind of reply; 0 is off",
        .slot = [](Config& c) -> Slot { return &c.rrl.responses_per_second; },
        .min = 0,
        .max = 1000000,
@@ -184,7 +184,8 @@ std::vector<Key> limit_keys() {
 }
 
 // Running as a service, what answers say of the server, and the bounds on
-// a secondary's transfers (issue 24).
+// a secondary's transfers (so that a primary that never ends one cannot
+// grow the process without limit).
 // A table, one row per key: data, not logic, however long.
 // NOLINTNEXTLINE(readability-function-size)
 std::vector<Key> service_keys() {
@@ -324,7 +325,7 @@ std::string list_text(const std::vector<std::string_view>& items) {
 std::string item_text(const ListenAddress& a) { return a.to_string(); }
 std::string item_text(const policy::Prefix& p) { return p.text; }
 std::string item_text(const dns::tsig::Key& k) { return dns::to_text(k.name); }
-std::string item_text(const ZoneConfig& z) { return dns::to_text(z.origin); }
+std::string item_text(const ZoneConfig& z) { return z.origin.text(); }
 std::string item_text(const std::array<uint8_t, 16>& secret) {
   static const char* digits = "0123456789abcdef";
   std::string out;
@@ -417,6 +418,24 @@ void store_scalar(const Key& key, const Scalar& value, Config& config) {
       key.slot(config));
 }
 
+std::string store_text(const Key& key, const std::string& text, const Scalar& checked, Config& config) {
+  if (key.type != Type::address && key.type != Type::addresses) {
+    store_scalar(key, checked, config);
+    return "";
+  }
+  auto address = parse_listen(text);
+  if (!address) return "bad address '" + text + "' (want ADDR:PORT or [ADDR]:PORT)";
+  if (key.type == Type::addresses)
+    std::get<std::vector<ListenAddress>*>(key.slot(config))->push_back(*address);
+  else
+    *std::get<std::optional<ListenAddress>*>(key.slot(config)) = address;
+  return "";
+}
+
+void copy_value(const Key& key, const Config& from, Config& to) {
+  std::visit([&](auto* field) { *field = *std::get<decltype(field)>(read_slot(key, from)); }, key.slot(to));
+}
+
 std::string value_text(const Key& key, const Config& config) {
   if (key.slot == nullptr) return "";
   return std::visit([&](const auto* field) { return text_of(key, *field); }, read_slot(key, config));
@@ -442,7 +461,7 @@ std::vector<std::string> keep_restart_only(const Config& running, Config& next) 
     if (key.apply != Apply::restart || key.slot == nullptr) continue;
     std::string kept = value_text(key, running);
     if (kept == value_text(key, next)) continue;
-    std::visit([&](auto* to) { *to = *std::get<decltype(to)>(read_slot(key, running)); }, key.slot(next));
+    copy_value(key, running, next);
     std::string name(key.name);
     warnings.push_back(name + " changes only on restart; " +
                        (key.secret ? "the running value stays in use" : "keeping '" + kept + "'"));

@@ -82,6 +82,14 @@ std::string check_scalar(const Key& key, const std::string& text, Scalar& out);
 // Stores a checked scalar in the key's place in `config`.
 void store_scalar(const Key& key, const Scalar& value, Config& config);
 
+// Stores one value given for the key as text (a flag's), checked by
+// check_scalar into `checked`: a scalar as store_scalar does, an address
+// parsed, an address added to the key's list. "" or the problem.
+std::string store_text(const Key& key, const std::string& text, const Scalar& checked, Config& config);
+
+// Copies the key's value in `from` over its value in `to`.
+void copy_value(const Key& key, const Config& from, Config& to);
+
 // The key's value in `config` as text ("" for an empty list).
 std::string value_text(const Key& key, const Config& config);
 

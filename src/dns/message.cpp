@@ -4,12 +4,11 @@
 #include <iterator>
 #include <string_view>
 
+#include "dns/compression.hpp"
 #include "dns/name.hpp"
 
 namespace rpdns::dns {
 namespace {
-
-constexpr uint8_t kPointer = 0xC0;
 
 // The RDATA layouts of the types whose names a sender may compress
 // (RFC 3597 §4), one field a word: N a name, S a <character-string>, R the
@@ -81,31 +80,16 @@ std::string rcode_text(unsigned rcode) {
 }
 
 bool read_name(const uint8_t* m, std::size_t len, std::size_t& pos, uint8_t* out, std::size_t& out_len, bool lower) {
-  std::size_t cursor = pos;
-  std::size_t limit = pos;  // a pointer must point before every label read so far
-  bool jumped = false;
+  LabelWalker walker(m, len, pos);
   out_len = 0;
-  while (true) {
-    if (cursor >= len) return false;
-    uint8_t l = m[cursor];
-    if ((l & kPointer) == kPointer) {
-      if (cursor + 1 >= len) return false;
-      std::size_t target = static_cast<std::size_t>(l & 0x3F) << 8 | m[cursor + 1];
-      if (target >= limit) return false;
-      if (!jumped) pos = cursor + 2;
-      jumped = true;
-      limit = target;
-      cursor = target;
-      continue;
-    }
-    // 0x40 and 0x80 are label types RFC 6891 §5 retired: not a length.
-    if (l > kMaxLabelLength || cursor + 1 + l > len || out_len + 1 + l > kMaxNameLength) return false;
-    std::memcpy(out + out_len, m + cursor, 1u + l);
-    out_len += 1u + l;
-    if (l == 0) break;
-    cursor += 1u + l;
+  while (walker.next()) {
+    const uint8_t* label = walker.label();
+    std::memcpy(out + out_len, label, 1u + label[0]);
+    out_len += 1u + label[0];
   }
-  if (!jumped) pos = cursor + 1;
+  if (!walker.ok()) return false;
+  out[out_len++] = 0;
+  pos = walker.end();
   if (lower) lowercase(out, out_len);
   return true;
 }

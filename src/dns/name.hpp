@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,4 +61,42 @@ void lowercase(uint8_t* bytes, std::size_t len);
 // when a label is empty or too long, or the name is too long.
 bool name_from_text(std::string_view text, std::string& wire);
 
+// A name in canonical wire form, owned: how a name crosses rooms (a zone's
+// origin from the configuration, the zone a NOTIFY names, a reload's
+// report), so that the wire form cannot be taken for presentation text or
+// the other way round. The query path keeps its fixed-size Name above and
+// string_views into the zone, and never builds one.
+class WireName {
+ public:
+  WireName() = default;  // no name at all: empty(), not the root
+  // `wire` must be a well-formed wire name (from name_from_text, a zone, a
+  // checked message); it is lowercased here, as canonical form wants.
+  explicit WireName(std::string wire) : wire_(std::move(wire)) { lowercase(wire_); }
+  // A presentation-form name, as name_from_text reads it; nullopt when it
+  // is no name.
+  static std::optional<WireName> from_text(std::string_view text) {
+    std::string wire;
+    if (!name_from_text(text, wire)) return std::nullopt;
+    return WireName(std::move(wire));
+  }
+
+  std::string_view wire() const { return wire_; }
+  std::string text() const { return to_text(wire_); }
+  bool empty() const { return wire_.empty(); }
+
+  // Byte order of the wire forms: enough to key maps. Canonical DNS order
+  // (RFC 4034 §6.1) is canonical_compare's.
+  friend auto operator<=>(const WireName&, const WireName&) = default;
+
+ private:
+  std::string wire_;
+};
+
 }  // namespace rpdns::dns
+
+template <>
+struct std::hash<rpdns::dns::WireName> {
+  std::size_t operator()(const rpdns::dns::WireName& name) const noexcept {
+    return std::hash<std::string_view>{}(name.wire());
+  }
+};

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "dns/compression.hpp"
+
 namespace rpdns::dns {
 namespace {
 
@@ -52,36 +54,13 @@ class Reader {
     return true;
   }
 
-  // Steps over any name, compressed or not. Each pointer must point strictly
-  // before the previous one, which rules out loops and forward pointers.
+  // Steps over any name, compressed or not; `is_root` when it is the root
+  // label alone, not compressed.
   bool skip_name(bool& is_root) {
-    std::size_t cursor = pos_;
-    std::size_t limit = pos_;  // a pointer must go below this
-    std::size_t total = 0;
-    bool jumped = false;
-    is_root = true;
-    while (true) {
-      if (cursor >= len_) return false;
-      uint8_t len = packet_[cursor];
-      if ((len & 0xC0) == 0xC0) {
-        if (cursor + 1 >= len_) return false;
-        std::size_t target = static_cast<std::size_t>(len & 0x3F) << 8 | packet_[cursor + 1];
-        if (target >= limit) return false;
-        if (!jumped) pos_ = cursor + 2;
-        jumped = true;
-        limit = target;
-        cursor = target;
-        is_root = false;
-        continue;
-      }
-      if (len > kMaxLabelLength) return false;  // 0x40 and 0x80 label types are obsolete
-      total += len + 1u;
-      if (total > kMaxNameLength) return false;
-      if (len == 0) break;
-      is_root = false;
-      cursor += 1u + len;
-    }
-    if (!jumped) pos_ = cursor + 1;
+    LabelWalker walker(packet_, len_, pos_);
+    if (!walker.skip()) return false;
+    is_root = walker.end() == pos_ + 1;
+    pos_ = walker.end();
     return true;
   }
 
@@ -132,19 +111,6 @@ bool read_soa_serial(Reader& r, uint16_t rdlen, uint32_t& serial) {
 
 enum class Section { answer, authority, additional };
 
-// The SOA a NOTIFY may carry (RFC 1996 §3.7) is the zone's: its owner is
-// the question's name, as a pointer to it (RFC 1035 §4.1.4) or spelled out.
-bool owner_is_qname(const uint8_t* owner, std::size_t room, const Name& qname) {
-  if (room >= 2 && owner[0] == 0xC0 && owner[1] == kHeaderSize) return true;
-  if (room < qname.len) return false;
-  for (std::size_t i = 0; i < qname.len; ++i) {
-    uint8_t c = owner[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<uint8_t>(c + ('a' - 'A'));
-    if (c != static_cast<uint8_t>(qname.data[i])) return false;
-  }
-  return true;
-}
-
 // Answer and authority records of a request are stepped over, but for the
 // SOA of an IXFR (RFC 1995 §3) or a NOTIFY; the additional section is
 // searched for the one allowed OPT record.
@@ -164,8 +130,10 @@ bool parse_records(Reader& r, uint16_t count, Section section, Query& out, std::
       out.has_ixfr_serial = true;
       continue;
     }
+    // The SOA a NOTIFY may carry (RFC 1996 §3.7) is the zone's: its owner
+    // is the question's name, spelled out or compressed.
     if (type == type::SOA && out.opcode == opcode::NOTIFY && section == Section::answer && out.has_question &&
-        owner_is_qname(r.at(start), len - start, out.qname)) {
+        name_equals(r.at(0), len, start, out.qname.view())) {
       if (!read_soa_serial(r, rdlen, out.notify_serial)) return false;
       out.has_notify_serial = true;
       continue;

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dns/compression.hpp"
 #include "dns/name.hpp"
 
 namespace rpdns::dns {
 namespace {
-
-constexpr uint16_t kPointerLimit = 0x3FFF;
 
 // Which names in an RDATA may be compressed: only those of the types RFC 1035
 // defined (RFC 3597 §4). Returns how many leading names, after `fixed` bytes.
@@ -76,34 +75,14 @@ void ReplyWriter::begin(uint8_t* buffer, std::size_t limit, uint16_t id, uint16_
 }
 
 void ReplyWriter::remember(std::size_t at) {
-  if (entry_count_ < kMaxEntries && at <= kPointerLimit) {
+  if (entry_count_ < kMaxEntries && at <= kMaxPointerTarget) {
     entries_[entry_count_++] = static_cast<uint16_t>(at);
-  }
-}
-
-// Compares the name already in the packet at `at` (following pointers) with
-// a canonical name, ignoring ASCII case.
-bool ReplyWriter::equal_at(std::size_t at, std::string_view name) const {
-  std::size_t i = 0;
-  while (true) {
-    uint8_t len = buf_[at];
-    if ((len & 0xC0) == 0xC0) {
-      at = static_cast<std::size_t>(len & 0x3F) << 8 | buf_[at + 1];
-      continue;
-    }
-    if (i >= name.size() || static_cast<uint8_t>(name[i]) != len) return false;
-    if (len == 0) return true;
-    for (unsigned k = 1; k <= len; ++k) {
-      if (lower(buf_[at + k]) != static_cast<uint8_t>(name[i + k])) return false;
-    }
-    at += len + 1u;
-    i += len + 1u;
   }
 }
 
 bool ReplyWriter::find_suffix(std::string_view suffix, uint16_t& where) const {
   for (std::size_t e = 0; e < entry_count_; ++e) {
-    if (buf_[entries_[e]] == static_cast<uint8_t>(suffix[0]) && equal_at(entries_[e], suffix)) {
+    if (buf_[entries_[e]] == static_cast<uint8_t>(suffix[0]) && name_equals(buf_, pos_, entries_[e], suffix)) {
       where = entries_[e];
       return true;
     }
@@ -120,7 +99,7 @@ bool ReplyWriter::write_name(std::string_view name) {
       std::size_t start = pos_;
       std::memcpy(buf_ + pos_, name.data(), at);
       pos_ += at;
-      write_u16(buf_ + pos_, static_cast<uint16_t>(0xC000 | target));
+      write_u16(buf_ + pos_, static_cast<uint16_t>(kPointerMark << 8 | target));
       pos_ += 2;
       for (std::size_t l = 0; l < at; l += static_cast<uint8_t>(name[l]) + 1u) remember(start + l);
       return true;

@@ -71,7 +71,6 @@ class ReplyWriter {
   bool write_record(std::string_view owner, uint16_t type, uint16_t klass, const uint8_t* rec, std::size_t& rec_len,
                     uint32_t ttl_cap);
   bool find_suffix(std::string_view suffix, uint16_t& where) const;
-  bool equal_at(std::size_t at, std::string_view name) const;
   void remember(std::size_t at);
   bool room(std::size_t n) const { return limit_ - pos_ >= n; }
 

@@ -24,7 +24,7 @@ Reloader::Reloader(ReadConfig read_config, config::Config current, answer::Snaps
       after_publish_(std::move(after_publish)),
       work_(io_.get_executor()),
       secondaries_(io_, store_, after_publish_,
-                   [this](const std::string& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets) {
+                   [this](const dns::WireName& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets) {
                      notifier_.notify(origin, serial, targets);
                    }),
       thread_([this] {
@@ -53,7 +53,7 @@ void Reloader::request(Done done) {
   });
 }
 
-void Reloader::request_zones(std::vector<std::string> origins, Done done) {
+void Reloader::request_zones(std::vector<dns::WireName> origins, Done done) {
   boost::asio::post(io_, [this, origins = std::move(origins), done = std::move(done)] {
     busy_.store(true);
     reload_zones(origins);
@@ -110,9 +110,9 @@ void Reloader::reload() {
   std::vector<ZoneReport> reports;
   // An unchanged configuration names the same zones with the same lists:
   // only zone files can have changed.
-  auto zones = fresh ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
+  auto snapshot = fresh ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
   log_reports(reports);
-  store_.publish(std::move(zones));
+  store_.publish(std::move(snapshot));
   send_notifies(next, reports);
   if (after_publish_) after_publish_();  // idle workers drop the old set now, not at their next query
   previous.reset();
@@ -127,7 +127,7 @@ void Reloader::reload() {
   spdlog::info("reload: done in {:.3f} s{}", seconds, ok ? "" : " (with errors)");
 }
 
-void Reloader::reload_zones(const std::vector<std::string>& origins) {
+void Reloader::reload_zones(const std::vector<dns::WireName>& origins) {
   auto start = std::chrono::steady_clock::now();
   last_ = Result{};
   auto previous = store_.load();

@@ -54,15 +54,17 @@ class Reloader {
   // Safe from any thread; returns at once. `done`, when given, is called on
   // the reloader's thread once a reload that began after this call has run.
   void request(Done done = nullptr);
-  // Reads the zones `origins` (canonical wire names) again from their
+  // Reads the zones `origins` again from their
   // files, changed or not, and publishes them; nothing else is re-read.
-  void request_zones(std::vector<std::string> origins, Done done);
+  void request_zones(std::vector<dns::WireName> origins, Done done);
   // True while a reload is loading zones (any thread).
   bool busy() const { return busy_.load(); }
   // What the last reloads did, for the stats endpoint.
   stats::ReloadFacts facts() const;
   // A NOTIFY was accepted for this secondary zone (any thread).
-  void notified(const std::string& origin, std::optional<uint32_t> serial) { secondaries_.notified(origin, serial); }
+  void notify_received(const dns::WireName& origin, std::optional<uint32_t> serial) {
+    secondaries_.notify_received(origin, serial);
+  }
   std::vector<SecondaryFacts> secondary_facts() const { return secondaries_.facts(); }
 
  private:
@@ -72,7 +74,7 @@ class Reloader {
   // again, or nothing when it did not change since it was last read; false
   // when it was read and is not usable.
   bool read_config(std::optional<config::Config>& fresh);
-  void reload_zones(const std::vector<std::string>& origins);
+  void reload_zones(const std::vector<dns::WireName>& origins);
   // Notes a finished reload in facts_; returns its duration in seconds.
   double record(bool ok, std::chrono::steady_clock::time_point start);
 

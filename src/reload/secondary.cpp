@@ -58,7 +58,7 @@ int64_t file_mtime(const std::string& path) {
 
 struct Secondaries::State {
   explicit State(asio::io_context& io) : timer(io), expiry(io) {}
-  std::string origin;  // canonical wire form
+  dns::WireName origin;
   config::ZoneConfig config;
   xfr::TransferLimits limits;
   asio::steady_timer timer;   // the next SOA check
@@ -94,10 +94,10 @@ int64_t Secondaries::copy_expires_at(const zone::Zone& zone, int64_t mtime) {
 void Secondaries::configure(const config::Config& config) {
   keys_ = config.keys;
   auto current = store_.load();
-  std::map<std::string, std::unique_ptr<State>> next;
+  std::map<dns::WireName, std::unique_ptr<State>> next;
   for (const auto& zc : config.zones) {
     if (zc.primaries.empty()) continue;
-    const std::string& origin = zc.origin;
+    const dns::WireName& origin = zc.origin;
     auto it = zones_.find(origin);
     std::unique_ptr<State> s;
     if (it != zones_.end()) {
@@ -113,7 +113,7 @@ void Secondaries::configure(const config::Config& config) {
     s->limits = transfer_limits(config, zc);
     if (fresh) {
       // What build_snapshot served: the kept copy, or none yet.
-      auto served = current->zones.get(origin);
+      auto served = current->zones.get(origin.wire());
       if (served && served->soa != nullptr) {
         const zone::Zone& copy = *served;
         s->t.start_with_copy(copy.serial, SoaTimers::of(copy), file_mtime(zc.file), now_ms());
@@ -122,7 +122,7 @@ void Secondaries::configure(const config::Config& config) {
         s->t.start_without_copy(now_ms());
         copy_unusable(*s);
       }
-      spdlog::info("zone {}: secondary of {}; {}", dns::to_text(origin), zc.primaries[0].address.to_string(),
+      spdlog::info("zone {}: secondary of {}; {}", origin.text(), zc.primaries[0].address.to_string(),
                    s->t.has_copy() ? "serving the kept copy, serial " + std::to_string(s->t.serial()) + "; checking"
                                    : "no copy yet; transferring");
     }
@@ -141,10 +141,10 @@ void Secondaries::configure(const config::Config& config) {
   zones_ = std::move(next);
 }
 
-void Secondaries::notified(const std::string& origin, std::optional<uint32_t> serial) {
+void Secondaries::notify_received(const dns::WireName& origin, std::optional<uint32_t> serial) {
   asio::post(io_, [this, origin, serial] {
     auto it = zones_.find(origin);
-    if (it != zones_.end()) notify_arrived(*it->second, serial);
+    if (it != zones_.end()) act_on_notify(*it->second, serial);
   });
 }
 
@@ -153,20 +153,20 @@ void Secondaries::notified(const std::string& origin, std::optional<uint32_t> se
 // check, so a flood makes a check a second and a few log lines. RFC 1996
 // §3.7, §3.11: the SOA a NOTIFY carries is a hint; one not newer (RFC
 // 1982) than the copy served needs no check (Knot does the same).
-void Secondaries::notify_arrived(State& s, std::optional<uint32_t> serial) {
+void Secondaries::act_on_notify(State& s, std::optional<uint32_t> serial) {
   std::string with = serial ? " with serial " + std::to_string(*serial) : "";
-  switch (s.t.notified(serial, now_ms())) {
-    case SecondaryTimers::Notified::up_to_date:
+  switch (s.t.fold_notify(serial, now_ms())) {
+    case SecondaryTimers::NotifyAction::up_to_date:
       if (s.t.up_to_date() == 1)
-        spdlog::info("zone {}: NOTIFY{}: up to date at serial {}", dns::to_text(s.origin), with, s.t.serial());
+        spdlog::info("zone {}: NOTIFY{}: up to date at serial {}", s.origin.text(), with, s.t.serial());
       return;
-    case SecondaryTimers::Notified::folded:
+    case SecondaryTimers::NotifyAction::folded:
       return;
-    case SecondaryTimers::Notified::check_now:
-      spdlog::info("zone {}: NOTIFY from a primary{}; checking", dns::to_text(s.origin), with);
+    case SecondaryTimers::NotifyAction::check_now:
+      spdlog::info("zone {}: NOTIFY from a primary{}; checking", s.origin.text(), with);
       return check(s);
-    case SecondaryTimers::Notified::check_later:
-      spdlog::info("zone {}: NOTIFY from a primary{}; {}", dns::to_text(s.origin), with,
+    case SecondaryTimers::NotifyAction::check_later:
+      spdlog::info("zone {}: NOTIFY from a primary{}; {}", s.origin.text(), with,
                    s.t.busy() ? "checking again after the check under way" : "checking within a second");
       if (!s.t.busy()) schedule(s);
   }
@@ -178,8 +178,8 @@ void Secondaries::copy_unusable(State& s) {
   std::error_code unreadable;  // an unreadable directory: no copy to speak of
   if (!std::filesystem::exists(s.config.file, unreadable)) return;
   s.copy_load_failures += 1;
-  spdlog::error("zone {}: the kept copy {} did not load; transferring from {} now", dns::to_text(s.origin),
-                s.config.file, s.config.primaries[0].address.to_string());
+  spdlog::error("zone {}: the kept copy {} did not load; transferring from {} now", s.origin.text(), s.config.file,
+                s.config.primaries[0].address.to_string());
 }
 
 // The key a primary's requests are signed with: a copy, since a reload
@@ -195,7 +195,7 @@ void Secondaries::check(State& s) {
   // Once per check, what the NOTIFYs that were not logged came to.
   if (s.t.folded() > 0 || s.t.up_to_date() > 1) {
     spdlog::info("zone {}: checking; {} more NOTIFYs folded into this check, {} more found us up to date",
-                 dns::to_text(s.origin), s.t.folded(), s.t.up_to_date() > 0 ? s.t.up_to_date() - 1 : 0);
+                 s.origin.text(), s.t.folded(), s.t.up_to_date() > 0 ? s.t.up_to_date() - 1 : 0);
   }
   s.t.check_started(now_ms());
   s.timer.cancel();
@@ -204,7 +204,7 @@ void Secondaries::check(State& s) {
 
 void Secondaries::try_primary(State& s, std::size_t index) {
   if (index >= s.config.primaries.size()) return failed(s, s.last_error);
-  std::string origin = s.origin;
+  dns::WireName origin = s.origin;
   xfr::query_soa(io_, s.config.primaries[index].address, origin, primary_key(s, index),
                  [this, origin, index](xfr::SoaResult r) {
                    auto it = zones_.find(origin);
@@ -237,7 +237,7 @@ void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult
 }
 
 void Secondaries::transfer(State& s, std::size_t index) {
-  std::string origin = s.origin;
+  dns::WireName origin = s.origin;
   auto start = std::chrono::steady_clock::now();
   xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index), s.limits,
                   [this, origin, index, start](xfr::AxfrResult r) {
@@ -254,8 +254,8 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     return try_primary(s, index + 1);
   }
   auto copy = std::make_shared<zone::Zone>();
-  copy->origin = s.origin;
-  copy->labels = dns::count_labels(s.origin);
+  copy->origin = s.origin.wire();
+  copy->labels = dns::count_labels(copy->origin);
   copy->file = s.config.file;
   std::vector<zone::LoadError> errors;
   zone::LoadWarnings warnings;
@@ -277,11 +277,10 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     s.last_error = "AXFR rejected: its copy " + error;
     return try_primary(s, index + 1);
   }
-  if (kept == zone::WriteStatus::io_error)
-    spdlog::error("zone {}: cannot keep the copy: {}", dns::to_text(s.origin), error);
+  if (kept == zone::WriteStatus::io_error) spdlog::error("zone {}: cannot keep the copy: {}", s.origin.text(), error);
   for (const auto& w : warnings.listed) spdlog::warn("{}", w.to_string());
   if (r.ttls_zeroed != 0) {
-    spdlog::warn("zone {}: {} TTLs over 2^31 - 1 taken as 0 (RFC 2181 §8)", dns::to_text(s.origin), r.ttls_zeroed);
+    spdlog::warn("zone {}: {} TTLs over 2^31 - 1 taken as 0 (RFC 2181 §8)", s.origin.text(), r.ttls_zeroed);
   }
   uint32_t old_serial = s.t.serial();
   bool was_expired = s.t.expired();
@@ -294,7 +293,7 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   s.t.transferred(copy->serial, soa, r.expire, now_ms(), jitter(soa.refresh));
   publish(s, copy);
   spdlog::info("zone {}: transferred serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
-               dns::to_text(s.origin), s.t.serial(), old_serial, s.config.primaries[index].address.to_string(),
+               s.origin.text(), s.t.serial(), old_serial, s.config.primaries[index].address.to_string(),
                copy->record_count, r.messages, r.bytes, seconds);
   if (!s.config.notify.empty() && notify_) notify_(s.origin, s.t.serial(), xfr::notify_targets(keys_, s.config));
   refreshed(s, was_expired);
@@ -309,7 +308,7 @@ void Secondaries::refreshed(State& s, bool was_expired) {
   zone::touch_file(s.config.file, s.t.expires_at() - int64_t{s.t.soa().expire});
   // The zone set's expire time too: EDNS EXPIRE answers give what is left.
   if (was_expired || s.published_expires_at != s.t.expires_at()) publish(s, nullptr);
-  if (was_expired) spdlog::info("zone {}: refreshed; served again", dns::to_text(s.origin));
+  if (was_expired) spdlog::info("zone {}: refreshed; served again", s.origin.text());
   arm_expiry(s);
   schedule(s);
   update_facts(s);
@@ -318,12 +317,11 @@ void Secondaries::refreshed(State& s, bool was_expired) {
 void Secondaries::failed(State& s, const std::string& why) {
   s.failures += 1;
   bool expired_now = s.t.failed(now_ms(), jitter(s.t.has_copy() ? s.t.soa().retry : SecondaryTimers::kNoCopyRetry));
-  spdlog::warn("zone {}: refresh failed ({}); retrying in {} s", dns::to_text(s.origin), why,
+  spdlog::warn("zone {}: refresh failed ({}); retrying in {} s", s.origin.text(), why,
                (s.t.next_check() - now_ms() + 999) / 1000);
   if (expired_now) {
     publish(s, nullptr);
-    spdlog::error("zone {}: expired (no refresh since {}): answering SERVFAIL", dns::to_text(s.origin),
-                  s.t.last_refresh());
+    spdlog::error("zone {}: expired (no refresh since {}): answering SERVFAIL", s.origin.text(), s.t.last_refresh());
   }
   schedule(s);
   update_facts(s);
@@ -332,7 +330,7 @@ void Secondaries::failed(State& s, const std::string& why) {
 // The next SOA check, when the timers say.
 void Secondaries::schedule(State& s) {
   s.timer.expires_after(std::chrono::milliseconds(std::max<Millis>(s.t.next_check() - now_ms(), 0)));
-  std::string origin = s.origin;
+  dns::WireName origin = s.origin;
   s.timer.async_wait([this, origin](const boost::system::error_code& ec) {
     if (ec) return;
     auto it = zones_.find(origin);
@@ -345,7 +343,7 @@ void Secondaries::schedule(State& s) {
 void Secondaries::arm_expiry(State& s) {
   if (!s.t.has_copy()) return;
   s.expiry.expires_after(std::chrono::seconds(std::max<int64_t>(s.t.expires_at() - now(), 0)));
-  std::string origin = s.origin;
+  dns::WireName origin = s.origin;
   s.expiry.async_wait([this, origin](const boost::system::error_code& ec) {
     if (ec) return;
     auto it = zones_.find(origin);
@@ -353,7 +351,7 @@ void Secondaries::arm_expiry(State& s) {
     State& st = *it->second;
     publish(st, nullptr);
     update_facts(st);
-    spdlog::error("zone {}: expired: no successful refresh for {} s; answering SERVFAIL", dns::to_text(st.origin),
+    spdlog::error("zone {}: expired: no successful refresh for {} s; answering SERVFAIL", st.origin.text(),
                   now() - st.t.last_refresh());
   });
 }
@@ -362,11 +360,11 @@ void Secondaries::arm_expiry(State& s) {
 void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
   auto current = store_.load();
   if (!copy) {
-    copy = current->zones.get(s.origin);
+    copy = current->zones.get(s.origin.wire());
     if (!copy) return;
   }
   auto next = std::make_shared<answer::Snapshot>(*current);
-  next->access.accept_notify(s.origin, notify_sources(s.config));
+  next->access.accept_notify(copy->origin, notify_sources(s.config));
   s.published_expires_at = s.t.expires_at();
   next->zones.replace(std::move(copy), s.t.published());
   store_.publish(std::move(next));
@@ -375,7 +373,7 @@ void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
 
 void Secondaries::update_facts(const State& s) {
   SecondaryFacts f;
-  f.zone = dns::to_text(s.origin);
+  f.zone = s.origin.text();
   f.serial = s.t.serial();
   f.has_copy = s.t.has_copy();
   f.expired = s.t.expired();

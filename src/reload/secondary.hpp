@@ -7,7 +7,7 @@
 // modification time records the last successful refresh.
 //
 // Runs on the reloader's io_context thread, so publishing never races a
-// reload; notified() may be called from any thread.
+// reload; notify_received() may be called from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "dns/name.hpp"
 #include "stats/exposition.hpp"
 #include "xfr/client.hpp"
 #include "xfr/notifier.hpp"
@@ -36,7 +37,7 @@ class Secondaries {
   // Sends NOTIFY for a zone's new serial to its `notify:` list: a
   // secondary may be a primary for others too.
   using Notify =
-      std::function<void(const std::string& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets)>;
+      std::function<void(const dns::WireName& origin, uint32_t serial, const std::vector<xfr::NotifyTarget>& targets)>;
   Secondaries(boost::asio::io_context& io, answer::SnapshotStore& store, std::function<void()> after_publish,
               Notify notify);
   ~Secondaries();
@@ -48,11 +49,11 @@ class Secondaries {
   // once, removed ones forgotten, changed primaries used from now on.
   // On the io_context's thread.
   void configure(const config::Config& config);
-  // A NOTIFY was accepted for `origin` (canonical wire form), with the
+  // A NOTIFY was accepted for `origin`, with the
   // serial of the SOA it carried if any: a SOA check now, or one pending
   // check for all that come while one runs or within a second of its
   // start; none when the serial is not newer than ours. Any thread.
-  void notified(const std::string& origin, std::optional<uint32_t> serial);
+  void notify_received(const dns::WireName& origin, std::optional<uint32_t> serial);
   std::vector<SecondaryFacts> facts() const;
 
   // The copy in `zone`'s file was dated `mtime` (Unix time): it is served
@@ -65,7 +66,7 @@ class Secondaries {
   struct State;
 
   void copy_unusable(State& s);
-  void notify_arrived(State& s, std::optional<uint32_t> serial);
+  void act_on_notify(State& s, std::optional<uint32_t> serial);
   void check(State& s);
   std::optional<dns::tsig::Key> primary_key(const State& s, std::size_t index) const;
   void refreshed(State& s, bool was_expired);
@@ -83,10 +84,10 @@ class Secondaries {
   answer::SnapshotStore& store_;
   std::function<void()> after_publish_;
   Notify notify_;
-  std::map<std::string, std::unique_ptr<State>> zones_;  // by canonical origin; io thread only
-  std::vector<dns::tsig::Key> keys_;                     // the config's TSIG keys; io thread only
+  std::map<dns::WireName, std::unique_ptr<State>> zones_;  // io thread only
+  std::vector<dns::tsig::Key> keys_;                       // the config's TSIG keys; io thread only
   mutable std::mutex facts_mutex_;
-  std::map<std::string, SecondaryFacts> facts_;
+  std::map<dns::WireName, SecondaryFacts> facts_;
 };
 
 }  // namespace rpdns::reload

@@ -34,20 +34,20 @@ void SecondaryTimers::start_without_copy(Millis now) {
   next_check_ = now;
 }
 
-SecondaryTimers::Notified SecondaryTimers::notified(std::optional<uint32_t> serial, Millis now) {
+SecondaryTimers::NotifyAction SecondaryTimers::fold_notify(std::optional<uint32_t> serial, Millis now) {
   if (serial && has_copy_ && !expired_ && !dns::serial_greater(*serial, serial_)) {
     ++up_to_date_;
-    return Notified::up_to_date;
+    return NotifyAction::up_to_date;
   }
   if (pending_) {
     ++folded_;  // the pending check answers this one too
-    return Notified::folded;
+    return NotifyAction::folded;
   }
   Millis due = last_check_ + kNotifyHoldOff;
-  if (!busy_ && now >= due) return Notified::check_now;
+  if (!busy_ && now >= due) return NotifyAction::check_now;
   pending_ = true;
   if (!busy_) next_check_ = due;  // else finish() sets it
-  return Notified::check_later;
+  return NotifyAction::check_later;
 }
 
 void SecondaryTimers::check_started(Millis now) {

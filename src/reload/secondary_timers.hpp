@@ -36,11 +36,11 @@ class SecondaryTimers {
   void start_with_copy(uint32_t serial, SoaTimers soa, int64_t refreshed_at, Millis now);
   void start_without_copy(Millis now);
 
-  enum class Notified { up_to_date, folded, check_now, check_later };
+  enum class NotifyAction { up_to_date, folded, check_now, check_later };
   // RFC 1996 §3.7, §3.11: a NOTIFY whose serial is not newer (RFC 1982)
   // than an unexpired copy needs no check. Otherwise a check at once when
   // none runs and the last began over kNotifyHoldOff ago, else one pending.
-  Notified notified(std::optional<uint32_t> serial, Millis now);
+  NotifyAction fold_notify(std::optional<uint32_t> serial, Millis now);
   // The due check begins (the timer fired, or check_now).
   void check_started(Millis now);
   // A check is asked for (a changed config) while one runs: one more after it.

@@ -24,8 +24,8 @@ namespace {
 
 using Outcome = ZoneReport::Outcome;
 
-std::shared_ptr<const zone::Zone> find_previous(const zone::ZoneSet* previous, const std::string& origin) {
-  return previous == nullptr ? nullptr : previous->get(origin);
+std::shared_ptr<const zone::Zone> find_previous(const zone::ZoneSet* previous, const dns::WireName& origin) {
+  return previous == nullptr ? nullptr : previous->get(origin.wire());
 }
 
 // Signatures expired or expiring soon, in whatever zone is served: also
@@ -42,7 +42,7 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
 std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                            unsigned warning_days, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
-  auto old = find_previous(previous, zc.origin);
+  std::shared_ptr<const zone::Zone> old = find_previous(previous, zc.origin);
   report.had_old = old != nullptr;
   if (old != nullptr) report.old_serial = old->serial;
   std::shared_ptr<const zone::Zone> result;
@@ -50,7 +50,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
     report.outcome = Outcome::unchanged;
     result = old;
   } else {
-    auto loaded = zone::load_zone(dns::to_text(zc.origin), zc.file);
+    auto loaded = zone::load_zone(zc.origin, zc.file);
     for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
     for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
     report.warning_count = loaded.warnings.count;
@@ -76,15 +76,14 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
   return result;
 }
 
-// A secondary zone (issue 16) comes from its transfers, not from its file:
+// A secondary zone comes from its transfers, not from its file:
 // on a reload the copy being served stays, with its state; at start the
 // copy kept in `file` is served unless it has expired (counted from the
 // file's modification time, the last successful refresh), and a zone with
 // no usable copy is held for its first transfer.
 std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                                                  ZoneReport& report, zone::SecondaryState& state) {
-  const std::string& origin = zc.origin;
-  if (auto old = find_previous(previous, origin)) {
+  if (auto old = find_previous(previous, zc.origin)) {
     report.outcome = Outcome::unchanged;
     report.had_old = true;
     report.old_serial = report.new_serial = old->serial;
@@ -96,7 +95,7 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   }
   struct stat st {};
   if (::stat(zc.file.c_str(), &st) == 0) {
-    auto loaded = zone::load_zone(dns::to_text(origin), zc.file);
+    auto loaded = zone::load_zone(zc.origin, zc.file);
     if (loaded.zone) {
       int64_t now = std::time(nullptr);
       state.expires_at = Secondaries::copy_expires_at(*loaded.zone, st.st_mtime);
@@ -116,8 +115,8 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   report.outcome = Outcome::awaiting_transfer;
   state.expired = true;
   auto placeholder = std::make_shared<zone::Zone>();
-  placeholder->origin = origin;
-  placeholder->labels = dns::count_labels(origin);
+  placeholder->origin = zc.origin.wire();
+  placeholder->labels = dns::count_labels(placeholder->origin);
   placeholder->file = zc.file;
   return placeholder;
 }
@@ -168,7 +167,7 @@ void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std
   previous.for_each([&](const std::string& origin, const std::shared_ptr<const zone::Zone>& zone) {
     if (set.get(origin)) return;
     ZoneReport report;
-    report.origin = origin;
+    report.origin = dns::WireName(origin);
     report.outcome = Outcome::removed;
     report.old_serial = zone->serial;
     report.had_old = true;
@@ -218,7 +217,7 @@ std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& c
 }
 
 std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
-                                                     const std::vector<std::string>& origins,
+                                                     const std::vector<dns::WireName>& origins,
                                                      std::vector<ZoneReport>& reports) {
   auto next = std::make_shared<answer::Snapshot>(current);
   for (const auto& origin : origins) {
@@ -227,14 +226,13 @@ std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& confi
     const config::ZoneConfig* zc = config::find_zone(config.zones, origin);
     if (zc == nullptr) {
       report.outcome = Outcome::failed;
-      report.errors.push_back("zone " + dns::to_text(origin) + " is not configured");
+      report.errors.push_back("zone " + origin.text() + " is not configured");
     } else if (!zc->primaries.empty()) {
       // Its data comes from transfers; reading the kept copy back would
       // only serve what is served already.
       report.outcome = Outcome::unchanged;
       report.file = zc->file;
-      report.errors.push_back("zone " + dns::to_text(origin) +
-                              " is a secondary zone; its data comes from its primaries");
+      report.errors.push_back("zone " + origin.text() + " is a secondary zone; its data comes from its primaries");
     } else {
       report.file = zc->file;
       auto zone = load_one(*zc, &current.zones, config.signature_warning_days, report, true);
@@ -251,13 +249,13 @@ std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::
   std::unordered_map<std::string_view, uint32_t> grown;
   for (const auto& r : reports) {
     bool grew = !r.had_old || dns::serial_greater(r.new_serial, r.old_serial);
-    if (r.outcome == Outcome::loaded && grew) grown.emplace(r.origin, r.new_serial);
+    if (r.outcome == Outcome::loaded && grew) grown.emplace(r.origin.wire(), r.new_serial);
   }
   std::vector<NewSerial> out;
   if (grown.empty()) return out;  // the usual reload: not a pass over every zone
   // Origins are unique in a Config: config/ and the command line refuse a second.
   for (const auto& zc : config.zones) {
-    auto it = grown.find(zc.origin);
+    auto it = grown.find(zc.origin.wire());
     if (it != grown.end() && !zc.notify.empty()) out.push_back({&zc, it->second});
   }
   return out;
@@ -267,14 +265,14 @@ void log_warnings(const ZoneReport& r) {
   for (const auto& e : r.copy_errors) spdlog::error("{}", e);
   for (const auto& w : r.warnings) spdlog::warn("{}", w);
   if (r.warning_count > r.warnings.size()) {
-    spdlog::warn("zone {}: {} more warnings not listed", dns::to_text(r.origin), r.warning_count - r.warnings.size());
+    spdlog::warn("zone {}: {} more warnings not listed", r.origin.text(), r.warning_count - r.warnings.size());
   }
 }
 
 void log_reports(const std::vector<ZoneReport>& reports) {
   for (const auto& r : reports) {
     if (r.origin.empty()) continue;  // unchanged, with nothing to say (load_entry)
-    std::string name = dns::to_text(r.origin);
+    std::string name = r.origin.text();
     for (const auto& e : r.errors) spdlog::error("{}", e);
     log_warnings(r);
     switch (r.outcome) {

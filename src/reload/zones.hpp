@@ -8,6 +8,7 @@
 
 #include "answer/snapshot.hpp"
 #include "config/config.hpp"
+#include "dns/name.hpp"
 #include "zone/loader.hpp"
 #include "zone/zone.hpp"
 
@@ -18,7 +19,7 @@ struct ZoneReport {
   // awaiting_transfer: a secondary zone with no usable copy yet, answered
   // SERVFAIL until its first transfer.
   enum class Outcome { loaded, unchanged, kept_old, failed, removed, awaiting_transfer };
-  std::string origin;  // canonical wire form; empty for a zone unchanged with nothing to report
+  dns::WireName origin;  // empty for a zone unchanged with nothing to report
   std::string file;
   Outcome outcome = Outcome::loaded;
   bool had_old = false;
@@ -50,13 +51,13 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
 std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
                                                          std::vector<ZoneReport>& reports);
 
-// A snapshot like `current` with the zones `origins` (canonical wire names)
-// read again from their files as `config` names them, changed or not; every
-// other zone, and the access lists and keys, shared as they are. A zone that
-// fails to load, is not configured or is a secondary keeps what is served,
-// and its report says why. One report per origin, in their order.
+// A snapshot like `current` with the zones `origins` read again from their
+// files as `config` names them, changed or not; every other zone, and the
+// access lists and keys, shared as they are. A zone that fails to load, is
+// not configured or is a secondary keeps what is served, and its report
+// says why. One report per origin, in their order.
 std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
-                                                     const std::vector<std::string>& origins,
+                                                     const std::vector<dns::WireName>& origins,
                                                      std::vector<ZoneReport>& reports);
 
 // A zone whose serial grew in a (re)load and that has secondaries to tell

@@ -33,7 +33,7 @@ std::vector<dns::CookieSecret> cookie_secrets(const config::Config& config) {
 }
 
 WorkerSettings worker_settings(const config::Config& config,
-                               std::function<void(const std::string&, std::optional<uint32_t>)> on_notify) {
+                               std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify) {
   WorkerSettings settings;
   settings.on_notify = std::move(on_notify);
   settings.answer.edns_udp_size = config.edns_udp_size;
@@ -70,7 +70,7 @@ TcpLimits Server::tcp_limits(const config::Config& config) {
 }
 
 Server::Server(const config::Config& config, answer::SnapshotStore& store,
-               std::function<void(const std::string&, std::optional<uint32_t>)> on_notify)
+               std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify)
     : tcp_per_client_(config.tcp.per_client) {
   WorkerSettings settings = worker_settings(config, std::move(on_notify));
   UdpSocketOptions udp_options = socket_options(config);

@@ -24,7 +24,7 @@ class Server {
   // `on_notify` hears of every NOTIFY accepted for a secondary zone, from
   // the worker threads.
   Server(const config::Config& config, answer::SnapshotStore& store,
-         std::function<void(const std::string&, std::optional<uint32_t>)> on_notify = {});
+         std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {});
 
   void start();
   void request_stop();  // every worker stops receiving; returns at once

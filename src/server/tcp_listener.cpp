@@ -36,17 +36,17 @@ constexpr auto kErrorLogInterval = std::chrono::seconds(10);
 // its duration. Answers are built in the worker's scratch buffer.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Worker& worker, std::shared_ptr<TcpListener::Gate> gate, const TcpLimits& limits,
-          const sockaddr_storage& peer, std::size_t client_slot)
+  Session(tcp::socket socket, Worker& worker, std::shared_ptr<TcpListener::Connections> connections,
+          const TcpLimits& limits, const sockaddr_storage& peer, std::size_t client_slot)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         worker_(worker),
-        gate_(std::move(gate)),
+        connections_(std::move(connections)),
         idle_(limits.idle),
         io_(limits.io),
         peer_(peer),
         client_slot_(client_slot) {}
-  ~Session() { gate_->release(client_slot_); }
+  ~Session() { connections_->release(client_slot_); }
 
   // Streaming a zone transfer: the one kind of connection a full worker
   // does not close for a newcomer, since a secondary would start over.
@@ -99,7 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto outcome = answer::respond(request_, request_len_, *snapshot, worker_.answer_options(), true, scratch + 2,
                                    reinterpret_cast<const sockaddr*>(&peer_));
     worker_.record_tcp(outcome);
-    worker_.notified(outcome);
+    worker_.pass_on_notify(outcome);
     if (outcome.transfer != nullptr) {
       std::span<const uint8_t> question{request_ + dns::kHeaderSize, outcome.question_end - dns::kHeaderSize};
       snapshot_ = std::move(snapshot);
@@ -158,7 +158,7 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   asio::steady_timer timer_;
   Worker& worker_;
-  std::shared_ptr<TcpListener::Gate> gate_;
+  std::shared_ptr<TcpListener::Connections> connections_;
   std::chrono::seconds idle_;
   std::chrono::milliseconds io_;
   sockaddr_storage peer_;
@@ -173,9 +173,13 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits)
-    : worker_(worker), limits_(limits), acceptor_(worker.io()), backoff_(worker.io()), gate_(std::make_shared<Gate>()) {
-  gate_->total = limits_.open;
-  gate_->per_client = limits_.per_client;
+    : worker_(worker),
+      limits_(limits),
+      acceptor_(worker.io()),
+      backoff_(worker.io()),
+      connections_(std::make_shared<Connections>()) {
+  connections_->total = limits_.open;
+  connections_->per_client = limits_.per_client;
   tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -192,7 +196,7 @@ void TcpListener::start() {
 // Closes this worker's oldest connection that is not streaming a transfer.
 // Its slot is freed when the session ends, so the new client is let in at once.
 bool TcpListener::make_room() {
-  auto& sessions = gate_->sessions;
+  auto& sessions = connections_->sessions;
   for (auto it = sessions.begin(); it != sessions.end();) {
     auto session = it->lock();
     if (!session) {
@@ -244,17 +248,17 @@ void TcpListener::accepted(tcp::socket socket) {
   }
   // A client at its cap is turned away before anyone else is evicted for it.
   std::size_t slot = limits_.per_client->acquire(reinterpret_cast<const sockaddr*>(&peer));
-  bool full = gate_->open >= limits_.per_worker || limits_.open->load() >= limits_.total;
+  bool full = connections_->open >= limits_.per_worker || limits_.open->load() >= limits_.total;
   if (slot == policy::ConnectionLimit::kNone || (full && !make_room())) {
     limits_.per_client->release(slot);
     worker_.count_tcp_refused();
     socket.close(ignored);
     return;
   }
-  ++gate_->open;
+  ++connections_->open;
   limits_.open->fetch_add(1);
-  auto session = std::make_shared<Session>(std::move(socket), worker_, gate_, limits_, peer, slot);
-  auto& sessions = gate_->sessions;
+  auto session = std::make_shared<Session>(std::move(socket), worker_, connections_, limits_, peer, slot);
+  auto& sessions = connections_->sessions;
   if (sessions.size() > 2u * limits_.per_worker) {  // forget the sessions that ended
     std::erase_if(sessions, [](const std::weak_ptr<Session>& w) { return w.expired(); });
   }

@@ -39,9 +39,10 @@ class TcpListener {
 
   void start();
 
-  // Counts open connections; shared with the sessions so that a session
-  // outliving its listener (at shutdown) still has something to release.
-  struct Gate {
+  // The open connections, counted and listed; shared with the sessions so
+  // that a session outliving its listener (at shutdown) still has
+  // something to release.
+  struct Connections {
     unsigned open = 0;  // this worker's, worker thread only
     std::atomic<unsigned>* total = nullptr;
     policy::ConnectionLimit* per_client = nullptr;
@@ -66,7 +67,7 @@ class TcpListener {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
   std::chrono::steady_clock::time_point last_error_log_{};
-  std::shared_ptr<Gate> gate_;
+  std::shared_ptr<Connections> connections_;
 };
 
 }  // namespace rpdns::server

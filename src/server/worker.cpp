@@ -37,7 +37,7 @@ uint64_t monotonic_ms() {
 }
 
 // The response as the rate limiter sees it.
-policy::Response rate_limit_view(const answer::Outcome& result, const uint8_t* request, const uint8_t* reply) {
+policy::Response rate_limit_view(const answer::Reply& result, const uint8_t* request, const uint8_t* reply) {
   policy::Response r;
   r.rcode = result.rcode;
   r.header_rcode = dns::header_rcode(reply);
@@ -83,7 +83,7 @@ Worker::Worker(unsigned index, int fd, bool pktinfo, answer::SnapshotStore& stor
   send_msgs_.resize(batch);
   for (auto& slot : slots_) slot.reply = std::make_unique<uint8_t[]>(reply_capacity_);
   for (std::size_t i = 0; i < slots_.size(); ++i) prepare_receive(i);
-  held_.refresh(store_);
+  cached_.refresh(store_);
 }
 
 Worker::~Worker() {
@@ -131,13 +131,13 @@ void Worker::join() {
 }
 
 void Worker::nudge() {
-  boost::asio::post(io_, [this] { held_.refresh(store_); });
+  boost::asio::post(io_, [this] { cached_.refresh(store_); });
 }
 
-void Worker::Held::refresh(answer::SnapshotStore& store) {
+void Worker::CachedSnapshot::refresh(answer::SnapshotStore& store) {
   uint64_t now = store.generation();
-  if (current && now == generation) return;
-  current = store.load();
+  if (snapshot && now == generation) return;
+  snapshot = store.load();
   generation = now;
 }
 
@@ -152,7 +152,7 @@ void Worker::received(void* self, const boost::system::error_code& ec, unsigned 
   auto* worker = static_cast<Worker*>(self);
   worker->receiving_ = false;
   if (!ec && count > 0) {
-    worker->held_.refresh(worker->store_);
+    worker->cached_.refresh(worker->store_);
     worker->send_batch(worker->answer_batch(count));
     // recvmmsg changed only the headers it filled: set those up again.
     for (std::size_t i = 0; i < count; ++i) worker->prepare_receive(i);
@@ -187,20 +187,20 @@ unsigned Worker::answer_batch(unsigned received) {
   for (unsigned i = 0; i < received; ++i) {
     Slot& slot = slots_[i];
     msghdr& in = recv_msgs_[i].msg_hdr;
-    answer::Outcome result{};
+    answer::Reply result{};
     if ((in.msg_flags & MSG_TRUNC) == 0) {
       // The peer goes along for transfer access lists (IXFR over UDP, RFC 1995 §2).
-      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *held_.current, settings_.answer, false,
+      result = answer::respond(slot.request, recv_msgs_[i].msg_len, *cached_.snapshot, settings_.answer, false,
                                slot.reply.get(), reinterpret_cast<const sockaddr*>(&slot.peer));
     }
     if (result.size == 0) {
       counters_.dropped.add();
       continue;
     }
-    notified(result);
+    pass_on_notify(result);
     count(result);
     std::size_t size =
-        screen(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result, now_ms);
+        bytes_to_send(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result, now_ms);
     if (size == 0) continue;
     slot.reply_iov = {slot.reply.get(), size};
     msghdr& h = send_msgs_[out].msg_hdr;
@@ -219,7 +219,7 @@ unsigned Worker::answer_batch(unsigned received) {
   return out;
 }
 
-void Worker::count(const answer::Outcome& result) {
+void Worker::count(const answer::Reply& result) {
   if (result.edns) counters_.edns.add();
   if (result.truncated) counters_.truncated.add();
   counters_.by_rcode[stats::rcode_slot(result.rcode)].add();
@@ -229,8 +229,8 @@ void Worker::count(const answer::Outcome& result) {
     counters_.by_cookie[static_cast<std::size_t>(result.cookie) - 1].add();
 }
 
-std::size_t Worker::screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Outcome& result,
-                           uint64_t now_ms) {
+std::size_t Worker::bytes_to_send(const sockaddr* peer, const uint8_t* request, uint8_t* reply,
+                                  const answer::Reply& result, uint64_t now_ms) {
   // A reply to port 0 can only be reflection abuse: no real client sends from it.
   uint16_t port = peer->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(peer)->sin6_port
                                               : reinterpret_cast<const sockaddr_in*>(peer)->sin_port;

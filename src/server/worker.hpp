@@ -1,9 +1,10 @@
 // One worker: one thread running one io_context, which owns the worker's
 // SO_REUSEPORT UDP socket (received in batches, see batch_receive.hpp) and
-// its TCP listener, its buffers, counters, rate-limit table and zone
-// snapshot. Nothing here is shared with another thread but the zone store,
-// read through the snapshot, and the io_context's queue, which other threads
-// reach only by post(): a reload's nudge and stop().
+// its TCP listener, its buffers, counters, rate-limit table and its copy of
+// the pointer to the published answer::Snapshot. Nothing here is shared
+// with another thread but the answer::SnapshotStore that publishes it, and
+// the io_context's queue, which other threads reach only by post(): a
+// reload's nudge and stop().
 #pragma once
 
 #include <netinet/in.h>
@@ -18,6 +19,7 @@
 
 #include "answer/answer.hpp"
 #include "dns/cookie.hpp"
+#include "dns/name.hpp"
 #include "server/batch_receive.hpp"
 #include "policy/rate_limit.hpp"
 #include "answer/snapshot.hpp"
@@ -34,7 +36,7 @@ struct WorkerSettings {
   std::vector<dns::CookieSecret> cookie_secrets;
   // Told of each NOTIFY accepted for a secondary zone: its canonical
   // origin, and the serial of the SOA the NOTIFY carried, if any.
-  std::function<void(const std::string&, std::optional<uint32_t>)> on_notify;
+  std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify;
 };
 
 class Worker {
@@ -58,17 +60,17 @@ class Worker {
   boost::asio::io_context& io() { return io_; }
   // The current snapshot (worker thread only).
   std::shared_ptr<const answer::Snapshot> snapshot() {
-    held_.refresh(store_);
-    return held_.current;
+    cached_.refresh(store_);
+    return cached_.snapshot;
   }
   const answer::Options& answer_options() const { return settings_.answer; }
   // Passes an accepted NOTIFY on (RFC 1996 §3.11: the refresh starts now).
-  void notified(const answer::Outcome& result) const {
+  void pass_on_notify(const answer::Reply& result) const {
     if (result.notify != nullptr && settings_.on_notify)
-      settings_.on_notify(result.notify->origin, result.notify_serial);
+      settings_.on_notify(dns::WireName(result.notify->origin), result.notify_serial);
   }
   // Counts a query the worker's TCP listener answered (worker thread only).
-  void record_tcp(const answer::Outcome& result) {
+  void record_tcp(const answer::Reply& result) {
     counters_.queries.add();
     count(result);
   }
@@ -84,10 +86,10 @@ class Worker {
 
  private:
   struct Slot;
-  // The worker's reference to the published snapshot, renewed when the
-  // store's generation moves (one atomic load per batch).
-  struct Held {
-    std::shared_ptr<const answer::Snapshot> current;
+  // The worker's copy of the store's pointer to the published snapshot,
+  // renewed when the store's generation moves (one atomic load per batch).
+  struct CachedSnapshot {
+    std::shared_ptr<const answer::Snapshot> snapshot;
     uint64_t generation = 0;
     void refresh(answer::SnapshotStore& store);
   };
@@ -97,11 +99,12 @@ class Worker {
   void prepare_receive(std::size_t i);
   void pin_to_cpu();
   unsigned answer_batch(unsigned received);
-  void count(const answer::Outcome& result);
-  // Applies rate limiting and reflection rules; returns the bytes to send
-  // (0: send nothing), having made a truncated reply in `reply` on a slip.
-  std::size_t screen(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Outcome& result,
-                     uint64_t now_ms);
+  void count(const answer::Reply& result);
+  // How much of `reply` to send after the reflection rule and rate
+  // limiting: its size, 0 for nothing, or a truncated reply's size, made
+  // in `reply`, on a slip.
+  std::size_t bytes_to_send(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Reply& result,
+                            uint64_t now_ms);
   void send_batch(unsigned count);
 
   unsigned index_;
@@ -124,7 +127,7 @@ class Worker {
   std::thread thread_;
   bool stopping_ = false;   // worker thread only
   bool receiving_ = false;  // a receive is pending (worker thread; join() once it has ended)
-  Held held_;
+  CachedSnapshot cached_;
   std::vector<Slot> slots_;
   std::vector<mmsghdr> recv_msgs_;
   std::vector<mmsghdr> send_msgs_;

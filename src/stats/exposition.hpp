@@ -17,7 +17,8 @@ struct ZoneFacts {
   int64_t signature_expiration = 0;  // the first RRSIG's expiration (Unix time); 0: unsigned
 };
 
-// One secondary zone (issue 16), for the metrics.
+// One secondary zone (a zone kept from its primaries by transfers), for
+// the metrics.
 struct SecondaryFacts {
   std::string zone;  // presentation form
   uint32_t serial = 0;
@@ -41,25 +42,16 @@ struct ReloadFacts {
   bool last_ok = true;
 };
 
-// One worker's counters: its UDP block and (optionally) its TCP block,
-// written by different threads and reported as their sum.
+// One worker's counters, UDP and TCP alike: its TCP listener runs on the
+// worker's thread and counts into the same block.
 struct WorkerView {
   const WorkerCounters* counters;
   std::string listen;  // the address the worker's socket is bound to
-  const WorkerCounters* tcp = nullptr;
 
-  uint64_t total(Counter WorkerCounters::*field) const {
-    return (counters->*field).get() + (tcp != nullptr ? (tcp->*field).get() : 0);
-  }
-  uint64_t rcode_total(std::size_t slot) const {
-    return counters->by_rcode[slot].get() + (tcp != nullptr ? tcp->by_rcode[slot].get() : 0);
-  }
-  uint64_t type_total(std::size_t slot) const {
-    return counters->by_type[slot].get() + (tcp != nullptr ? tcp->by_type[slot].get() : 0);
-  }
-  uint64_t cookie_total(std::size_t slot) const {
-    return counters->by_cookie[slot].get() + (tcp != nullptr ? tcp->by_cookie[slot].get() : 0);
-  }
+  uint64_t total(Counter WorkerCounters::*field) const { return (counters->*field).get(); }
+  uint64_t rcode_total(std::size_t slot) const { return counters->by_rcode[slot].get(); }
+  uint64_t type_total(std::size_t slot) const { return counters->by_type[slot].get(); }
+  uint64_t cookie_total(std::size_t slot) const { return counters->by_cookie[slot].get(); }
 };
 
 // Prometheus text exposition format 0.0.4, metric names prefixed rpdns_.

@@ -30,7 +30,7 @@ std::string check_reply(const dns::Header& h, uint16_t id) {
 
 // RFC 1035 §7.3: a reply is for our question, `origin` `qtype` IN. Later
 // messages of a transfer may leave it out (RFC 5936 §2.2.1).
-std::string check_question(dns::MessageReader& reader, const std::string& origin, uint16_t qtype, bool required) {
+std::string check_question(dns::MessageReader& reader, std::string_view origin, uint16_t qtype, bool required) {
   unsigned count = reader.header().qdcount;
   if (count == 0) return required ? "the reply does not echo the question" : "";
   dns::WireQuestion q;
@@ -90,8 +90,7 @@ uint32_t soa_serial(std::span<const uint8_t> soa_rdata) {
 
 }  // namespace
 
-std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
-                           SoaResult& out) {
+std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, std::string_view origin, SoaResult& out) {
   dns::MessageReader reader(data, len);
   if (reader.problem() != nullptr) return reader.problem();
   if (std::string problem = check_reply(reader.header(), id); !problem.empty()) return problem;
@@ -121,7 +120,7 @@ namespace {
 
 // One answer record of a transfer into `out`; sets `complete` at the
 // closing SOA. "" or the problem.
-std::string take_record(const dns::MessageReader& reader, const dns::WireRecord& r, const std::string& origin,
+std::string take_record(const dns::MessageReader& reader, const dns::WireRecord& r, std::string_view origin,
                         AxfrResult& out, bool& complete, std::vector<uint8_t>& rdata) {
   std::string_view owner = r.owner_view();
   bool soa_at_apex = r.type == dns::type::SOA && owner == origin;
@@ -147,8 +146,8 @@ std::string take_record(const dns::MessageReader& reader, const dns::WireRecord&
 
 }  // namespace
 
-std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
-                              bool first, AxfrResult& out, bool& complete) {
+std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, std::string_view origin, bool first,
+                              AxfrResult& out, bool& complete) {
   dns::MessageReader reader(message, len);
   if (reader.problem() != nullptr) return reader.problem();
   if (std::string problem = check_reply(reader.header(), id); !problem.empty()) return problem;
@@ -164,13 +163,13 @@ std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t 
   return check_end(reader);
 }
 
-void query_soa(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+void query_soa(asio::io_context& io, const config::ListenAddress& primary, const dns::WireName& origin,
                std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done) {
   auto result = std::make_shared<SoaResult>();
-  dns::OutgoingQuery query{.id = random_id(), .qname = origin, .qtype = dns::type::SOA, .expire_option = true};
+  dns::OutgoingQuery query{.id = random_id(), .qname = origin.wire(), .qtype = dns::type::SOA, .expire_option = true};
   auto read = [result, id = query.id, origin](const uint8_t* m, std::size_t len, bool& last) {
     last = true;
-    return read_soa_reply(m, len, id, origin, *result);
+    return read_soa_reply(m, len, id, origin.wire(), *result);
   };
   exchange(io, primary, query, std::move(key), ExchangeOptions{}, read,
            [result, done = std::move(done)](ExchangeEnd end) {
@@ -179,11 +178,11 @@ void query_soa(asio::io_context& io, const config::ListenAddress& primary, const
            });
 }
 
-void fetch_axfr(asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+void fetch_axfr(asio::io_context& io, const config::ListenAddress& primary, const dns::WireName& origin,
                 std::optional<dns::tsig::Key> key, TransferLimits limits, std::function<void(AxfrResult)> done) {
   auto result = std::make_shared<AxfrResult>();
-  result->records.files.push_back("AXFR of " + dns::to_text(origin) + " from " + primary.to_string());
-  dns::OutgoingQuery query{.id = random_id(), .qname = origin, .qtype = dns::type::AXFR, .expire_option = true};
+  result->records.files.push_back("AXFR of " + origin.text() + " from " + primary.to_string());
+  dns::OutgoingQuery query{.id = random_id(), .qname = origin.wire(), .qtype = dns::type::AXFR, .expire_option = true};
   ExchangeOptions options;
   options.transport = Transport::tcp_stream;
   options.tcp_idle = kTransferIdle;
@@ -192,7 +191,7 @@ void fetch_axfr(asio::io_context& io, const config::ListenAddress& primary, cons
   options.max_bytes = limits.max_bytes;
   options.max_bytes_name = "max-zone-size";
   auto read = [result, id = query.id, origin, first = true](const uint8_t* m, std::size_t len, bool& last) mutable {
-    std::string problem = read_axfr_message(m, len, id, origin, first, *result, last);
+    std::string problem = read_axfr_message(m, len, id, origin.wire(), first, *result, last);
     first = false;
     return problem;
   };

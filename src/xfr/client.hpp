@@ -13,6 +13,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "dns/name.hpp"
 #include "zone/builder.hpp"
 
 namespace rpdns::xfr {
@@ -43,12 +44,12 @@ struct TransferLimits {
   std::chrono::seconds timeout{config::kDefaultTransferTimeout};  // the whole transfer, connecting included
 };
 
-// `origin` is the zone's canonical wire name. Both requests carry OPT with
-// an empty EXPIRE option (RFC 7314 §2). With a `key`, the request is
-// signed (RFC 8945) and every reply must be signed with it, or it fails.
-void query_soa(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+// Both requests carry OPT with an empty EXPIRE option (RFC 7314 §2). With
+// a `key`, the request is signed (RFC 8945) and every reply must be signed
+// with it, or it fails.
+void query_soa(boost::asio::io_context& io, const config::ListenAddress& primary, const dns::WireName& origin,
                std::optional<dns::tsig::Key> key, std::function<void(SoaResult)> done);
-void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primary, const std::string& origin,
+void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primary, const dns::WireName& origin,
                 std::optional<dns::tsig::Key> key, TransferLimits limits, std::function<void(AxfrResult)> done);
 
 // Checks one AXFR reply message and appends its records to `out` (RFC 5936
@@ -58,14 +59,13 @@ void fetch_axfr(boost::asio::io_context& io, const config::ListenAddress& primar
 // sets `complete` at the closing SOA, after which nothing may follow.
 // Read by our own reader (dns/message), never by ldns. Returns "" or the
 // problem. Exposed for the tests and the fuzz target.
-std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, const std::string& origin,
-                              bool first, AxfrResult& out, bool& complete);
+std::string read_axfr_message(const uint8_t* message, std::size_t len, uint16_t id, std::string_view origin, bool first,
+                              AxfrResult& out, bool& complete);
 
 // Checks a reply to our SOA query `id` for `origin` (authoritative,
 // NOERROR, our question, the zone's SOA in the answer, nothing after the
 // last record) and takes its serial and EDNS EXPIRE into `out`. Returns ""
 // or the problem. Exposed for the tests.
-std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, const std::string& origin,
-                           SoaResult& out);
+std::string read_soa_reply(const uint8_t* data, std::size_t len, uint16_t id, std::string_view origin, SoaResult& out);
 
 }  // namespace rpdns::xfr

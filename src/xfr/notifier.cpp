@@ -59,12 +59,12 @@ std::vector<NotifyTarget> notify_targets(const std::vector<dns::tsig::Key>& keys
 // Header (opcode NOTIFY, AA) and the zone's SOA as question (RFC 1996 §3.7),
 // signed once when there is a key: each resend is the same message
 // (RFC 8945 §5.1), within the fudge.
-void Notifier::send(const std::string& origin, uint32_t serial, const NotifyTarget& target) {
-  auto& slot = in_flight_[origin + " " + target.address.to_string()];
+void Notifier::send(const dns::WireName& origin, uint32_t serial, const NotifyTarget& target) {
+  std::string what = "notify " + origin.text() + " serial " + std::to_string(serial);
+  auto& slot = in_flight_[origin.text() + " " + target.address.to_string()];
   if (auto previous = slot.lock()) cancel(*previous);
   dns::OutgoingQuery query{
-      .id = random_id(), .opcode = dns::opcode::NOTIFY, .aa = true, .qname = origin, .qtype = dns::type::SOA};
-  std::string what = "notify " + dns::to_text(origin) + " serial " + std::to_string(serial);
+      .id = random_id(), .opcode = dns::opcode::NOTIFY, .aa = true, .qname = origin.wire(), .qtype = dns::type::SOA};
   slot = exchange(io_, target.address, query, target.key, notify_options(), read_answer,
                   [what, to = target.address.to_string()](const ExchangeEnd& end) {
                     if (end.error.empty()) return spdlog::info("{} to {}: answered", what, to);
@@ -72,7 +72,7 @@ void Notifier::send(const std::string& origin, uint32_t serial, const NotifyTarg
                   });
 }
 
-void Notifier::notify(const std::string& origin, uint32_t serial, const std::vector<NotifyTarget>& targets) {
+void Notifier::notify(const dns::WireName& origin, uint32_t serial, const std::vector<NotifyTarget>& targets) {
   for (const auto& target : targets) asio::post(io_, [this, origin, serial, target] { send(origin, serial, target); });
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "dns/name.hpp"
 #include "xfr/exchange.hpp"
 
 namespace rpdns::xfr {
@@ -33,17 +34,17 @@ class Notifier {
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
-  // Sends NOTIFY for `origin` (canonical wire form) with `serial` to each
+  // Sends NOTIFY for `origin` with `serial` to each
   // target. Safe from any thread; returns at once. A NOTIFY still being
   // retried for the same zone and target is dropped: the new serial
   // supersedes it, and each would hold a socket for half a minute.
-  void notify(const std::string& origin, uint32_t serial, const std::vector<NotifyTarget>& targets);
+  void notify(const dns::WireName& origin, uint32_t serial, const std::vector<NotifyTarget>& targets);
 
  private:
-  void send(const std::string& origin, uint32_t serial, const NotifyTarget& target);
+  void send(const dns::WireName& origin, uint32_t serial, const NotifyTarget& target);
 
   boost::asio::io_context io_;
-  // The NOTIFY in flight per zone and target ("origin target"); notifier thread only.
+  // The NOTIFY in flight per zone and target ("example.com. 192.0.2.1:53"); notifier thread only.
   std::map<std::string, std::weak_ptr<Exchange>> in_flight_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;

@@ -27,7 +27,7 @@ struct TransferOpt {
 class TransferWriter {
  public:
   // Echoes the request's `id` and `question` (the raw question bytes), which
-  // respond() has parsed: request[0..1] and request[12..Outcome::question_end).
+  // respond() has parsed: request[0..1] and request[12..Reply::question_end).
   // `reserve`: bytes left free at the end of each message, for the TSIG
   // record a signed transfer adds to it (RFC 8945 §5.3.1).
   TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,

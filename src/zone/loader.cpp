@@ -434,18 +434,15 @@ std::string LoadError::to_string() const { return file + ":" + std::to_string(li
 namespace {
 
 // A zone from `file`, or from `text` (named `file`) when given.
-LoadResult load(const std::string& origin_text, const std::string& file, const std::string* text) {
+LoadResult load(const dns::WireName& origin, const std::string& file, const std::string* text) {
   LoadResult result;
   auto zone = std::make_shared<Zone>();
   zone->file = file;
-  if (!dns::name_from_text(origin_text, zone->origin)) {
-    result.errors.push_back({file, 0, "bad zone origin '" + origin_text + "'"});
-    return result;
-  }
+  zone->origin = origin.wire();
   zone->labels = dns::count_labels(zone->origin);
   Parser parser(zone->origin, result.errors, result.warnings);
-  RdfPtr origin;
-  origin.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()), zone->origin.data()));
+  RdfPtr origin_rdf;
+  origin_rdf.reset(ldns_dname_new_frm_data(static_cast<uint16_t>(zone->origin.size()), zone->origin.data()));
   auto start = std::chrono::steady_clock::now();
   auto lap = [&start] {
     auto now = std::chrono::steady_clock::now();
@@ -454,9 +451,9 @@ LoadResult load(const std::string& origin_text, const std::string& file, const s
     return seconds;
   };
   if (text != nullptr)
-    parser.parse_text(file, *text, origin.p, 0);
+    parser.parse_text(file, *text, origin_rdf.p, 0);
   else
-    parser.parse_file(file, origin.p, 0);
+    parser.parse_file(file, origin_rdf.p, 0);
   result.phases.read_seconds = lap();
   ParsedRecords parsed = parser.parse_records();
   result.phases.parse_seconds = lap();
@@ -473,12 +470,26 @@ LoadResult load(const std::string& origin_text, const std::string& file, const s
   return result;
 }
 
+// The zone named by presentation text; a bad name is the result's error.
+LoadResult load_named(const std::string& origin_text, const std::string& file, const std::string* text) {
+  if (auto origin = dns::WireName::from_text(origin_text)) return load(*origin, file, text);
+  LoadResult result;
+  result.errors.push_back({file, 0, "bad zone origin '" + origin_text + "'"});
+  return result;
+}
+
 }  // namespace
 
-LoadResult load_zone(const std::string& origin, const std::string& file) { return load(origin, file, nullptr); }
+LoadResult load_zone(const dns::WireName& origin, const std::string& file) { return load(origin, file, nullptr); }
+
+LoadResult load_zone_text(const dns::WireName& origin, const std::string& name, const std::string& text) {
+  return load(origin, name, &text);
+}
+
+LoadResult load_zone(const std::string& origin, const std::string& file) { return load_named(origin, file, nullptr); }
 
 LoadResult load_zone_text(const std::string& origin, const std::string& name, const std::string& text) {
-  return load(origin, name, &text);
+  return load_named(origin, name, &text);
 }
 
 std::string type_text(uint16_t type) {

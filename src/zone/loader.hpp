@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/name.hpp"
 #include "zone/zone.hpp"
 
 namespace rpdns::zone {
@@ -43,11 +44,15 @@ struct LoadResult {
   LoadPhases phases;
 };
 
-// Parses `file` as the zone `origin` (presentation form, e.g. "example.com").
-// Collects every error it can find rather than stopping at the first.
-LoadResult load_zone(const std::string& origin, const std::string& file);
+// Parses `file` as the zone `origin`. Collects every error it can find
+// rather than stopping at the first.
+LoadResult load_zone(const dns::WireName& origin, const std::string& file);
 // The same for master-file text in memory, `name` standing for its file in
 // errors (a kept copy is read back this way before it is written).
+LoadResult load_zone_text(const dns::WireName& origin, const std::string& name, const std::string& text);
+// Both with the origin in presentation form ("example.com"), as tests and
+// tools have it; a bad name is an error of the result.
+LoadResult load_zone(const std::string& origin, const std::string& file);
 LoadResult load_zone_text(const std::string& origin, const std::string& name, const std::string& text);
 
 // A type's mnemonic ("AAAA"), or "TYPE65280" for one ldns has no name for.

@@ -191,7 +191,7 @@ std::string first_difference(const Zone& a, const Zone& b) {
 }
 
 std::string load_back_problem(const Zone& zone, const std::string& text, const std::string& name) {
-  LoadResult back = load_zone_text(dns::to_text(zone.origin), name, text);
+  LoadResult back = load_zone_text(dns::WireName(zone.origin), name, text);
   if (!back.zone) return "it would not load back: " + back.errors.front().to_string();
   std::string difference = first_difference(zone, *back.zone);
   return difference.empty() ? "" : "it would load back as other data: " + difference;

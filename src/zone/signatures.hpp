@@ -1,5 +1,5 @@
-// Signature health of a signed zone, for the operator (issue: tell them
-// before their signatures expire): RRsets left unsigned, broken NSEC or
+// Signature health of a signed zone, told to the operator before the
+// signatures expire and the zone stops validating: RRsets left unsigned, broken NSEC or
 // NSEC3 chains, an NSEC3PARAM with no chain, and RRSIGs expired or about to.
 // Load-time only; nothing here runs on the query path.
 #pragma once

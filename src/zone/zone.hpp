@@ -197,9 +197,10 @@ struct Zone {
   }
 };
 
-// What answers need to know of a secondary zone (issue 16): whether its
-// copy may be served, and for how long. (Whom it takes NOTIFY from is
-// policy: answer::Snapshot::access.)
+// What answers need to know of a secondary zone (one kept from its
+// primaries by transfers, RFC 1034 §4.3.5): whether its copy may be
+// served, and for how long. (Whom it takes NOTIFY from is policy:
+// answer::Snapshot::access.)
 struct SecondaryState {
   // Past its SOA expire without a successful refresh, or never transferred:
   // answered SERVFAIL (RFC 1034 §4.3.5) until a refresh succeeds.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/name.hpp"
 #include "dns/wire.hpp"
 
 namespace rpdns::test {
@@ -25,6 +26,9 @@ inline std::string wire(const std::string& text) {
   out += '\0';
   return out;
 }
+
+// The same as the type names cross rooms in.
+inline dns::WireName wire_name(const std::string& text) { return dns::WireName(wire(text)); }
 
 // The bytes of a string (a wire name, RDATA), as the zone layer takes them.
 inline std::span<const uint8_t> bytes(const std::string& s) {

@@ -25,7 +25,6 @@
 namespace {
 
 using rpdns::answer::Options;
-using rpdns::answer::Outcome;
 using rpdns::answer::respond;
 
 using namespace rpdns::dns::type;
@@ -87,7 +86,7 @@ bool has(const std::vector<RR>& list, const std::string& owner, uint16_t type, c
 }
 
 struct Reply {
-  Outcome outcome;
+  rpdns::answer::Reply outcome;
   std::vector<uint8_t> wire;
   rpdns::test::Packet pkt;  // decoded by ldns
 
@@ -379,10 +378,10 @@ TEST_F(AnswerTest, WildcardBlockedBelowEmptyNonTerminal) {
   EXPECT_TRUE(r.answer().empty());
 }
 
-// The Outcome names the wildcard that answered (positive or NODATA), for
+// The answer::Reply names the wildcard that answered (positive or NODATA), for
 // the rate limiter, which counts every name under it as one response; an
 // existing name, or a name no wildcard covers, has none.
-TEST_F(AnswerTest, OutcomeNamesTheWildcardThatAnswered) {
+TEST_F(AnswerTest, ReplyNamesTheWildcardThatAnswered) {
   const std::string star = wire("*.wild.example.com");
   for (const char* name : {"foo.wild.example.com", "a.b.wild.example.com", "FOO.Wild.example.com"}) {
     Reply r = ask(query(name, A));
@@ -399,8 +398,8 @@ TEST_F(AnswerTest, OutcomeNamesTheWildcardThatAnswered) {
 }
 
 // A DNAME synthesizes too (RFC 6672 §3.3): any name below it gets the same
-// answer, so the Outcome names the DNAME's node.
-TEST_F(AnswerTest, OutcomeNamesTheDnameThatAnswered) {
+// answer, so the answer::Reply names the DNAME's node.
+TEST_F(AnswerTest, ReplyNamesTheDnameThatAnswered) {
   Reply r = ask(query("host.olddn.example.com", A));
   ASSERT_EQ(r.rcode(), 0u);
   ASSERT_NE(r.outcome.synthesized_by, nullptr);
@@ -1327,7 +1326,7 @@ struct SecondaryFixture {
     zones.set_secondary(loaded.zone->origin, state);
     snapshot.access.accept_notify(loaded.zone->origin, {{*rpdns::policy::Prefix::parse("192.0.2.1"), ""}});
   }
-  Outcome ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out) {
+  rpdns::answer::Reply ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
     return respond(request.data(), request.size(), snapshot, {}, false, out.data(), sa(from));
   }
@@ -1344,7 +1343,7 @@ std::vector<uint8_t> notify(const std::string& zone) {
 TEST(SecondaryAnswers, NotifyFromThePrimaryIsAccepted) {
   SecondaryFixture f(false);
   std::vector<uint8_t> out;
-  Outcome o = f.ask(notify("example.com"), f.primary, out);
+  auto o = f.ask(notify("example.com"), f.primary, out);
   ASSERT_GT(o.size, 0u);
   EXPECT_EQ(header_rcode(out.data()), 0u);
   EXPECT_EQ((out[2] >> 3) & 0x0F, 4);  // opcode NOTIFY
@@ -1361,7 +1360,7 @@ TEST(SecondaryAnswers, NotifyForAnotherTypeIsFormerr) {
   for (unsigned qtype : {1u, 2u, 252u}) {
     Packet p;
     p.header(0x4321, 4 << 11 | 0x0400, 1, 0, 0, 0).question("example.com", qtype);
-    Outcome o = f.ask(p.b, f.primary, out);
+    auto o = f.ask(p.b, f.primary, out);
     EXPECT_EQ(header_rcode(out.data()), 1u) << qtype;
     EXPECT_EQ(o.notify, nullptr) << qtype;
   }
@@ -1384,7 +1383,7 @@ TEST(SecondaryAnswers, NotifyPassesTheSerialItCarries) {
     return p.b;
   };
   std::vector<uint8_t> out;
-  Outcome o = f.ask(with_soa(true, ""), f.primary, out);
+  auto o = f.ask(with_soa(true, ""), f.primary, out);
   ASSERT_NE(o.notify, nullptr);
   EXPECT_EQ(o.notify_serial, std::optional<uint32_t>(77));
   o = f.ask(with_soa(false, "Example.COM"), f.primary, out);
@@ -1401,7 +1400,7 @@ TEST(SecondaryAnswers, NotifyPassesTheSerialItCarries) {
 TEST(SecondaryAnswers, OtherNotifiesAreRefused) {
   SecondaryFixture f(false);
   std::vector<uint8_t> out;
-  Outcome o = f.ask(notify("example.com"), f.stranger, out);
+  auto o = f.ask(notify("example.com"), f.stranger, out);
   EXPECT_EQ(header_rcode(out.data()), 5u);
   EXPECT_EQ(o.notify, nullptr);
   o = f.ask(notify("child.example.com"), f.primary, out);

@@ -26,6 +26,7 @@ using rpdns::config::parse_listen;
 
 using rpdns::test::TempDir;
 using rpdns::test::wire;
+using rpdns::test::wire_name;
 
 std::string joined(const std::vector<std::string>& errors) {
   std::string out;
@@ -75,7 +76,7 @@ TEST(ConfigFile, GoodFile) {
   EXPECT_EQ(config->edns_udp_size, 1400);
   ASSERT_EQ(config->zones.size(), 2u);
   // An origin arrives in canonical wire form: lowercased, read once here.
-  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   // A relative zone path is taken from the config file's directory.
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "zones/example.com.zone");
   EXPECT_EQ(config->zones[1].file, "/srv/dns/example.net.zone");
@@ -473,14 +474,14 @@ TEST(CliParse, Flags) {
   std::vector<std::string> errors;
   auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
   ASSERT_TRUE(args) << joined(errors);
-  ASSERT_EQ(args->listen.size(), 2u);
-  EXPECT_EQ(args->listen[0].to_string(), "127.0.0.1:5353");
-  EXPECT_EQ(args->listen[1].to_string(), "[::1]:5353");
+  ASSERT_EQ(args->settings.listen.size(), 2u);
+  EXPECT_EQ(args->settings.listen[0].to_string(), "127.0.0.1:5353");
+  EXPECT_EQ(args->settings.listen[1].to_string(), "[::1]:5353");
   ASSERT_EQ(args->zones.size(), 1u);
-  EXPECT_EQ(args->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(args->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(args->zones[0].file, "/z/example.com.zone");
-  EXPECT_EQ(args->workers, 3u);
-  EXPECT_EQ(args->log_level, "warn");
+  EXPECT_EQ(args->settings.workers, 3u);
+  EXPECT_EQ(args->settings.log_level, "warn");
   EXPECT_EQ(args->config_file, "/etc/x.yaml");
   EXPECT_FALSE(args->check_only);
 }
@@ -554,7 +555,7 @@ TEST(CliParse, BadLogLevel) {
 // and at least one worker.
 TEST(CliResolve, ZoneFlagOnly) {
   rpdns::cli::Arguments args;
-  args.zones.push_back({wire("example.com"), "/z/example.com.zone", {}, {}, {}});
+  args.zones.push_back({wire_name("example.com"), "/z/example.com.zone", {}, {}, {}});
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
@@ -588,9 +589,25 @@ TEST(CliResolve, FlagsOverrideFile) {
   EXPECT_EQ(config->workers, 5u);
   EXPECT_EQ(config->log_level, "trace");
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "example.com.zone");
-  EXPECT_EQ(config->zones[1].origin, wire("example.net"));
+  EXPECT_EQ(config->zones[1].origin, wire_name("example.net"));
+}
+
+// A flag sets its key whatever the value, the key's "off" too: 0 turns
+// off the rate limit the file sets.
+TEST(CliResolve, FlagTurnsOffTheFilesRateLimit) {
+  TempDir dir;
+  std::string file = dir.write("c.yaml",
+                               "rate-limit:\n  responses-per-second: 20\n"
+                               "zones:\n  - origin: example.com\n    file: /z.zone\n");
+  Argv a{"--config", file, "--rate-limit", "0"};
+  std::vector<std::string> errors;
+  auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
+  ASSERT_TRUE(args) << joined(errors);
+  auto config = rpdns::cli::resolve(*args, errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_EQ(config->rrl.responses_per_second, 0u);
 }
 
 // Without flags the file's own settings stand.
@@ -642,7 +659,7 @@ TEST(CliResolve, BadFilePropagates) {
   std::string file = dir.write("c.yaml", "workers: lots\n");
   rpdns::cli::Arguments args;
   args.config_file = file;
-  args.zones.push_back({wire("example.com"), "/z.zone", {}, {}, {}});
+  args.zones.push_back({wire_name("example.com"), "/z.zone", {}, {}, {}});
   std::vector<std::string> errors;
   EXPECT_FALSE(rpdns::cli::resolve(args, errors));
   ASSERT_EQ(errors.size(), 1u);
@@ -781,7 +798,7 @@ TEST(CliParse, KeyAndSecondary) {
   ASSERT_EQ(config->keys.size(), 1u);
   EXPECT_EQ(config->keys[0].algorithm, rpdns::dns::tsig::Algorithm::hmac_sha512);
   ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, wire("example.com"));
+  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(config->zones[0].file, "/var/lib/rpdns/example.com");
   ASSERT_EQ(config->zones[0].primaries.size(), 1u);
   EXPECT_EQ(config->zones[0].primaries[0].address.to_string(), "192.0.2.1:53");

@@ -51,7 +51,7 @@ std::vector<const ldns_rr*> of_type(const ldns_rr_list* list, uint16_t t) {
 }
 
 struct Reply {
-  rpdns::answer::Outcome outcome;
+  rpdns::answer::Reply outcome;
   rpdns::test::Packet pkt;
   unsigned rcode() const { return ldns_pkt_get_rcode(pkt.get()); }
   const ldns_rr_list* answer() const { return ldns_pkt_answer(pkt.get()); }

@@ -2,7 +2,9 @@
 // RFC 1034 §3.1 (subdomains), RFC 4343 (case), RFC 1035 §5.1 (escapes).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <unordered_map>
 
 #include "support/packet.hpp"
 #include "dns/name.hpp"
@@ -203,6 +205,39 @@ TEST(NameFromText, RootEscapesAndErrors) {
   std::string long_name;
   for (int i = 0; i < 4; ++i) long_name += std::string(63, 'a') + ".";
   EXPECT_FALSE(rpdns::dns::name_from_text(long_name, w));
+}
+
+}  // namespace
+
+namespace {
+
+using rpdns::dns::WireName;
+
+// A name as it crosses rooms: read once from text (RFC 1035 §5.1), held in
+// canonical wire form (RFC 4343: case folded), shown as text again.
+TEST(WireName, FromTextHoldsCanonicalWireForm) {
+  auto name = WireName::from_text("WWW.Example.com");
+  ASSERT_TRUE(name);
+  EXPECT_EQ(name->wire(), wire("www.example.com"));
+  EXPECT_EQ(name->text(), "www.example.com.");
+  EXPECT_FALSE(name->empty());
+  EXPECT_EQ(WireName::from_text(".")->wire(), root_name());
+  EXPECT_FALSE(WireName::from_text("a..b"));
+  EXPECT_FALSE(WireName::from_text(""));
+  EXPECT_TRUE(WireName().empty());  // no name, not the root
+}
+
+// Wire bytes from elsewhere (a zone, a message) are lowercased on the way
+// in, so two spellings are one key.
+TEST(WireName, KeysMapsWhateverTheCase) {
+  WireName upper(wire("EXAMPLE.com"));
+  EXPECT_EQ(upper, WireName(wire("example.com")));
+  EXPECT_EQ(upper, *WireName::from_text("example.COM."));
+  std::unordered_map<WireName, int> by_name{{upper, 1}};
+  EXPECT_EQ(by_name.count(*WireName::from_text("Example.Com")), 1u);
+  std::map<WireName, int> ordered{{WireName(wire("b.example")), 2}, {upper, 1}};
+  EXPECT_EQ(ordered.size(), 2u);
+  EXPECT_NE(WireName(wire("a.example")), WireName(wire("b.example")));
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 
 namespace {
 
-using rpdns::test::wire;
+using rpdns::test::wire_name;
 
 // A UDP socket on 127.0.0.1 that counts the NOTIFY messages it gets, by ID.
 class SilentSecondary {
@@ -57,9 +57,9 @@ class SilentSecondary {
 TEST(Notifier, NewerSerialSupersedesRetries) {
   SilentSecondary secondary;
   rpdns::xfr::Notifier notifier;
-  notifier.notify(wire("example.com"), 1, {{secondary.address(), std::nullopt}});
+  notifier.notify(wire_name("example.com"), 1, {{secondary.address(), std::nullopt}});
   secondary.listen_for(std::chrono::milliseconds(300));
-  notifier.notify(wire("example.com"), 2, {{secondary.address(), std::nullopt}});
+  notifier.notify(wire_name("example.com"), 2, {{secondary.address(), std::nullopt}});
   secondary.listen_for(std::chrono::milliseconds(2500));
   ASSERT_EQ(secondary.ids().size(), 2u);
   EXPECT_EQ(secondary.count(secondary.ids()[0]), 1);
@@ -70,8 +70,8 @@ TEST(Notifier, NewerSerialSupersedesRetries) {
 TEST(Notifier, OtherZonesAreNotCancelled) {
   SilentSecondary secondary;
   rpdns::xfr::Notifier notifier;
-  notifier.notify(wire("example.com"), 1, {{secondary.address(), std::nullopt}});
-  notifier.notify(wire("example.org"), 1, {{secondary.address(), std::nullopt}});
+  notifier.notify(wire_name("example.com"), 1, {{secondary.address(), std::nullopt}});
+  notifier.notify(wire_name("example.org"), 1, {{secondary.address(), std::nullopt}});
   secondary.listen_for(std::chrono::milliseconds(1500));
   std::map<uint16_t, int> seen;
   for (uint16_t id : secondary.ids()) seen[id] = secondary.count(id);

@@ -135,7 +135,7 @@ TEST(ConfigSchema, RestartOnlyKeyIsKeptAndReported) {
   next.rrl.responses_per_second = 20;
   next.cookie_secrets[0][0] = 2;
   next.signature_warning_days = 30;
-  next.zones.push_back({rpdns::test::wire("example.com"), "/z", {}, {}, {}});
+  next.zones.push_back({rpdns::test::wire_name("example.com"), "/z", {}, {}, {}});
   auto warnings = rpdns::config::keep_restart_only(running, next);
   ASSERT_EQ(warnings.size(), 3u);
   EXPECT_EQ(warnings[0], "workers changes only on restart; keeping '2'");

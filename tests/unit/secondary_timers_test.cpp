@@ -10,7 +10,7 @@ namespace {
 using rpdns::reload::Millis;
 using rpdns::reload::SecondaryTimers;
 using rpdns::reload::SoaTimers;
-using Notified = SecondaryTimers::Notified;
+using NotifyAction = SecondaryTimers::NotifyAction;
 using Soa = SecondaryTimers::Soa;
 
 constexpr Millis kStart = 1'700'000'000'000;  // the fake clock's start
@@ -111,11 +111,11 @@ TEST(SecondaryTimers, NotifiesFold) {
   t.check_started(kStart);
   t.refreshed(-1, kStart + 10);
   Millis now = kStart + s(5);
-  EXPECT_EQ(t.notified(11, now), Notified::check_now);
+  EXPECT_EQ(t.fold_notify(11, now), NotifyAction::check_now);
   t.check_started(now);
-  EXPECT_EQ(t.notified(11, now + 10), Notified::check_later);
+  EXPECT_EQ(t.fold_notify(11, now + 10), NotifyAction::check_later);
   EXPECT_TRUE(t.pending());
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(t.notified(std::nullopt, now + 20 + i), Notified::folded);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(t.fold_notify(std::nullopt, now + 20 + i), NotifyAction::folded);
   EXPECT_EQ(t.folded(), 100u);
   t.refreshed(-1, now + 200);  // the check ends: the pending one is a second after it began
   EXPECT_EQ(t.next_check(), now + s(1));
@@ -125,18 +125,18 @@ TEST(SecondaryTimers, NotifiesFold) {
   t.refreshed(-1, now + s(1) + 50);
   EXPECT_EQ(t.next_check(), now + s(1) + 50 + s(100));
   // Idle, but within a second of the last start: one check, a second after it.
-  EXPECT_EQ(t.notified(std::nullopt, now + s(1) + 100), Notified::check_later);
+  EXPECT_EQ(t.fold_notify(std::nullopt, now + s(1) + 100), NotifyAction::check_later);
   EXPECT_EQ(t.next_check(), now + s(2));
 }
 
 TEST(SecondaryTimers, ANotifyAtOurSerialNeedsNoCheckUnlessExpired) {
   auto t = with_copy(10);
-  EXPECT_EQ(t.notified(10, kStart), Notified::up_to_date);
-  EXPECT_EQ(t.notified(9, kStart), Notified::up_to_date);
+  EXPECT_EQ(t.fold_notify(10, kStart), NotifyAction::up_to_date);
+  EXPECT_EQ(t.fold_notify(9, kStart), NotifyAction::up_to_date);
   EXPECT_EQ(t.up_to_date(), 2u);
-  EXPECT_EQ(t.notified(11, kStart), Notified::check_now);
+  EXPECT_EQ(t.fold_notify(11, kStart), NotifyAction::check_now);
   ASSERT_TRUE(t.expire_due(kStart + s(300)));
-  EXPECT_EQ(t.notified(10, kStart + s(300)), Notified::check_now);
+  EXPECT_EQ(t.fold_notify(10, kStart + s(300)), NotifyAction::check_now);
 }
 
 // A changed config asks for a check while one runs: one more after it.

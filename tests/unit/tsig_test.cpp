@@ -253,8 +253,8 @@ struct SignedServer {
                                     {*rpdns::policy::Prefix::parse("198.51.100.1"), ""}});
     snapshot.keys = ring(make_key());
   }
-  rpdns::answer::Outcome ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out,
-                             bool tcp = false) {
+  rpdns::answer::Reply ask(const std::vector<uint8_t>& request, const sockaddr_in& from, std::vector<uint8_t>& out,
+                           bool tcp = false) {
     out.assign(rpdns::dns::kMaxMessageSize, 0);
     auto o = rpdns::answer::respond(request.data(), request.size(), snapshot, {}, tcp, out.data(), sa(from));
     out.resize(o.size);

@@ -23,7 +23,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
                                "@ IN NS ns1.example.com.\n"
                                "www.other.test. IN A 192.0.2.1\n");
   rpdns::config::Config config;
-  config.zones.push_back({rpdns::test::wire("example.com"), file, {}, {}, {}});
+  config.zones.push_back({rpdns::test::wire_name("example.com"), file, {}, {}, {}});
   std::vector<ZoneReport> reports;
   auto set = rpdns::reload::build_snapshot(config, nullptr, reports);
   ASSERT_EQ(reports.size(), 1u);
@@ -47,7 +47,7 @@ TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
     std::string text = "$TTL 60\n@ SOA ns h " + std::to_string(1000 + i) + " 1 1 1 1\n@ NS ns\nns A 192.0.2.1\n";
     if (i == 7) text += "bad A not-an-address\n";
     rpdns::config::ZoneConfig zc;
-    zc.origin = rpdns::test::wire(name);
+    zc.origin = rpdns::test::wire_name(name);
     zc.file = dir.write(name + ".zone", text);
     config.zones.push_back(zc);
   }
@@ -120,24 +120,24 @@ TEST(ZoneSetSharing, CopiesChangeAloneAndFindEveryZone) {
 // their secondaries. Each report finds its zone by name: here the reports
 // come in another order than the zones, as a position would mislead.
 TEST(ZoneReports, NotifyPairsReportAndZoneByName) {
-  using rpdns::test::wire;
+  using rpdns::test::wire_name;
   rpdns::config::Config config;
   auto secondary = *rpdns::config::parse_listen("192.0.2.53");
-  config.zones.push_back({wire("a.example"), "/z/a", {}, {{secondary, ""}}, {}});
-  config.zones.push_back({wire("b.example"), "/z/b", {}, {{secondary, ""}}, {}});
-  config.zones.push_back({wire("c.example"), "/z/c", {}, {}, {}});  // no secondaries to tell
+  config.zones.push_back({wire_name("a.example"), "/z/a", {}, {{secondary, ""}}, {}});
+  config.zones.push_back({wire_name("b.example"), "/z/b", {}, {{secondary, ""}}, {}});
+  config.zones.push_back({wire_name("c.example"), "/z/c", {}, {}, {}});  // no secondaries to tell
   std::vector<ZoneReport> reports(4);
-  reports[0].origin = wire("b.example");  // grew: 4 -> 5
+  reports[0].origin = wire_name("b.example");  // grew: 4 -> 5
   reports[0].had_old = true;
   reports[0].old_serial = 4;
   reports[0].new_serial = 5;
-  reports[1].origin = wire("a.example");  // the same serial again
+  reports[1].origin = wire_name("a.example");  // the same serial again
   reports[1].outcome = ZoneReport::Outcome::unchanged;
   reports[1].had_old = true;
   reports[1].old_serial = reports[1].new_serial = 7;
-  reports[2].origin = wire("c.example");  // new, but nobody to tell
+  reports[2].origin = wire_name("c.example");  // new, but nobody to tell
   reports[2].new_serial = 1;
-  reports[3].origin = wire("gone.example");
+  reports[3].origin = wire_name("gone.example");
   reports[3].outcome = ZoneReport::Outcome::removed;
   auto due = rpdns::reload::zones_to_notify(config, reports);
   ASSERT_EQ(due.size(), 1u);
