@@ -415,24 +415,6 @@ void in_file_order(std::vector<LoadError>& warnings, const std::vector<std::stri
                    [&rank](const LoadError& a, const LoadError& b) { return rank(a) < rank(b); });
 }
 
-}  // namespace
-
-void LoadWarnings::add(LoadError warning) {
-  if (listed.size() < kMaxListed) listed.push_back(std::move(warning));
-  ++count;
-}
-
-void LoadWarnings::append(const LoadWarnings& more) {
-  for (const auto& w : more.listed) {
-    if (listed.size() < kMaxListed) listed.push_back(w);
-  }
-  count += more.count;
-}
-
-std::string LoadError::to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
-
-namespace {
-
 // A zone from `file`, or from `text` (named `file`) when given.
 LoadResult load(const dns::WireName& origin, const std::string& file, const std::string* text) {
   LoadResult result;
@@ -491,6 +473,20 @@ LoadResult load_zone(const std::string& origin, const std::string& file) { retur
 LoadResult load_zone_text(const std::string& origin, const std::string& name, const std::string& text) {
   return load_named(origin, name, &text);
 }
+
+void LoadWarnings::add(LoadError warning) {
+  if (listed.size() < kMaxListed) listed.push_back(std::move(warning));
+  ++count;
+}
+
+void LoadWarnings::append(const LoadWarnings& more) {
+  for (const auto& w : more.listed) {
+    if (listed.size() < kMaxListed) listed.push_back(w);
+  }
+  count += more.count;
+}
+
+std::string LoadError::to_string() const { return file + ":" + std::to_string(line) + ": " + message; }
 
 std::string type_text(uint16_t type) {
   char* name = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
