@@ -56,6 +56,9 @@ struct Reply {
   // TCP (AXFR, or IXFR answered AXFR-style); nothing was written to `out`,
   // and question_end is where the request's question ends.
   const zone::Zone* transfer = nullptr;
+  // For an IXFR answered incrementally (RFC 1995 §4): the changes from the
+  // client's serial to the zone's, held by its journal. Empty: AXFR-style.
+  std::span<const zone::ChangePtr> changes;
   // For a transfer asked with the EXPIRE option (RFC 7314 §3): the seconds
   // its messages carry in theirs; -1: none.
   int64_t transfer_expire = -1;

@@ -20,11 +20,47 @@ int64_t zone_expire(const zone::Zone& zone, const zone::ZoneSet& zones) {
   return dns::SoaView{rdata.data(), rdata.size()}.expire();
 }
 
+// The changes from `serial` to the zone's version; empty when its journal
+// does not reach back that far.
+std::span<const zone::ChangePtr> changes_since(const zone::Zone& zone, uint32_t serial) {
+  if (zone.journal == nullptr || zone.journal->last_serial() != zone.serial) return {};
+  return zone.journal->since(serial);
+}
+
+// RFC 1995 §4: the new SOA, then for each change the old SOA, the records
+// removed, the new SOA and the records added, and the new SOA last. False
+// when it does not fit `w`.
+bool write_changes(const zone::Zone& zone, std::span<const zone::ChangePtr> changes, dns::ReplyWriter& w) {
+  auto put = [&w](const zone::ChangedRecord& r) {
+    return w.put_rrset(dns::Section::answer, r.owner, dns::klass::IN, r.wire());
+  };
+  if (!w.put_rrset(dns::Section::answer, zone.origin, dns::klass::IN, zone.soa->wire())) return false;
+  for (const auto& change : changes) {
+    for (const zone::RecordList* list : {&change->removed, &change->added}) {
+      auto bytes = list->data();
+      for (std::size_t at = 0; at < bytes.size();) {
+        if (!put(zone::RecordList::read(bytes, at))) return false;
+      }
+    }
+  }
+  return w.put_rrset(dns::Section::answer, zone.origin, dns::klass::IN, zone.soa->wire());
+}
+
+// An IXFR over UDP (RFC 1995 §2): the whole answer when it fits, else the
+// SOA alone, which tells the client to ask again over TCP.
+void ixfr_over_udp(const zone::Zone& zone, std::span<const zone::ChangePtr> changes, dns::ReplyWriter& w) {
+  auto start = w.mark();
+  if (!changes.empty() && write_changes(zone, changes, w)) return;
+  w.restore(start);
+  if (!w.put_rrset(dns::Section::answer, zone.origin, dns::klass::IN, zone.soa->wire())) w.truncate();
+}
+
 }  // namespace
 
 // AXFR (RFC 5936) and IXFR (RFC 1995) for clients on the zone's access
-// list. IXFR is answered with the SOA alone when the client is current, or
-// over UDP (RFC 1995 §2: "try TCP"); otherwise with the whole zone.
+// list. An IXFR is answered with the SOA alone when the client is current,
+// with the changes since its serial when the journal has them, and else
+// with the whole zone over TCP (RFC 1995 §4) or the SOA over UDP.
 uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, const sockaddr* peer,
                  dns::ReplyWriter& w, Reply& outcome) {
   const zone::ZoneSet& zones = snapshot.zones;
@@ -33,14 +69,17 @@ uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, c
   if (!snapshot.access.transfer_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   if (zones.expired(*zone)) return dns::rcode::SERVFAIL;  // no copy to give
   bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);
+  auto changes = q.qtype == dns::type::IXFR && !current ? changes_since(*zone, q.ixfr_serial)
+                                                        : std::span<const zone::ChangePtr>{};
   if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
     outcome.transfer = zone;
+    outcome.changes = changes;
     outcome.question_end = dns::kHeaderSize + q.question_len;  // for the TransferWriter
     if (q.edns_expire) outcome.transfer_expire = zone_expire(*zone, zones);
     return dns::rcode::NOERROR;
   }
   w.set_flags(dns::flag::AA);
-  if (!w.put_rrset(dns::Section::answer, zone->origin, dns::klass::IN, zone->soa->wire())) w.truncate();
+  ixfr_over_udp(*zone, changes, w);
   return dns::rcode::NOERROR;
 }
 

@@ -117,7 +117,11 @@ struct Config {
   unsigned signature_warning_days = 7;
   uint64_t max_zone_size = kDefaultMaxZoneSize;         // per zone unless it sets its own
   unsigned transfer_timeout = kDefaultTransferTimeout;  // seconds; likewise
-  std::string source;                                   // the config file, empty when none
+  // Each zone's journal of changes, for IXFR (RFC 1995): at most this many
+  // bytes and this many versions; the oldest go first. Depth 0: none kept.
+  uint64_t journal_size = uint64_t{4} << 20;
+  unsigned journal_depth = 20;
+  std::string source;  // the config file, empty when none
   // That file's size, modification and change times and inode, taken just
   // before it was read: the same stamp later means the same file, so a
   // reload need not parse it again. Empty when there is no file.

@@ -11,7 +11,9 @@
 
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
+#include "reload/zones.hpp"
 #include "zone/builder.hpp"
+#include "zone/diff.hpp"
 #include "zone/master_writer.hpp"
 #include "reload/secondary_timers.hpp"
 
@@ -93,6 +95,7 @@ int64_t Secondaries::copy_expires_at(const zone::Zone& zone, int64_t mtime) {
 
 void Secondaries::configure(const config::Config& config) {
   keys_ = config.keys;
+  journal_ = journal_limits(config);
   auto current = store_.load();
   std::map<dns::WireName, std::unique_ptr<State>> next;
   for (const auto& zc : config.zones) {
@@ -269,6 +272,11 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     s.last_error = "AXFR: the primary's copy has expired (EDNS EXPIRE 0)";
     return try_primary(s, index + 1);
   }
+  // The change from the version served goes into its journal, so our own
+  // secondaries can follow by IXFR; a copy whose serial did not grow (a
+  // forced transfer) replaces the zone whole, with no journal.
+  auto served = store_.load()->zones.get(s.origin.wire());
+  zone::follow(served.get(), *copy, journal_);
   // Kept before it is served: a copy that would not load back at a restart
   // (and so turn the zone into SERVFAIL) is refused, and the old zone kept.
   std::string error;

@@ -86,6 +86,7 @@ class Secondaries {
   Notify notify_;
   std::map<dns::WireName, std::unique_ptr<State>> zones_;  // io thread only
   std::vector<dns::tsig::Key> keys_;                       // the config's TSIG keys; io thread only
+  zone::JournalLimits journal_;                            // the config's journal bounds; io thread only
   mutable std::mutex facts_mutex_;
   std::map<dns::WireName, SecondaryFacts> facts_;
 };

@@ -16,6 +16,7 @@
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 #include "reload/secondary.hpp"
+#include "zone/diff.hpp"
 #include "zone/loader.hpp"
 #include "zone/signatures.hpp"
 
@@ -39,8 +40,8 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
 
 // Loads one configured zone, or reuses (unless `force`) / keeps its
 // previous version.
-std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const zone::ZoneSet* previous,
-                                           unsigned warning_days, ZoneReport& report, bool force = false) {
+std::shared_ptr<const zone::Zone> load_one(const config::Config& config, const config::ZoneConfig& zc,
+                                           const zone::ZoneSet* previous, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
   std::shared_ptr<const zone::Zone> old = find_previous(previous, zc.origin);
   report.had_old = old != nullptr;
@@ -55,7 +56,15 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
     for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
     report.warning_count = loaded.warnings.count;
     report.phases = loaded.phases;
-    if (loaded.zone) {
+    if (loaded.zone && !zone::follow(old.get(), *loaded.zone, journal_limits(config))) {
+      // RFC 1982: a secondary takes no version whose serial did not grow,
+      // so serving one would split them from us for good.
+      report.errors.push_back(zc.file + ":0: zone " + zc.origin.text() + " changed but its serial " +
+                              std::to_string(loaded.zone->serial) + " is not greater than " +
+                              std::to_string(old->serial) + "; still serving serial " + std::to_string(old->serial));
+      report.outcome = Outcome::kept_old;
+      result = old;
+    } else if (loaded.zone) {
       report.outcome = Outcome::loaded;
       result = loaded.zone;
     } else if (old != nullptr) {
@@ -70,7 +79,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::ZoneConfig& zc, const z
     report.records = result->record_count;
     report.first_expiration = result->first_expiration;
     report.first_expiring = result->first_expiring;
-    check_expiration(*result, warning_days, report);
+    check_expiration(*result, config.signature_warning_days, report);
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -131,8 +140,7 @@ struct Loaded {
 void load_entry(const config::Config& config, const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                 Loaded& out) {
   auto& r = out.report;
-  out.zone = zc.primaries.empty() ? load_one(zc, previous, config.signature_warning_days, r)
-                                  : load_secondary(zc, previous, r, out.secondary);
+  out.zone = zc.primaries.empty() ? load_one(config, zc, previous, r) : load_secondary(zc, previous, r, out.secondary);
   // A zone that stayed as it was, quietly, is reported by its outcome
   // alone: 100,000 names copied on every reload would be most of its work.
   bool quiet = r.outcome == Outcome::unchanged && r.errors.empty() && r.warnings.empty() && r.copy_errors.empty();
@@ -176,6 +184,10 @@ void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std
 }
 
 }  // namespace
+
+zone::JournalLimits journal_limits(const config::Config& config) {
+  return {static_cast<std::size_t>(config.journal_size), config.journal_depth};
+}
 
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
                                                        std::vector<ZoneReport>& reports) {
@@ -235,7 +247,7 @@ std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& confi
       report.errors.push_back("zone " + origin.text() + " is a secondary zone; its data comes from its primaries");
     } else {
       report.file = zc->file;
-      auto zone = load_one(*zc, &current.zones, config.signature_warning_days, report, true);
+      auto zone = load_one(config, *zc, &current.zones, report, true);
       if (report.outcome == Outcome::loaded) next->zones.replace(zone, std::nullopt);
     }
     reports.push_back(std::move(report));
@@ -280,13 +292,13 @@ void log_reports(const std::vector<ZoneReport>& reports) {
         spdlog::debug("zone {}: unchanged, serial {}", name, r.new_serial);
         break;
       case Outcome::loaded:
-        if (r.had_old) {
+        if (r.had_old && r.new_serial == r.old_serial) {
+          // A change under the same serial is refused (load_one); this is
+          // the same zone in a file written again.
+          spdlog::info("zone {}: file read again, same records, serial {}", name, r.new_serial);
+        } else if (r.had_old) {
           spdlog::info("zone {}: serial {} -> {}, {} records, {:.3f} s", name, r.old_serial, r.new_serial, r.records,
                        r.seconds);
-          // RFC 1982 serial arithmetic: secondaries ignore a change whose serial did not grow.
-          if (!dns::serial_greater(r.new_serial, r.old_serial)) {
-            spdlog::warn("zone {}: changed but serial {} did not increase", name, r.new_serial);
-          }
         } else {
           spdlog::info("zone {}: loaded, serial {}, {} records, {:.3f} s", name, r.new_serial, r.records, r.seconds);
         }

@@ -38,6 +38,9 @@ struct ZoneReport {
   std::string first_expiring;    // its owner and type
 };
 
+// The bounds of each zone's journal (IXFR) that `config` sets.
+zone::JournalLimits journal_limits(const config::Config& config);
+
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose
 // files did not change are reused as they are, and a zone that fails to load
 // keeps its previous version. Never returns null; check the reports.

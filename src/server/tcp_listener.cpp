@@ -114,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       xfr::TransferOpt opt{outcome.edns, worker_.answer_options().edns_udp_size, outcome.transfer_expire};
       transfer_ = std::make_unique<xfr::TransferWriter>(std::move(zones), *outcome.transfer, dns::read_u16(request_),
-                                                        question, reserve, opt);
+                                                        question, reserve, opt, outcome.changes);
       reply_.resize(2 + dns::kMaxMessageSize);
       return send_transfer();
     }

@@ -8,14 +8,16 @@
 namespace rpdns::xfr {
 
 TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
-                               std::span<const uint8_t> question, std::size_t reserve, TransferOpt opt)
+                               std::span<const uint8_t> question, std::size_t reserve, TransferOpt opt,
+                               std::span<const zone::ChangePtr> changes)
     : snapshot_(std::move(snapshot)),
       zone_(zone),
       id_(id),
       question_(question.begin(), question.end()),
       limit_(dns::kMaxMessageSize - std::min(reserve, dns::kMaxMessageSize / 2)),
       opt_(opt),
-      node_(zone.nodes.begin()) {}
+      node_(zone.nodes.begin()),
+      changes_(changes) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
 // separately, first and last).
@@ -46,6 +48,34 @@ bool TransferWriter::write_current(dns::ReplyWriter& w) {
   if (!w.put_rrset(dns::Section::answer, node_->name(), dns::klass::IN, one)) return false;
   ++record_;
   offset_ += len;
+  return true;
+}
+
+bool TransferWriter::next_change(zone::ChangedRecord& out) {
+  while (change_ < changes_.size()) {
+    const zone::Change& change = *changes_[change_];
+    auto bytes = (added_ ? change.added : change.removed).data();
+    if (change_offset_ < bytes.size()) {
+      std::size_t at = change_offset_;
+      out = zone::RecordList::read(bytes, at);
+      return true;
+    }
+    change_offset_ = 0;
+    if (added_) ++change_;
+    added_ = !added_;
+  }
+  return false;
+}
+
+// One message's worth of the changes; false when even one record did not
+// fit an empty message.
+bool TransferWriter::write_changes(dns::ReplyWriter& w) {
+  zone::ChangedRecord r;
+  while (next_change(r)) {
+    if (!w.put_rrset(dns::Section::answer, r.owner, dns::klass::IN, r.wire())) return w.count(dns::Section::answer) > 0;
+    change_offset_ += r.owner.size() + 2 + r.record.size();
+  }
+  stage_ = Stage::closing_soa;
   return true;
 }
 
@@ -82,7 +112,11 @@ std::size_t TransferWriter::next(uint8_t* out) {
 std::size_t TransferWriter::write_records(dns::ReplyWriter& w, uint8_t* out, std::span<const uint8_t> question) {
   if (stage_ == Stage::opening_soa) {
     w.put_rrset(dns::Section::answer, zone_.origin, dns::klass::IN, zone_.soa->wire());
-    stage_ = Stage::records;
+    stage_ = changes_.empty() ? Stage::records : Stage::changes;
+  }
+  if (stage_ == Stage::changes) {
+    if (!write_changes(w)) return fail(out, question);
+    if (stage_ == Stage::changes) return w.size();  // full: the rest goes in the next message
   }
   while (stage_ == Stage::records) {
     if (!advance()) {

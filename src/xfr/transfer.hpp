@@ -1,7 +1,8 @@
 // Streams a zone as AXFR messages (RFC 5936 §2.2): the SOA first, every
-// record, the SOA again last, split over as many messages as needed. It
-// holds the snapshot it reads, so a reload during a transfer cannot mix
-// versions.
+// record, the SOA again last, split over as many messages as needed; or,
+// for an IXFR answered incrementally (RFC 1995 §4), the SOA, the changes
+// from the journal and the SOA again. It holds the snapshot it reads, so a
+// reload during a transfer cannot mix versions.
 #pragma once
 
 #include <cstddef>
@@ -29,9 +30,12 @@ class TransferWriter {
   // Echoes the request's `id` and `question` (the raw question bytes), which
   // respond() has parsed: request[0..1] and request[12..Reply::question_end).
   // `reserve`: bytes left free at the end of each message, for the TSIG
-  // record a signed transfer adds to it (RFC 8945 §5.3.1).
+  // record a signed transfer adds to it (RFC 8945 §5.3.1). `changes`
+  // (from the zone's journal, which the snapshot holds): sent instead of
+  // the zone's records when not empty.
   TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
-                 std::span<const uint8_t> question, std::size_t reserve = 0, TransferOpt opt = {});
+                 std::span<const uint8_t> question, std::size_t reserve = 0, TransferOpt opt = {},
+                 std::span<const zone::ChangePtr> changes = {});
 
   // Writes the next message into `out` (at least dns::kMaxMessageSize
   // bytes) and returns its length; 0 once the closing SOA has been sent.
@@ -47,6 +51,9 @@ class TransferWriter {
   // Advances to the next record to send; false at the end of the zone.
   bool advance();
   bool write_current(dns::ReplyWriter& w);
+  // The next record of the changes; false once they are all sent.
+  bool next_change(zone::ChangedRecord& out);
+  bool write_changes(dns::ReplyWriter& w);
   std::size_t write_records(dns::ReplyWriter& w, uint8_t* out, std::span<const uint8_t> question);
   std::size_t fail(uint8_t* out, std::span<const uint8_t> question);
 
@@ -57,11 +64,15 @@ class TransferWriter {
   std::size_t limit_ = dns::kMaxMessageSize;
   TransferOpt opt_;
   bool first_message_ = true;
-  enum class Stage { opening_soa, records, closing_soa, done } stage_ = Stage::opening_soa;
+  enum class Stage { opening_soa, records, changes, closing_soa, done } stage_ = Stage::opening_soa;
   std::vector<zone::Node>::const_iterator node_;
   std::size_t rrset_ = 0;
   std::size_t record_ = 0;
   std::size_t offset_ = 0;  // of the current record inside its RRset's bytes
+  std::span<const zone::ChangePtr> changes_;
+  std::size_t change_ = 0;  // of changes_
+  bool added_ = false;      // in its added records, else in its removed ones
+  std::size_t change_offset_ = 0;
   bool failed_ = false;
 };
 

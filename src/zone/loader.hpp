@@ -38,7 +38,7 @@ struct LoadWarnings {
 };
 
 struct LoadResult {
-  std::shared_ptr<const Zone> zone;  // null when errors is not empty
+  std::shared_ptr<Zone> zone;  // null when errors is not empty; the caller may attach a journal
   std::vector<LoadError> errors;
   LoadWarnings warnings;  // never a reason to fail
   LoadPhases phases;

@@ -18,6 +18,7 @@
 #include "dns/nsec3.hpp"
 #include "dns/rrset.hpp"
 #include "dns/wire.hpp"
+#include "zone/journal.hpp"
 
 namespace rpdns::zone {
 
@@ -155,6 +156,9 @@ struct Zone {
   // has none), for the log, --check-config and /metrics.
   int64_t first_expiration = 0;
   std::string first_expiring;  // its owner and type covered, "www.example.com. A"
+  // The changes that led to this version, for IXFR (RFC 1995); null when
+  // none are kept. Set before the zone is published, like everything here.
+  std::shared_ptr<const Journal> journal;
 
   // The node whose NSEC matches or covers `name` (a name in the zone): the
   // last NSEC owner at or before it in canonical order (RFC 4034 §4.1.1).

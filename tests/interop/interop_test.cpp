@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -209,6 +210,35 @@ TEST_F(Secondary, KnotTransfersAndFollowsNotify) {
   EXPECT_NE(section_text(ldns_pkt_answer(added.get())).find("192.0.2.222"), std::string::npos);
   RunResult result = rpdns.stop();
   EXPECT_NE(result.output.find("notify diff.example. serial 2026112202"), std::string::npos) << result.output;
+}
+
+// RFC 1995: after the first AXFR, Knot follows each change of rpdns by
+// IXFR, a record added and then removed, and serves what rpdns serves.
+TEST_F(Secondary, KnotFollowsChangesByIxfr) {
+  write_config(config, zone_file, "");
+  ServerProcess rpdns({"--config", config}, "diff.example.");
+  Knot knot(knot_secondary_zones(rpdns.port()), "ixfr-secondary", kZone);
+  ASSERT_TRUE(eventually_serial(knot.port(), "2026112201", 10)) << knot.log();
+  write_config(config, zone_file, "127.0.0.1:" + std::to_string(knot.port()));
+
+  write_atomically(zone_file, next_serial(zone_text) + "added       A     192.0.2.224\n");
+  kill(rpdns.pid(), SIGHUP);
+  ASSERT_TRUE(eventually_serial(knot.port(), "2026112202", 10)) << knot.log();
+  std::string third = zone_text;
+  third.replace(third.find("2026112201"), 10, "2026112203");
+  write_atomically(zone_file, third);
+  kill(rpdns.pid(), SIGHUP);
+  ASSERT_TRUE(eventually_serial(knot.port(), "2026112203", 10)) << knot.log();
+
+  EXPECT_EQ(rcode_at(knot.port(), "added.diff.example."), LDNS_RCODE_NXDOMAIN) << knot.log();
+  expect_same_zone_answers(rpdns.port(), knot.port());
+  std::string log = knot.log();
+  // Knot logs "IXFR, incoming, ..., finished" for a transfer taken as
+  // changes, and "receiving AXFR-style IXFR" when it got the whole zone.
+  std::regex finished("IXFR, incoming[^\n]*finished");
+  auto incremental = std::distance(std::sregex_iterator(log.begin(), log.end(), finished), std::sregex_iterator());
+  EXPECT_EQ(incremental, 2) << log;
+  EXPECT_EQ(log.find("AXFR-style"), std::string::npos) << log;
 }
 
 // ---- rpdns as a secondary of Knot DNS (issue 16) ----
