@@ -391,7 +391,7 @@ std::string usage() {
   std::string own, settings;
   for (const auto& option : options()) (option.key == nullptr ? own : settings) += option_lines(option);
   return "Usage: rpdns [options]\n\nAn authoritative-only DNS server.\n\nOptions:\n" + own +
-         "\nSettings (each overrides the config file's key; see README for every key):\n" + settings +
+         "\nSettings (each overrides the config file's key; rpdns.yaml(5) lists every key):\n" + settings +
          "\nSignals: SIGHUP reloads zones; SIGUSR1 logs per-worker counters; SIGINT and\n"
          "SIGTERM stop the server cleanly (a second one exits at once).\n";
 }
