@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the rpdns image from docker/Dockerfile and checks it the way the README
+# Builds the rpdns image from docker/Dockerfile and checks it the way doc/container.md
 # tells operators to use it: docker build, docker run with zones mounted and port
 # 53 published, docker kill --signal=HUP, docker logs, docker stop, and compose
 # with the dnsperf load service.
@@ -14,7 +14,7 @@
 # fails. Images are kept as a cache for the next run; containers, networks, the
 # service process and temp files are removed.
 #
-# Last it brings up docker/secondaries/compose.yaml, the README's hidden primary
+# Last it brings up docker/secondaries/compose.yaml, doc/transfers.md's hidden primary
 # with two rpdns secondaries and TSIG: both take the zone by signed AXFR, and
 # after a change on the primary and its SIGHUP both serve the new serial.
 #
@@ -33,7 +33,7 @@ readonly SECONDARY_PORT_1 SECONDARY_PORT_2
 readonly NAME=rpdns-container-test-$$
 readonly START=$EPOCHREALTIME
 # A project name of our own, so a developer's own `docker compose` project in
-# docker/ is never touched; the compose commands are otherwise the README's.
+# docker/ is never touched; the compose commands are otherwise doc/container.md's.
 export COMPOSE_PROJECT_NAME=rpdns-container-test
 WORK=$(mktemp -d /tmp/rpdns-container-test.XXXXXX)
 readonly WORK
@@ -335,7 +335,7 @@ run_container() {
 }
 
 # Bumps the SOA serial and adds a name, written aside and moved into place as
-# the README advises, then asks for a reload the README's way.
+# doc/container.md advises, then asks for a reload that page's way.
 reload_zone() {
   local f=$WORK/zones/example.com.zone serial t0
   serial=$(dig_at "$PORT" +short example.com SOA | awk '{ print $3 }')

@@ -12,6 +12,7 @@ packages=(
   knot nsd bind9  # the reference servers of the differential and interop tests (bind9: named as primary and secondary)
   unbound  # the validating resolver of tests/integration/validation_test.cpp
   clang-format clang-tidy  # scripts/check-style.sh
+  pandoc groff-base  # scripts/man.sh: the man pages from doc/man/, checked with groff
 )
 
 missing=()

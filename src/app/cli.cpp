@@ -171,6 +171,12 @@ std::vector<Row> own_rows() {
        "",
        2,
        [](V v, Arguments& a, E e) { probe_flag(v, a, e); }},
+      {{"--print-schema", "",
+        "print every key of the config file (type, range, default, reload or restart, flag, help), one a line with "
+        "tab-separated fields, and exit"},
+       "",
+       0,
+       [](V, Arguments& a, E) { a.print_schema = true; }},
       {{"--version", "", "print the version and exit"}, "-V", 0, [](V, Arguments& a, E) { a.show_version = true; }},
       {{"--help", "", "print this help and exit"}, "-h", 0, [](V, Arguments& a, E) { a.show_help = true; }},
   };
@@ -259,6 +265,46 @@ std::string option_lines(const Option& option) {
   return head + wrapped(help, kColumn, kWidth);
 }
 
+// A key's type as the documentation names it.
+std::string_view type_name(config::Type type) {
+  switch (type) {
+    case config::Type::number:
+      return "number";
+    case config::Type::boolean:
+      return "boolean";
+    case config::Type::choice:
+      return "choice";
+    case config::Type::text:
+    case config::Type::nsid:
+      return "text";
+    case config::Type::address:
+      return "address";
+    case config::Type::addresses:
+      return "addresses";
+    case config::Type::prefixes:
+      return "prefixes";
+    case config::Type::secrets:
+      return "secrets";
+    case config::Type::keys:
+      return "keys";
+    case config::Type::zones:
+      return "zones";
+    case config::Type::section:
+      return "section";
+  }
+  return "";
+}
+
+// The values a key takes, where the schema bounds them: "1 to 1024",
+// "hash, cpu, random"; "" otherwise.
+std::string range_text(const config::Key& key) {
+  if (key.type == config::Type::number) return std::to_string(key.min) + " to " + std::to_string(key.max);
+  if (key.type == config::Type::boolean) return "true or false";
+  std::string out;
+  for (auto choice : key.choices) out += (out.empty() ? "" : ", ") + std::string(choice);
+  return out;
+}
+
 // A zone from the command line joins those of the config file; a name
 // given twice is refused, as the file refuses it, since each zone is found
 // by its name alone.
@@ -345,8 +391,24 @@ std::string usage() {
   std::string own, settings;
   for (const auto& option : options()) (option.key == nullptr ? own : settings) += option_lines(option);
   return "Usage: rpdns [options]\n\nAn authoritative-only DNS server.\n\nOptions:\n" + own +
-         "\nSettings (each overrides the config file's key; see README for every key):\n" + settings +
+         "\nSettings (each overrides the config file's key; rpdns.yaml(5) lists every key):\n" + settings +
          "\nSignals: SIGHUP reloads zones; SIGUSR1 logs per-worker counters; SIGINT and\n"
          "SIGTERM stop the server cleanly (a second one exits at once).\n";
 }
+
+std::string schema_listing() {
+  std::string out = "key\ttype\trange\tdefault\tapplies\tflag\thelp\n";
+  for (const auto& key : config::schema()) {
+    std::string flag(key.flag);
+    if (!key.value.empty()) flag += " " + std::string(key.value);
+    std::string fallback = key.type == config::Type::section ? "" : config::default_text(key);
+    std::string apply = key.apply == config::Apply::reload ? "reload" : "restart";
+    for (const std::string& field :
+         {std::string(key.name), std::string(type_name(key.type)), range_text(key), fallback, apply, flag})
+      out += field + "\t";
+    out += std::string(key.help) + "\n";
+  }
+  return out;
+}
+
 }  // namespace rpdns::cli

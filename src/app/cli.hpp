@@ -17,6 +17,7 @@ struct Arguments {
   bool check_only = false;
   bool show_help = false;
   bool show_version = false;
+  bool print_schema = false;
   // The values of the flags that set a schema key, in a Config of their
   // own, and those keys, each once: resolve() copies them over the file's.
   config::Config settings;
@@ -51,5 +52,11 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
 
 // --help, made from options().
 std::string usage();
+
+// --print-schema: every key of config::schema(), one a line after a header
+// line, its fields separated by tabs: key, type, range, default, when a
+// change takes effect (reload or restart), flag, help. scripts/man.sh
+// writes rpdns.yaml(5)'s key reference from it.
+std::string schema_listing();
 
 }  // namespace rpdns::cli

@@ -306,9 +306,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> errors;
   auto args = cli::parse(argc, argv, errors);
   if (!args) return fail(errors);
-  if (args->show_help || args->show_version || args->probe_server || args->check_only) app::restore_signals();
+  if (args->show_help || args->show_version || args->print_schema || args->probe_server || args->check_only)
+    app::restore_signals();
   if (args->show_help) {
     std::cout << cli::usage();
+    return 0;
+  }
+  if (args->print_schema) {
+    std::cout << cli::schema_listing();
     return 0;
   }
   if (args->show_version) {

@@ -46,6 +46,7 @@ const char* kUsage =
     "Options:\n"
     "  --control PATH     the control socket (default /run/rpdns/control.sock)\n"
     "  --timeout SECONDS  how long to wait for the answer (default 600)\n"
+    "  --help             print this help and exit\n"
     "\n"
     "Exit status: 0 done; 1 the server reported an error; 2 usage error or no answer.\n";
 

@@ -200,7 +200,7 @@ std::vector<Key> service_keys() {
       {.name = "group",
        .type = Type::text,
        .apply = restart,
-       .help = "and to this group",
+       .help = "with user, the group to drop privileges to",
        .slot = [](Config& c) -> Slot { return &c.group; },
        .fallback = "the user's"},
       {.name = "stats", .type = Type::section, .apply = restart, .help = "the statistics endpoint"},

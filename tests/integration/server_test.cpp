@@ -12,6 +12,7 @@
 #include <regex>
 #include <thread>
 
+#include "app/cli.hpp"
 #include "support/server_process.hpp"
 
 namespace rpdns::test {
@@ -198,6 +199,9 @@ TEST(Server, VersionAndHelp) {
   RunResult help = run_rpdns({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--check-config"), std::string::npos);
+  RunResult schema = run_rpdns({"--print-schema"});
+  EXPECT_EQ(schema.exit_code, 0);
+  EXPECT_EQ(schema.output, cli::schema_listing());
   RunResult bad = run_rpdns({"--frobnicate"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("--frobnicate"), std::string::npos);

@@ -5,6 +5,7 @@
 
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,47 @@ TEST(ConfigSchema, EveryFlagInHelpComesFromTheTable) {
   for (auto it = std::sregex_iterator(help.begin(), help.end(), flag); it != std::sregex_iterator(); ++it) {
     EXPECT_EQ(known.count(it->str()), 1u) << it->str() << " in --help is not in the table";
   }
+}
+
+// --print-schema, which rpdns.yaml(5)'s key reference is written from: a
+// header, then one line per key with seven tab-separated fields that say
+// what the table says, so a key missing there is missing from the page.
+TEST(ConfigSchema, ListingHasALineForEveryKey) {
+  std::istringstream listing(rpdns::cli::schema_listing());
+  std::string line;
+  ASSERT_TRUE(std::getline(listing, line));
+  EXPECT_EQ(line, "key\ttype\trange\tdefault\tapplies\tflag\thelp");
+  std::vector<std::vector<std::string>> rows;
+  while (std::getline(listing, line)) {
+    std::vector<std::string> fields;
+    std::istringstream row(line);
+    for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
+    ASSERT_EQ(fields.size(), 7u) << line;
+    rows.push_back(fields);
+  }
+  ASSERT_EQ(rows.size(), schema().size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Key& key = schema()[i];
+    const auto& f = rows[i];
+    EXPECT_EQ(f[0], key.name);
+    EXPECT_EQ(f[4], key.apply == rpdns::config::Apply::reload ? "reload" : "restart") << key.name;
+    EXPECT_EQ(f[6], key.help) << key.name;
+    if (key.type != Type::section) {
+      EXPECT_EQ(f[3], rpdns::config::default_text(key)) << key.name;
+    }
+    if (key.type == Type::number) {
+      EXPECT_EQ(f[2], std::to_string(key.min) + " to " + std::to_string(key.max)) << key.name;
+    }
+    if (!key.flag.empty()) {
+      EXPECT_EQ(f[5], std::string(key.flag) + " " + std::string(key.value)) << key.name;
+    }
+  }
+  EXPECT_EQ(rows[1][0], "workers");
+  EXPECT_EQ(rows[1][1], "number");
+  EXPECT_EQ(rows[1][2], "1 to 1024");
+  EXPECT_EQ(rows[1][3], "the number of CPUs");
+  EXPECT_EQ(rows[1][4], "restart");
+  EXPECT_EQ(rows[1][5], "--workers N");
 }
 
 // A range from the table, in the YAML file: the error names the full key
