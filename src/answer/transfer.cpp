@@ -69,8 +69,8 @@ uint8_t transfer(const dns::Query& q, const Snapshot& snapshot, bool over_tcp, c
   if (!snapshot.access.transfer_allowed(zone->origin, peer, signed_by(outcome))) return dns::rcode::REFUSED;
   if (zones.expired(*zone)) return dns::rcode::SERVFAIL;  // no copy to give
   bool current = q.has_ixfr_serial && !dns::serial_greater(zone->serial, q.ixfr_serial);
-  auto changes = q.qtype == dns::type::IXFR && !current ? changes_since(*zone, q.ixfr_serial)
-                                                        : std::span<const zone::ChangePtr>{};
+  auto changes =
+      q.qtype == dns::type::IXFR && !current ? changes_since(*zone, q.ixfr_serial) : std::span<const zone::ChangePtr>{};
   if (q.qtype == dns::type::AXFR || (over_tcp && !current)) {
     outcome.transfer = zone;
     outcome.changes = changes;

@@ -14,6 +14,7 @@
 #include "reload/zones.hpp"
 #include "zone/builder.hpp"
 #include "zone/diff.hpp"
+#include "zone/journal_file.hpp"
 #include "zone/master_writer.hpp"
 #include "reload/secondary_timers.hpp"
 
@@ -286,6 +287,12 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     return try_primary(s, index + 1);
   }
   if (kept == zone::WriteStatus::io_error) spdlog::error("zone {}: cannot keep the copy: {}", s.origin.text(), error);
+  // After the copy, and only with it, so a journal on disk never runs ahead of it.
+  if (kept == zone::WriteStatus::written &&
+      !zone::write_journal(copy->journal.get(), copy->origin, zone::journal_path(s.config.file), error)) {
+    spdlog::warn("zone {}: journal not saved (after a restart, IXFR clients get the whole zone): {}", s.origin.text(),
+                 error);
+  }
   for (const auto& w : warnings.listed) spdlog::warn("{}", w.to_string());
   if (r.ttls_zeroed != 0) {
     spdlog::warn("zone {}: {} TTLs over 2^31 - 1 taken as 0 (RFC 2181 §8)", s.origin.text(), r.ttls_zeroed);

@@ -17,6 +17,7 @@
 #include "dns/wire.hpp"
 #include "reload/secondary.hpp"
 #include "zone/diff.hpp"
+#include "zone/journal_file.hpp"
 #include "zone/loader.hpp"
 #include "zone/signatures.hpp"
 
@@ -38,6 +39,56 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
   report.warning_count += expiring.count;
 }
 
+// The journal of a zone read for the first time: the one saved beside its
+// file, when it leads up to the file's serial. A damaged or stale one (the
+// file changed while we were down) is never served; it is left for the
+// zone's next change to replace (--check-config changes no file).
+void restore_journal(const std::string& file, zone::Zone& zone, ZoneReport& report) {
+  std::string path = zone::journal_path(file), problem;
+  zone.journal = zone::read_journal(path, zone.origin, zone.serial, problem);
+  if (problem.empty()) return;
+  report.warnings.push_back(path + ":0: " + problem + "; not used (IXFR clients get the whole zone)");
+  ++report.warning_count;
+}
+
+// Saves a new version's journal beside its file, before it is served.
+void save_journal(const std::string& file, const zone::Zone& zone, ZoneReport& report) {
+  std::string error;
+  if (zone::write_journal(zone.journal.get(), zone.origin, zone::journal_path(file), error)) return;
+  report.warnings.push_back(error + ": journal not saved (after a restart, IXFR clients get the whole zone)");
+  ++report.warning_count;
+}
+
+// Reads a zone's file; the new version, or `old` (null when none) when it
+// fails or changed without a greater serial.
+std::shared_ptr<const zone::Zone> read_zone(const config::Config& config, const config::ZoneConfig& zc,
+                                            std::shared_ptr<const zone::Zone> old, ZoneReport& report) {
+  auto loaded = zone::load_zone(zc.origin, zc.file);
+  for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
+  for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
+  report.warning_count = loaded.warnings.count;
+  report.phases = loaded.phases;
+  if (!loaded.zone) {
+    report.outcome = old ? Outcome::kept_old : Outcome::failed;
+    return old;
+  }
+  if (!old) {
+    restore_journal(zc.file, *loaded.zone, report);
+  } else if (!zone::follow(old.get(), *loaded.zone, journal_limits(config))) {
+    // RFC 1982: a secondary takes no version whose serial did not grow,
+    // so serving one would split them from us for good.
+    report.errors.push_back(zc.file + ":0: zone " + zc.origin.text() + " changed but its serial " +
+                            std::to_string(loaded.zone->serial) + " is not greater than " +
+                            std::to_string(old->serial) + "; still serving serial " + std::to_string(old->serial));
+    report.outcome = Outcome::kept_old;
+    return old;
+  } else if (loaded.zone->journal != old->journal) {
+    save_journal(zc.file, *loaded.zone, report);
+  }
+  report.outcome = Outcome::loaded;
+  return loaded.zone;
+}
+
 // Loads one configured zone, or reuses (unless `force`) / keeps its
 // previous version.
 std::shared_ptr<const zone::Zone> load_one(const config::Config& config, const config::ZoneConfig& zc,
@@ -51,28 +102,7 @@ std::shared_ptr<const zone::Zone> load_one(const config::Config& config, const c
     report.outcome = Outcome::unchanged;
     result = old;
   } else {
-    auto loaded = zone::load_zone(zc.origin, zc.file);
-    for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
-    for (const auto& w : loaded.warnings.listed) report.warnings.push_back(w.to_string());
-    report.warning_count = loaded.warnings.count;
-    report.phases = loaded.phases;
-    if (loaded.zone && !zone::follow(old.get(), *loaded.zone, journal_limits(config))) {
-      // RFC 1982: a secondary takes no version whose serial did not grow,
-      // so serving one would split them from us for good.
-      report.errors.push_back(zc.file + ":0: zone " + zc.origin.text() + " changed but its serial " +
-                              std::to_string(loaded.zone->serial) + " is not greater than " +
-                              std::to_string(old->serial) + "; still serving serial " + std::to_string(old->serial));
-      report.outcome = Outcome::kept_old;
-      result = old;
-    } else if (loaded.zone) {
-      report.outcome = Outcome::loaded;
-      result = loaded.zone;
-    } else if (old != nullptr) {
-      report.outcome = Outcome::kept_old;
-      result = old;
-    } else {
-      report.outcome = Outcome::failed;
-    }
+    result = read_zone(config, zc, old, report);
   }
   if (result) {
     report.new_serial = result->serial;
@@ -106,6 +136,7 @@ std::shared_ptr<const zone::Zone> load_secondary(const config::ZoneConfig& zc, c
   if (::stat(zc.file.c_str(), &st) == 0) {
     auto loaded = zone::load_zone(zc.origin, zc.file);
     if (loaded.zone) {
+      restore_journal(zc.file, *loaded.zone, report);
       int64_t now = std::time(nullptr);
       state.expires_at = Secondaries::copy_expires_at(*loaded.zone, st.st_mtime);
       state.expired = state.expires_at <= now;

@@ -81,6 +81,17 @@ std::shared_ptr<const Journal> Journal::extend(const Journal* earlier, ChangePtr
   return journal;
 }
 
+std::shared_ptr<const Journal> Journal::of(std::vector<ChangePtr> changes) {
+  if (changes.empty()) return nullptr;
+  auto journal = std::make_shared<Journal>();
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (i > 0 && changes[i]->from != changes[i - 1]->to) return nullptr;
+    journal->bytes_ += changes[i]->bytes();
+  }
+  journal->changes_ = std::move(changes);
+  return journal;
+}
+
 std::span<const ChangePtr> Journal::since(uint32_t serial) const {
   std::span<const ChangePtr> found;
   for (std::size_t i = 0; i < changes_.size(); ++i) {

@@ -75,6 +75,10 @@ class Journal {
   // the limits are passed. Null when nothing would be kept.
   static std::shared_ptr<const Journal> extend(const Journal* earlier, ChangePtr change, const JournalLimits& limits);
 
+  // A journal of `changes`, oldest first; null when there are none or one
+  // does not start where the one before it ends.
+  static std::shared_ptr<const Journal> of(std::vector<ChangePtr> changes);
+
   // The changes from `serial` to the newest, in order; empty when no kept
   // change starts at `serial`. No allocation: for the query path.
   std::span<const ChangePtr> since(uint32_t serial) const;

@@ -127,7 +127,8 @@ bool write_all(int fd, const std::string& text) {
   return true;
 }
 
-// Writes `text` to `path` atomically (see the header).
+}  // namespace
+
 bool write_atomically(const std::string& text, const std::string& path, std::string& error) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
@@ -162,8 +163,6 @@ bool write_atomically(const std::string& text, const std::string& path, std::str
   }
   return true;
 }
-
-}  // namespace
 
 std::string master_text(const Zone& zone) {
   std::string out = "; " + dns::to_text(zone.origin) + " serial " + std::to_string(zone.serial) +

@@ -36,6 +36,11 @@ enum class WriteStatus {
 // why when the status is not `written`.
 WriteStatus write_master_file(const Zone& zone, const std::string& path, std::string& error);
 
+// Writes `text` (any bytes) to `path` atomically, as the header says: a
+// temporary file beside it, fsync, rename, fsync of the directory. False,
+// with `error`, when it could not; the old file is then left as it was.
+bool write_atomically(const std::string& text, const std::string& path, std::string& error);
+
 // Sets the file's modification time to `mtime` (Unix time): a secondary's
 // record of its last successful refresh, which survives a restart.
 bool touch_file(const std::string& path, int64_t mtime);

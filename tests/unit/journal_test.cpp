@@ -4,15 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "answer/answer.hpp"
+#include "support/files.hpp"
 #include "support/ldns_decode.hpp"
 #include "support/net.hpp"
 #include "xfr/transfer.hpp"
 #include "zone/diff.hpp"
+#include "zone/journal_file.hpp"
 #include "zone/loader.hpp"
 
 namespace {
@@ -373,6 +376,77 @@ TEST(IxfrOverTcp, ChangesSpanAsManyMessagesAsNeeded) {
   EXPECT_GT(messages, 2u);
   EXPECT_EQ(records, 3000u + 4u);
   EXPECT_EQ(serials, (std::vector<uint32_t>{2, 1, 2, 2}));
+}
+
+// ---- the journal on disk (zone/journal_file) ----
+
+class JournalFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto v1 = load(apex(1) + "www A 192.0.2.10\n");
+    auto v2 = load(apex(2) + "www A 192.0.2.11\n");
+    auto v3 = load(apex(3) + "www A 192.0.2.12\nnew TXT \"x\"\n");
+    ASSERT_TRUE(rpdns::zone::follow(v1.get(), *v2, {}));
+    ASSERT_TRUE(rpdns::zone::follow(v2.get(), *v3, {}));
+    journal_ = v3->journal;
+    origin_ = v3->origin;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string dir_ = rpdns::test::test_dir("journal-file");
+  std::string path_ = dir_ + "/ix.test.zone.jnl";
+  std::shared_ptr<const Journal> journal_;
+  std::string origin_;
+};
+
+TEST_F(JournalFile, ReadsBackWhatWasWritten) {
+  std::string error, problem;
+  ASSERT_TRUE(rpdns::zone::write_journal(journal_.get(), origin_, path_, error)) << error;
+  auto back = rpdns::zone::read_journal(path_, origin_, 3, problem);
+  ASSERT_NE(back, nullptr) << problem;
+  ASSERT_EQ(back->depth(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back->changes()[i]->from, journal_->changes()[i]->from);
+    EXPECT_EQ(back->changes()[i]->to, journal_->changes()[i]->to);
+    EXPECT_EQ(listed(back->changes()[i]->removed), listed(journal_->changes()[i]->removed));
+    EXPECT_EQ(listed(back->changes()[i]->added), listed(journal_->changes()[i]->added));
+  }
+  EXPECT_EQ(rpdns::zone::read_journal(dir_ + "/none.jnl", origin_, 3, problem), nullptr);
+}
+
+// Never served: a journal ending at another serial (the zone file changed
+// while the server was down), another zone's, or one damaged anywhere.
+TEST_F(JournalFile, RefusesStaleForeignAndDamagedJournals) {
+  std::string error, problem;
+  ASSERT_TRUE(rpdns::zone::write_journal(journal_.get(), origin_, path_, error)) << error;
+  EXPECT_EQ(rpdns::zone::read_journal(path_, origin_, 4, problem), nullptr);
+  EXPECT_NE(problem.find("ends at serial 3"), std::string::npos) << problem;
+  problem.clear();
+  EXPECT_EQ(rpdns::zone::read_journal(path_, std::string("\5other\4test\0", 12), 3, problem), nullptr);
+  EXPECT_NE(problem.find("another zone"), std::string::npos) << problem;
+  std::string bytes = rpdns::test::read_file(path_);
+  for (std::size_t at : {std::size_t{0}, std::size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x40);
+    rpdns::test::write_atomically(path_, damaged);
+    problem.clear();
+    EXPECT_EQ(rpdns::zone::read_journal(path_, origin_, 3, problem), nullptr) << "byte " << at;
+    EXPECT_NE(problem.find("damaged"), std::string::npos) << problem;
+  }
+  rpdns::test::write_atomically(path_, bytes.substr(0, bytes.size() - 10));
+  problem.clear();
+  EXPECT_EQ(rpdns::zone::read_journal(path_, origin_, 3, problem), nullptr);
+  EXPECT_FALSE(problem.empty());
+}
+
+// With nothing left to keep, the file goes.
+TEST_F(JournalFile, ANullJournalRemovesTheFile) {
+  std::string error;
+  ASSERT_TRUE(rpdns::zone::write_journal(journal_.get(), origin_, path_, error)) << error;
+  ASSERT_TRUE(std::filesystem::exists(path_));
+  EXPECT_TRUE(rpdns::zone::write_journal(nullptr, origin_, path_, error)) << error;
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  EXPECT_TRUE(rpdns::zone::write_journal(nullptr, origin_, path_, error)) << "no file is no error";
 }
 
 }  // namespace

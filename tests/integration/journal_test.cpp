@@ -1,0 +1,127 @@
+// The journal on disk (RFC 1995 IXFR across restarts): rpdns run as a
+// process, restarted, changed while down and killed while it writes.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/other_servers.hpp"
+#include "support/server_process.hpp"
+#include "zone/journal_file.hpp"
+
+namespace rpdns::test {
+namespace {
+
+const std::string kOrigin("\2ix\4test\0", 9);
+
+// ix.test at `serial`, with `hosts` names whose addresses change with it.
+std::string versioned(unsigned serial, int hosts = 3) {
+  std::string text = "$ORIGIN ix.test.\n$TTL 300\n@ SOA ns1 host " + std::to_string(serial) +
+                     " 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2." + std::to_string(serial % 250) +
+                     "\n";
+  for (int i = 0; i < hosts; ++i) {
+    text +=
+        "h" + std::to_string(i) + " TXT \"version " + std::to_string(serial) + " of host " + std::to_string(i) + "\"\n";
+  }
+  return text;
+}
+
+// The SOA serials of kdig's IXFR answer over TCP, in order.
+std::vector<std::string> ixfr_soas(uint16_t port, unsigned serial) {
+  RunResult r = kdig(port, {"+tcp", "+nocookie", "ix.test", "IXFR=" + std::to_string(serial)});
+  std::vector<std::string> serials;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    auto at = line.find("\tSOA\t");
+    if (at == std::string::npos || line[0] == ';') continue;
+    std::istringstream fields(line.substr(at + 5));
+    std::string mname, rname, value;
+    fields >> mname >> rname >> value;
+    serials.push_back(value);
+  }
+  return serials;
+}
+
+class JournalOnDisk : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  std::vector<std::string> args() {
+    return {"--zone", "ix.test=" + file_, "--allow-transfer", "127.0.0.1", "--workers", "1"};
+  }
+
+  std::string dir_ = test_dir("journal");
+  std::string file_ = dir_ + "/ix.test.zone";
+};
+
+// A zone given with --zone (no configuration) keeps its journal beside its
+// file, so after a restart a secondary one version behind still gets the
+// change alone; a file changed while rpdns was down makes that journal
+// stale, and it is not used.
+TEST_F(JournalOnDisk, IxfrSurvivesARestartUntilTheFileChangesBehindIt) {
+  write_atomically(file_, versioned(1));
+  {
+    ServerProcess server(args(), "www.ix.test.");
+    write_atomically(file_, versioned(2));
+    kill(server.pid(), SIGHUP);
+    ASSERT_TRUE(eventually([&] { return serial_of(server.port(), "ix.test.") == "2"; }, std::chrono::seconds(5)));
+    server.stop();
+  }
+  ASSERT_TRUE(std::filesystem::exists(file_ + ".jnl"));
+  {
+    ServerProcess server(args(), "www.ix.test.");
+    EXPECT_EQ(ixfr_soas(server.port(), 1), (std::vector<std::string>{"2", "1", "2", "2"})) << server.log();
+    server.stop();
+  }
+  write_atomically(file_, versioned(3));
+  ServerProcess server(args(), "www.ix.test.");
+  // Neither 1 -> 2 nor anything else: the whole zone, AXFR-style.
+  EXPECT_EQ(ixfr_soas(server.port(), 2), (std::vector<std::string>{"3", "3"}));
+  RunResult result = server.stop();
+  EXPECT_NE(result.output.find("ends at serial 2, the zone file has serial 3; not used"), std::string::npos)
+      << result.output;
+}
+
+// Killed at random points while it reloads and writes its journal, again
+// and again: the journal left on disk is always a whole one (the old or
+// the new, RFC 1995 changes that read back), never a damaged one.
+TEST_F(JournalOnDisk, AKillAtAnyPointLeavesAWholeJournal) {
+  std::mt19937 random(20261207);
+  unsigned serial = 1;
+  write_atomically(file_, versioned(serial, 2000));
+  int checked = 0;
+  for (int round = 0; round < 12; ++round) {
+    ServerProcess server(args(), "www.ix.test.");
+    ASSERT_TRUE(server.running());
+    int reloads = 1 + static_cast<int>(random() % 4);
+    for (int i = 0; i < reloads; ++i) {
+      write_atomically(file_, versioned(++serial, 2000));
+      kill(server.pid(), SIGHUP);
+      std::this_thread::sleep_for(std::chrono::microseconds(random() % 40000));
+    }
+    kill(server.pid(), SIGKILL);
+    server.stop();
+    std::string path = file_ + ".jnl";
+    if (!std::filesystem::exists(path)) continue;
+    // Whole, for some serial it was written at: the reload of the last
+    // one may not have happened yet.
+    bool whole = false;
+    std::string problem;
+    for (unsigned s = 1; s <= serial && !whole; ++s) {
+      problem.clear();
+      whole = zone::read_journal(path, kOrigin, s, problem) != nullptr;
+      EXPECT_EQ(problem.find("damaged"), std::string::npos) << "round " << round << ": " << problem;
+    }
+    EXPECT_TRUE(whole) << "round " << round << ": " << problem;
+    ++checked;
+  }
+  EXPECT_GT(checked, 6);
+}
+
+}  // namespace
+}  // namespace rpdns::test
