@@ -15,7 +15,7 @@ fi
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRPDNS_FUZZ=ON \
   -DRPDNS_SANITIZE=address -DRPDNS_BUILD_TESTS=OFF -DRPDNS_WERROR=ON >/dev/null
-targets=${FUZZ_TARGETS:-query respond zone config simple_record axfr}
+targets=${FUZZ_TARGETS:-query respond zone config simple_record axfr ixfr}
 # shellcheck disable=SC2086 # one word per target
 cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' $targets)
 

@@ -37,8 +37,6 @@ struct Header {
 // An RCODE's mnemonic (RFC 1035 §4.1.1, RFC 2136 §2.2), "RCODE n" else.
 std::string rcode_text(unsigned rcode);
 
-enum class Section : uint8_t { question, answer, authority, additional };
-
 struct WireQuestion {
   uint8_t name[kMaxNameLength];
   std::size_t name_len = 0;

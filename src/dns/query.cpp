@@ -109,8 +109,6 @@ bool read_soa_serial(Reader& r, uint16_t rdlen, uint32_t& serial) {
   return true;
 }
 
-enum class Section { answer, authority, additional };
-
 // Answer and authority records of a request are stepped over, but for the
 // SOA of an IXFR (RFC 1995 §3) or a NOTIFY; the additional section is
 // searched for the one allowed OPT record.

@@ -20,6 +20,19 @@ void append_opt(std::vector<uint8_t>& q, bool expire) {
   write_u16(q.data() + 10, 1);  // ARCOUNT
 }
 
+// The SOA of an IXFR request: the name uncompressed, TTL 0.
+void append_soa(std::vector<uint8_t>& q, std::string_view owner, std::span<const uint8_t> rdata) {
+  std::size_t at = q.size();
+  q.resize(at + owner.size() + 10 + rdata.size(), 0);
+  std::memcpy(q.data() + at, owner.data(), owner.size());
+  uint8_t* fixed = q.data() + at + owner.size();
+  write_u16(fixed, type::SOA);
+  write_u16(fixed + 2, klass::IN);
+  write_u16(fixed + 8, static_cast<uint16_t>(rdata.size()));
+  std::memcpy(fixed + 10, rdata.data(), rdata.size());
+  write_u16(q.data() + 8, 1);  // NSCOUNT
+}
+
 }  // namespace
 
 std::vector<uint8_t> write_query(const OutgoingQuery& q) {
@@ -30,6 +43,7 @@ std::vector<uint8_t> write_query(const OutgoingQuery& q) {
   std::memcpy(out.data() + kHeaderSize, q.qname.data(), q.qname.size());
   write_u16(out.data() + kHeaderSize + q.qname.size(), q.qtype);
   write_u16(out.data() + kHeaderSize + q.qname.size() + 2, klass::IN);
+  if (!q.authority_soa.empty()) append_soa(out, q.qname, q.authority_soa);
   if (q.edns || q.expire_option) append_opt(out, q.expire_option);
   return out;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct OutgoingQuery {
   uint16_t qtype = 0;
   bool edns = false;           // OPT (RFC 6891)
   bool expire_option = false;  // with an empty EXPIRE option (RFC 7314 §2); implies `edns`
+  // An IXFR's version of the zone (RFC 1995 §3): this SOA RDATA (uncompressed)
+  // at `qname` in the authority section; empty: none.
+  std::span<const uint8_t> authority_soa = {};
 };
 
 // Header (RD clear), the one question (class IN), and OPT when asked for.

@@ -94,6 +94,10 @@ struct SoaView {
   uint32_t minimum() const { return read_u32(data + size - 4); }
 };
 
+// A message's sections (RFC 1035 §4.1), in their order; the reply writer
+// writes the last three, the message reader reads all four.
+enum class Section : uint8_t { question, answer, authority, additional };
+
 // RFC 1982 §3.2: serial `a` is greater than `b` in sequence space arithmetic.
 inline bool serial_greater(uint32_t a, uint32_t b) { return a != b && static_cast<int32_t>(a - b) > 0; }
 

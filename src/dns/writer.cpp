@@ -169,7 +169,7 @@ bool ReplyWriter::put_rrset(Section section, std::string_view owner, uint16_t kl
     }
     rec += rec_len;
   }
-  auto index = static_cast<int>(section);
+  auto index = static_cast<int>(section) - 1;  // the reply writes no questions here
   counts_[index] = static_cast<uint16_t>(counts_[index] + rrset.count);
   write_u16(buf_ + 6 + 2 * index, counts_[index]);
   return true;

@@ -13,8 +13,6 @@
 
 namespace rpdns::dns {
 
-enum class Section { answer, authority, additional };
-
 inline constexpr uint32_t kNoTtlCap = 0xFFFFFFFF;
 inline constexpr int kNoEde = -1;
 inline constexpr int kEdeNotAuthoritative = 20;  // RFC 8914 §4.21
@@ -58,7 +56,7 @@ class ReplyWriter {
   void set_flags(uint16_t mask) { write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) | mask)); }
   void clear_flags(uint16_t mask) { write_u16(buf_ + 2, static_cast<uint16_t>(read_u16(buf_ + 2) & ~mask)); }
   void set_rcode(uint8_t rc) { buf_[3] = static_cast<uint8_t>((buf_[3] & 0xF0) | (rc & 0x0F)); }
-  uint16_t count(Section s) const { return counts_[static_cast<int>(s)]; }
+  uint16_t count(Section s) const { return counts_[static_cast<int>(s) - 1]; }
   std::size_t size() const { return pos_; }
   const uint8_t* data() const { return buf_; }
 

@@ -12,6 +12,7 @@
 #include "dns/name.hpp"
 #include "dns/wire.hpp"
 #include "reload/zones.hpp"
+#include "zone/apply.hpp"
 #include "zone/builder.hpp"
 #include "zone/diff.hpp"
 #include "zone/journal_file.hpp"
@@ -71,6 +72,10 @@ struct Secondaries::State {
   std::string last_error;
   uint64_t failures = 0;
   uint64_t transfers = 0;
+  uint64_t incremental_transfers = 0;  // of those, taken as IXFR changes
+  uint64_t axfr_fallbacks = 0;         // IXFRs that failed, followed by an AXFR
+  uint64_t transfer_bytes = 0;         // of every transfer published
+  bool incremental_attempt = false;    // the transfer being checked came as changes
   uint64_t copy_load_failures = 0;
   uint64_t last_bytes = 0;
   double last_seconds = 0;
@@ -241,20 +246,88 @@ void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult
 }
 
 void Secondaries::transfer(State& s, std::size_t index) {
+  auto served = store_.load()->zones.get(s.origin.wire());
+  if (!served || served->soa == nullptr) return fetch_whole(s, index, false);
   dns::WireName origin = s.origin;
   auto start = std::chrono::steady_clock::now();
-  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index), s.limits,
-                  [this, origin, index, start](xfr::AxfrResult r) {
+  xfr::fetch_ixfr(io_, s.config.primaries[index].address, origin, served->soa->first_rdata(), primary_key(s, index),
+                  s.limits, [this, origin, index, start, served](xfr::IxfrResult r) {
                     auto it = zones_.find(origin);
                     if (it == zones_.end()) return;
                     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                    transferred(*it->second, index, std::move(r), seconds);
+                    incremental(*it->second, index, std::move(r), served, seconds);
                   });
 }
 
-void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, double seconds) {
+void Secondaries::fetch_whole(State& s, std::size_t index, bool fallback) {
+  dns::WireName origin = s.origin;
+  auto start = std::chrono::steady_clock::now();
+  const char* kind = fallback ? "AXFR after IXFR" : "AXFR";
+  xfr::fetch_axfr(io_, s.config.primaries[index].address, origin, primary_key(s, index), s.limits,
+                  [this, origin, index, start, kind](xfr::AxfrResult r) {
+                    auto it = zones_.find(origin);
+                    if (it == zones_.end()) return;
+                    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                    transferred(*it->second, index, std::move(r), seconds, kind);
+                  });
+}
+
+// The changes applied to the version they were asked from; whatever goes
+// wrong (the primary refuses IXFR, a removed record is not there, the
+// result fails the zone checks) costs an AXFR, never the zone served.
+void Secondaries::incremental(State& s, std::size_t index, xfr::IxfrResult r,
+                              const std::shared_ptr<const zone::Zone>& served, double seconds) {
+  std::string problem = r.ok ? "" : r.error;
+  if (r.ok && r.kind == xfr::IxfrResult::Kind::current) {
+    bool was_expired = s.t.expired();
+    s.t.refreshed(r.transfer.expire, now_ms(), jitter(s.t.soa().refresh));
+    return refreshed(s, was_expired);
+  }
+  if (r.ok && r.kind == xfr::IxfrResult::Kind::full)
+    return transferred(s, index, std::move(r.transfer), seconds, "IXFR (whole zone)");
+  if (r.ok) {
+    zone::ParsedRecords records;
+    records.files = r.transfer.records.files;
+    problem = zone::apply_changes(*served, r.changes, records);
+    if (problem.empty()) {
+      r.transfer.records = std::move(records);
+      r.transfer.serial = r.serial;
+      s.incremental_attempt = true;
+      return transferred(s, index, std::move(r.transfer), seconds, "IXFR");
+    }
+  }
+  spdlog::warn("zone {}: IXFR from {} failed ({}); trying AXFR", s.origin.text(),
+               s.config.primaries[index].address.to_string(), problem);
+  s.axfr_fallbacks += 1;
+  fetch_whole(s, index, true);
+}
+
+std::string Secondaries::keep_copy(const State& s, zone::Zone& copy) {
+  // The change from the version served goes into its journal, so our own
+  // secondaries can follow by IXFR; a copy whose serial did not grow (a
+  // forced transfer) replaces the zone whole, with no journal.
+  auto served = store_.load()->zones.get(s.origin.wire());
+  zone::follow(served.get(), copy, journal_);
+  // Kept before it is served: a copy that would not load back at a restart
+  // (and so turn the zone into SERVFAIL) is refused, and the old zone kept.
+  std::string error;
+  zone::WriteStatus kept = zone::write_master_file(copy, s.config.file, error);
+  if (kept == zone::WriteStatus::does_not_load_back) return error;
+  if (kept == zone::WriteStatus::io_error) spdlog::error("zone {}: cannot keep the copy: {}", s.origin.text(), error);
+  // After the copy, and only with it, so a journal on disk never runs ahead of it.
+  if (kept == zone::WriteStatus::written &&
+      !zone::write_journal(copy.journal.get(), copy.origin, zone::journal_path(s.config.file), error)) {
+    spdlog::warn("zone {}: journal not saved (after a restart, IXFR clients get the whole zone): {}", s.origin.text(),
+                 error);
+  }
+  return "";
+}
+
+void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, double seconds, const char* kind) {
+  bool from_changes = s.incremental_attempt;
+  s.incremental_attempt = false;
   if (!r.ok) {
-    s.last_error = "AXFR: " + r.error;
+    s.last_error = std::string(kind) + ": " + r.error;
     return try_primary(s, index + 1);
   }
   auto copy = std::make_shared<zone::Zone>();
@@ -265,7 +338,14 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   zone::LoadWarnings warnings;
   // The same checks as a file's: a zone that would not load is not served.
   if (!zone::build_zone(r.records, r.records.files.front(), *copy, errors, warnings)) {
-    s.last_error = "AXFR rejected: " + errors.front().to_string();
+    if (from_changes) {
+      // Our copy with the primary's changes is not a zone: take it whole.
+      spdlog::warn("zone {}: the IXFR's result does not load ({}); trying AXFR", s.origin.text(),
+                   errors.front().to_string());
+      s.axfr_fallbacks += 1;
+      return fetch_whole(s, index, true);
+    }
+    s.last_error = std::string(kind) + " rejected: " + errors.front().to_string();
     return try_primary(s, index + 1);
   }
   if (r.expire == 0) {
@@ -273,25 +353,9 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
     s.last_error = "AXFR: the primary's copy has expired (EDNS EXPIRE 0)";
     return try_primary(s, index + 1);
   }
-  // The change from the version served goes into its journal, so our own
-  // secondaries can follow by IXFR; a copy whose serial did not grow (a
-  // forced transfer) replaces the zone whole, with no journal.
-  auto served = store_.load()->zones.get(s.origin.wire());
-  zone::follow(served.get(), *copy, journal_);
-  // Kept before it is served: a copy that would not load back at a restart
-  // (and so turn the zone into SERVFAIL) is refused, and the old zone kept.
-  std::string error;
-  zone::WriteStatus kept = zone::write_master_file(*copy, s.config.file, error);
-  if (kept == zone::WriteStatus::does_not_load_back) {
-    s.last_error = "AXFR rejected: its copy " + error;
+  if (std::string problem = keep_copy(s, *copy); !problem.empty()) {
+    s.last_error = std::string(kind) + " rejected: its copy " + problem;
     return try_primary(s, index + 1);
-  }
-  if (kept == zone::WriteStatus::io_error) spdlog::error("zone {}: cannot keep the copy: {}", s.origin.text(), error);
-  // After the copy, and only with it, so a journal on disk never runs ahead of it.
-  if (kept == zone::WriteStatus::written &&
-      !zone::write_journal(copy->journal.get(), copy->origin, zone::journal_path(s.config.file), error)) {
-    spdlog::warn("zone {}: journal not saved (after a restart, IXFR clients get the whole zone): {}", s.origin.text(),
-                 error);
   }
   for (const auto& w : warnings.listed) spdlog::warn("{}", w.to_string());
   if (r.ttls_zeroed != 0) {
@@ -300,6 +364,8 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   uint32_t old_serial = s.t.serial();
   bool was_expired = s.t.expired();
   s.transfers += 1;
+  if (from_changes) s.incremental_transfers += 1;
+  s.transfer_bytes += r.bytes;
   s.last_bytes = r.bytes;
   s.last_seconds = seconds;
   // Published with the new copy's expire time: its EXPIRE answers (and a
@@ -307,8 +373,8 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   SoaTimers soa = SoaTimers::of(*copy);
   s.t.transferred(copy->serial, soa, r.expire, now_ms(), jitter(soa.refresh));
   publish(s, copy);
-  spdlog::info("zone {}: transferred serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
-               s.origin.text(), s.t.serial(), old_serial, s.config.primaries[index].address.to_string(),
+  spdlog::info("zone {}: {} of serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
+               s.origin.text(), kind, s.t.serial(), old_serial, s.config.primaries[index].address.to_string(),
                copy->record_count, r.messages, r.bytes, seconds);
   if (!s.config.notify.empty() && notify_) notify_(s.origin, s.t.serial(), xfr::notify_targets(keys_, s.config));
   refreshed(s, was_expired);
@@ -397,6 +463,9 @@ void Secondaries::update_facts(const State& s) {
   f.expires_at = s.t.has_copy() ? s.t.expires_at() : 0;
   f.failures = s.failures;
   f.transfers = s.transfers;
+  f.incremental_transfers = s.incremental_transfers;
+  f.axfr_fallbacks = s.axfr_fallbacks;
+  f.transfer_bytes = s.transfer_bytes;
   f.copy_load_failures = s.copy_load_failures;
   f.last_transfer_bytes = s.last_bytes;
   f.last_transfer_seconds = s.last_seconds;

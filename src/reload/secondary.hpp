@@ -72,8 +72,16 @@ class Secondaries {
   void refreshed(State& s, bool was_expired);
   void try_primary(State& s, std::size_t index);
   void soa_answered(State& s, std::size_t index, const xfr::SoaResult& r);
+  // IXFR first when a version is served (RFC 1995), AXFR otherwise or
+  // when the IXFR fails.
   void transfer(State& s, std::size_t index);
-  void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds);
+  void fetch_whole(State& s, std::size_t index, bool fallback);
+  void incremental(State& s, std::size_t index, xfr::IxfrResult result, const std::shared_ptr<const zone::Zone>& served,
+                   double seconds);
+  void transferred(State& s, std::size_t index, xfr::AxfrResult result, double seconds, const char* kind);
+  // Writes a transfer's copy (and its journal, after it) before it is
+  // served; "" or why it cannot be kept.
+  std::string keep_copy(const State& s, zone::Zone& copy);
   void failed(State& s, const std::string& why);
   void schedule(State& s);
   void arm_expiry(State& s);

@@ -94,6 +94,15 @@ void secondary_facts(std::ostringstream& out, const std::vector<SecondaryFacts>&
                 [](const SecondaryFacts& z) { return z.failures; });
   per_secondary(out, zones, "rpdns_secondary_transfers_total", "counter", "Zone transfers published.",
                 [](const SecondaryFacts& z) { return z.transfers; });
+  per_secondary(out, zones, "rpdns_secondary_incremental_transfers_total", "counter",
+                "Zone transfers published that came as IXFR changes (RFC 1995).",
+                [](const SecondaryFacts& z) { return z.incremental_transfers; });
+  per_secondary(out, zones, "rpdns_secondary_axfr_fallbacks_total", "counter",
+                "IXFRs that failed and were followed by an AXFR.",
+                [](const SecondaryFacts& z) { return z.axfr_fallbacks; });
+  per_secondary(out, zones, "rpdns_secondary_transfer_bytes_total", "counter",
+                "Bytes of DNS messages of the zone transfers published.",
+                [](const SecondaryFacts& z) { return z.transfer_bytes; });
   per_secondary(out, zones, "rpdns_secondary_copy_load_failures_total", "counter",
                 "Kept copies that failed to load when the zone was taken up; it was transferred instead.",
                 [](const SecondaryFacts& z) { return z.copy_load_failures; });

@@ -24,12 +24,15 @@ struct SecondaryFacts {
   uint32_t serial = 0;
   bool has_copy = false;
   bool expired = false;
-  int64_t last_refresh = 0;         // Unix time of the last successful refresh; 0: none
-  int64_t next_refresh = 0;         // when the next SOA check is due
-  int64_t expires_at = 0;           // when the copy stops being served without a refresh; 0: no copy
-  uint64_t failures = 0;            // refreshes that failed, in all
-  uint64_t transfers = 0;           // zone transfers that were published
-  uint64_t copy_load_failures = 0;  // kept copies that did not load (at start, or when the zone was added)
+  int64_t last_refresh = 0;            // Unix time of the last successful refresh; 0: none
+  int64_t next_refresh = 0;            // when the next SOA check is due
+  int64_t expires_at = 0;              // when the copy stops being served without a refresh; 0: no copy
+  uint64_t failures = 0;               // refreshes that failed, in all
+  uint64_t transfers = 0;              // zone transfers that were published
+  uint64_t incremental_transfers = 0;  // of those, taken as IXFR changes (RFC 1995)
+  uint64_t axfr_fallbacks = 0;         // IXFRs that failed and were followed by an AXFR
+  uint64_t transfer_bytes = 0;         // DNS messages of the transfers published
+  uint64_t copy_load_failures = 0;     // kept copies that did not load (at start, or when the zone was added)
   uint64_t last_transfer_bytes = 0;
   double last_transfer_seconds = 0;
 };

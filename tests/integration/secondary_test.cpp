@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -249,6 +250,103 @@ TEST(SecondaryHardening, KeptCopyThatFailsToLoadIsLoggedCountedAndReplaced) {
     std::string log = secondary.log();
     EXPECT_TRUE(std::regex_search(log, error_line)) << log;
     EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_copy_load_failures_total"), 1);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// ---- IXFR from a primary that gets it wrong (RFC 1995) ----
+
+// The primary at serial 10 goes to `to` (www moves to 192.0.2.81) and
+// answers IXFR with `messages`: the secondary must refuse them with `why`
+// in its log, keep serving serial 10 meanwhile, and take the new version
+// by AXFR instead.
+void expect_axfr_after_bad_ixfr(uint32_t to, const std::function<std::vector<std::string>(const FakePrimary&)>& records,
+                                const std::string& why) {
+  std::string dir = test_dir("secondary-ixfr");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_serial(to);
+    primary.set_records({kOrigin + " 3600 IN NS ns1." + kOrigin, "ns1." + kOrigin + " 3600 IN A 192.0.2.53",
+                         "www." + kOrigin + " 3600 IN A 192.0.2.81"});
+    std::vector<std::string> answer = records(primary);
+    primary.set_ixfr_reply([answer](const std::vector<uint8_t>& request) {
+      return std::vector<std::vector<uint8_t>>{FakePrimary::reply(request, answer)};
+    });
+    EXPECT_EQ(primary.notify(secondary.port(), to), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.logged(why)) << secondary.log();
+    EXPECT_TRUE(secondary.serves(std::to_string(to))) << secondary.log();
+    EXPECT_GE(primary.ixfr_queries(), 1);
+    EXPECT_EQ(primary.axfr_queries(), 2);  // the first transfer and the one after the failed IXFR
+    EXPECT_TRUE(secondary.logged("AXFR after IXFR of serial " + std::to_string(to))) << secondary.log();
+    EXPECT_GE(metric(secondary.stats_port, "rpdns_secondary_axfr_fallbacks_total"), 1);
+    EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_incremental_transfers_total"), 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SecondaryHardening, IxfrRemovingARecordWeDoNotHaveEndsInAxfr) {
+  expect_axfr_after_bad_ixfr(
+      11,
+      [](const FakePrimary& p) {
+        return std::vector<std::string>{p.soa_with(11),
+                                        p.soa_with(10),
+                                        "nothere." + kOrigin + " 3600 IN A 192.0.2.9",
+                                        p.soa_with(11),
+                                        "www." + kOrigin + " 3600 IN A 192.0.2.81",
+                                        p.soa_with(11)};
+      },
+      "removes nothere.sec.example. A, which is not there); trying AXFR");
+}
+
+TEST(SecondaryHardening, IxfrWhoseChangesDoNotFollowEachOtherEndsInAxfr) {
+  expect_axfr_after_bad_ixfr(
+      12,
+      [](const FakePrimary& p) {
+        return std::vector<std::string>{p.soa_with(12), p.soa_with(10), p.soa_with(11),
+                                        p.soa_with(9),  p.soa_with(12), p.soa_with(12)};
+      },
+      "changes that do not follow each other");
+}
+
+TEST(SecondaryHardening, IxfrCutShortEndsInAxfr) {
+  expect_axfr_after_bad_ixfr(
+      11,
+      [](const FakePrimary& p) {
+        return std::vector<std::string>{p.soa_with(11), p.soa_with(10), "www." + kOrigin + " 3600 IN A 192.0.2.80"};
+      },
+      "IXFR from 127.0.0.1:");
+}
+
+// A primary that sends the changes right: the secondary applies them
+// (RFC 1995 §4), counts an incremental transfer and asks for no AXFR.
+TEST(SecondaryHardening, GoodIxfrIsAppliedWithoutAxfr) {
+  std::string dir = test_dir("secondary-ixfr");
+  {
+    FakePrimary primary(kOrigin);
+    primary.set_serial(10);
+    Secondary secondary(primary, dir);
+    ASSERT_TRUE(secondary.serves("10")) << secondary.log();
+    primary.set_serial(11);
+    std::vector<std::string> answer = {primary.soa_with(11),
+                                       primary.soa_with(10),
+                                       "www." + kOrigin + " 3600 IN A 192.0.2.80",
+                                       primary.soa_with(11),
+                                       "www." + kOrigin + " 3600 IN A 192.0.2.81",
+                                       primary.soa_with(11)};
+    primary.set_ixfr_reply([answer](const std::vector<uint8_t>& request) {
+      return std::vector<std::vector<uint8_t>>{FakePrimary::reply(request, answer)};
+    });
+    EXPECT_EQ(primary.notify(secondary.port(), 11u), LDNS_RCODE_NOERROR);
+    EXPECT_TRUE(secondary.serves("11")) << secondary.log();
+    EXPECT_TRUE(secondary.logged("IXFR of serial 11 (was 10)")) << secondary.log();
+    auto reply = query(secondary.port(), "www." + kOrigin, LDNS_RR_TYPE_A);
+    ASSERT_TRUE(reply);
+    EXPECT_NE(section_text(ldns_pkt_answer(reply.get())).find("192.0.2.81"), std::string::npos);
+    EXPECT_EQ(primary.axfr_queries(), 1);
+    EXPECT_EQ(metric(secondary.stats_port, "rpdns_secondary_incremental_transfers_total"), 1);
   }
   std::filesystem::remove_all(dir);
 }

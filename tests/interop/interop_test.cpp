@@ -331,6 +331,31 @@ TEST_F(SecondaryOfKnot, KeepsEveryRecordAcrossARestart) {
 // RFC 1034 §4.3.5: with the primary gone, the copy is served until its SOA
 // expire (3 s here) has passed without a refresh, then SERVFAIL; a restart
 // finds the kept copy expired too (its file's age counts).
+// RFC 1995 the other way: Knot keeping a journal of its zone file's
+// differences (zonefile-load: difference) sends rpdns the change alone,
+// which rpdns applies to its copy; a record removed and one added.
+TEST_F(SecondaryOfKnot, TakesTheChangesFromKnotsJournal) {
+  uint16_t listen = free_udp_port();
+  std::string zones = knot_primary_zones(zone_file, listen);
+  zones += "    zonefile-load: difference\n    journal-content: changes\n";
+  Knot knot(zones, "ixfr-primary", kZone);
+  ASSERT_TRUE(knot.running());
+  write_secondary_config(config, copy, knot.port());
+  ServerProcess rpdns({"--config", config, "--listen", "127.0.0.1:" + std::to_string(listen)}, "diff.example.");
+  ASSERT_TRUE(eventually_serial(rpdns.port(), "2026112201", 10)) << rpdns.log();
+  ASSERT_EQ(rcode_at(rpdns.port(), "www.diff.example."), LDNS_RCODE_NOERROR);
+
+  std::string changed = next_serial(zone_text) + "fromknot    A     192.0.2.226\n";
+  changed.replace(changed.find("\nwww "), 5, "\nwwx ");  // www goes, wwx comes
+  write_atomically(zone_file, changed);
+  kill(knot.pid(), SIGHUP);
+  ASSERT_TRUE(eventually_serial(rpdns.port(), "2026112202", 10)) << rpdns.log() << knot.log();
+  EXPECT_NE(rpdns.log().find("IXFR of serial 2026112202"), std::string::npos) << rpdns.log() << knot.log();
+  EXPECT_EQ(rcode_at(rpdns.port(), "www.diff.example."), LDNS_RCODE_NXDOMAIN);
+  EXPECT_EQ(rcode_at(rpdns.port(), "fromknot.diff.example."), LDNS_RCODE_NOERROR);
+  expect_same_zone_answers(rpdns.port(), knot.port());
+}
+
 TEST_F(SecondaryOfKnot, ExpiresWithoutItsPrimary) {
   write_atomically(zone_file,
                    "$ORIGIN diff.example.\n$TTL 60\n@ SOA ns1 hostmaster 7 1 1 3 60\n  NS ns1\nns1 A 192.0.2.53\n"
@@ -501,9 +526,18 @@ TEST_F(Secondary, ChainOfRpdnsToKnot) {
   ASSERT_TRUE(eventually_serial(link.port(), "2026112201", 10)) << link.log();
   ASSERT_TRUE(eventually_serial(knot.port(), "2026112201", 10)) << knot.log() << link.log();
 
-  write_atomically(zone_file, next_serial(zone_text));
+  write_atomically(zone_file, next_serial(zone_text) + "chained     A     192.0.2.225\n");
   kill(head.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(knot.port(), "2026112202", 10)) << knot.log() << link.log() << head.log();
+  // Incremental at every hop (RFC 1995), signed as the AXFRs were: the
+  // middle applied the head's changes and served them on from its journal.
+  EXPECT_NE(link.log().find("IXFR of serial 2026112202"), std::string::npos) << link.log();
+  std::regex finished("IXFR, incoming[^\n]*finished");
+  std::string log = knot.log();
+  EXPECT_EQ(std::distance(std::sregex_iterator(log.begin(), log.end(), finished), std::sregex_iterator()), 1) << log;
+  auto added = query(knot.port(), "chained.diff.example.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(added);
+  EXPECT_NE(section_text(ldns_pkt_answer(added.get())).find("192.0.2.225"), std::string::npos);
 }
 
 // RFC 7314 §4: a secondary of a secondary takes the time its primary's copy

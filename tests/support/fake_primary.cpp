@@ -113,6 +113,11 @@ void FakePrimary::set_soa_reply(SoaReply reply) {
   soa_reply_ = std::move(reply);
 }
 
+void FakePrimary::set_ixfr_reply(AxfrReply reply) {
+  std::lock_guard lock(mutex_);
+  ixfr_reply_ = std::move(reply);
+}
+
 std::string FakePrimary::soa_text() const {
   std::lock_guard lock(mutex_);
   return soa_with(serial_);
@@ -203,6 +208,19 @@ void FakePrimary::serve_tcp(int fd) {
     if (!read_exact(fd, length, 2, stopping_)) return;
     std::vector<uint8_t> request(static_cast<std::size_t>(length[0] << 8 | length[1]));
     if (!read_exact(fd, request.data(), request.size(), stopping_)) return;
+    if (asks_for(request, LDNS_RR_TYPE_IXFR)) {
+      AxfrReply ixfr;
+      {
+        std::lock_guard lock(mutex_);
+        ixfr = ixfr_reply_;
+      }
+      if (ixfr) {
+        ixfr_queries_ += 1;
+        for (const auto& message : ixfr(request))
+          if (!send_message(fd, message)) return;
+        return;  // closed: an answer cut short ends here
+      }
+    }
     if (!asks_for(request, LDNS_RR_TYPE_AXFR)) {
       auto answer = answer_query(request);
       if (answer.empty() || !send_message(fd, answer)) return;

@@ -51,8 +51,12 @@ class FakePrimary {
   // Replaces the replies to SOA queries (null: back to the zone's SOA).
   void set_soa_reply(SoaReply reply);
 
-  // The zone's SOA record in presentation form, as served now.
+  // The zone's SOA record in presentation form, as served now, or with `serial`.
   std::string soa_text() const;
+  std::string soa_with(uint32_t serial) const;
+  // Answers IXFR over TCP with these messages, then closes the connection
+  // (null: REFUSED, as a primary without IXFR).
+  void set_ixfr_reply(AxfrReply reply);
   // The messages of a normal AXFR answering `request` (for set_axfr_reply).
   std::vector<std::vector<uint8_t>> normal_axfr(const std::vector<uint8_t>& request) const;
   // A reply to `request` (ID and question echoed, AA) holding `records` in its answer section.
@@ -60,6 +64,7 @@ class FakePrimary {
 
   int soa_queries() const { return soa_queries_.load(); }
   int axfr_queries() const { return axfr_queries_.load(); }
+  int ixfr_queries() const { return ixfr_queries_.load(); }
   // Transfers in which the secondary closed the connection while we were still sending.
   int transfers_cut() const { return transfers_cut_.load(); }
 
@@ -80,7 +85,6 @@ class FakePrimary {
   bool send_message(int fd, const std::vector<uint8_t>& message);
   void stream_forever(int fd, const std::vector<uint8_t>& request, bool trickle);
   // The zone's SOA record with `serial`; the caller holds mutex_.
-  std::string soa_with(uint32_t serial) const;
   std::vector<uint8_t> notify_message(uint16_t id, std::optional<uint32_t> serial, uint16_t qtype) const;
   std::vector<uint8_t> answer_query(const std::vector<uint8_t>& request);
 
@@ -92,6 +96,7 @@ class FakePrimary {
   std::atomic<bool> stopping_{false};
   std::atomic<int> soa_queries_{0};
   std::atomic<int> axfr_queries_{0};
+  std::atomic<int> ixfr_queries_{0};
   std::atomic<int> transfers_cut_{0};
   mutable std::mutex mutex_;  // guards what follows
   uint32_t serial_ = 1;
@@ -99,6 +104,7 @@ class FakePrimary {
   std::vector<std::string> records_;
   AxfrMode mode_ = AxfrMode::normal;
   AxfrReply axfr_reply_;
+  AxfrReply ixfr_reply_;
   SoaReply soa_reply_;
   std::vector<std::thread> connections_;
   std::thread thread_;

@@ -14,6 +14,8 @@
 #include "support/ldns_decode.hpp"
 #include "support/net.hpp"
 #include "xfr/transfer.hpp"
+#include "zone/apply.hpp"
+#include "zone/builder.hpp"
 #include "zone/diff.hpp"
 #include "zone/journal_file.hpp"
 #include "zone/loader.hpp"
@@ -450,3 +452,56 @@ TEST_F(JournalFile, ANullJournalRemovesTheFile) {
 }
 
 }  // namespace
+
+// ---- changes applied (zone/apply), as a secondary takes an IXFR ----
+
+namespace rpdns::zone {
+namespace {
+
+// The zone `base` becomes with `changes` applied, compiled.
+std::shared_ptr<Zone> applied(const Zone& base, std::span<const ChangePtr> changes, std::string& problem) {
+  ParsedRecords records;
+  records.files = {"IXFR"};
+  problem = apply_changes(base, changes, records);
+  if (!problem.empty()) return nullptr;
+  auto zone = std::make_shared<Zone>();
+  zone->origin = base.origin;
+  zone->labels = base.labels;
+  std::vector<LoadError> errors;
+  LoadWarnings warnings;
+  if (!build_zone(records, "IXFR", *zone, errors, warnings)) problem = errors.front().to_string();
+  return problem.empty() ? zone : nullptr;
+}
+
+TEST(ApplyChanges, GivesTheZoneTheChangesLeadTo) {
+  std::string nsec3 = "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom NSEC3 1 0 0 - 2t7b4g4vsa5smi47k61mv5bv1a22bojr A\n";
+  auto v1 = load(apex(1) + "www A 192.0.2.10\nwww A 192.0.2.11\nold TXT \"x\"\n" + nsec3);
+  auto v2 = load(apex(2) + "www A 192.0.2.12\nwww 900 A 192.0.2.11\nnew A 192.0.2.20\n");
+  auto v3 = load(apex(3) + "www A 192.0.2.12\nwww 900 A 192.0.2.11\nnew2 A 192.0.2.21\n" + nsec3);
+  ChangePtr chain[] = {diff(*v1, *v2), diff(*v2, *v3)};
+  std::string problem;
+  auto result = applied(*v1, chain, problem);
+  ASSERT_NE(result, nullptr) << problem;
+  EXPECT_EQ(result->serial, 3u);
+  EXPECT_TRUE(no_difference(*diff(*v3, *result))) << listed(diff(*v3, *result)->added).size();
+  auto one = applied(*v2, std::span<const ChangePtr>(chain).subspan(1), problem);
+  ASSERT_NE(one, nullptr) << problem;
+  EXPECT_TRUE(no_difference(*diff(*v3, *one)));
+}
+
+// A change that removes what is not there, or starts at another serial,
+// is no version of ours: refused (the secondary then takes an AXFR).
+TEST(ApplyChanges, RefusesChangesThatDoNotFitTheBase) {
+  auto v1 = load(apex(1) + "www A 192.0.2.10\n");
+  auto v2 = load(apex(2) + "www A 192.0.2.11\n");
+  auto other = load(apex(1) + "www A 192.0.2.99\n");
+  ChangePtr change = diff(*v1, *v2);
+  std::string problem;
+  EXPECT_EQ(applied(*other, std::span(&change, 1), problem), nullptr);
+  EXPECT_NE(problem.find("removes www.ix.test. A, which is not there"), std::string::npos) << problem;
+  EXPECT_EQ(applied(*v2, std::span(&change, 1), problem), nullptr);
+  EXPECT_NE(problem.find("a change from serial 1 where ours is 2"), std::string::npos) << problem;
+}
+
+}  // namespace
+}  // namespace rpdns::zone
