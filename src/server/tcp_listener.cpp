@@ -116,6 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
       transfer_ = std::make_unique<xfr::TransferWriter>(std::move(zones), *outcome.transfer, dns::read_u16(request_),
                                                         question, reserve, opt, outcome.changes);
       reply_.resize(2 + dns::kMaxMessageSize);
+      worker_.count_transfer(outcome.qtype, !outcome.changes.empty());
       return send_transfer();
     }
     if (outcome.size == 0) return read_length();
@@ -141,6 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
       std::vector<uint8_t>().swap(reply_);  // give the 64 KiB back
       return read_length();
     }
+    worker_.count_transfer_bytes(2 + size);
     send(size, [self = shared_from_this()] { self->send_transfer(); });
   }
 

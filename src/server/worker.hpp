@@ -76,6 +76,13 @@ class Worker {
   }
   void count_tcp_refused() { counters_.tcp_refused.add(); }
   void count_tcp_evicted() { counters_.tcp_evicted.add(); }
+  // A transfer streamed out: AXFR, IXFR with changes, or IXFR in full.
+  void count_transfer(uint16_t qtype, bool incremental) {
+    (qtype == dns::type::AXFR ? counters_.transfers_axfr
+                              : (incremental ? counters_.transfers_ixfr : counters_.transfers_ixfr_full))
+        .add();
+  }
+  void count_transfer_bytes(std::size_t bytes) { counters_.transfer_bytes.add(bytes); }
   void count_tcp_accept_error() { counters_.tcp_accept_errors.add(); }
   // Where the worker's TCP sessions build their answers (worker thread
   // only): 2 + dns::kMaxMessageSize bytes, shared because a session answers

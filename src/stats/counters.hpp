@@ -69,6 +69,10 @@ struct alignas(64) WorkerCounters {
   Counter tcp_refused;           // connections closed at accept (client at its cap, or all full)
   Counter tcp_evicted;           // connections closed to make room for a new one
   Counter tcp_accept_errors;     // accepts that failed (descriptors exhausted), each followed by a pause
+  Counter transfers_axfr;        // AXFRs streamed out (RFC 5936)
+  Counter transfers_ixfr;        // IXFRs answered with changes from the journal (RFC 1995)
+  Counter transfers_ixfr_full;   // IXFRs the journal could not serve, answered with the whole zone
+  Counter transfer_bytes;        // bytes of every transfer's messages sent
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
   std::array<Counter, kCookieResults.size()> by_cookie;

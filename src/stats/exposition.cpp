@@ -56,6 +56,10 @@ void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
   for (const auto& z : zones) out << "rpdns_zone_serial{zone=\"" << z.name << "\"} " << z.serial << '\n';
   header(out, "rpdns_zone_records", "gauge", "Records in each zone being served.");
   for (const auto& z : zones) out << "rpdns_zone_records{zone=\"" << z.name << "\"} " << z.records << '\n';
+  header(out, "rpdns_zone_journal_versions", "gauge", "Changes kept in each zone's journal for IXFR.");
+  for (const auto& z : zones) out << "rpdns_zone_journal_versions{zone=\"" << z.name << "\"} " << z.journal_versions << '\n';
+  header(out, "rpdns_zone_journal_bytes", "gauge", "Bytes of the changes kept in each zone's journal.");
+  for (const auto& z : zones) out << "rpdns_zone_journal_bytes{zone=\"" << z.name << "\"} " << z.journal_bytes << '\n';
   // Signed zones only: an alert on "time() > this - N days" fires before
   // the zone goes bogus.
   header(out, "rpdns_zone_signature_expiration_timestamp_seconds", "gauge",
@@ -176,6 +180,15 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
   per_worker(out, workers, "rpdns_tcp_accept_errors_total",
              "TCP accepts that failed (descriptors or memory exhausted); each pauses accepting for 100 ms.",
              &WorkerCounters::tcp_accept_errors);
+  per_worker(out, workers, "rpdns_transfers_axfr_total", "AXFRs streamed to secondaries.",
+             &WorkerCounters::transfers_axfr);
+  per_worker(out, workers, "rpdns_transfers_ixfr_total",
+             "IXFRs answered with the changes since the client's serial (RFC 1995).", &WorkerCounters::transfers_ixfr);
+  per_worker(out, workers, "rpdns_transfers_ixfr_full_total",
+             "IXFRs for a serial the journal does not reach, answered with the whole zone.",
+             &WorkerCounters::transfers_ixfr_full);
+  per_worker(out, workers, "rpdns_transfer_bytes_total", "Bytes of the zone transfer messages sent over TCP.",
+             &WorkerCounters::transfer_bytes);
   by_rcode(out, workers);
   by_type(out, workers);
   by_cookie(out, workers);

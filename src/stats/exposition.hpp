@@ -15,6 +15,8 @@ struct ZoneFacts {
   uint32_t serial = 0;
   std::size_t records = 0;
   int64_t signature_expiration = 0;  // the first RRSIG's expiration (Unix time); 0: unsigned
+  std::size_t journal_versions = 0;  // changes kept for IXFR (RFC 1995)
+  std::size_t journal_bytes = 0;
 };
 
 // One secondary zone (a zone kept from its primaries by transfers), for

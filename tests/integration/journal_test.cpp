@@ -74,8 +74,18 @@ TEST_F(JournalOnDisk, IxfrSurvivesARestartUntilTheFileChangesBehindIt) {
   }
   ASSERT_TRUE(std::filesystem::exists(file_ + ".jnl"));
   {
-    ServerProcess server(args(), "www.ix.test.");
+    uint16_t stats = free_udp_port();
+    auto with_stats = args();
+    with_stats.insert(with_stats.end(), {"--stats-listen", "127.0.0.1:" + std::to_string(stats)});
+    ServerProcess server(with_stats, "www.ix.test.");
     EXPECT_EQ(ixfr_soas(server.port(), 1), (std::vector<std::string>{"2", "1", "2", "2"})) << server.log();
+    EXPECT_EQ(ixfr_soas(server.port(), 0).size(), 2u);  // not in the journal: the whole zone
+    std::string metrics = http_get(stats, "/metrics");
+    EXPECT_NE(metrics.find("rpdns_zone_journal_versions{zone=\"ix.test.\"} 1\n"), std::string::npos) << metrics;
+    std::string listen = "{worker=\"0\",listen=\"127.0.0.1:" + std::to_string(server.port()) + "\"} ";
+    EXPECT_NE(metrics.find("rpdns_transfers_ixfr_total" + listen + "1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("rpdns_transfers_ixfr_full_total" + listen + "1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("rpdns_transfers_axfr_total" + listen + "0\n"), std::string::npos) << metrics;
     server.stop();
   }
   write_atomically(file_, versioned(3));
