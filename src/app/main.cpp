@@ -89,8 +89,8 @@ std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
   std::vector<stats::ZoneFacts> out;
   zones.for_each([&out](const std::string& name, const std::shared_ptr<const zone::Zone>& z) {
     const zone::Journal* journal = z->journal.get();
-    out.push_back({dns::to_text(name), z->serial, z->record_count, z->first_expiration,
-                   journal ? journal->depth() : 0, journal ? journal->bytes() : 0});
+    out.push_back({dns::to_text(name), z->serial, z->record_count, z->first_expiration, journal ? journal->depth() : 0,
+                   journal ? journal->bytes() : 0});
   });
   return out;
 }

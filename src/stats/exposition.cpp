@@ -57,7 +57,8 @@ void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
   header(out, "rpdns_zone_records", "gauge", "Records in each zone being served.");
   for (const auto& z : zones) out << "rpdns_zone_records{zone=\"" << z.name << "\"} " << z.records << '\n';
   header(out, "rpdns_zone_journal_versions", "gauge", "Changes kept in each zone's journal for IXFR.");
-  for (const auto& z : zones) out << "rpdns_zone_journal_versions{zone=\"" << z.name << "\"} " << z.journal_versions << '\n';
+  for (const auto& z : zones)
+    out << "rpdns_zone_journal_versions{zone=\"" << z.name << "\"} " << z.journal_versions << '\n';
   header(out, "rpdns_zone_journal_bytes", "gauge", "Bytes of the changes kept in each zone's journal.");
   for (const auto& z : zones) out << "rpdns_zone_journal_bytes{zone=\"" << z.name << "\"} " << z.journal_bytes << '\n';
   // Signed zones only: an alert on "time() > this - N days" fires before

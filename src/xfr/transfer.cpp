@@ -17,7 +17,8 @@ TransferWriter::TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, co
       limit_(dns::kMaxMessageSize - std::min(reserve, dns::kMaxMessageSize / 2)),
       opt_(opt),
       node_(zone.nodes.begin()),
-      changes_(changes) {}
+      condensed_(changes.size() > 1 ? zone::condense(changes) : nullptr),
+      changes_(condensed_ ? std::span<const zone::ChangePtr>(&condensed_, 1) : changes) {}
 
 // Moves to the next record of the zone, skipping the apex SOA (sent
 // separately, first and last).

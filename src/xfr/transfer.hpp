@@ -32,7 +32,7 @@ class TransferWriter {
   // `reserve`: bytes left free at the end of each message, for the TSIG
   // record a signed transfer adds to it (RFC 8945 §5.3.1). `changes`
   // (from the zone's journal, which the snapshot holds): sent instead of
-  // the zone's records when not empty.
+  // the zone's records when not empty, condensed into one when several.
   TransferWriter(std::shared_ptr<const zone::ZoneSet> snapshot, const zone::Zone& zone, uint16_t id,
                  std::span<const uint8_t> question, std::size_t reserve = 0, TransferOpt opt = {},
                  std::span<const zone::ChangePtr> changes = {});
@@ -68,7 +68,8 @@ class TransferWriter {
   std::vector<zone::Node>::const_iterator node_;
   std::size_t rrset_ = 0;
   std::size_t record_ = 0;
-  std::size_t offset_ = 0;  // of the current record inside its RRset's bytes
+  std::size_t offset_ = 0;     // of the current record inside its RRset's bytes
+  zone::ChangePtr condensed_;  // a chain of changes sent as one (RFC 1995 §4)
   std::span<const zone::ChangePtr> changes_;
   std::size_t change_ = 0;  // of changes_
   bool added_ = false;      // in its added records, else in its removed ones

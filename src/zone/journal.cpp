@@ -1,5 +1,8 @@
 #include "zone/journal.hpp"
 
+#include <string_view>
+#include <unordered_map>
+
 #include "dns/wire.hpp"
 
 namespace rpdns::zone {
@@ -59,6 +62,53 @@ std::unique_ptr<RecordList> RecordList::from_bytes(std::span<const uint8_t> byte
   list->bytes_.assign(bytes.begin(), bytes.end());
   list->count_ = count;
   return list;
+}
+
+namespace {
+
+// A record's bytes as stored (owner, type, TTL, RDLENGTH, RDATA): two
+// records are the same when these are.
+std::string_view stored(const ChangedRecord& r) {
+  return {r.owner.data(),
+          static_cast<std::size_t>(reinterpret_cast<const char*>(r.record.data() + r.record.size()) - r.owner.data())};
+}
+
+// The records of `list` after its SOA.
+template <class F>
+void after_soa(const RecordList& list, F f) {
+  bool first = true;
+  list.for_each([&](const ChangedRecord& r) {
+    if (!first) f(r);
+    first = false;
+  });
+}
+
+}  // namespace
+
+ChangePtr condense(std::span<const ChangePtr> chain) {
+  if (chain.size() <= 1) return chain.empty() ? nullptr : chain.front();
+  // Keyed by the stored bytes, which the chain's changes hold while this runs.
+  std::unordered_map<std::string_view, ChangedRecord> removed, added;
+  for (const auto& change : chain) {
+    after_soa(change->removed, [&](const ChangedRecord& r) {
+      if (added.erase(stored(r)) == 0) removed.emplace(stored(r), r);
+    });
+    after_soa(change->added, [&](const ChangedRecord& r) {
+      if (removed.erase(stored(r)) == 0) added.emplace(stored(r), r);
+    });
+  }
+  auto out = std::make_shared<Change>();
+  out->from = chain.front()->from;
+  out->to = chain.back()->to;
+  std::size_t at = 0;
+  ChangedRecord soa = RecordList::read(chain.front()->removed.data(), at);
+  out->removed.add(soa.owner, soa.type, soa.record);
+  at = 0;
+  soa = RecordList::read(chain.back()->added.data(), at);
+  out->added.add(soa.owner, soa.type, soa.record);
+  for (const auto& [key, r] : removed) out->removed.add(r.owner, r.type, r.record);
+  for (const auto& [key, r] : added) out->added.add(r.owner, r.type, r.record);
+  return out;
 }
 
 std::shared_ptr<const Journal> Journal::extend(const Journal* earlier, ChangePtr change, const JournalLimits& limits) {

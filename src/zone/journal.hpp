@@ -63,6 +63,12 @@ struct Change {
 
 using ChangePtr = std::shared_ptr<const Change>;
 
+// One change with the effect of `chain` (consecutive changes, oldest
+// first): what RFC 1995 §4 calls condensing. A record added and removed
+// again within the chain is left out, as is one removed and added back as
+// it was. Null for an empty chain; the one change itself for a chain of one.
+ChangePtr condense(std::span<const ChangePtr> chain);
+
 struct JournalLimits {
   std::size_t max_bytes = std::size_t{4} << 20;  // of changes kept per zone
   unsigned max_depth = 20;                       // changes kept per zone; 0: no journal

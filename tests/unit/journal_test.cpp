@@ -380,6 +380,29 @@ TEST(IxfrOverTcp, ChangesSpanAsManyMessagesAsNeeded) {
   EXPECT_EQ(serials, (std::vector<uint32_t>{2, 1, 2, 2}));
 }
 
+// Several changes go out condensed into one (RFC 1995 §4): the SOAs of the
+// versions between are not sent.
+TEST(IxfrOverTcp, AChainIsSentCondensed) {
+  auto v1 = load(apex(1) + "www A 192.0.2.10\n");
+  auto v2 = load(apex(2) + "www A 192.0.2.11\n");
+  auto v3 = load(apex(3) + "www A 192.0.2.12\n");
+  ASSERT_TRUE(rpdns::zone::follow(v1.get(), *v2, {}));
+  ASSERT_TRUE(rpdns::zone::follow(v2.get(), *v3, {}));
+  std::string question("\2ix\4test\0\0\xfb\0\1", 13);
+  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *v3, 7,
+                                    std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(question.data()), 13), 0,
+                                    {}, v3->journal->since(1));
+  std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
+  std::size_t size = writer.next(out.data());
+  ASSERT_GT(size, 0u);
+  auto pkt = rpdns::test::decode(out.data(), size);
+  ASSERT_TRUE(pkt);
+  std::string text = rpdns::test::section_text(ldns_pkt_answer(pkt.get()));
+  EXPECT_EQ(ldns_rr_list_rr_count(ldns_pkt_answer(pkt.get())), 6u) << text;  // SOA 3, SOA 1, .10, SOA 3, .12, SOA 3
+  EXPECT_EQ(text.find("192.0.2.11"), std::string::npos) << text;
+  EXPECT_EQ(writer.next(out.data()), 0u);
+}
+
 // ---- the journal on disk (zone/journal_file) ----
 
 class JournalFile : public ::testing::Test {
@@ -501,6 +524,28 @@ TEST(ApplyChanges, RefusesChangesThatDoNotFitTheBase) {
   EXPECT_NE(problem.find("removes www.ix.test. A, which is not there"), std::string::npos) << problem;
   EXPECT_EQ(applied(*v2, std::span(&change, 1), problem), nullptr);
   EXPECT_NE(problem.find("a change from serial 1 where ours is 2"), std::string::npos) << problem;
+}
+
+// RFC 1995 §4: a chain condensed into one change gives the same zone; a
+// record added and removed again within it is not sent at all.
+TEST(ApplyChanges, ACondensedChainGivesTheSameZone) {
+  auto v1 = load(apex(1) + "www A 192.0.2.10\nold TXT \"x\"\n");
+  auto v2 = load(apex(2) + "www A 192.0.2.11\nshort A 192.0.2.50\nold TXT \"x\"\n");
+  auto v3 = load(apex(3) + "www A 192.0.2.11\nlater A 192.0.2.51\n");
+  auto v4 = load(apex(4) + "www A 192.0.2.11\nlater A 192.0.2.51\nold TXT \"x\"\n");
+  ChangePtr chain[] = {diff(*v1, *v2), diff(*v2, *v3), diff(*v3, *v4)};
+  ChangePtr one = condense(chain);
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->from, 1u);
+  EXPECT_EQ(one->to, 4u);
+  EXPECT_EQ(after_soa(one->removed), (std::set<std::string>{"www.ix.test. A 300 192.0.2.10"}));
+  EXPECT_EQ(after_soa(one->added),
+            (std::set<std::string>{"www.ix.test. A 300 192.0.2.11", "later.ix.test. A 300 192.0.2.51"}));
+  std::string problem;
+  auto result = applied(*v1, std::span(&one, 1), problem);
+  ASSERT_NE(result, nullptr) << problem;
+  EXPECT_TRUE(no_difference(*diff(*v4, *result)));
+  EXPECT_EQ(condense(std::span(chain, 1)), chain[0]);
 }
 
 }  // namespace
