@@ -47,6 +47,10 @@
 # a reload of the configuration), a zone of 1,000,000 delegations (exec to the first
 # answer, RSS steady and at its peak, RSS after 10 reloads) and the server CPU per query
 # at the fixed rate over one zone and over all 100,000 (scripts/bench/scale.sh).
+# A sixth, off by default too (BENCH_IXFR=1), measures IXFR on a zone of 1,000,000
+# records with rpdns and Knot (NSD 4.6 has no IXFR out): the full load, a reload that
+# adds one record and computes the difference, RSS, and the IXFR of that change next to
+# an AXFR of the zone, bytes and time (scripts/bench/ixfr.sh; BENCH_IXFR_RECORDS=N).
 # Tables (median, min-max over rounds, and the ratios rpdns/Knot, rpdns/NSD,
 # rpdns/floor) go to stdout and to build/bench/results.md (untracked); the tracked
 # bench/results.md is written only with BENCH_UPDATE=1, any other file with BENCH_OUT.
@@ -113,8 +117,9 @@ PARTS=" ${BENCH_PARTS:-$DEFAULT_PARTS} "
 PARTS=" ${PARTS//,/ } "
 if [ "${BENCH_DNSSEC:-1}" = 0 ]; then PARTS=${PARTS// dnssec / }; fi
 if [ "${BENCH_SCALE:-0}" = 1 ] && [[ $PARTS != *" scale "* ]]; then PARTS="$PARTS scale "; fi
+if [ "${BENCH_IXFR:-0}" = 1 ] && [[ $PARTS != *" ixfr "* ]]; then PARTS="$PARTS ixfr "; fi
 for part in $PARTS; do
-  case $part in bench | dnssec | big | balance | scale) ;; *) echo "bench: unknown part '$part' in BENCH_PARTS (bench, dnssec, big, balance, scale)" >&2; exit 2 ;; esac
+  case $part in bench | dnssec | big | balance | scale | ixfr) ;; *) echo "bench: unknown part '$part' in BENCH_PARTS (bench, dnssec, big, balance, scale, ixfr)" >&2; exit 2 ;; esac
 done
 has_part() { [[ $PARTS == *" $1 "* ]]; }
 SERVERS=(rpdns knot nsd floor) # floor: bench/floor.cpp, a no-work responder
@@ -134,6 +139,8 @@ BIG_SERVERS=(rpdns knot nsd)
 . scripts/bench/dnssec.sh
 # shellcheck source=scripts/bench/scale.sh
 . scripts/bench/scale.sh
+# shellcheck source=scripts/bench/ixfr.sh
+. scripts/bench/ixfr.sh
 # shellcheck source=scripts/bench/report.sh
 . scripts/bench/report.sh
 
@@ -148,7 +155,7 @@ describe_run() {
   fi
   PARTS_NOTE=""
   PARTS_RUN=""
-  for part in $DEFAULT_PARTS scale; do
+  for part in $DEFAULT_PARTS scale ixfr; do
     if has_part "$part"; then
       PARTS_RUN="${PARTS_RUN:+$PARTS_RUN }$part"
     else
@@ -156,7 +163,7 @@ describe_run() {
     fi
   done
   if [ "$PARTS_RUN" != "$DEFAULT_PARTS" ]; then
-    PARTS_NOTE=$'\n'"Parts run: ${PARTS_RUN:-none} (BENCH_PARTS, BENCH_DNSSEC, BENCH_SCALE); left out: ${left:-none}."$'\n'
+    PARTS_NOTE=$'\n'"Parts run: ${PARTS_RUN:-none} (BENCH_PARTS, BENCH_DNSSEC, BENCH_SCALE, BENCH_IXFR); left out: ${left:-none}."$'\n'
     log "parts: ${PARTS_RUN:-none}"
   fi
 }
@@ -177,7 +184,7 @@ init_results
 log "commit $COMMIT; $NPROC CPUs ($CPU_MODEL); Knot $KNOT_VERSION, NSD $NSD_VERSION (RRL $([ $NSD_HAS_RRL = 1 ] && echo 'built in, turned off' || echo 'not built')), dnsperf $DNSPERF_VERSION"
 describe_run
 # Part four runs second, next to part one, whose fixed-rate figures it is compared with.
-for part in bench dnssec big balance scale; do
+for part in bench dnssec big balance scale ixfr; do
   if has_part "$part"; then "run_part_$part"; fi
 done
 write_report "$OUT"

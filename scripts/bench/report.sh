@@ -180,7 +180,7 @@ Cells marked † leave out the runs during which other processes took more than 
 server's or the client's core (the median is of the remaining runs).
 EOF
   local section
-  for section in bench dnssec big targets balance scale; do
+  for section in bench dnssec big targets balance scale ixfr; do
     # The targets are part one's figures, shown after the big zone's.
     if has_part "${section/targets/bench}"; then "report_$section"; fi
   done
