@@ -469,8 +469,11 @@ TEST_F(SecondaryOfBind, SignedTransfersAndNotify) {
   zone_text = bind_zone_text();
   write_atomically(zone_file, zone_text);
   uint16_t listen = free_udp_port();
+  // ixfr-from-differences: named keeps the differences of its file's
+  // reloads and answers IXFR with them (RFC 1995).
   Reference named(bind_kind("zone \"diff.example\" {\n  type primary;\n  file \"" + zone_file +
-                                "\";\n  allow-transfer { key transfer-key; };\n  also-notify { 127.0.0.1 port " +
+                                "\";\n  ixfr-from-differences yes;\n"
+                                "  allow-transfer { key transfer-key; };\n  also-notify { 127.0.0.1 port " +
                                 std::to_string(listen) + " key transfer-key; };\n};\n",
                             kTsigSecret, kZone),
                   "primary");
@@ -480,10 +483,12 @@ TEST_F(SecondaryOfBind, SignedTransfersAndNotify) {
   ASSERT_TRUE(eventually_serial(rpdns.port(), "2026112201", 10)) << rpdns.log() << named.log();
   expect_same_zone_answers(rpdns.port(), named.port(), true);
 
-  write_atomically(zone_file, next_serial(zone_text));
+  write_atomically(zone_file, next_serial(zone_text) + "bindadded   A     192.0.2.228\n");
   kill(named.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(rpdns.port(), "2026112202", 15)) << rpdns.log() << named.log();
   EXPECT_NE(rpdns.log().find("NOTIFY from a primary"), std::string::npos) << rpdns.log();
+  EXPECT_NE(rpdns.log().find("IXFR of serial 2026112202"), std::string::npos) << rpdns.log() << named.log();
+  EXPECT_EQ(rcode_at(rpdns.port(), "bindadded.diff.example."), LDNS_RCODE_NOERROR);
 }
 
 // BIND as a secondary of rpdns, with TSIG both on the transfer and on
@@ -500,10 +505,18 @@ TEST_F(Secondary, BindTransfersWithTsig) {
                   "secondary");
   ASSERT_TRUE(eventually_serial(named.port(), "2026112201", 10)) << named.log();
   expect_same_zone_answers(rpdns.port(), named.port(), true);
-  write_atomically(zone_file, next_serial(zone_text));
+  write_atomically(zone_file, next_serial(zone_text) + "frombind    A     192.0.2.227\n");
   write_signed_primary_config(config, zone_file, named.port());
   kill(rpdns.pid(), SIGHUP);
   EXPECT_TRUE(eventually_serial(named.port(), "2026112202", 10)) << named.log();
+  // RFC 1995: named takes the change alone (our SOA, the old and new SOAs,
+  // the record, the SOA again: 5 records), not the zone's 179 again.
+  std::string log = named.log();
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(log, m, std::regex(R"(Transfer completed: \d+ messages, (\d+) records.*serial 2026112202)")))
+      << log;
+  EXPECT_EQ(m[1], "5") << log;
 }
 
 // ---- chains of secondaries ----
