@@ -235,6 +235,29 @@ TEST(RecordList, FromBytesTakesOnlyWellFormedRecords) {
 
 // ---- IXFR answered from the journal ----
 
+// An IXFR request for ix.test from `serial` (RFC 1995 §3: our SOA in the authority section).
+std::vector<uint8_t> ixfr_request(uint32_t serial) {
+  ldns_pkt* pkt = nullptr;
+  ldns_pkt_query_new_frm_str(&pkt, "ix.test.", LDNS_RR_TYPE_IXFR, LDNS_RR_CLASS_IN, 0);
+  ldns_rr* soa = nullptr;
+  std::string text = "ix.test. 0 IN SOA a. b. " + std::to_string(serial) + " 0 0 0 0";
+  ldns_rr_new_frm_str(&soa, text.c_str(), 0, nullptr, nullptr);
+  ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
+  uint8_t* wire = nullptr;
+  size_t size = 0;
+  ldns_pkt2wire(&wire, pkt, &size);
+  std::vector<uint8_t> out(wire, wire + size);
+  free(wire);
+  ldns_pkt_free(pkt);
+  return out;
+}
+
+// The question of an IXFR for ix.test, as the TransferWriter echoes it.
+std::span<const uint8_t> ixfr_question() {
+  static const uint8_t question[] = {2, 'i', 'x', 4, 't', 'e', 's', 't', 0, 0, 251, 0, 1};
+  return question;
+}
+
 class IxfrAnswers : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -247,24 +270,8 @@ class IxfrAnswers : public ::testing::Test {
     snapshot_.access.allow_transfer(v3->origin, {{*rpdns::policy::Prefix::parse("192.0.2.0/24"), ""}});
   }
 
-  std::vector<uint8_t> request(uint32_t serial) {
-    ldns_pkt* pkt = nullptr;
-    ldns_pkt_query_new_frm_str(&pkt, "ix.test.", LDNS_RR_TYPE_IXFR, LDNS_RR_CLASS_IN, 0);
-    ldns_rr* soa = nullptr;
-    std::string text = "ix.test. 0 IN SOA a. b. " + std::to_string(serial) + " 0 0 0 0";
-    ldns_rr_new_frm_str(&soa, text.c_str(), 0, nullptr, nullptr);
-    ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
-    uint8_t* wire = nullptr;
-    size_t size = 0;
-    ldns_pkt2wire(&wire, pkt, &size);
-    std::vector<uint8_t> out(wire, wire + size);
-    free(wire);
-    ldns_pkt_free(pkt);
-    return out;
-  }
-
   rpdns::answer::Reply ask(uint32_t serial, bool tcp, std::vector<uint8_t>& out) {
-    auto q = request(serial);
+    auto q = ixfr_request(serial);
     out.assign(rpdns::dns::kMaxMessageSize, 0);
     sockaddr_in from = rpdns::test::ipv4("192.0.2.53");
     auto reply = rpdns::answer::respond(q.data(), q.size(), snapshot_, {}, tcp, out.data(),
@@ -326,20 +333,11 @@ TEST(IxfrOverUdp, ChangesTooBigForADatagramGetTheSoaAlone) {
   rpdns::answer::Snapshot snapshot;
   snapshot.zones.add(v2);
   snapshot.access.allow_transfer(v2->origin, {{*rpdns::policy::Prefix::parse("192.0.2.0/24"), ""}});
-  ldns_pkt* pkt = nullptr;
-  ldns_pkt_query_new_frm_str(&pkt, "ix.test.", LDNS_RR_TYPE_IXFR, LDNS_RR_CLASS_IN, 0);
-  ldns_rr* soa = nullptr;
-  ldns_rr_new_frm_str(&soa, "ix.test. 0 IN SOA a. b. 1 0 0 0 0", 0, nullptr, nullptr);
-  ldns_pkt_push_rr(pkt, LDNS_SECTION_AUTHORITY, soa);
-  uint8_t* wire = nullptr;
-  size_t size = 0;
-  ldns_pkt2wire(&wire, pkt, &size);
+  auto request = ixfr_request(1);
   std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
   sockaddr_in from = rpdns::test::ipv4("192.0.2.53");
-  auto reply =
-      rpdns::answer::respond(wire, size, snapshot, {}, false, out.data(), reinterpret_cast<const sockaddr*>(&from));
-  free(wire);
-  ldns_pkt_free(pkt);
+  auto reply = rpdns::answer::respond(request.data(), request.size(), snapshot, {}, false, out.data(),
+                                      reinterpret_cast<const sockaddr*>(&from));
   auto decoded = rpdns::test::decode(out.data(), reply.size);
   ASSERT_TRUE(decoded);
   EXPECT_LE(reply.size, 512u);
@@ -356,10 +354,8 @@ TEST(IxfrOverTcp, ChangesSpanAsManyMessagesAsNeeded) {
   auto v1 = load(apex(1));
   auto v2 = load(apex(2) + many);
   ASSERT_TRUE(rpdns::zone::follow(v1.get(), *v2, {}));
-  std::string question("\2ix\4test\0\0\xfb\0\1", 13);
-  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *v2, 7,
-                                    std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(question.data()), 13), 0,
-                                    {}, v2->journal->since(1));
+  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *v2, 7, ixfr_question(), 0, {},
+                                    v2->journal->since(1));
   std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
   std::size_t messages = 0, records = 0;
   std::vector<uint32_t> serials;
@@ -388,10 +384,8 @@ TEST(IxfrOverTcp, AChainIsSentCondensed) {
   auto v3 = load(apex(3) + "www A 192.0.2.12\n");
   ASSERT_TRUE(rpdns::zone::follow(v1.get(), *v2, {}));
   ASSERT_TRUE(rpdns::zone::follow(v2.get(), *v3, {}));
-  std::string question("\2ix\4test\0\0\xfb\0\1", 13);
-  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *v3, 7,
-                                    std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(question.data()), 13), 0,
-                                    {}, v3->journal->since(1));
+  rpdns::xfr::TransferWriter writer(std::make_shared<rpdns::zone::ZoneSet>(), *v3, 7, ixfr_question(), 0, {},
+                                    v3->journal->since(1));
   std::vector<uint8_t> out(rpdns::dns::kMaxMessageSize);
   std::size_t size = writer.next(out.data());
   ASSERT_GT(size, 0u);
