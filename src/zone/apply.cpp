@@ -36,14 +36,13 @@ class Applier {
         return "a change from serial " + std::to_string(change->from) + " where ours is " + std::to_string(serial);
       }
       std::string problem;
-      for_each_but_soa(change->removed, [&](const ChangedRecord& r) {
+      change->removed.for_each_after_first([&](const ChangedRecord& r) {
         if (problem.empty()) problem = remove(r, *change);
       });
       if (!problem.empty()) return problem;
-      for_each_but_soa(change->added, [&](const ChangedRecord& r) { add(r); });
+      change->added.for_each_after_first([&](const ChangedRecord& r) { add(r); });
       serial = change->to;
-      std::size_t at = 0;
-      soa_ = RecordList::read(change->added.data(), at);
+      soa_ = change->added.first();
     }
     return "";
   }
@@ -71,15 +70,6 @@ class Applier {
   }
 
  private:
-  template <class F>
-  static void for_each_but_soa(const RecordList& list, F f) {
-    bool first = true;
-    list.for_each([&](const ChangedRecord& r) {
-      if (!first) f(r);
-      first = false;
-    });
-  }
-
   // Whether `base` holds the record (TTL aside).
   bool in_base(const ChangedRecord& r) const {
     const Node* node = base_.find(r.owner);

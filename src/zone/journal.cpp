@@ -73,16 +73,6 @@ std::string_view stored(const ChangedRecord& r) {
           static_cast<std::size_t>(reinterpret_cast<const char*>(r.record.data() + r.record.size()) - r.owner.data())};
 }
 
-// The records of `list` after its SOA.
-template <class F>
-void after_soa(const RecordList& list, F f) {
-  bool first = true;
-  list.for_each([&](const ChangedRecord& r) {
-    if (!first) f(r);
-    first = false;
-  });
-}
-
 }  // namespace
 
 ChangePtr condense(std::span<const ChangePtr> chain) {
@@ -90,22 +80,19 @@ ChangePtr condense(std::span<const ChangePtr> chain) {
   // Keyed by the stored bytes, which the chain's changes hold while this runs.
   std::unordered_map<std::string_view, ChangedRecord> removed, added;
   for (const auto& change : chain) {
-    after_soa(change->removed, [&](const ChangedRecord& r) {
+    change->removed.for_each_after_first([&](const ChangedRecord& r) {
       if (added.erase(stored(r)) == 0) removed.emplace(stored(r), r);
     });
-    after_soa(change->added, [&](const ChangedRecord& r) {
+    change->added.for_each_after_first([&](const ChangedRecord& r) {
       if (removed.erase(stored(r)) == 0) added.emplace(stored(r), r);
     });
   }
   auto out = std::make_shared<Change>();
   out->from = chain.front()->from;
   out->to = chain.back()->to;
-  std::size_t at = 0;
-  ChangedRecord soa = RecordList::read(chain.front()->removed.data(), at);
-  out->removed.add(soa.owner, soa.type, soa.record);
-  at = 0;
-  soa = RecordList::read(chain.back()->added.data(), at);
-  out->added.add(soa.owner, soa.type, soa.record);
+  ChangedRecord old_soa = chain.front()->removed.first(), new_soa = chain.back()->added.first();
+  out->removed.add(old_soa.owner, old_soa.type, old_soa.record);
+  out->added.add(new_soa.owner, new_soa.type, new_soa.record);
   for (const auto& [key, r] : removed) out->removed.add(r.owner, r.type, r.record);
   for (const auto& [key, r] : added) out->added.add(r.owner, r.type, r.record);
   return out;

@@ -45,6 +45,18 @@ class RecordList {
   void for_each(F f) const {
     for (std::size_t at = 0; at < bytes_.size();) f(read(bytes_, at));
   }
+  // The first record (a change's SOA); the list must not be empty.
+  ChangedRecord first() const {
+    std::size_t at = 0;
+    return read(bytes_, at);
+  }
+  // Every record but the first: a change's records after its SOA.
+  template <class F>
+  void for_each_after_first(F f) const {
+    std::size_t at = 0;
+    if (!bytes_.empty()) read(bytes_, at);
+    while (at < bytes_.size()) f(read(bytes_, at));
+  }
 
  private:
   std::vector<uint8_t> bytes_;

@@ -58,8 +58,7 @@ class Reader {
 
 // The SOA serial of a list's first record, which must be the SOA at `origin`.
 bool leading_soa(const RecordList& list, std::string_view origin, uint32_t& serial) {
-  std::size_t at = 0;
-  ChangedRecord first = RecordList::read(list.data(), at);
+  ChangedRecord first = list.first();
   auto rdata = first.record.subspan(6);
   if (first.owner != origin || first.type != dns::type::SOA || rdata.size() < 22) return false;
   serial = dns::SoaView{rdata.data(), rdata.size()}.serial();
