@@ -289,10 +289,13 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
   auto control_socket = open_control_socket(config, control.io(), commands);
   if (!config.control_socket.empty() && !control_socket) return 1;
   if (control_socket) control.when_stopped([&control_socket] { control_socket->close(); });
+  // Signals go to the Control before the first query can be answered: a
+  // client that saw an answer may stop the server and expect a clean exit.
+  // Control::signal only posts; the stop is handled once control.run() runs.
+  signal_route.serve_with(&control);
   server->start();
   for (const auto& l : config.listen)
     spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
-  signal_route.serve_with(&control);
   reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once
