@@ -17,6 +17,16 @@
 namespace rpdns::config {
 namespace {
 
+// The type a setting holds: T itself, or V for a zone's optional<V>.
+template <typename T>
+struct Unwrapped {
+  using type = T;
+};
+template <typename V>
+struct Unwrapped<std::optional<V>> {
+  using type = V;
+};
+
 constexpr const char* kAddressForms = "ADDR, ADDR:PORT or [ADDR]:PORT";
 
 // A TSIG key from its three parts; "" or the problem.
@@ -215,9 +225,15 @@ class Checker {
       else if (key == "primaries")
         keyed_addresses(entry.second, "zones.primaries", config, zone.primaries);
       else if (key == "max-zone-size")
-        zone_number(entry.second, "zones.max-zone-size", zone.max_zone_size);
+        zone_value(entry.second, "zones.max-zone-size", zone.max_zone_size);
       else if (key == "transfer-timeout")
-        zone_number(entry.second, "zones.transfer-timeout", zone.transfer_timeout);
+        zone_value(entry.second, "zones.transfer-timeout", zone.transfer_timeout);
+      else if (key == "journal-size")
+        zone_value(entry.second, "zones.journal-size", zone.journal_size);
+      else if (key == "journal-depth")
+        zone_value(entry.second, "zones.journal-depth", zone.journal_depth);
+      else if (key == "serial-policy")
+        zone_value(entry.second, "zones.serial-policy", zone.serial_policy);
       else
         error(entry.first, "zones." + key, "unknown key");
     }
@@ -330,15 +346,15 @@ class Checker {
     store_scalar(key, checked, config);
   }
 
-  // A zone's own bound, in the range of the schema's `name`.
+  // A zone's own setting, a number or choice checked by the schema's `name`.
   template <typename T>
-  void zone_number(const YAML::Node& node, const std::string& name, T& out) {
+  void zone_value(const YAML::Node& node, const std::string& name, T& out) {
     std::string text;
     if (!scalar(node, name, text)) return;
     Scalar checked;
     std::string problem = check_scalar(*schema_key(name), text, checked);
     if (!problem.empty()) return error(node, name, problem);
-    out = static_cast<T>(checked.number);
+    out = static_cast<typename Unwrapped<T>::type>(checked.number);
   }
 
   void address(const YAML::Node& node, const std::string& name, std::optional<ListenAddress>& out) {

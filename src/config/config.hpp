@@ -31,6 +31,12 @@ struct ListenAddress {
 // How the kernel picks a worker's socket in a SO_REUSEPORT group.
 enum class Steering { hash, cpu, random };
 
+// What a reload does with a zone file whose content changed while its
+// serial did not grow (RFC 1982). `file`: the serial is the file's, so the
+// change is refused and the old version kept (a secondary would never take
+// it). `increment`: the change is served with the served serial plus one.
+enum class SerialPolicy { file, increment };
+
 // Key names below are canonical wire names of a key of Config::keys
 // (RFC 8945 §4.2), checked to exist; empty: unsigned.
 
@@ -63,6 +69,10 @@ struct ZoneConfig {
   // Bounds on one transfer of a secondary zone; 0: Config's.
   uint64_t max_zone_size = 0;
   unsigned transfer_timeout = 0;
+  // The zone's own journal bounds and serial policy; unset: Config's.
+  std::optional<uint64_t> journal_size{};
+  std::optional<unsigned> journal_depth{};
+  std::optional<SerialPolicy> serial_policy{};
 };
 
 // A transfer past either bound is aborted and the copy kept: without them
@@ -121,6 +131,7 @@ struct Config {
   // bytes and this many versions; the oldest go first. Depth 0: none kept.
   uint64_t journal_size = uint64_t{4} << 20;
   unsigned journal_depth = 20;
+  SerialPolicy serial_policy = SerialPolicy::file;
   std::string source;  // the config file, empty when none
   // That file's size, modification and change times and inode, taken just
   // before it was read: the same stamp later means the same file, so a

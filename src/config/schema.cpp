@@ -276,6 +276,13 @@ std::vector<Key> service_keys() {
        .slot = [](Config& c) -> Slot { return &c.journal_depth; },
        .min = 0,
        .max = 100000},
+      {.name = "serial-policy",
+       .type = Type::choice,
+       .apply = reload,
+       .help = "a zone file changed without a greater serial: refused (file) or served with the serial raised by one "
+               "(increment)",
+       .slot = [](Config& c) -> Slot { return &c.serial_policy; },
+       .choices = {"file", "increment"}},
       {.name = "signature-warning-days",
        .type = Type::number,
        .apply = reload,
@@ -307,7 +314,8 @@ void add_zone_keys(std::vector<Key>& keys) {
                   .type = Type::addresses,
                   .apply = reload,
                   .help = "secondaries sent NOTIFY when its serial grows: ADDR[:PORT] or {address, key}"});
-  for (std::string_view name : {"zones.max-zone-size", "zones.transfer-timeout"}) {
+  for (std::string_view name : {"zones.max-zone-size", "zones.transfer-timeout", "zones.journal-size",
+                                "zones.journal-depth", "zones.serial-policy"}) {
     auto global = name.substr(std::string_view("zones.").size());
     Key own = *std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == global; });
     own.name = name;

@@ -41,9 +41,9 @@ enum class Type {
 // Where a key's value lives in a Config; which alternative follows from
 // the key's type.
 using Slot =
-    std::variant<unsigned*, uint16_t*, int*, uint64_t*, bool*, std::string*, Steering*, std::vector<ListenAddress>*,
-                 std::optional<ListenAddress>*, std::vector<policy::Prefix>*, std::vector<std::array<uint8_t, 16>>*,
-                 std::vector<dns::tsig::Key>*, std::vector<ZoneConfig>*>;
+    std::variant<unsigned*, uint16_t*, int*, uint64_t*, bool*, std::string*, Steering*, SerialPolicy*,
+                 std::vector<ListenAddress>*, std::optional<ListenAddress>*, std::vector<policy::Prefix>*,
+                 std::vector<std::array<uint8_t, 16>>*, std::vector<dns::tsig::Key>*, std::vector<ZoneConfig>*>;
 
 struct Key {
   std::string_view name;  // as in the YAML file; "section.key" inside a section

@@ -307,7 +307,7 @@ std::string Secondaries::keep_copy(const State& s, zone::Zone& copy) {
   // secondaries can follow by IXFR; a copy whose serial did not grow (a
   // forced transfer) replaces the zone whole, with no journal.
   auto served = store_.load()->zones.get(s.origin.wire());
-  zone::follow(served.get(), copy, journal_);
+  zone::follow(served.get(), copy, journal_limits(journal_, s.config));
   // Kept before it is served: a copy that would not load back at a restart
   // (and so turn the zone into SERVFAIL) is refused, and the old zone kept.
   std::string error;

@@ -17,6 +17,7 @@
 #include "dns/wire.hpp"
 #include "reload/secondary.hpp"
 #include "zone/diff.hpp"
+#include "zone/journal_base.hpp"
 #include "zone/journal_file.hpp"
 #include "zone/loader.hpp"
 #include "zone/signatures.hpp"
@@ -39,10 +40,10 @@ void check_expiration(const zone::Zone& zone, unsigned warning_days, ZoneReport&
   report.warning_count += expiring.count;
 }
 
-// The journal of a zone read for the first time: the one saved beside its
-// file, when it leads up to the file's serial. A damaged or stale one (the
-// file changed while we were down) is never served; it is left for the
-// zone's next change to replace (--check-config changes no file).
+// The journal of a secondary's kept copy read at start: the one saved
+// beside it, when it leads up to the copy's serial (the copy is written
+// first). A damaged or stale one is never served; it is left for the
+// zone's next transfer to replace (--check-config changes no file).
 void restore_journal(const std::string& file, zone::Zone& zone, ZoneReport& report) {
   std::string path = zone::journal_path(file), problem;
   zone.journal = zone::read_journal(path, zone.origin, zone.serial, problem);
@@ -51,12 +52,99 @@ void restore_journal(const std::string& file, zone::Zone& zone, ZoneReport& repo
   ++report.warning_count;
 }
 
-// Saves a new version's journal beside its file, before it is served.
-void save_journal(const std::string& file, const zone::Zone& zone, ZoneReport& report) {
+// Saves a new version's journal beside its file, before it is served, and
+// the base it builds on when the journal no longer reaches the one on disk.
+void save_journal(const std::string& file, zone::Zone& zone, ZoneReport& report) {
   std::string error;
-  if (zone::write_journal(zone.journal.get(), zone.origin, zone::journal_path(file), error)) return;
-  report.warnings.push_back(error + ": journal not saved (after a restart, IXFR clients get the whole zone)");
+  uint64_t sources = zone::sources_fingerprint(zone.sources);
+  if (!zone::write_journal(zone.journal.get(), zone.origin, zone::journal_path(file), error, sources)) {
+    report.warnings.push_back(error + ": journal not saved (after a restart, IXFR clients get the whole zone)");
+    ++report.warning_count;
+    return;
+  }
+  if (zone.journal == nullptr || zone::base_reached(zone)) return;
+  if (zone::write_base(zone, file, error)) return;
+  report.warnings.push_back(error + ": journal base not saved (a zone file edited while rpdns is down is not diffed)");
   ++report.warning_count;
+}
+
+config::SerialPolicy serial_policy(const config::Config& config, const config::ZoneConfig& zc) {
+  return zc.serial_policy.value_or(config.serial_policy);
+}
+
+// How a version read from the file may take the place of `old`.
+enum class Succession { follows, refused, refused_signed };
+
+// Whether `loaded` may replace `old` (its journal then set, zone::follow).
+// With serial-policy increment, a change under a serial that did not grow
+// is given the serial after old's; and a file that differs from `old` in
+// its serial alone (what an earlier increment left behind) takes old's
+// serial, so that it carries old's journal instead of bumping it again.
+Succession succeed(const config::Config& config, const config::ZoneConfig& zc, const zone::Zone& old,
+                   zone::Zone& loaded) {
+  auto limits = journal_limits(journal_limits(config), zc);
+  if (zone::follow(&old, loaded, limits)) return Succession::follows;
+  if (serial_policy(config, zc) != config::SerialPolicy::increment) return Succession::refused;
+  uint32_t serial = zone::only_serial_differs(*zone::diff(old, loaded)) ? old.serial : old.serial + 1;
+  if (!zone::set_serial(loaded, serial)) return Succession::refused_signed;
+  zone::follow(&old, loaded, limits);
+  return Succession::follows;
+}
+
+std::string refusal(const config::ZoneConfig& zc, uint32_t serial, const zone::Zone& old, Succession why) {
+  // RFC 1982: a secondary takes no version whose serial did not grow,
+  // so serving one would split them from us for good.
+  std::string text = zc.file + ":0: zone " + zc.origin.text() + " changed but its serial " + std::to_string(serial) +
+                     " is not greater than " + std::to_string(old.serial);
+  if (why == Succession::refused_signed) text += " (serial-policy increment cannot raise a signed zone's serial)";
+  return text;
+}
+
+// A primary zone read for the first time (at start, or added by a reload)
+// with the journal kept beside its file. A journal saved when the files
+// were as they are now, and ending at their serial, is taken as it is.
+// Otherwise the file may have been edited while rpdns was down: the
+// version last served is rebuilt from the journal and its base, and the
+// file follows it as on a reload, or, refused, leaves it served. Nothing is
+// written: the disk catches up at the zone's next change (and
+// --check-config changes no file).
+std::shared_ptr<const zone::Zone> resume(const config::Config& config, const config::ZoneConfig& zc,
+                                         std::shared_ptr<zone::Zone> loaded, ZoneReport& report) {
+  if (journal_limits(journal_limits(config), zc).max_depth == 0)
+    return loaded;  // none kept: a file left from before is not read
+  std::string path = zone::journal_path(zc.file), problem;
+  uint64_t saved_with = 0;
+  auto journal = zone::read_journal(path, loaded->origin, problem, &saved_with);
+  if (journal && journal->last_serial() == loaded->serial && saved_with == zone::sources_fingerprint(loaded->sources)) {
+    loaded->journal = std::move(journal);
+    return loaded;
+  }
+  std::shared_ptr<zone::Zone> last;
+  if (journal && !(last = zone::rebuild_last(zc.origin, zc.file, journal, problem))) {
+    std::string serial = std::to_string(loaded->serial);
+    problem =
+        (journal->last_serial() == loaded->serial
+             ? "the zone file changed since it was saved (serial " + serial + ")"
+             : "it ends at serial " + std::to_string(journal->last_serial()) + ", the zone file has serial " + serial) +
+        ", and " + problem;
+  }
+  if (!problem.empty()) {
+    report.warnings.push_back(path + ":0: " + problem + "; not used (IXFR clients get the whole zone)");
+    ++report.warning_count;
+  }
+  if (!last) return loaded;
+  last->file = zc.file;
+  last->sources = loaded->sources;  // the file as it is: read again once it changes
+  uint32_t serial = loaded->serial;
+  auto why = succeed(config, zc, *last, *loaded);
+  if (why == Succession::follows) {
+    loaded->base_serial = last->base_serial;
+    return loaded;
+  }
+  report.warnings.push_back(refusal(zc, serial, *last, why) + " (edited while rpdns was down); serving serial " +
+                            std::to_string(last->serial) + " as rebuilt from its journal");
+  ++report.warning_count;
+  return last;
 }
 
 // Reads a zone's file; the new version, or `old` (null when none) when it
@@ -72,20 +160,17 @@ std::shared_ptr<const zone::Zone> read_zone(const config::Config& config, const 
     report.outcome = old ? Outcome::kept_old : Outcome::failed;
     return old;
   }
-  if (!old) {
-    restore_journal(zc.file, *loaded.zone, report);
-  } else if (!zone::follow(old.get(), *loaded.zone, journal_limits(config))) {
-    // RFC 1982: a secondary takes no version whose serial did not grow,
-    // so serving one would split them from us for good.
-    report.errors.push_back(zc.file + ":0: zone " + zc.origin.text() + " changed but its serial " +
-                            std::to_string(loaded.zone->serial) + " is not greater than " +
-                            std::to_string(old->serial) + "; still serving serial " + std::to_string(old->serial));
+  report.outcome = Outcome::loaded;
+  if (!old) return resume(config, zc, loaded.zone, report);
+  uint32_t serial = loaded.zone->serial;
+  auto why = succeed(config, zc, *old, *loaded.zone);
+  if (why != Succession::follows) {
+    report.errors.push_back(refusal(zc, serial, *old, why) + "; still serving serial " + std::to_string(old->serial));
     report.outcome = Outcome::kept_old;
     return old;
-  } else if (loaded.zone->journal != old->journal) {
-    save_journal(zc.file, *loaded.zone, report);
   }
-  report.outcome = Outcome::loaded;
+  loaded.zone->base_serial = old->base_serial;
+  if (loaded.zone->journal != old->journal) save_journal(zc.file, *loaded.zone, report);
   return loaded.zone;
 }
 
@@ -218,6 +303,12 @@ void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std
 
 zone::JournalLimits journal_limits(const config::Config& config) {
   return {static_cast<std::size_t>(config.journal_size), config.journal_depth};
+}
+
+zone::JournalLimits journal_limits(zone::JournalLimits limits, const config::ZoneConfig& zc) {
+  if (zc.journal_size) limits.max_bytes = static_cast<std::size_t>(*zc.journal_size);
+  if (zc.journal_depth) limits.max_depth = *zc.journal_depth;
+  return limits;
 }
 
 std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,

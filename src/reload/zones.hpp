@@ -40,6 +40,8 @@ struct ZoneReport {
 
 // The bounds of each zone's journal (IXFR) that `config` sets.
 zone::JournalLimits journal_limits(const config::Config& config);
+// `limits` with those the zone `zc` sets for itself.
+zone::JournalLimits journal_limits(zone::JournalLimits limits, const config::ZoneConfig& zc);
 
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose
 // files did not change are reused as they are, and a zone that fails to load

@@ -143,4 +143,25 @@ bool follow(const Zone* before, Zone& after, const JournalLimits& limits) {
   return true;
 }
 
+bool only_serial_differs(const Change& change) {
+  if (change.removed.count() != 1 || change.added.count() != 1) return false;
+  auto before = change.removed.data(), after = change.added.data();
+  if (before.size() != after.size()) return false;
+  // The SOA's serial lies 20 octets before the end of its RDATA, the
+  // record's end (dns::SoaView).
+  std::size_t serial = before.size() - 20;
+  return std::equal(before.begin(), before.begin() + static_cast<std::ptrdiff_t>(serial), after.begin()) &&
+         std::equal(before.begin() + static_cast<std::ptrdiff_t>(serial + 4), before.end(),
+                    after.begin() + static_cast<std::ptrdiff_t>(serial + 4));
+}
+
+bool set_serial(Zone& zone, uint32_t serial) {
+  if (zone.is_signed || zone.soa == nullptr) return false;
+  auto rdata = zone.soa->first_rdata();
+  auto at = static_cast<std::size_t>(rdata.data() + rdata.size() - 20 - zone.arena.data());
+  dns::write_u32(&zone.arena[at], serial);
+  zone.serial = serial;
+  return true;
+}
+
 }  // namespace rpdns::zone

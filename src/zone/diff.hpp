@@ -25,4 +25,14 @@ bool no_difference(const Change& change);
 // secondary would never see that change (false, and `after` untouched).
 bool follow(const Zone* before, Zone& after, const JournalLimits& limits);
 
+// True when `change` holds nothing but the SOAs, and they differ in their
+// serial alone: the same zone under another serial.
+bool only_serial_differs(const Change& change);
+
+// Writes `serial` into `zone`'s SOA record and Zone::serial, before it
+// is served: serial-policy increment, for a change made without raising
+// the serial. False, and `zone` untouched, for a signed zone, whose SOA's
+// signature would no longer verify.
+bool set_serial(Zone& zone, uint32_t serial);
+
 }  // namespace rpdns::zone

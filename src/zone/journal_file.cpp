@@ -17,7 +17,7 @@ namespace rpdns::zone {
 namespace {
 
 constexpr std::string_view kMagic = "RPDNSJNL";
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr std::size_t kDigest = 32;  // SHA-256
 
 std::array<uint8_t, kDigest> sha256(const void* data, std::size_t size) {
@@ -33,6 +33,16 @@ void put_u32(std::string& out, uint32_t value) {
   out.append(reinterpret_cast<const char*>(bytes), 4);
 }
 
+void put_u64(std::string& out, uint64_t value) {
+  put_u32(out, static_cast<uint32_t>(value >> 32));
+  put_u32(out, static_cast<uint32_t>(value));
+}
+
+// FNV-1a: a hash that stays the same from one build and run to the next.
+void mix(uint64_t& hash, uint64_t value) {
+  for (int i = 0; i < 8; ++i, value >>= 8) hash = (hash ^ (value & 0xff)) * 0x100000001b3;
+}
+
 // Reads the file's fields in order; every read checks the bounds first.
 class Reader {
  public:
@@ -41,6 +51,12 @@ class Reader {
     if (left() < 4) return false;
     out = dns::read_u32(bytes_.data() + at_);
     at_ += 4;
+    return true;
+  }
+  bool u64(uint64_t& out) {
+    uint32_t high = 0, low = 0;
+    if (!u32(high) || !u32(low)) return false;
+    out = uint64_t{high} << 32 | low;
     return true;
   }
   bool take(std::size_t size, std::span<const uint8_t>& out) {
@@ -87,7 +103,8 @@ ChangePtr read_change(Reader& in, std::string_view origin) {
   return change;
 }
 
-std::shared_ptr<const Journal> parse(std::span<const uint8_t> bytes, std::string_view origin, std::string& problem) {
+std::shared_ptr<const Journal> parse(std::span<const uint8_t> bytes, std::string_view origin, std::string& problem,
+                                     uint64_t& sources) {
   if (bytes.size() < kMagic.size() + kDigest ||
       !std::ranges::equal(sha256(bytes.data(), bytes.size() - kDigest), bytes.last(kDigest))) {
     problem = "damaged (its checksum does not match)";
@@ -97,7 +114,7 @@ std::shared_ptr<const Journal> parse(std::span<const uint8_t> bytes, std::string
   std::span<const uint8_t> magic, name, length;
   uint32_t version = 0, count = 0;
   if (!in.take(kMagic.size(), magic) || !std::ranges::equal(magic, kMagic) || !in.u32(version) || version != kVersion ||
-      !in.take(1, length) || !in.take(length[0], name) || !in.u32(count)) {
+      !in.take(1, length) || !in.take(length[0], name) || !in.u64(sources) || !in.u32(count)) {
     problem = "not a journal of this version of rpdns";
     return nullptr;
   }
@@ -123,11 +140,23 @@ std::shared_ptr<const Journal> parse(std::span<const uint8_t> bytes, std::string
 
 std::string journal_path(const std::string& zone_file) { return zone_file + ".jnl"; }
 
-std::string journal_bytes(const Journal& journal, std::string_view origin) {
+uint64_t sources_fingerprint(const std::vector<SourceFile>& sources) {
+  uint64_t hash = 0xcbf29ce484222325;
+  for (const auto& s : sources) {
+    for (char c : s.path) mix(hash, static_cast<uint8_t>(c));
+    mix(hash, s.size);
+    mix(hash, static_cast<uint64_t>(s.mtime_ns));
+    mix(hash, s.inode);
+  }
+  return hash;
+}
+
+std::string journal_bytes(const Journal& journal, std::string_view origin, uint64_t sources) {
   std::string out(kMagic);
   put_u32(out, kVersion);
   out.push_back(static_cast<char>(origin.size()));
   out.append(origin);
+  put_u64(out, sources);
   put_u32(out, static_cast<uint32_t>(journal.depth()));
   for (const auto& change : journal.changes()) {
     put_u32(out, change->from);
@@ -143,19 +172,28 @@ std::string journal_bytes(const Journal& journal, std::string_view origin) {
   return out;
 }
 
-bool write_journal(const Journal* journal, std::string_view origin, const std::string& path, std::string& error) {
-  if (journal != nullptr) return write_atomically(journal_bytes(*journal, origin), path, error);
+bool write_journal(const Journal* journal, std::string_view origin, const std::string& path, std::string& error,
+                   uint64_t sources) {
+  if (journal != nullptr) return write_atomically(journal_bytes(*journal, origin, sources), path, error);
   if (::unlink(path.c_str()) == 0 || errno == ENOENT) return true;
   error = path + ": " + std::strerror(errno);
   return false;
 }
 
-std::shared_ptr<const Journal> read_journal(const std::string& path, std::string_view origin, uint32_t serial,
-                                            std::string& problem) {
+std::shared_ptr<const Journal> read_journal(const std::string& path, std::string_view origin, std::string& problem,
+                                            uint64_t* sources) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return nullptr;
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  auto journal = parse(bytes, origin, problem);
+  uint64_t fingerprint = 0;
+  auto journal = parse(bytes, origin, problem, fingerprint);
+  if (sources != nullptr) *sources = fingerprint;
+  return journal;
+}
+
+std::shared_ptr<const Journal> read_journal(const std::string& path, std::string_view origin, uint32_t serial,
+                                            std::string& problem) {
+  auto journal = read_journal(path, origin, problem);
   if (journal && journal->last_serial() != serial) {
     problem = "it ends at serial " + std::to_string(journal->last_serial()) + ", the zone file has serial " +
               std::to_string(serial);

@@ -159,6 +159,9 @@ struct Zone {
   // The changes that led to this version, for IXFR (RFC 1995); null when
   // none are kept. Set before the zone is published, like everything here.
   std::shared_ptr<const Journal> journal;
+  // The serial of the journal's base on disk (journal_base.hpp), when this
+  // process wrote or read it; unset: none known, the next change writes one.
+  std::optional<uint32_t> base_serial;
 
   // The node whose NSEC matches or covers `name` (a name in the zone): the
   // last NSEC owner at or before it in canonical order (RFC 4034 §4.1.1).

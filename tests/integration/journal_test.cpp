@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/ldns_decode.hpp"
 #include "support/other_servers.hpp"
 #include "support/server_process.hpp"
 #include "zone/journal_file.hpp"
@@ -55,24 +56,29 @@ class JournalOnDisk : public ::testing::Test {
     return {"--zone", "ix.test=" + file_, "--allow-transfer", "127.0.0.1", "--workers", "1"};
   }
 
-  std::string dir_ = test_dir("journal");
-  std::string file_ = dir_ + "/ix.test.zone";
-};
-
-// A zone given with --zone (no configuration) keeps its journal beside its
-// file, so after a restart a secondary one version behind still gets the
-// change alone; a file changed while rpdns was down makes that journal
-// stale, and it is not used.
-TEST_F(JournalOnDisk, IxfrSurvivesARestartUntilTheFileChangesBehindIt) {
-  write_atomically(file_, versioned(1));
-  {
+  // Serves ix.test at serial 1, reloads it at serial 2 and stops: the
+  // journal (1 -> 2) and its base stay beside the file.
+  void serve_serial_1_then_2() {
+    write_atomically(file_, versioned(1));
     ServerProcess server(args(), "www.ix.test.");
     write_atomically(file_, versioned(2));
     kill(server.pid(), SIGHUP);
     ASSERT_TRUE(eventually([&] { return serial_of(server.port(), "ix.test.") == "2"; }, std::chrono::seconds(5)));
     server.stop();
   }
+
+  std::string dir_ = test_dir("journal");
+  std::string file_ = dir_ + "/ix.test.zone";
+};
+
+// A zone given with --zone (no configuration) keeps its journal beside its
+// file, so after a restart a secondary one version behind still gets the
+// change alone; a file changed while rpdns was down is diffed against the
+// version last served, rebuilt from the journal and its base.
+TEST_F(JournalOnDisk, IxfrSurvivesARestartAndAFileEditedMeanwhileIsDiffed) {
+  ASSERT_NO_FATAL_FAILURE(serve_serial_1_then_2());
   ASSERT_TRUE(std::filesystem::exists(file_ + ".jnl"));
+  ASSERT_TRUE(std::filesystem::exists(file_ + ".jnl.base"));
   {
     uint16_t stats = free_udp_port();
     auto with_stats = args();
@@ -90,11 +96,68 @@ TEST_F(JournalOnDisk, IxfrSurvivesARestartUntilTheFileChangesBehindIt) {
   }
   write_atomically(file_, versioned(3));
   ServerProcess server(args(), "www.ix.test.");
-  // Neither 1 -> 2 nor anything else: the whole zone, AXFR-style.
-  EXPECT_EQ(ixfr_soas(server.port(), 2), (std::vector<std::string>{"3", "3"}));
+  EXPECT_EQ(ixfr_soas(server.port(), 2), (std::vector<std::string>{"3", "2", "3", "3"})) << server.log();
+  EXPECT_EQ(ixfr_soas(server.port(), 1), (std::vector<std::string>{"3", "1", "3", "3"}));  // condensed
+}
+
+// Without the journal's base the version last served cannot be rebuilt:
+// the journal is not used, and a secondary gets the whole zone.
+TEST_F(JournalOnDisk, AJournalWithoutItsBaseIsNotUsedOnceTheFileChanged) {
+  ASSERT_NO_FATAL_FAILURE(serve_serial_1_then_2());
+  ASSERT_TRUE(std::filesystem::remove(file_ + ".jnl.base"));
+  write_atomically(file_, versioned(3));
+  ServerProcess server(args(), "www.ix.test.");
+  EXPECT_EQ(ixfr_soas(server.port(), 2), (std::vector<std::string>{"3", "3"}));  // AXFR-style
   RunResult result = server.stop();
-  EXPECT_NE(result.output.find("ends at serial 2, the zone file has serial 3; not used"), std::string::npos)
+  EXPECT_NE(result.output.find("ends at serial 2, the zone file has serial 3, and there is no base"), std::string::npos)
       << result.output;
+}
+
+// A file edited while rpdns was down without raising its serial is refused
+// as on a reload: the version last served, rebuilt, is what is served.
+TEST_F(JournalOnDisk, AFileEditedWhileDownWithoutANewSerialLeavesTheLastVersionServed) {
+  ASSERT_NO_FATAL_FAILURE(serve_serial_1_then_2());
+  std::string edited = versioned(2);
+  edited.replace(edited.find("www A 192.0.2.2"), 15, "www A 192.0.2.99");
+  write_atomically(file_, edited);
+  ServerProcess server(args(), "www.ix.test.");
+  auto reply = query(server.port(), "www.ix.test.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(reply);
+  EXPECT_NE(section_text(ldns_pkt_answer(reply.get())).find("192.0.2.2"), std::string::npos);
+  EXPECT_EQ(ixfr_soas(server.port(), 1), (std::vector<std::string>{"2", "1", "2", "2"}));
+  RunResult result = server.stop();
+  EXPECT_NE(result.output.find("changed but its serial 2 is not greater than 2 (edited while rpdns was down); serving "
+                               "serial 2 as rebuilt from its journal"),
+            std::string::npos)
+      << result.output;
+}
+
+// serial-policy increment: a change saved without raising the serial is
+// served under the next one, incrementally; after a restart the same file
+// is the same version, not yet another serial.
+TEST_F(JournalOnDisk, SerialPolicyIncrementServesAForgottenSerialAsTheNextOne) {
+  write_atomically(file_, versioned(5));
+  std::string config = dir_ + "/rpdns.yaml";
+  write_atomically(config, "serial-policy: increment\nzones:\n  - origin: ix.test\n    file: " + file_ +
+                               "\n    allow-transfer: 127.0.0.1\n");
+  std::vector<std::string> with_config{"--config", config, "--workers", "1"};
+  std::string edited = versioned(5);
+  edited.replace(edited.find("www A 192.0.2.5"), 15, "www A 192.0.2.77");
+  {
+    ServerProcess server(with_config, "www.ix.test.");
+    write_atomically(file_, edited);
+    kill(server.pid(), SIGHUP);
+    ASSERT_TRUE(eventually([&] { return serial_of(server.port(), "ix.test.") == "6"; }, std::chrono::seconds(5)))
+        << server.log();
+    EXPECT_EQ(ixfr_soas(server.port(), 5), (std::vector<std::string>{"6", "5", "6", "6"}));
+    server.stop();
+  }
+  ServerProcess server(with_config, "www.ix.test.");
+  EXPECT_EQ(serial_of(server.port(), "ix.test."), "6") << server.log();
+  EXPECT_EQ(ixfr_soas(server.port(), 5), (std::vector<std::string>{"6", "5", "6", "6"}));
+  auto reply = query(server.port(), "www.ix.test.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(reply);
+  EXPECT_NE(section_text(ldns_pkt_answer(reply.get())).find("192.0.2.77"), std::string::npos);
 }
 
 // Killed at random points while it reloads and writes its journal, again

@@ -16,6 +16,7 @@
 #include "support/packet.hpp"
 #include "app/cli.hpp"
 #include "config/config.hpp"
+#include "reload/zones.hpp"
 #include "server/udp_socket.hpp"
 
 namespace {
@@ -763,6 +764,35 @@ TEST(ConfigFile, TransferLimits) {
   ASSERT_TRUE(defaults) << joined(errors);
   EXPECT_EQ(defaults->max_zone_size, uint64_t{1} << 30);
   EXPECT_EQ(defaults->transfer_timeout, 3600u);
+}
+
+// A zone's own journal bounds and serial policy; unset, the top-level
+// keys' apply (reload::journal_limits).
+TEST(ConfigFile, ZonesMaySetTheirOwnJournalAndSerialPolicy) {
+  TempDir dir;
+  std::vector<std::string> errors;
+  auto config = load_file(dir.write("c.yaml",
+                                    "journal-depth: 7\nserial-policy: increment\nzones:\n"
+                                    "  - origin: a.example\n    file: /z/a\n    journal-depth: 0\n"
+                                    "    journal-size: 70000\n    serial-policy: file\n"
+                                    "  - origin: b.example\n    file: /z/b\n"),
+                          errors);
+  ASSERT_TRUE(config) << joined(errors);
+  EXPECT_EQ(config->serial_policy, rpdns::config::SerialPolicy::increment);
+  EXPECT_EQ(config->zones.at(0).journal_depth, std::optional<unsigned>(0));
+  EXPECT_EQ(config->zones.at(0).journal_size, std::optional<uint64_t>(70000));
+  EXPECT_EQ(config->zones.at(0).serial_policy, rpdns::config::SerialPolicy::file);
+  EXPECT_FALSE(config->zones.at(1).journal_depth);
+  EXPECT_FALSE(config->zones.at(1).serial_policy);
+  auto a = rpdns::reload::journal_limits(rpdns::reload::journal_limits(*config), config->zones.at(0));
+  auto b = rpdns::reload::journal_limits(rpdns::reload::journal_limits(*config), config->zones.at(1));
+  EXPECT_EQ(a.max_depth, 0u);
+  EXPECT_EQ(a.max_bytes, 70000u);
+  EXPECT_EQ(b.max_depth, 7u);
+  EXPECT_EQ(b.max_bytes, std::size_t{4} << 20);
+  std::string bad = dir.write("bad.yaml", "zones:\n  - origin: a.example\n    file: /z\n    serial-policy: unixtime\n");
+  EXPECT_FALSE(load_file(bad, errors));
+  expect_error_at(errors, bad, 4, "zones.serial-policy: expected one of");
 }
 
 TEST(ConfigFile, BadTransferLimitsNameTheirLine) {
