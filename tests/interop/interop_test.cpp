@@ -553,6 +553,46 @@ TEST_F(Secondary, ChainOfRpdnsToKnot) {
   EXPECT_NE(section_text(ldns_pkt_answer(added.get())).find("192.0.2.225"), std::string::npos);
 }
 
+// The whole fleet by IXFR (RFC 1995): Knot keeping a journal of its zone
+// file's differences -> rpdns -> rpdns -> Knot. One record changed on the
+// first reaches the last as changes alone at every hop: each rpdns applies
+// its primary's changes and serves them on from its own journal.
+TEST_F(Secondary, ChainFromKnotThroughTwoRpdnsToKnotStaysIncremental) {
+  uint16_t first_port = free_udp_port(), second_port = free_udp_port();
+  std::string head_zones = knot_primary_zones(zone_file, first_port);
+  head_zones += "    zonefile-load: difference\n    journal-content: changes\n";
+  Knot head(head_zones, "chain-head", kZone);
+  ASSERT_TRUE(head.running());
+  Knot tail(knot_secondary_zones(second_port), "chain-tail", kZone);
+  auto link_config = [&](const std::string& name, uint16_t primary, uint16_t notify) {
+    std::string path = dir + "/" + name + ".yaml";
+    write_atomically(path, "workers: 1\nzones:\n  - origin: diff.example\n    file: " + dir + "/" + name +
+                               "-copy.zone\n    primaries: [\"127.0.0.1:" + std::to_string(primary) +
+                               "\"]\n    allow-transfer: [127.0.0.0/8]\n    notify: [\"127.0.0.1:" +
+                               std::to_string(notify) + "\"]\n");
+    return path;
+  };
+  ServerProcess first({"--config", link_config("first", head.port(), second_port), "--listen",
+                       "127.0.0.1:" + std::to_string(first_port)},
+                      "diff.example.");
+  ServerProcess second({"--config", link_config("second", first_port, tail.port()), "--listen",
+                        "127.0.0.1:" + std::to_string(second_port)},
+                       "diff.example.");
+  ASSERT_TRUE(eventually_serial(tail.port(), "2026112201", 10)) << tail.log() << second.log() << first.log();
+
+  write_atomically(zone_file, next_serial(zone_text) + "fleet       A     192.0.2.227\n");
+  kill(head.pid(), SIGHUP);
+  ASSERT_TRUE(eventually_serial(tail.port(), "2026112202", 15)) << tail.log() << second.log() << first.log();
+  EXPECT_NE(first.log().find("IXFR of serial 2026112202"), std::string::npos) << first.log();
+  EXPECT_NE(second.log().find("IXFR of serial 2026112202"), std::string::npos) << second.log();
+  std::regex finished("IXFR, incoming[^\n]*finished");
+  std::string log = tail.log();
+  EXPECT_EQ(std::distance(std::sregex_iterator(log.begin(), log.end(), finished), std::sregex_iterator()), 1) << log;
+  EXPECT_EQ(log.find("AXFR-style"), std::string::npos) << log;
+  expect_same_zone_answers(second.port(), tail.port());
+  expect_same_zone_answers(first.port(), head.port());
+}
+
 // RFC 7314 §4: a secondary of a secondary takes the time its primary's copy
 // has left (EDNS EXPIRE in the AXFR), not the SOA expire, so no copy down a
 // chain outlives the first one; the kept file's time says so after a
