@@ -115,6 +115,7 @@ void Reloader::reload() {
   send_notifies(next, reports);
   if (after_publish_) after_publish_();  // idle workers drop the old set now, not at their next query
   previous.reset();
+  write_bases(reports);
   return_freed_memory();
   if (fresh) {
     current_ = std::move(*fresh);
@@ -137,6 +138,7 @@ void Reloader::reload_zones(const std::vector<dns::WireName>& origins) {
   send_notifies(current_, reports);
   if (after_publish_) after_publish_();
   previous.reset();
+  write_bases(reports);
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
   keep_result(ok, seconds, reports);

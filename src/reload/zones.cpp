@@ -52,20 +52,24 @@ void restore_journal(const std::string& file, zone::Zone& zone, ZoneReport& repo
   ++report.warning_count;
 }
 
-// Saves a new version's journal beside its file, before it is served, and
-// the base it builds on when the journal no longer reaches the one on disk.
-void save_journal(const std::string& file, zone::Zone& zone, ZoneReport& report) {
+// Saves a new version's journal beside its file, before it is served.
+// True when the base the journal builds on is due too: the journal no
+// longer reaches the one on disk. Writing it is left for write_bases(),
+// once the version is served (a whole zone as text is too slow to hold up
+// a reload); its serial is noted now, since a zone is not changed once
+// served. Should that write fail, or rpdns stop first, the start finds a
+// base the journal does not reach, and says so.
+bool save_journal(const std::string& file, zone::Zone& zone, ZoneReport& report) {
   std::string error;
   uint64_t sources = zone::sources_fingerprint(zone.sources);
   if (!zone::write_journal(zone.journal.get(), zone.origin, zone::journal_path(file), error, sources)) {
     report.warnings.push_back(error + ": journal not saved (after a restart, IXFR clients get the whole zone)");
     ++report.warning_count;
-    return;
+    return false;
   }
-  if (zone.journal == nullptr || zone::base_reached(zone)) return;
-  if (zone::write_base(zone, file, error)) return;
-  report.warnings.push_back(error + ": journal base not saved (a zone file edited while rpdns is down is not diffed)");
-  ++report.warning_count;
+  if (zone.journal == nullptr || zone::base_reached(zone)) return false;
+  zone.base_serial = zone.serial;
+  return true;
 }
 
 config::SerialPolicy serial_policy(const config::Config& config, const config::ZoneConfig& zc) {
@@ -170,7 +174,7 @@ std::shared_ptr<const zone::Zone> read_zone(const config::Config& config, const 
     return old;
   }
   loaded.zone->base_serial = old->base_serial;
-  if (loaded.zone->journal != old->journal) save_journal(zc.file, *loaded.zone, report);
+  if (loaded.zone->journal != old->journal && save_journal(zc.file, *loaded.zone, report)) report.base = loaded.zone;
   return loaded.zone;
 }
 
@@ -300,6 +304,18 @@ void report_removed(const zone::ZoneSet& previous, const zone::ZoneSet& set, std
 }
 
 }  // namespace
+
+void write_bases(std::vector<ZoneReport>& reports) {
+  for (auto& r : reports) {
+    if (!r.base) continue;
+    std::string error;
+    if (!zone::write_base(*r.base, r.base->file, error)) {
+      spdlog::warn("zone {}: {}: journal base not saved (a zone file edited while rpdns is down is not diffed)",
+                   dns::to_text(r.base->origin), error);
+    }
+    r.base.reset();
+  }
+}
 
 zone::JournalLimits journal_limits(const config::Config& config) {
   return {static_cast<std::size_t>(config.journal_size), config.journal_depth};

@@ -36,6 +36,8 @@ struct ZoneReport {
   std::size_t warning_count = 0;
   int64_t first_expiration = 0;  // Unix time of the first RRSIG to expire; 0: unsigned
   std::string first_expiring;    // its owner and type
+  // The version whose journal's base is due, for write_bases(); else null.
+  std::shared_ptr<const zone::Zone> base;
 };
 
 // The bounds of each zone's journal (IXFR) that `config` sets.
@@ -76,6 +78,10 @@ struct NewSerial {
 // report missing or out of order cannot announce one zone's serial for
 // another.
 std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports);
+
+// Writes the journal bases (zone/journal_base.hpp) the reports say are due,
+// once their versions are served; a failure is logged as a warning.
+void write_bases(std::vector<ZoneReport>& reports);
 
 // Logs a reload's reports: serials, record counts, timings, errors, warnings.
 void log_reports(const std::vector<ZoneReport>& reports);

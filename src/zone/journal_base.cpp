@@ -37,13 +37,11 @@ bool base_reached(const Zone& zone) {
   return *zone.base_serial == zone.journal->last_serial() || !zone.journal->since(*zone.base_serial).empty();
 }
 
-bool write_base(Zone& zone, const std::string& zone_file, std::string& error) {
+bool write_base(const Zone& zone, const std::string& zone_file, std::string& error) {
   // Not read back first as a secondary's copy is: a base that does not
   // load is found at start and not used, and the zone is served from its
   // file all the same.
-  if (!write_atomically(master_text(zone), base_path(zone_file), error)) return false;
-  zone.base_serial = zone.serial;
-  return true;
+  return write_atomically(master_text(zone), base_path(zone_file), error);
 }
 
 std::shared_ptr<Zone> rebuild_last(const dns::WireName& origin, const std::string& zone_file,

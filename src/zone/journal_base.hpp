@@ -5,7 +5,8 @@
 //
 // The base is rewritten only when the journal no longer reaches back to it
 // (one change in journal-depth, or fewer when journal-size drops them
-// sooner), so a reload seldom pays for writing the whole zone. Like the
+// sooner), so a reload seldom pays for writing the whole zone, and then
+// only once the new version is served (reload::write_bases). Like the
 // journal it is written atomically; a crash between the two leaves a base
 // the journal does not reach, which is found at start and not used.
 #pragma once
@@ -25,9 +26,9 @@ std::string base_path(const std::string& zone_file);
 // Whether `zone`'s journal still reaches back to the base it carries.
 bool base_reached(const Zone& zone);
 
-// Writes `zone` as the base of its journal, atomically, and notes its
-// serial in `zone`. False, with `error`, when it could not.
-bool write_base(Zone& zone, const std::string& zone_file, std::string& error);
+// Writes `zone` as the base of its journal, atomically. False, with
+// `error`, when it could not.
+bool write_base(const Zone& zone, const std::string& zone_file, std::string& error);
 
 // The version `journal` ends at, rebuilt from the base beside `zone_file`
 // and the journal's changes since the base's serial, with `journal`
