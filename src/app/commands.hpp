@@ -1,10 +1,12 @@
 // What rpdnsctl's commands do (control/ carries them): run on the control
 // thread, they ask the reloader, the snapshot and the server, and answer
-// in plain lines an operator reads.
+// in plain lines an operator reads, or in JSON when asked (--json).
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "answer/snapshot.hpp"
 #include "config/config.hpp"
@@ -15,24 +17,34 @@ namespace rpdns::app {
 
 class Commands {
  public:
-  // `stop` stops the server as SIGTERM does.
+  using Respond = control::ControlServer::Respond;
+  // `stop` stops the server as SIGTERM does; `metrics` renders what
+  // /metrics serves (Prometheus text).
   Commands(const config::Config& config, reload::Reloader& reloader, const answer::SnapshotStore& store,
-           std::function<void()> stop);
+           std::function<void()> stop, std::function<std::string()> metrics);
 
-  void handle(const control::Request& request, const control::ControlServer::Respond& respond);
+  void handle(const control::Request& request, const Respond& respond);
 
  private:
-  control::Reply status() const;
-  void reload(const std::vector<std::string>& zones, const control::ControlServer::Respond& respond);
+  void status(const control::Request& request, const Respond& respond);
+  void reload(const control::Request& request, const Respond& respond);
+  void zone_status(const control::Request& request, const Respond& respond);
+  void refresh(const control::Request& request, const Respond& respond);
+  void notify(const control::Request& request, const Respond& respond);
+  void stats(const control::Request& request, const Respond& respond);
+  void config_check(const control::Request& request, const Respond& respond);
+  void stop(const control::Request& request, const Respond& respond);
 
   const config::Config& config_;
   reload::Reloader& reloader_;
   const answer::SnapshotStore& store_;
   std::function<void()> stop_;
+  std::function<std::string()> metrics_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-// The reply to a reload: a line per zone that changed or failed, then the total.
-control::Reply describe(const reload::Reloader::Result& result);
+// The reply to a reload: a line per zone that changed or failed, then the
+// total; as JSON, the same facts.
+control::Reply describe(const reload::Reloader::Result& result, bool json = false);
 
 }  // namespace rpdns::app

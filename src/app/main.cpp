@@ -15,6 +15,7 @@
 
 #include "app/cli.hpp"
 #include "app/commands.hpp"
+#include "app/summary.hpp"
 #include "control/server.hpp"
 #include "app/probe.hpp"
 #include "app/signals.hpp"
@@ -38,36 +39,6 @@ using namespace rpdns;
 int fail(const std::vector<std::string>& errors) {
   for (const auto& e : errors) std::cerr << "error: " << e << '\n';
   return 1;
-}
-
-// "N records, serial S, loaded in T s (read, parse, build)".
-std::string describe_load(const reload::ZoneReport& r) {
-  if (r.outcome == reload::ZoneReport::Outcome::awaiting_transfer) {
-    return "secondary with no copy yet: SERVFAIL until its first transfer";
-  }
-  return fmt::format("{} records, serial {}, loaded in {:.3f} s (read {:.3f}, parse {:.3f}, build {:.3f})", r.records,
-                     r.new_serial, r.seconds, r.phases.read_seconds, r.phases.parse_seconds, r.phases.build_seconds);
-}
-
-void print_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
-  std::cout << "config " << (config.source.empty() ? "(command line)" : config.source) << " is valid\n";
-  for (const auto& r : reports) {
-    std::string name = r.origin.text();
-    std::cout << "zone " << name << ": " << describe_load(r);
-    if (r.warning_count > 0) std::cout << ", " << r.warning_count << (r.warning_count == 1 ? " warning" : " warnings");
-    std::cout << '\n';
-    if (r.first_expiration != 0) {
-      std::cout << "zone " << name << ": signed; first signature to expire: " << r.first_expiring << " at "
-                << zone::utc_text(r.first_expiration) << '\n';
-    }
-    for (const auto& e : r.copy_errors) std::cout << "error: " << e << '\n';
-    for (const auto& w : r.warnings) std::cout << "warning: " << w << '\n';
-    if (r.warning_count > r.warnings.size()) {
-      std::cout << "warning: " << r.warning_count - r.warnings.size() << " more not listed\n";
-    }
-  }
-  for (const auto& l : config.listen) std::cout << "listen " << l.to_string() << '\n';
-  std::cout << "workers " << config.workers << " per listen address\n";
 }
 
 // Start-up is all or nothing: any zone error stops it before binding.
@@ -180,14 +151,19 @@ class SignalRoute {
 
 SignalRoute signal_route;
 
-std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server::Server& server,
-                                            answer::SnapshotStore& store, reload::Reloader& reloader) {
-  if (!config.stats_listen) return nullptr;
-  auto render = [&server, &store, &reloader] {
+// What /metrics and rpdnsctl stats serve.
+std::function<std::string()> metrics_text(server::Server& server, answer::SnapshotStore& store,
+                                          reload::Reloader& reloader) {
+  return [&server, &store, &reloader] {
     return stats::prometheus_text(server.views(), zone_facts(store.load()->zones), reloader.facts(),
                                   reloader.secondary_facts());
   };
-  auto http = std::make_unique<ops::HttpStats>(*config.stats_listen, render);
+}
+
+std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server::Server& server,
+                                            answer::SnapshotStore& store, reload::Reloader& reloader) {
+  if (!config.stats_listen) return nullptr;
+  auto http = std::make_unique<ops::HttpStats>(*config.stats_listen, metrics_text(server, store, reloader));
   http->start();
   spdlog::info("statistics at http://{}/metrics", config.stats_listen->to_string());
   return http;
@@ -285,7 +261,8 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
     spdlog::info("running as user {}", config.user);
   }
   Control control(*server, reloader);
-  app::Commands commands(config, reloader, store, [&control] { control.signal(SIGTERM); });
+  app::Commands commands(
+      config, reloader, store, [&control] { control.signal(SIGTERM); }, metrics_text(*server, store, reloader));
   auto control_socket = open_control_socket(config, control.io(), commands);
   if (!config.control_socket.empty() && !control_socket) return 1;
   if (control_socket) control.when_stopped([&control_socket] { control_socket->close(); });
@@ -335,12 +312,12 @@ int main(int argc, char** argv) {
   auto snapshot = load_all(*config, reports, errors);
   if (!snapshot) return fail(errors);
   if (args->check_only) {
-    print_summary(*config, reports);
+    std::cout << app::check_summary(*config, reports);
     return 0;
   }
   setup_logging(config->log_level);
   for (const auto& r : reports) {
-    spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, describe_load(r));
+    spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, app::describe_load(r));
     reload::log_warnings(r);
   }
   std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life

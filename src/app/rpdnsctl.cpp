@@ -1,7 +1,7 @@
 // rpdnsctl: asks a running rpdns to do something over its control socket
 // (control/protocol.hpp) and prints the answer.
 //
-//   rpdnsctl [--control PATH] [--timeout SECONDS] COMMAND [ARGS]
+//   rpdnsctl [--control PATH] [--timeout SECONDS] [--json] COMMAND [ARGS]
 //
 // Exit codes: 0 the server did it; 1 the server answered with an error;
 // 2 a usage error, or no answer (not running, no permission, timed out).
@@ -32,23 +32,32 @@ struct Options {
 };
 
 const char* kUsage =
-    "Usage: rpdnsctl [--control PATH] [--timeout SECONDS] COMMAND [ARGS]\n"
+    "Usage: rpdnsctl [--control PATH] [--timeout SECONDS] [--json] COMMAND [ARGS]\n"
     "\n"
     "Talks to a running rpdns over its control socket (key control.socket,\n"
     "or rpdns --control PATH).\n"
     "\n"
     "Commands:\n"
-    "  status             version, uptime, workers, listen addresses, zones, reloads\n"
-    "  reload             re-read the configuration and every zone that changed\n"
-    "  reload ZONE...     read these zones again from their files\n"
-    "  stop               stop the server, as SIGTERM does\n"
+    "  status                version, uptime, workers, listen addresses, zones, reloads\n"
+    "  reload                re-read the configuration and every zone that changed\n"
+    "  reload ZONE...        read these zones again from their files\n"
+    "  zone-status [ZONE...] serial, role, file, records, journal, signatures, timers\n"
+    "  zone-refresh ZONE     a secondary zone: check its primaries now\n"
+    "  zone-retransfer ZONE  a secondary zone: transfer it whole now, whatever the serial\n"
+    "  notify ZONE           send NOTIFY of the zone's serial to its notify: list now\n"
+    "  stats                 the figures /metrics serves, without HTTP\n"
+    "  config-check          read the configuration and load every zone, serving nothing\n"
+    "  stop                  stop the server, as SIGTERM does\n"
     "\n"
     "Options:\n"
-    "  --control PATH     the control socket (default /run/rpdns/control.sock)\n"
-    "  --timeout SECONDS  how long to wait for the answer (default 600)\n"
-    "  --help             print this help and exit\n"
+    "  --control PATH        the control socket (default /run/rpdns/control.sock)\n"
+    "  --timeout SECONDS     how long to wait for the answer (default 600)\n"
+    "  --json                the answer as JSON, for scripts\n"
+    "  --help                print this help and exit\n"
     "\n"
-    "Exit status: 0 done; 1 the server reported an error; 2 usage error or no answer.\n";
+    "Exit status: 0 done; 1 the server reported an error (an unknown zone or\n"
+    "command, a failed reload or check); 2 usage error or no answer (not running,\n"
+    "no permission, timed out).\n";
 
 int usage_error(const std::string& problem) {
   std::cerr << "rpdnsctl: " << problem << "\n" << kUsage;
@@ -63,6 +72,10 @@ int parse(int argc, char** argv, Options& out) {
     if (flag == "--help") {
       std::cout << kUsage;
       return 0;
+    }
+    if (flag == "--json") {
+      out.request.json = true;
+      continue;
     }
     if (i + 1 >= argc) return usage_error(flag + " needs a value");
     std::string value = argv[++i];

@@ -11,7 +11,9 @@ std::optional<Request> parse_request(std::string_view line, std::string& problem
   std::string word;
   auto flush = [&] {
     if (word.empty()) return;
-    if (request.command.empty()) {
+    if (request.command.empty() && word == "--json" && !request.json) {
+      request.json = true;
+    } else if (request.command.empty()) {
       request.command = std::move(word);
     } else {
       request.args.push_back(std::move(word));
@@ -37,7 +39,7 @@ std::optional<Request> parse_request(std::string_view line, std::string& problem
 }
 
 std::string encode(const Request& request) {
-  std::string out = request.command;
+  std::string out = request.json ? "--json " + request.command : request.command;
   for (const auto& arg : request.args) {
     out += ' ';
     out += arg;

@@ -1,7 +1,8 @@
 // The control protocol between the server and rpdnsctl, over a Unix stream
-// socket: one request line ("COMMAND ARG...\n", printable ASCII, at most
-// kMaxRequest octets), then one reply, whose first line is "ok" or "error"
-// and the rest its text; the server closes the connection after it.
+// socket: one request line ("[--json] COMMAND ARG...\n", printable ASCII,
+// at most kMaxRequest octets), then one reply, whose first line is "ok" or
+// "error" and the rest its text (one JSON document when asked for with
+// --json); the server closes the connection after it.
 // Permissions on the socket file are the access control.
 #pragma once
 
@@ -20,6 +21,7 @@ constexpr std::size_t kMaxRequest = 16 * 1024;
 struct Request {
   std::string command;
   std::vector<std::string> args;
+  bool json = false;  // the reply's text as JSON, for scripts
 };
 
 struct Reply {

@@ -155,6 +155,32 @@ void Reloader::keep_result(bool ok, double seconds, std::vector<ZoneReport>& rep
   }
 }
 
+void Reloader::notify_zone(const dns::WireName& origin, std::function<void(std::string, std::size_t)> done) {
+  boost::asio::post(io_, [this, origin, done = std::move(done)] {
+    const config::ZoneConfig* zone = config::find_zone(current_.zones, origin);
+    auto served = store_.load()->zones.get(origin.wire());
+    if (zone == nullptr || !served || served->soa == nullptr)
+      return done("zone " + origin.text() + " is not served", 0);
+    if (zone->notify.empty()) return done("zone " + origin.text() + " has no notify: list", 0);
+    notifier_.notify(zone->origin, served->serial, xfr::notify_targets(current_.keys, *zone));
+    done("", zone->notify.size());
+  });
+}
+
+void Reloader::check(
+    std::function<void(const std::vector<std::string>&, const config::Config*, const std::vector<ZoneReport>&)> done) {
+  boost::asio::post(io_, [this, done = std::move(done)] {
+    std::vector<std::string> errors;
+    std::vector<ZoneReport> reports;
+    auto config = read_config_(errors);
+    if (!config) return done(errors, nullptr, reports);
+    // Loaded as at a start (previous: none), which writes no file.
+    build_snapshot(*config, nullptr, reports);
+    done(errors, &*config, reports);
+    return_freed_memory();
+  });
+}
+
 // RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
 void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
   for (const auto& [zone, serial] : zones_to_notify(next, reports)) {

@@ -66,6 +66,21 @@ class Reloader {
     secondaries_.notify_received(origin, serial);
   }
   std::vector<SecondaryFacts> secondary_facts() const { return secondaries_.facts(); }
+  // rpdnsctl zone-refresh / zone-retransfer (Secondaries::refresh_now). Any thread.
+  void refresh_zone(const dns::WireName& origin, bool whole, std::function<void(std::string)> done) {
+    secondaries_.refresh_now(origin, whole, std::move(done));
+  }
+  // rpdnsctl notify: NOTIFY of the serial served for `origin` to its
+  // `notify:` list, now. `done` gets "" and the number of targets, or why
+  // not, on the reloader's thread. Any thread.
+  void notify_zone(const dns::WireName& origin, std::function<void(std::string, std::size_t)> done);
+  // rpdnsctl config-check: the configuration read again and every zone
+  // loaded as at a start, nothing served or written; `done` gets the
+  // configuration's errors (then no reports) or each zone's report, on the
+  // reloader's thread. Any thread.
+  void check(std::function<void(const std::vector<std::string>& errors, const config::Config* config,
+                                const std::vector<ZoneReport>& reports)>
+                 done);
 
  private:
   void run_pending();

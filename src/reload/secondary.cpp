@@ -76,6 +76,7 @@ struct Secondaries::State {
   uint64_t axfr_fallbacks = 0;         // IXFRs that failed, followed by an AXFR
   uint64_t transfer_bytes = 0;         // of every transfer published
   bool incremental_attempt = false;    // the transfer being checked came as changes
+  bool whole_asked = false;            // rpdnsctl zone-retransfer: the next check transfers all
   uint64_t copy_load_failures = 0;
   uint64_t last_bytes = 0;
   double last_seconds = 0;
@@ -157,6 +158,18 @@ void Secondaries::notify_received(const dns::WireName& origin, std::optional<uin
   });
 }
 
+void Secondaries::refresh_now(const dns::WireName& origin, bool whole, std::function<void(std::string)> done) {
+  asio::post(io_, [this, origin, whole, done = std::move(done)] {
+    auto it = zones_.find(origin);
+    if (it == zones_.end()) return done("zone " + origin.text() + " is not a secondary zone");
+    State& s = *it->second;
+    spdlog::info("zone {}: {} asked for by rpdnsctl", s.origin.text(), whole ? "a whole transfer" : "a refresh");
+    s.whole_asked = s.whole_asked || whole;
+    check(s);
+    done("");
+  });
+}
+
 // A NOTIFY starts at most one SOA check, and not within kNotifyHoldOff of
 // the last one's start; those that come meanwhile fold into one pending
 // check, so a flood makes a check a second and a few log lines. RFC 1996
@@ -225,6 +238,12 @@ void Secondaries::soa_answered(State& s, std::size_t index, const xfr::SoaResult
   if (!r.ok) {
     s.last_error = "SOA query: " + r.error;
     return try_primary(s, index + 1);
+  }
+  if (s.whole_asked) {
+    // The operator's word: from the first primary that answers, whatever
+    // its serial (Knot's zone-retransfer likewise skips the serial check).
+    s.whole_asked = false;
+    return fetch_whole(s, index, false);
   }
   switch (s.t.compare(r.serial)) {
     case SecondaryTimers::Soa::transfer:

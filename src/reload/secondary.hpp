@@ -54,6 +54,11 @@ class Secondaries {
   // check for all that come while one runs or within a second of its
   // start; none when the serial is not newer than ours. Any thread.
   void notify_received(const dns::WireName& origin, std::optional<uint32_t> serial);
+  // rpdnsctl zone-refresh and zone-retransfer: a SOA check of `origin` now
+  // (after the one under way, if any); with `whole`, then a full transfer
+  // (AXFR) whatever serial the primary has. `done` gets "" or why not, on
+  // the io_context's thread. Any thread.
+  void refresh_now(const dns::WireName& origin, bool whole, std::function<void(std::string)> done);
   std::vector<SecondaryFacts> facts() const;
 
   // The copy in `zone`'s file was dated `mtime` (Unix time): it is served

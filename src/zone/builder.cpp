@@ -462,6 +462,7 @@ void ParsedRecords::append(const ParsedRecords& more) {
 
 bool build_zone(const ParsedRecords& parsed, const std::string& file, Zone& zone, std::vector<LoadError>& errors,
                 LoadWarnings& warnings) {
+  zone.loaded_at = std::time(nullptr);
   return Builder(parsed, file, zone, errors, warnings).run();
 }
 

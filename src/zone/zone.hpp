@@ -133,6 +133,7 @@ struct Zone {
   std::vector<SourceFile> sources;  // the file and everything it $INCLUDEs
   uint32_t serial = 0;
   std::size_t record_count = 0;
+  int64_t loaded_at = 0;           // Unix time it was compiled (from a file, a transfer or a journal)
   std::vector<uint8_t> arena;      // names and records; never resized once filled
   std::vector<RRset> rrset_store;  // the RRsets of every node, node after node
   std::vector<Node> nodes;         // every owner name and every empty non-terminal

@@ -24,6 +24,27 @@ TEST(ControlProtocol, RequestSplitsIntoCommandAndArguments) {
   EXPECT_EQ(encode(*r), "reload example.com b.test\n");
 }
 
+// --json before the command asks for a JSON reply; anywhere else it is an
+// argument like any other.
+TEST(ControlProtocol, JsonIsAskedBeforeTheCommand) {
+  std::string problem;
+  auto r = parse_request("--json zone-status a.test", problem);
+  ASSERT_TRUE(r) << problem;
+  EXPECT_TRUE(r->json);
+  EXPECT_EQ(r->command, "zone-status");
+  EXPECT_EQ(r->args, (std::vector<std::string>{"a.test"}));
+  EXPECT_EQ(encode(*r), "--json zone-status a.test\n");
+  auto plain = parse_request("status --json", problem);
+  ASSERT_TRUE(plain) << problem;
+  EXPECT_FALSE(plain->json);
+  EXPECT_EQ(plain->args, (std::vector<std::string>{"--json"}));
+  EXPECT_FALSE(parse_request("--json", problem));
+  EXPECT_EQ(problem, "empty request");
+  auto twice = parse_request("--json --json", problem);
+  ASSERT_TRUE(twice) << problem;
+  EXPECT_EQ(twice->command, "--json");  // an unknown command, answered as one
+}
+
 TEST(ControlProtocol, RefusesEmptyLongAndControlCharacters) {
   std::string problem;
   EXPECT_FALSE(parse_request("   ", problem));
