@@ -391,10 +391,12 @@ void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, do
   // transfer to a secondary of ours, at once after our NOTIFY) count from now.
   SoaTimers soa = SoaTimers::of(*copy);
   s.t.transferred(copy->serial, soa, r.expire, now_ms(), jitter(soa.refresh));
-  publish(s, copy);
+  // Logged before it is served: whoever sees the new serial answered finds
+  // the line that says how it came.
   spdlog::info("zone {}: {} of serial {} (was {}) from {}: {} records, {} messages, {} bytes in {:.3f} s",
                s.origin.text(), kind, s.t.serial(), old_serial, s.config.primaries[index].address.to_string(),
                copy->record_count, r.messages, r.bytes, seconds);
+  publish(s, copy);
   if (!s.config.notify.empty() && notify_) notify_(s.origin, s.t.serial(), xfr::notify_targets(keys_, s.config));
   refreshed(s, was_expired);
 }
