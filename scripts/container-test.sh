@@ -14,9 +14,13 @@
 # fails. Images are kept as a cache for the next run; containers, networks, the
 # service process and temp files are removed.
 #
-# Last it brings up docker/secondaries/compose.yaml, doc/transfers.md's hidden primary
+# Then it brings up docker/secondaries/compose.yaml, doc/transfers.md's hidden primary
 # with two rpdns secondaries and TSIG: both take the zone by signed AXFR, and
 # after a change on the primary and its SIGHUP both serve the new serial.
+#
+# Last, when scripts/package.sh has made build/rpdns_*.deb, it installs the
+# package in a fresh debian:bookworm container, checks its configuration,
+# user, conffile and unit (systemd-analyze verify and security), and purges it.
 #
 # Environment: RPDNS_TEST_PORT (default 15353), RPDNS_TEST_COMPOSE_PORT (default
 # 15354) and RPDNS_TEST_SECONDARY_PORTS (default "15355 15356") are the loopback
@@ -40,7 +44,7 @@ readonly WORK
 ENGINE=""          # "docker" or "podman": what answers behind the docker CLI
 SERVICE_PID=""     # our `podman system service`, if we started one
 CHILD=""           # the long command under `bounded`, if one is running
-CONTAINER_STARTED="" COMPOSE_STARTED="" XFR_STARTED="" POLICY_ADDED="" APT_UPDATED=""
+CONTAINER_STARTED="" COMPOSE_STARTED="" XFR_STARTED="" POLICY_ADDED="" APT_UPDATED="" SYSTEMD_STARTED=""
 COMPOSE=()
 PASSED=0 FAILED=0
 
@@ -87,6 +91,7 @@ cleanup() {
   [ -n "$CONTAINER_STARTED" ] && timeout 30 docker rm -f "$NAME" >/dev/null 2>&1
   [ -n "$COMPOSE_STARTED" ] && compose 60 down --remove-orphans --timeout 5 >/dev/null 2>&1
   [ -n "$XFR_STARTED" ] && xfr 60 down -v --remove-orphans --timeout 5 >/dev/null 2>&1
+  [ -n "$SYSTEMD_STARTED" ] && timeout 30 podman rm -f "$NAME-systemd" >/dev/null 2>&1
   stop_service
   [ -n "$POLICY_ADDED" ] && rm -f /usr/sbin/policy-rc.d
   rm -rf "$WORK"
@@ -462,6 +467,94 @@ secondaries_checks() {
   XFR_STARTED=""
 }
 
+# --- the Debian package (scripts/package.sh) ----------------------------------
+
+# Run inside a fresh debian:bookworm container with the package in /pkg: it
+# installs (its dependencies from the archive), its configuration passes
+# --check-config, the user exists, systemd-analyze accepts the unit and rates
+# it, and a purge leaves neither the files nor the user. Prints a "PKG ..."
+# line per fact for the host to check.
+package_script() {
+  cat <<'SCRIPT'
+set -u
+export DEBIAN_FRONTEND=noninteractive
+rm -f /etc/dpkg/dpkg.cfg.d/slim  # the man pages too: systemd-analyze verify reads them
+apt-get update -q >/tmp/update.log 2>&1
+apt-get install -y -q --no-install-recommends /pkg/rpdns.deb systemd man-db >/tmp/install.log 2>&1 &&
+  echo "PKG installed" || tail -20 /tmp/install.log
+rpdns --check-config /etc/rpdns/rpdns.yaml >/tmp/check.log 2>&1 && echo "PKG check-config" || cat /tmp/check.log
+getent passwd rpdns >/dev/null && echo "PKG user"
+dpkg-query -W -f='${Conffiles}\n' rpdns | grep -q /etc/rpdns/rpdns.yaml && echo "PKG conffile"
+test -x /usr/sbin/rpdnsctl && test -e /usr/share/man/man5/rpdns.yaml.5.gz && echo "PKG files"
+systemd-analyze verify /lib/systemd/system/rpdns.service >/tmp/verify.log 2>&1 && echo "PKG unit verifies" ||
+  cat /tmp/verify.log
+echo "PKG security $(systemd-analyze security --offline=yes /lib/systemd/system/rpdns.service 2>&1 | tail -n1)"
+apt-get purge -y -q rpdns >/tmp/purge.log 2>&1 && echo "PKG purged" || tail -20 /tmp/purge.log
+getent passwd rpdns >/dev/null || echo "PKG user gone"
+test -e /etc/rpdns || test -e /usr/sbin/rpdns || test -e /var/lib/rpdns || echo "PKG files gone"
+SCRIPT
+}
+
+package_checks() {
+  local deb out
+  deb=$(find build -maxdepth 1 -name 'rpdns_*.deb' | head -n1)
+  if [ -z "$deb" ]; then
+    log "no build/rpdns_*.deb (scripts/package.sh makes it): package checks not run"
+    return 0
+  fi
+  mkdir -p "$WORK/pkg"
+  cp "$deb" "$WORK/pkg/rpdns.deb"
+  package_script >"$WORK/pkg/check.sh"
+  chmod -R a+rX "$WORK/pkg"
+  out=$(bounded 600 docker run --rm -v "$WORK/pkg:/pkg:ro" debian:bookworm bash /pkg/check.sh 2>&1) || true
+  printf '%s\n' "$out" >"$WORK/package.log"
+  for fact in installed check-config user conffile files "unit verifies" purged "user gone" "files gone"; do
+    check "package: $fact" has "PKG $fact" "$out"
+  done
+  grep -E '^PKG security' <<<"$out" | sed 's/^PKG /package: /' | while read -r line; do log "$line"; done
+  check "package: systemd-analyze security rates the unit OK or better" grep -Eq '^PKG security.* (OK|SAFE)' <<<"$out"
+  [ "$FAILED" -eq 0 ] || grep -v '^PKG' "$WORK/package.log" | tail -30 >&2
+  package_service_checks
+}
+
+# The package's service under systemd (podman runs /sbin/init in systemd
+# mode): it starts (Type=notify, so READY came), refuses queries with no zone,
+# serves a zone added to its configuration after `systemctl reload`, runs as
+# the user rpdns, answers rpdnsctl on the default socket, and stops.
+in_systemd() { timeout 30 podman exec "$NAME-systemd" "$@"; }
+systemd_up() { [ "$(in_systemd systemctl is-system-running 2>/dev/null)" = running ]; }
+systemd_dig() { in_systemd dig +norec +time=1 +tries=1 @127.0.0.1 "$@"; }
+zone_answered() { has 192.0.2.80 "$(systemd_dig +short www.example.com A)"; }
+
+add_zone_and_reload() {
+  in_systemd sh -c 'cp /usr/share/doc/rpdns/examples/zones/example.com.zone /var/lib/rpdns/ &&
+    printf "listen: [127.0.0.1]\ncontrol:\n  socket: /run/rpdns/control.sock\nzones:\n  - origin: example.com\n    file: /var/lib/rpdns/example.com.zone\n" >/etc/rpdns/rpdns.yaml' &&
+    in_systemd systemctl reload rpdns
+}
+
+package_service_checks() {
+  if [ "$ENGINE" != podman ]; then
+    log "engine $ENGINE: the package's service is run under systemd with podman only; not run"
+    return 0
+  fi
+  printf 'FROM debian:bookworm\nCOPY rpdns.deb /tmp/rpdns.deb\nRUN rm -f /etc/dpkg/dpkg.cfg.d/slim && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd systemd-sysv bind9-dnsutils /tmp/rpdns.deb && rm -rf /var/lib/apt/lists/*\nCMD ["/sbin/init"]\n' >"$WORK/pkg/Dockerfile"
+  bounded 600 podman build -t rpdns-package-test "$WORK/pkg" >"$WORK/package-build.log" 2>&1 ||
+    { tail -20 "$WORK/package-build.log" >&2; fail "package: image with systemd built"; return 0; }
+  SYSTEMD_STARTED=1
+  timeout 60 podman run -d --name "$NAME-systemd" --systemd=always rpdns-package-test >/dev/null ||
+    { fail "package: systemd runs in a container"; return 0; }
+  check "package: systemd runs in a container" wait_for 60 systemd_up
+  check "package: systemctl start rpdns (Type=notify)" in_systemd systemctl start rpdns
+  check "package: REFUSED with no zone configured" has "status: REFUSED" "$(systemd_dig example.com SOA)"
+  check "package: a zone added, systemctl reload" add_zone_and_reload
+  check "package: the zone answered after the reload" wait_for 10 zone_answered
+  check "package: runs as rpdns" has rpdns "$(in_systemd ps -o user= -C rpdns)"
+  check "package: rpdnsctl on the default socket" has "serial 2026112201" "$(in_systemd rpdnsctl zone-status example.com)"
+  check "package: systemctl stop rpdns" in_systemd systemctl stop rpdns
+  timeout 60 podman rm -f "$NAME-systemd" >/dev/null 2>&1 && SYSTEMD_STARTED=""
+  timeout 60 podman rmi -f rpdns-package-test >/dev/null 2>&1 || true  # holds this build's package: no cache
+}
+
 # A run that was killed outright (SIGKILL) could not clean up: its container
 # or compose project would hold our ports.
 remove_leftovers() {
@@ -494,6 +587,7 @@ main() {
   timeout 30 docker rm "$NAME" >/dev/null && CONTAINER_STARTED=""
   compose_checks
   secondaries_checks
+  package_checks
   log "timing: whole run $(since "$START") s"
   log "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

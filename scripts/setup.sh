@@ -9,6 +9,7 @@ packages=(
   libboost-dev libldns-dev libyaml-cpp-dev libgtest-dev libspdlog-dev libfmt-dev
   libssl-dev  # OpenSSL 3: SipHash-2-4 for DNS cookies
   nlohmann-json3-dev  # rpdnsctl --json: the control replies as JSON
+  libsystemd-dev  # sd_notify: the packaged service is Type=notify
   ldnsutils bind9-dnsutils knot-dnsutils
   knot nsd bind9  # the reference servers of the differential and interop tests (bind9: named as primary and secondary)
   unbound  # the validating resolver of tests/integration/validation_test.cpp

@@ -379,7 +379,9 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
     for (const auto& a : args.notify) zone.notify.push_back({a, ""});
     if (!add_zone(std::move(zone), config, errors)) return std::nullopt;
   }
-  if (config.zones.empty()) {
+  // A configuration file may name no zone yet (an installed package's
+  // does): the server then refuses every query until a reload adds one.
+  if (config.zones.empty() && file.empty()) {
     errors.push_back("no zones to serve: give --config FILE, --zone ORIGIN=FILE or --secondary");
     return std::nullopt;
   }

@@ -23,6 +23,7 @@
 #include "ops/descriptors.hpp"
 #include "ops/http_stats.hpp"
 #include "ops/privileges.hpp"
+#include "ops/service.hpp"
 #include "reload/reloader.hpp"
 #include "server/server.hpp"
 #include "reload/zones.hpp"
@@ -93,7 +94,12 @@ class Control {
  private:
   void handle(int signal) {
     if (signal == SIGHUP) {
-      if (!stopping_) reloader_.request();
+      if (stopping_) return;
+      ops::notify_reloading();
+      reloader_.request([](const reload::Reloader::Result& r) {
+        ops::notify_ready(
+            fmt::format("serving; the last reload {} in {:.3f} s", r.ok ? "ok" : "had errors", r.seconds));
+      });
       return;
     }
     if (signal == SIGUSR1) {
@@ -106,6 +112,7 @@ class Control {
     }
     stopping_ = true;
     spdlog::info("signal {}: stopping", signal);
+    ops::notify_stopping();
     server_.request_stop();
     // Join off the control thread so a second signal is still heard.
     joiner_ = std::thread([this] {
@@ -273,6 +280,8 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
   server->start();
   for (const auto& l : config.listen)
     spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
+  ops::notify_ready(fmt::format("serving {} zones on {} address(es) with {} workers each", store.load()->zones.size(),
+                                config.listen.size(), config.workers));
   reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once
@@ -319,6 +328,9 @@ int main(int argc, char** argv) {
   for (const auto& r : reports) {
     spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, app::describe_load(r));
     reload::log_warnings(r);
+  }
+  if (config->zones.empty()) {
+    spdlog::warn("{} names no zone: every query is answered REFUSED until a reload adds one", config->source);
   }
   std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life
   return serve(*args, std::move(*config), std::move(snapshot));
