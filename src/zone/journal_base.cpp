@@ -41,7 +41,7 @@ bool write_base(const Zone& zone, const std::string& zone_file, std::string& err
   // Not read back first as a secondary's copy is: a base that does not
   // load is found at start and not used, and the zone is served from its
   // file all the same.
-  return write_atomically(master_text(zone), base_path(zone_file), error);
+  return write_master_pieces(zone, base_path(zone_file), error);
 }
 
 std::shared_ptr<Zone> rebuild_last(const dns::WireName& origin, const std::string& zone_file,

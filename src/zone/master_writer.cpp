@@ -127,9 +127,30 @@ bool write_all(int fd, const std::string& text) {
   return true;
 }
 
-}  // namespace
+// Hands `put` the master text of `zone` in pieces of about a megabyte, the
+// SOA first, so a big zone's text need never be whole in memory.
+template <class Put>
+void master_pieces(const Zone& zone, Put put) {
+  constexpr std::size_t kPiece = std::size_t{1} << 20;
+  std::string out =
+      "; " + dns::to_text(zone.origin) + " serial " + std::to_string(zone.serial) + ", written by rpdns\n";
+  append_rrset(out, zone.origin, *zone.soa);
+  for (const Node& node : zone.nodes) {
+    for (const RRset& rrset : node.rrsets()) {
+      if (&rrset != zone.soa) append_rrset(out, node.name(), rrset);
+    }
+    if (out.size() >= kPiece) {
+      put(out);
+      out.clear();
+    }
+  }
+  put(out);
+}
 
-bool write_atomically(const std::string& text, const std::string& path, std::string& error) {
+// Makes `path` hold what `write` writes to a descriptor, atomically, as the
+// header says; false, with `error`, when it could not.
+template <class Write>
+bool replace_file(const std::string& path, std::string& error, Write write) {
   std::filesystem::path target(path);
   std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   // Appended piece by piece: GCC 12 at -O3 warns falsely (-Wrestrict) on
@@ -143,7 +164,7 @@ bool write_atomically(const std::string& text, const std::string& path, std::str
     error = temp + ": " + std::strerror(errno);
     return false;
   }
-  bool ok = write_all(fd, text) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+  bool ok = write(fd) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
   int saved = errno;
   ok = ::close(fd) == 0 && ok;
   if (ok && ::rename(temp.c_str(), path.c_str()) != 0) {
@@ -164,15 +185,23 @@ bool write_atomically(const std::string& text, const std::string& path, std::str
   return true;
 }
 
+}  // namespace
+
+bool write_atomically(const std::string& text, const std::string& path, std::string& error) {
+  return replace_file(path, error, [&text](int fd) { return write_all(fd, text); });
+}
+
+bool write_master_pieces(const Zone& zone, const std::string& path, std::string& error) {
+  return replace_file(path, error, [&zone](int fd) {
+    bool ok = true;
+    master_pieces(zone, [&](const std::string& piece) { ok = ok && write_all(fd, piece); });
+    return ok;
+  });
+}
+
 std::string master_text(const Zone& zone) {
-  std::string out = "; " + dns::to_text(zone.origin) + " serial " + std::to_string(zone.serial) +
-                    ", written by rpdns from a zone transfer\n";
-  append_rrset(out, zone.origin, *zone.soa);
-  for (const Node& node : zone.nodes) {
-    for (const RRset& rrset : node.rrsets()) {
-      if (&rrset != zone.soa) append_rrset(out, node.name(), rrset);
-    }
-  }
+  std::string out;
+  master_pieces(zone, [&out](const std::string& piece) { out += piece; });
   return out;
 }
 

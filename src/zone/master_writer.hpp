@@ -36,6 +36,11 @@ enum class WriteStatus {
 // why when the status is not `written`.
 WriteStatus write_master_file(const Zone& zone, const std::string& path, std::string& error);
 
+// Writes master_text(zone) to `path` atomically, a megabyte at a time and
+// without reading it back first (the journal's base: one that does not load
+// is found at start and not used).
+bool write_master_pieces(const Zone& zone, const std::string& path, std::string& error);
+
 // Writes `text` (any bytes) to `path` atomically, as the header says: a
 // temporary file beside it, fsync, rename, fsync of the directory. False,
 // with `error`, when it could not; the old file is then left as it was.
