@@ -17,6 +17,8 @@ const ldns_rr_descriptor* known_fields(uint16_t type) {
   return opaque ? nullptr : d;
 }
 
+constexpr uint16_t kCert = 37;  // RFC 4398
+
 struct RrPtr {
   ldns_rr* p = nullptr;
   ~RrPtr() { ldns_rr_free(p); }
@@ -29,6 +31,10 @@ struct RrPtr {
 // over 255 bytes. Empty when it fits, else what is wrong.
 std::string check_known_rdata(uint16_t type, const ldns_rr_descriptor* fields, std::span<const uint8_t> bytes) {
   if (bytes.empty()) return ldns_rr_descriptor_minimum(fields) == 0 ? "" : "it is empty";
+  // A CERT of certificate type 0 (reserved, RFC 4398 §2.1) is refused here,
+  // as ldns would refuse it below: ldns 1.8 leaks the field it made when it
+  // does (ldns_str2rdf_cert_alg), which the IXFR fuzzer found.
+  if (type == kCert && bytes.size() >= 2 && bytes[0] == 0 && bytes[1] == 0) return "its certificate type 0 is reserved";
   RrPtr decoded;
   decoded.p = ldns_rr_new();
   ldns_rr_set_owner(decoded.p, ldns_dname_new_frm_str("."));

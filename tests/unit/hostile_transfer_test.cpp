@@ -117,6 +117,7 @@ TEST(HostileTransfer, RdataAZoneFileCouldNotHoldIsRefused) {
       {44, {}},                  // SSHFP
       {53, {}},                  // SMIMEA
       {37, {}},                  // CERT
+      {37, {0, 0, 0, 1, 5, 1}},  // CERT of type 0, reserved (ldns leaked refusing it)
       {61, {}},                  // OPENPGPKEY
       {49, {}},                  // DHCID
       {25, {}},                  // KEY
