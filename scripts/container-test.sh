@@ -538,7 +538,7 @@ SCRIPT
 
 package_checks() {
   local deb out
-  deb=$(find build -maxdepth 1 -name 'rpdns_*.deb' | head -n1)
+  deb=$(find build -maxdepth 1 -name 'rpdns_*.deb' 2>/dev/null | head -n1) || true  # no build/: no package
   if [ -z "$deb" ]; then
     log "no build/rpdns_*.deb (scripts/package.sh makes it): package checks not run"
     return 0
