@@ -14,6 +14,10 @@
 # fails. Images are kept as a cache for the next run; containers, networks, the
 # service process and temp files are removed.
 #
+# Then docker/monitoring/compose.yaml: Prometheus (Debian's package, its alert
+# rules tested with promtool as the image is built) scrapes rpdns, lists it as
+# an up target and returns rpdns_queries_total.
+#
 # Then it brings up docker/secondaries/compose.yaml, doc/transfers.md's hidden primary
 # with two rpdns secondaries and TSIG: both take the zone by signed AXFR, and
 # after a change on the primary and its SIGHUP both serve the new serial.
@@ -23,8 +27,9 @@
 # user, conffile and unit (systemd-analyze verify and security), and purges it.
 #
 # Environment: RPDNS_TEST_PORT (default 15353), RPDNS_TEST_COMPOSE_PORT (default
-# 15354) and RPDNS_TEST_SECONDARY_PORTS (default "15355 15356") are the loopback
-# ports published; never port 53.
+# 15354), RPDNS_TEST_SECONDARY_PORTS (default "15355 15356") and
+# RPDNS_TEST_MONITORING_PORTS (rpdns and Prometheus, default "15357 15358") are
+# the loopback ports published; never port 53.
 set -euo pipefail
 export LC_ALL=C   # "." as the decimal point of $EPOCHREALTIME and awk
 cd "$(dirname "$0")/.."
@@ -34,6 +39,8 @@ readonly PORT=${RPDNS_TEST_PORT:-15353}
 readonly COMPOSE_PORT=${RPDNS_TEST_COMPOSE_PORT:-15354}
 read -r SECONDARY_PORT_1 SECONDARY_PORT_2 <<<"${RPDNS_TEST_SECONDARY_PORTS:-15355 15356}"
 readonly SECONDARY_PORT_1 SECONDARY_PORT_2
+read -r MONITOR_DNS_PORT PROMETHEUS_PORT <<<"${RPDNS_TEST_MONITORING_PORTS:-15357 15358}"
+readonly MONITOR_DNS_PORT PROMETHEUS_PORT
 readonly NAME=rpdns-container-test-$$
 readonly START=$EPOCHREALTIME
 # A project name of our own, so a developer's own `docker compose` project in
@@ -45,6 +52,7 @@ ENGINE=""          # "docker" or "podman": what answers behind the docker CLI
 SERVICE_PID=""     # our `podman system service`, if we started one
 CHILD=""           # the long command under `bounded`, if one is running
 CONTAINER_STARTED="" COMPOSE_STARTED="" XFR_STARTED="" POLICY_ADDED="" APT_UPDATED="" SYSTEMD_STARTED=""
+MONITOR_STARTED=""
 COMPOSE=()
 PASSED=0 FAILED=0
 
@@ -92,6 +100,7 @@ cleanup() {
   [ -n "$COMPOSE_STARTED" ] && compose 60 down --remove-orphans --timeout 5 >/dev/null 2>&1
   [ -n "$XFR_STARTED" ] && xfr 60 down -v --remove-orphans --timeout 5 >/dev/null 2>&1
   [ -n "$SYSTEMD_STARTED" ] && timeout 30 podman rm -f "$NAME-systemd" >/dev/null 2>&1
+  [ -n "$MONITOR_STARTED" ] && monitoring 60 down --remove-orphans --timeout 5 >/dev/null 2>&1
   stop_service
   [ -n "$POLICY_ADDED" ] && rm -f /usr/sbin/policy-rc.d
   rm -rf "$WORK"
@@ -275,6 +284,12 @@ compose() { local t=$1; shift; bounded "$t" "${COMPOSE[@]}" -f docker/compose.ya
 xfr() {
   local t=$1; shift
   bounded "$t" "${COMPOSE[@]}" -p rpdns-container-test-xfr -f docker/secondaries/compose.yaml "$@"
+}
+
+# The monitoring example, as a project of its own.
+monitoring() {
+  local t=$1; shift
+  bounded "$t" "${COMPOSE[@]}" -p rpdns-container-test-mon -f docker/monitoring/compose.yaml "$@"
 }
 
 # --- the checks --------------------------------------------------------------
@@ -467,6 +482,32 @@ secondaries_checks() {
   XFR_STARTED=""
 }
 
+# --- the monitoring example (docker/monitoring) --------------------------------
+
+prometheus_api() { curl -fsS --max-time 5 "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/$1"; }
+target_up() { has '"health":"up"' "$(prometheus_api targets)"; }
+scraped() { has '"__name__":"rpdns_queries_total"' "$(prometheus_api 'query?query=rpdns_queries_total')"; }
+rules_loaded() { has '"name":"RpdnsWorkerImbalance"' "$(prometheus_api rules)"; }
+
+monitoring_checks() {
+  install_missing curl  # the Prometheus API
+  export RPDNS_PUBLISH=127.0.0.1:$MONITOR_DNS_PORT PROMETHEUS_PUBLISH=127.0.0.1:$PROMETHEUS_PORT
+  local t0=$EPOCHREALTIME
+  MONITOR_STARTED=1
+  if ! monitoring 600 up -d --build >"$WORK/monitoring-up.log" 2>&1; then
+    tail -30 "$WORK/monitoring-up.log" >&2
+    fail "monitoring: compose up (rpdns and Prometheus)"
+    return 0
+  fi
+  ok "monitoring: compose up (rpdns and Prometheus)"
+  log "timing: monitoring example up in $(since "$t0") s"
+  check "monitoring: rpdns answers" wait_for 30 authoritative "$MONITOR_DNS_PORT" www.example.com A 192.0.2.80
+  check "monitoring: Prometheus lists rpdns as an up target" wait_for 60 target_up
+  check "monitoring: Prometheus returns rpdns_queries_total" wait_for 30 scraped
+  check "monitoring: Prometheus loaded the alert rules" rules_loaded
+  monitoring 60 down --timeout 5 >"$WORK/monitoring-down.log" 2>&1 && MONITOR_STARTED=""
+}
+
 # --- the Debian package (scripts/package.sh) ----------------------------------
 
 # Run inside a fresh debian:bookworm container with the package in /pkg: it
@@ -497,7 +538,7 @@ SCRIPT
 
 package_checks() {
   local deb out
-  deb=$(find build -maxdepth 1 -name 'rpdns_*.deb' | head -n1)
+  deb=$(find build -maxdepth 1 -name 'rpdns_*.deb' 2>/dev/null | head -n1) || true  # no build/: no package
   if [ -z "$deb" ]; then
     log "no build/rpdns_*.deb (scripts/package.sh makes it): package checks not run"
     return 0
@@ -563,6 +604,7 @@ remove_leftovers() {
   [ ${#ids[@]} -eq 0 ] || timeout 60 docker rm -f "${ids[@]}" >/dev/null 2>&1 || true
   compose 60 down --remove-orphans --timeout 5 >/dev/null 2>&1 || true
   xfr 60 down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
+  monitoring 60 down --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 }
 
 main() {
@@ -587,6 +629,7 @@ main() {
   timeout 30 docker rm "$NAME" >/dev/null && CONTAINER_STARTED=""
   compose_checks
   secondaries_checks
+  monitoring_checks
   package_checks
   log "timing: whole run $(since "$START") s"
   log "$PASSED passed, $FAILED failed"

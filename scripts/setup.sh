@@ -15,6 +15,7 @@ packages=(
   unbound  # the validating resolver of tests/integration/validation_test.cpp
   clang-format clang-tidy  # scripts/check-style.sh
   pandoc groff-base  # scripts/man.sh: the man pages from doc/man/, checked with groff
+  prometheus  # promtool: scripts/check-monitoring.sh checks docker/monitoring's rules
 )
 
 missing=()
