@@ -19,7 +19,7 @@ using Outcome = reload::ZoneReport::Outcome;
 
 const char* kCommands =
     "status, reload [ZONE...], zone-status [ZONE...], zone-refresh ZONE, zone-retransfer ZONE, notify ZONE, stats, "
-    "config-check, stop";
+    "config-check, upgrade, stop";
 
 // The text of a reply: JSON when the request asked for it, else `text`.
 control::Reply answer(const control::Request& request, bool ok, const Json& json, const std::string& text) {
@@ -202,6 +202,7 @@ void Commands::handle(const control::Request& request, const Respond& respond) {
                                                                        {"notify", &Commands::notify},
                                                                        {"stats", &Commands::stats},
                                                                        {"config-check", &Commands::config_check},
+                                                                       {"upgrade", &Commands::upgrade},
                                                                        {"stop", &Commands::stop}};
   auto it = handlers.find(request.command);
   if (it != handlers.end()) return (this->*it->second)(request, respond);
@@ -322,6 +323,14 @@ void Commands::config_check(const control::Request& request, const Respond& resp
     for (const auto& r : reports) zones.push_back(report_json(r));
     if (config != nullptr && errors.empty()) text += check_summary(*config, reports);
     respond(answer(request, errors.empty(), Json{{"ok", errors.empty()}, {"errors", errors}, {"zones", zones}}, text));
+  });
+}
+
+void Commands::upgrade(const control::Request& request, const Respond& respond) {
+  if (!request.args.empty()) return respond(refuse(request, "upgrade takes no arguments"));
+  if (!upgrade_) return respond(refuse(request, "upgrade is not available"));
+  upgrade_([request, respond](bool ok, const std::string& message) {
+    respond(answer(request, ok, Json{{"ok", ok}, {"message", message}}, message + "\n"));
   });
 }
 

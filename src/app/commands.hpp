@@ -25,6 +25,11 @@ class Commands {
 
   void handle(const control::Request& request, const Respond& respond);
 
+  // What `upgrade` starts (app/upgrade.hpp); the function it is given
+  // hears whether the successor took over, and why not.
+  using UpgradeDone = std::function<void(bool ok, const std::string& message)>;
+  void on_upgrade(std::function<void(UpgradeDone)> upgrade) { upgrade_ = std::move(upgrade); }
+
  private:
   void status(const control::Request& request, const Respond& respond);
   void reload(const control::Request& request, const Respond& respond);
@@ -33,6 +38,7 @@ class Commands {
   void notify(const control::Request& request, const Respond& respond);
   void stats(const control::Request& request, const Respond& respond);
   void config_check(const control::Request& request, const Respond& respond);
+  void upgrade(const control::Request& request, const Respond& respond);
   void stop(const control::Request& request, const Respond& respond);
 
   const config::Config& config_;
@@ -40,6 +46,7 @@ class Commands {
   const answer::SnapshotStore& store_;
   std::function<void()> stop_;
   std::function<std::string()> metrics_;
+  std::function<void(UpgradeDone)> upgrade_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

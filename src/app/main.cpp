@@ -16,6 +16,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/summary.hpp"
+#include "app/upgrade.hpp"
 #include "control/server.hpp"
 #include "app/probe.hpp"
 #include "app/signals.hpp"
@@ -24,7 +25,9 @@
 #include "ops/http_stats.hpp"
 #include "ops/privileges.hpp"
 #include "ops/service.hpp"
+#include "ops/successor.hpp"
 #include "reload/reloader.hpp"
+#include "server/inherited.hpp"
 #include "server/server.hpp"
 #include "reload/zones.hpp"
 #include "zone/signatures.hpp"
@@ -72,8 +75,12 @@ std::vector<stats::ZoneFacts> zone_facts(const zone::ZoneSet& zones) {
 // SIGINT/SIGTERM stop (a second one exits at once).
 class Control {
  public:
-  Control(server::Server& server, reload::Reloader& reloader)
-      : server_(server), reloader_(reloader), work_(io_.get_executor()) {}
+  Control(server::Server& server, reload::Reloader& reloader, std::vector<std::string> args, unsigned grace)
+      : server_(server),
+        reloader_(reloader),
+        work_(io_.get_executor()),
+        upgrader_(io_, std::move(args)),
+        grace_(grace) {}
 
   // Any thread.
   void signal(int signal) {
@@ -84,6 +91,14 @@ class Control {
   // Called on the control thread once every worker has ended, so that
   // what else runs on it (the control socket) lets run() return.
   void when_stopped(std::function<void()> hook) { when_stopped_ = std::move(hook); }
+  // Called on the control thread when a successor takes over, to close
+  // what it must open itself (the stats endpoint, the control socket).
+  void before_hand_over(std::function<void()> hook) { before_hand_over_ = std::move(hook); }
+
+  // Starts an upgrade (app/upgrade.hpp); `done` hears how it went. Any thread.
+  void upgrade(app::Commands::UpgradeDone done) {
+    boost::asio::post(io_, [this, done = std::move(done)] { start_upgrade(done); });
+  }
 
   // Returns once a stop signal has been handled and every worker has ended.
   void run() {
@@ -106,6 +121,7 @@ class Control {
       server_.log_counts();
       return;
     }
+    if (signal == SIGUSR2) return start_upgrade([](bool, const std::string&) {});  // the outcome is logged
     if (stopping_) {
       spdlog::warn("signal {} again: exiting at once", signal);
       std::_Exit(1);
@@ -117,10 +133,49 @@ class Control {
     // Join off the control thread so a second signal is still heard.
     joiner_ = std::thread([this] {
       server_.join();
-      boost::asio::post(io_, [this] {
-        if (when_stopped_) when_stopped_();
-        work_.reset();
-      });
+      end_on_control_thread();
+    });
+  }
+
+  void end_on_control_thread() {
+    boost::asio::post(io_, [this] {
+      if (when_stopped_) when_stopped_();
+      work_.reset();
+    });
+  }
+
+  void start_upgrade(const app::Commands::UpgradeDone& done) {
+    if (stopping_) return done(false, "the server is stopping");
+    if (upgrader_.busy()) return done(false, "an upgrade is already under way");
+    ops::notify_status("upgrading: the successor loads while this process serves");
+    upgrader_.start(
+        server_.listening_fds(),
+        [this, done](pid_t successor) {
+          // First: the reply is queued on this thread before the stop that
+          // closes the control socket's connections.
+          done(true, fmt::format("pid {} serves; pid {} hands over and exits", successor, getpid()));
+          hand_over(successor);
+        },
+        [done](const std::string& why) {
+          spdlog::error("upgrade failed: {}; this process still serves", why);
+          ops::notify_status("serving; the last upgrade failed: " + why);
+          done(false, why + "; the old process still serves");
+        });
+  }
+
+  // The successor answers on the same sockets: stop reading them, give it
+  // the counters, let open TCP connections finish, and end.
+  void hand_over(pid_t successor) {
+    spdlog::info("upgrade: pid {} serves; handing over", successor);
+    stopping_ = true;
+    server_.drain();
+    if (before_hand_over_) before_hand_over_();
+    upgrader_.hand_over(server_.views());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_);
+    joiner_ = std::thread([this, deadline] {
+      if (!server_.join_until(deadline))
+        spdlog::warn("upgrade: TCP connections still open after shutdown-grace ({} s) were closed", grace_);
+      end_on_control_thread();
     });
   }
 
@@ -131,6 +186,9 @@ class Control {
   bool stopping_ = false;
   std::thread joiner_;
   std::function<void()> when_stopped_;
+  std::function<void()> before_hand_over_;
+  app::Upgrader upgrader_;
+  unsigned grace_;
 };
 
 // Where the signal thread sends a signal: to the Control once serving;
@@ -231,18 +289,93 @@ int finish(reload::Reloader& reloader) {
   return 0;
 }
 
-int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<const answer::Snapshot> snapshot) {
+// Where this process's listening sockets come from besides binding them:
+// its predecessor at an upgrade (with the channel to it), or systemd's
+// socket activation.
+struct Inheritance {
+  server::InheritedSockets sockets;
+  int channel = -1;  // to the predecessor; -1: this is no upgrade
+};
+
+// An upgrade's successor, serving: takes the predecessor's counters, then
+// tells systemd it is the service's main process now.
+void take_over(int channel, server::Server& server) {
+  std::size_t carried =
+      app::take_over(channel, std::chrono::seconds(10),
+                     [&server](std::size_t index, const std::string& listen, const stats::WorkerCounters& counters) {
+                       server.carry(listen, index, counters);
+                     });
+  spdlog::info("upgrade: took over from the predecessor; the counters of {} of its workers carry on", carried);
+}
+
+std::unique_ptr<server::Server> make_server(const config::Config& config, answer::SnapshotStore& store,
+                                            reload::Reloader*& reloader, Inheritance& inherited) {
+  // NOTIFYs the workers accept go to the reloader's secondaries; it is made
+  // before any worker runs.
+  auto server = std::make_unique<server::Server>(
+      config, store,
+      [&reloader](const dns::WireName& origin, std::optional<uint32_t> serial) {
+        reloader->notify_received(origin, serial);
+      },
+      &inherited.sockets);
+  if (std::size_t unused = inherited.sockets.close_rest(); unused > 0) {
+    spdlog::warn("{} inherited socket(s) match no listen address and worker of this configuration: closed", unused);
+  }
+  return server;
+}
+
+bool drop_to_user(const config::Config& config) {
+  if (config.user.empty()) return true;
+  std::string problem = ops::drop_privileges(config.user, config.group);
+  if (!problem.empty()) {
+    spdlog::critical("cannot drop privileges to user '{}': {}; refusing to run", config.user, problem);
+    return false;
+  }
+  spdlog::info("running as user {}", config.user);
+  return true;
+}
+
+// The stats endpoint and the control socket. A successor opens them only
+// once its predecessor has closed its own.
+struct Observers {
+  std::unique_ptr<ops::HttpStats> http;
+  std::unique_ptr<control::ControlServer> control_socket;
+
+  bool open_stats(const config::Config& config, server::Server& server, answer::SnapshotStore& store,
+                  reload::Reloader& reloader) {
+    try {
+      http = start_stats(config, server, store, reloader);
+      return true;
+    } catch (const std::exception& e) {
+      spdlog::critical("{}", e.what());
+      return false;
+    }
+  }
+  bool open_control(const config::Config& config, Control& control, app::Commands& commands) {
+    control_socket = open_control_socket(config, control.io(), commands);
+    return config.control_socket.empty() || control_socket != nullptr;
+  }
+};
+
+void announce(const config::Config& config, const answer::SnapshotStore& store, bool successor) {
+  for (const auto& l : config.listen)
+    spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
+  std::string status = fmt::format("serving {} zones on {} address(es) with {} workers each",
+                                   store.load()->zones.size(), config.listen.size(), config.workers);
+  if (successor)
+    ops::notify_ready_as_main(status);
+  else
+    ops::notify_ready(status);
+}
+
+int serve(const cli::Arguments& args, const std::vector<std::string>& command_line, config::Config given,
+          std::shared_ptr<const answer::Snapshot> snapshot, Inheritance& inherited) {
   config::Config config = fit_descriptors(given);
   answer::SnapshotStore store(std::move(snapshot));
   std::unique_ptr<server::Server> server;
-  // NOTIFYs the workers accept go to the reloader's secondaries; it is made
-  // below, before any worker runs.
   reload::Reloader* reloader_ptr = nullptr;
   try {
-    server = std::make_unique<server::Server>(
-        config, store, [&reloader_ptr](const dns::WireName& origin, std::optional<uint32_t> serial) {
-          reloader_ptr->notify_received(origin, serial);
-        });
+    server = make_server(config, store, reloader_ptr, inherited);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
@@ -252,40 +385,37 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
   reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); },
                             std::move(given), store, [&server] { server->nudge_all(); });
   reloader_ptr = &reloader;
-  std::unique_ptr<ops::HttpStats> http;
-  try {
-    http = start_stats(config, *server, store, reloader);
-  } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
-    return 1;
-  }
-  if (!config.user.empty()) {
-    std::string problem = ops::drop_privileges(config.user, config.group);
-    if (!problem.empty()) {
-      spdlog::critical("cannot drop privileges to user '{}': {}; refusing to run", config.user, problem);
-      return 1;
-    }
-    spdlog::info("running as user {}", config.user);
-  }
-  Control control(*server, reloader);
+  bool successor = inherited.channel >= 0;
+  Observers observers;
+  if (!successor && !observers.open_stats(config, *server, store, reloader)) return 1;
+  if (!drop_to_user(config)) return 1;
+  Control control(*server, reloader, command_line, config.shutdown_grace);
   app::Commands commands(
       config, reloader, store, [&control] { control.signal(SIGTERM); }, metrics_text(*server, store, reloader));
-  auto control_socket = open_control_socket(config, control.io(), commands);
-  if (!config.control_socket.empty() && !control_socket) return 1;
-  if (control_socket) control.when_stopped([&control_socket] { control_socket->close(); });
+  commands.on_upgrade([&control](app::Commands::UpgradeDone done) { control.upgrade(std::move(done)); });
+  if (!successor && !observers.open_control(config, control, commands)) return 1;
+  control.when_stopped([&observers] {
+    if (observers.control_socket) observers.control_socket->close();
+  });
+  control.before_hand_over([&observers] {
+    observers.http.reset();  // its port is free for the successor
+    if (observers.control_socket) observers.control_socket->stop_accepting();
+  });
   // Signals go to the Control before the first query can be answered: a
   // client that saw an answer may stop the server and expect a clean exit.
   // Control::signal only posts; the stop is handled once control.run() runs.
   signal_route.serve_with(&control);
   server->start();
-  for (const auto& l : config.listen)
-    spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
-  ops::notify_ready(fmt::format("serving {} zones on {} address(es) with {} workers each", store.load()->zones.size(),
-                                config.listen.size(), config.workers));
+  if (successor) {
+    take_over(inherited.channel, *server);
+    if (!observers.open_stats(config, *server, store, reloader) || !observers.open_control(config, control, commands))
+      spdlog::error("upgrade: serving without the stats endpoint or control socket that could not be opened");
+  }
+  announce(config, store, successor);
   reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once
-  if (http) http->stop();
+  if (observers.http) observers.http->stop();
   server->log_counts();
   return finish(reloader);
 }
@@ -312,6 +442,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args->probe_server) return probe::run(*args->probe_server, args->probe_name);
+  // Before any thread or descriptor of ours: the environment is read once,
+  // and the path of this executable as it is now (a package upgrade may
+  // replace the file; the successor of an upgrade is started from it).
+  Inheritance inherited{server::InheritedSockets::from_environment(), ops::upgrade_channel()};
+  ops::own_executable();
+  std::vector<std::string> command_line(argv, argv + argc);
   auto config = cli::resolve(*args, errors);
   if (!config) return fail(errors);
   // From here a stop signal ends even a long start-up load at once.
@@ -333,5 +469,5 @@ int main(int argc, char** argv) {
     spdlog::warn("{} names no zone: every query is answered REFUSED until a reload adds one", config->source);
   }
   std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life
-  return serve(*args, std::move(*config), std::move(snapshot));
+  return serve(*args, command_line, std::move(*config), std::move(snapshot), inherited);
 }

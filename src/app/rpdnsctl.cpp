@@ -47,6 +47,7 @@ const char* kUsage =
     "  notify ZONE           send NOTIFY of the zone's serial to its notify: list now\n"
     "  stats                 the figures /metrics serves, without HTTP\n"
     "  config-check          read the configuration and load every zone, serving nothing\n"
+    "  upgrade               hand the sockets to a new process, as SIGUSR2 does\n"
     "  stop                  stop the server, as SIGTERM does\n"
     "\n"
     "Options:\n"

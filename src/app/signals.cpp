@@ -13,7 +13,7 @@ namespace {
 sigset_t handled() {
   sigset_t set;
   sigemptyset(&set);
-  for (int s : {SIGHUP, SIGUSR1, SIGINT, SIGTERM}) sigaddset(&set, s);
+  for (int s : {SIGHUP, SIGUSR1, SIGUSR2, SIGINT, SIGTERM}) sigaddset(&set, s);
   return set;
 }
 

@@ -1,4 +1,4 @@
-// The signals rpdns handles (HUP, USR1, INT, TERM), blocked in every thread
+// The signals rpdns handles (HUP, USR1, USR2, INT, TERM), blocked in every thread
 // from the first line of main and taken by one thread with sigwaitinfo, so
 // that no signal can arrive in a thread or at a moment that is not ready
 // for it: before this, a SIGHUP while the zones loaded killed the process.

@@ -132,6 +132,9 @@ struct Config {
   uint64_t journal_size = uint64_t{4} << 20;
   unsigned journal_depth = 20;
   SerialPolicy serial_policy = SerialPolicy::file;
+  // At an upgrade (app/upgrade.hpp), how long the old process lets its
+  // open TCP connections finish their queries and transfers.
+  unsigned shutdown_grace = 5;
   std::string source;  // the config file, empty when none
   // That file's size, modification and change times and inode, taken just
   // before it was read: the same stamp later means the same file, so a

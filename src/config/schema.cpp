@@ -290,6 +290,13 @@ std::vector<Key> service_keys() {
        .slot = [](Config& c) -> Slot { return &c.signature_warning_days; },
        .min = 0,
        .max = 3650},
+      {.name = "shutdown-grace",
+       .type = Type::number,
+       .apply = restart,
+       .help = "seconds the old process of an upgrade lets its open TCP connections finish before it exits",
+       .slot = [](Config& c) -> Slot { return &c.shutdown_grace; },
+       .min = 0,
+       .max = 3600},
   };
 }
 

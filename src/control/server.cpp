@@ -118,7 +118,14 @@ ControlServer::ControlServer(asio::io_context& io, std::string path, Handler han
 
 ControlServer::~ControlServer() {
   close();
-  ::unlink(path_.c_str());
+  if (owns_path_) ::unlink(path_.c_str());
+}
+
+void ControlServer::stop_accepting() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  backoff_.cancel();
+  owns_path_ = false;
 }
 
 void ControlServer::close() {

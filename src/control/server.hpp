@@ -29,6 +29,10 @@ class ControlServer {
   // Stops listening and closes every connection, answered or not, so the
   // io_context has nothing left of it to run (the server is stopping).
   void close();
+  // Stops listening; requests already taken are still answered. The
+  // socket file is left to whoever binds the path next (an upgrade's
+  // successor), and no longer removed when this goes.
+  void stop_accepting();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
@@ -37,6 +41,7 @@ class ControlServer {
   void accept();
 
   std::string path_;
+  bool owns_path_ = true;  // the socket file is ours to remove
   Handler handler_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   boost::asio::steady_timer backoff_;

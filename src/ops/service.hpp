@@ -11,6 +11,9 @@
 namespace rpdns::ops {
 
 void notify_ready(const std::string& status);
+// READY=1 from the successor of an upgrade, which also names itself the
+// service's main process (MAINPID=; the unit needs NotifyAccess=all).
+void notify_ready_as_main(const std::string& status);
 void notify_reloading();
 void notify_status(const std::string& status);
 void notify_stopping();

@@ -11,6 +11,9 @@
 
 #include "server/udp_socket.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 namespace rpdns::server {
 
 namespace {
@@ -55,6 +58,13 @@ UdpSocketOptions socket_options(const config::Config& config) {
   return options;
 }
 
+// Two descriptors of one socket (listen-mode shared dups a socket per worker).
+bool same_socket(int a, int b) {
+  struct stat x {};
+  struct stat y {};
+  return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_ino == y.st_ino && x.st_dev == y.st_dev;
+}
+
 }  // namespace
 
 TcpLimits Server::tcp_limits(const config::Config& config) {
@@ -69,8 +79,30 @@ TcpLimits Server::tcp_limits(const config::Config& config) {
   return limits;
 }
 
+// The UDP sockets of `address`, one per worker: those inherited first,
+// the rest opened here (joining the inherited ones' reuseport group).
+std::vector<int> Server::udp_sockets(const config::ListenAddress& address, unsigned workers,
+                                     const UdpSocketOptions& options, InheritedSockets* inherited) {
+  std::vector<int> fds;
+  if (inherited != nullptr) fds = inherited->take(address, false, options.reuseport ? workers : 1);
+  for (int fd : fds) adopt_udp_socket(fd, address, options);
+  if (!options.reuseport && !fds.empty()) {
+    // listen-mode shared: one socket, the same for every worker.
+    while (fds.size() < workers) fds.push_back(fcntl(fds.front(), F_DUPFD_CLOEXEC, 0));
+    return fds;
+  }
+  auto inherited_count = static_cast<unsigned>(fds.size());
+  if (inherited_count < workers) {
+    auto opened = open_udp_sockets(address, workers - inherited_count, options);
+    fds.insert(fds.end(), opened.begin(), opened.end());
+  }
+  if (inherited_count > 0 && options.reuseport) steer_group(fds.front(), options.steering, workers);
+  return fds;
+}
+
 Server::Server(const config::Config& config, answer::SnapshotStore& store,
-               std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify)
+               std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify,
+               InheritedSockets* inherited)
     : tcp_per_client_(config.tcp.per_client) {
   WorkerSettings settings = worker_settings(config, std::move(on_notify));
   UdpSocketOptions udp_options = socket_options(config);
@@ -80,7 +112,7 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
   for (const auto& address : config.listen) {
     std::vector<int> fds;
     try {
-      fds = open_udp_sockets(address, config.workers, udp_options);
+      fds = udp_sockets(address, config.workers, udp_options, inherited);
     } catch (const std::system_error& e) {
       throw std::runtime_error("cannot listen on " + address.to_string() + " (udp): " + e.what());
     }
@@ -89,22 +121,78 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
       workers_.push_back(std::make_unique<Worker>(index++, fds[i], needs_pktinfo(address), store, settings));
       labels_.push_back(address.to_string());
     }
-    try {
-      for (unsigned i = 0; i < config.workers; ++i) {
-        auto& worker = *workers_[workers_.size() - config.workers + i];
-        listeners_.push_back(std::make_unique<TcpListener>(worker, address, limits));
-      }
-    } catch (const boost::system::system_error& e) {
-      // Asio's own error type (not a std::system_error in Boost 1.74): name
-      // the address, or the operator sees only "bind: Address already in use".
-      throw std::runtime_error("cannot listen on " + address.to_string() + " (tcp): " + e.code().message());
-    }
+    add_listeners(address, config.workers, limits, inherited);
   }
+  carried_ = std::make_unique<stats::WorkerCounters[]>(workers_.size());
+}
+
+void Server::add_listeners(const config::ListenAddress& address, unsigned workers, const TcpLimits& limits,
+                           InheritedSockets* inherited) {
+  std::vector<int> fds;
+  if (inherited != nullptr) fds = inherited->take(address, true, workers);
+  try {
+    for (unsigned i = 0; i < workers; ++i) {
+      auto& worker = *workers_[workers_.size() - workers + i];
+      int fd = i < fds.size() ? fds[i] : -1;
+      listeners_.push_back(std::make_unique<TcpListener>(worker, address, limits, fd));
+    }
+  } catch (const boost::system::system_error& e) {
+    // Asio's own error type (not a std::system_error in Boost 1.74): name
+    // the address, or the operator sees only "bind: Address already in use".
+    throw std::runtime_error("cannot listen on " + address.to_string() + " (tcp): " + e.code().message());
+  }
+}
+
+std::vector<int> Server::listening_fds() const {
+  std::vector<int> fds;
+  for (const auto& w : workers_) {
+    // listen-mode shared: every worker holds a copy of one socket; one is enough.
+    if (std::find_if(fds.begin(), fds.end(), [&w](int fd) { return same_socket(fd, w->fd()); }) == fds.end())
+      fds.push_back(w->fd());
+  }
+  for (const auto& l : listeners_) fds.push_back(l->fd());
+  return fds;
 }
 
 void Server::start() {
   for (auto& l : listeners_) l->start();
   for (auto& w : workers_) w->start();
+}
+
+void Server::drain() {
+  for (auto& l : listeners_) l->drain();
+  for (auto& w : workers_) w->drain();
+  // A worker takes the drain after the batch in hand; the counters read
+  // after this include that batch.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < give_up &&
+         !std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->drained(); }))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+bool Server::join_until(std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    bool all = std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->ran_out(); });
+    if (all || std::chrono::steady_clock::now() >= deadline) {
+      request_stop();
+      join();
+      return all;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void Server::carry(const std::string& label, std::size_t index, const stats::WorkerCounters& counters) {
+  // The same worker when the predecessor had the same workers on that
+  // address; else the first worker of the address, or the first of all.
+  std::size_t to = 0;
+  if (index < labels_.size() && labels_[index] == label) {
+    to = index;
+  } else {
+    auto it = std::find(labels_.begin(), labels_.end(), label);
+    if (it != labels_.end()) to = static_cast<std::size_t>(it - labels_.begin());
+  }
+  stats::add_counters(carried_[to], counters);
 }
 
 void Server::request_stop() {
@@ -122,7 +210,7 @@ void Server::nudge_all() {
 std::vector<stats::WorkerView> Server::views() const {
   std::vector<stats::WorkerView> out;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    out.push_back({&workers_[i]->counters(), labels_[i]});
+    out.push_back({&workers_[i]->counters(), labels_[i], &carried_[i]});
   }
   return out;
 }

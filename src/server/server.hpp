@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "server/inherited.hpp"
 #include "server/tcp_listener.hpp"
+#include "server/udp_socket.hpp"
 #include "server/worker.hpp"
 #include "answer/snapshot.hpp"
 #include "stats/exposition.hpp"
@@ -23,8 +26,11 @@ class Server {
   // Binds every socket; throws std::runtime_error naming the address that failed.
   // `on_notify` hears of every NOTIFY accepted for a secondary zone, from
   // the worker threads.
+  // With `inherited`, the sockets it holds for each listen address are
+  // used before any is opened (an upgrade, or systemd's socket activation).
   Server(const config::Config& config, answer::SnapshotStore& store,
-         std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {});
+         std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {},
+         InheritedSockets* inherited = nullptr);
 
   void start();
   void request_stop();  // every worker stops receiving; returns at once
@@ -33,6 +39,21 @@ class Server {
     request_stop();
     join();
   }
+  // A hand-over to a successor that already reads the same sockets: every
+  // worker stops reading UDP and accepting TCP and closes its listener;
+  // open TCP connections finish the query or transfer in hand and close
+  // once quiet. Returns once no worker reads UDP any more (or after 1 s).
+  void drain();
+  // After drain(): waits until every worker has run out of work or
+  // `deadline` has passed, then stops them all; false when some connection
+  // was still open at the deadline.
+  bool join_until(std::chrono::steady_clock::time_point deadline);
+  // Every listening descriptor (UDP sockets and TCP listeners), for a successor.
+  std::vector<int> listening_fds() const;
+  // Counters a predecessor counted for its worker `index` on `label`: added
+  // to what views() reports, so totals carry on across an upgrade. Call
+  // before anything reads views() from another thread.
+  void carry(const std::string& label, std::size_t index, const stats::WorkerCounters& counters);
   void nudge_all();
   // One line per worker with its query count, and the busiest/idlest ratio.
   void log_counts() const;
@@ -42,6 +63,10 @@ class Server {
 
  private:
   TcpLimits tcp_limits(const config::Config& config);
+  static std::vector<int> udp_sockets(const config::ListenAddress& address, unsigned workers,
+                                      const UdpSocketOptions& options, InheritedSockets* inherited);
+  void add_listeners(const config::ListenAddress& address, unsigned workers, const TcpLimits& limits,
+                     InheritedSockets* inherited);
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
   // io_contexts still exist, and the connection counts outlive both, since
   // sessions still queued in an io_context release theirs when it goes.
@@ -50,6 +75,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::string> labels_;
+  std::unique_ptr<stats::WorkerCounters[]> carried_;  // a predecessor's, one per worker
 };
 
 }  // namespace rpdns::server

@@ -28,6 +28,11 @@ constexpr std::size_t kMaxQuerySize = 4096;
 // waits this long before trying again, so the error cannot make it spin.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 constexpr auto kErrorLogInterval = std::chrono::seconds(10);
+// While handing over to a successor, a connection closes once its client
+// has sent nothing for this long: queries it pipelined arrive well within
+// it, and a client that sends later reconnects to the successor (RFC 7766
+// §6.2.3 lets a server close an idle connection).
+constexpr auto kDrainQuiet = std::chrono::milliseconds(500);
 }  // namespace
 
 // One client connection: read a length-prefixed message, answer it (or
@@ -60,6 +65,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start() { read_length(); }
 
+  // Handing over: a connection waiting for its client's next query waits
+  // only kDrainQuiet more.
+  void drain() {
+    if (waiting_) arm_timer(kDrainQuiet);
+  }
+
  private:
   template <typename Duration>
   void arm_timer(Duration timeout) {
@@ -72,9 +83,14 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_length() {
-    arm_timer(idle_);
+    if (connections_->draining)
+      arm_timer(kDrainQuiet);
+    else
+      arm_timer(idle_);
+    waiting_ = true;
     asio::async_read(socket_, asio::buffer(length_, 2),
                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                       self->waiting_ = false;
                        if (ec) return self->close();
                        self->read_body(dns::read_u16(self->length_));
                      });
@@ -165,6 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::milliseconds io_;
   sockaddr_storage peer_;
   std::size_t client_slot_;
+  bool waiting_ = false;  // for the length of the client's next query
   uint8_t length_[2] = {};
   uint8_t request_[kMaxQuerySize];
   std::size_t request_len_ = 0;
@@ -174,7 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<dns::tsig::StreamSigner> signer_;  // a signed transfer's
 };
 
-TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits)
+TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits, int fd)
     : worker_(worker),
       limits_(limits),
       acceptor_(worker.io()),
@@ -183,6 +200,10 @@ TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, c
   connections_->total = limits_.open;
   connections_->per_client = limits_.per_client;
   tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
+  if (fd >= 0) {
+    acceptor_.assign(endpoint.protocol(), fd);
+    return;
+  }
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.set_option(reuse_port(true));
@@ -193,6 +214,18 @@ TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, c
 
 void TcpListener::start() {
   asio::post(worker_.io(), [this] { accept(); });
+}
+
+void TcpListener::drain() {
+  asio::post(worker_.io(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    backoff_.cancel();
+    connections_->draining = true;
+    for (auto& weak : connections_->sessions) {
+      if (auto session = weak.lock()) session->drain();
+    }
+  });
 }
 
 // Closes this worker's oldest connection that is not streaming a transfer.

@@ -34,10 +34,17 @@ struct TcpLimits {
 
 class TcpListener {
  public:
-  // Binds; throws boost::system::system_error on failure.
-  TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits);
+  // Binds, or with `fd` >= 0 listens on that inherited socket (see
+  // inherited.hpp); throws boost::system::system_error on failure.
+  TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits, int fd = -1);
 
   void start();
+  // Stops accepting and closes the listening socket (a successor holds it
+  // too); each open connection answers what it has read, keeps answering
+  // while its client sends, and closes after kDrainQuiet without a query.
+  // A transfer streams to its end. Posted to the worker's thread.
+  void drain();
+  int fd() { return acceptor_.native_handle(); }
 
   // The open connections, counted and listed; shared with the sessions so
   // that a session outliving its listener (at shutdown) still has
@@ -49,6 +56,7 @@ class TcpListener {
     // Open sessions, oldest first, so that a full worker can close one for
     // a new client. Worker thread only.
     std::deque<std::weak_ptr<class Session>> sessions;
+    bool draining = false;  // worker thread only
     void release(std::size_t client_slot) {
       --open;
       total->fetch_sub(1);

@@ -20,6 +20,18 @@ void set_int(int fd, int level, int option, int value, const char* what) {
   if (setsockopt(fd, level, option, &value, sizeof value) != 0) fail(what);
 }
 
+// The options that may also be set on a socket that is already bound.
+void set_receive_options(int fd, const config::ListenAddress& address, const UdpSocketOptions& options) {
+  // Best effort: an unprivileged process gets at most rmem_max.
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer, sizeof options.receive_buffer);
+  if (needs_pktinfo(address)) {
+    if (address.ipv6)
+      set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+    else
+      set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+  }
+}
+
 int open_one(const config::ListenAddress& address, const UdpSocketOptions& options) {
   int fd = socket(address.ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket");
@@ -27,14 +39,7 @@ int open_one(const config::ListenAddress& address, const UdpSocketOptions& optio
     set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
     if (options.reuseport) set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
     if (address.ipv6) set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, "IPV6_V6ONLY");
-    // Best effort: an unprivileged process gets at most rmem_max.
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer, sizeof options.receive_buffer);
-    if (needs_pktinfo(address)) {
-      if (address.ipv6)
-        set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
-      else
-        set_int(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
-    }
+    set_receive_options(fd, address, options);
     sockaddr_storage addr;
     socklen_t len = address.to_sockaddr(addr);
     if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) fail("bind");
@@ -45,9 +50,11 @@ int open_one(const config::ListenAddress& address, const UdpSocketOptions& optio
   return fd;
 }
 
+}  // namespace
+
 // A classic BPF program for the reuseport group: the value it returns is
 // the index of the socket (in bind order) that receives the datagram.
-void attach_steering(int fd, config::Steering steering, unsigned count) {
+void steer_group(int fd, config::Steering steering, unsigned count) {
   if (steering == config::Steering::hash) return;  // the kernel's 4-tuple hash
   uint32_t source = steering == config::Steering::cpu ? SKF_AD_CPU : SKF_AD_RANDOM;
   sock_filter code[] = {
@@ -61,7 +68,9 @@ void attach_steering(int fd, config::Steering steering, unsigned count) {
   }
 }
 
-}  // namespace
+void adopt_udp_socket(int fd, const config::ListenAddress& address, const UdpSocketOptions& options) {
+  set_receive_options(fd, address, options);
+}
 
 // Compared as addresses, not text: "::0", "0:0::0" and "0.0.0.0" all bind
 // every local address.
@@ -87,7 +96,7 @@ std::vector<int> open_udp_sockets(const config::ListenAddress& address, unsigned
       return fds;
     }
     for (unsigned i = 0; i < count; ++i) fds.push_back(open_one(address, options));
-    attach_steering(fds.front(), options.steering, count);
+    steer_group(fds.front(), options.steering, count);
   } catch (...) {
     for (int fd : fds) close(fd);
     throw;

@@ -21,6 +21,16 @@ struct UdpSocketOptions {
 std::vector<int> open_udp_sockets(const config::ListenAddress& address, unsigned count,
                                   const UdpSocketOptions& options);
 
+// Sets up a UDP socket this process did not open (inherited, see
+// inherited.hpp) as open_udp_sockets would have: the receive buffer and,
+// on a wildcard address, the destination address of each datagram.
+// Throws std::system_error.
+void adopt_udp_socket(int fd, const config::ListenAddress& address, const UdpSocketOptions& options);
+
+// Steers the reuseport group `fd` belongs to over `count` sockets, as
+// `steering` says (nothing for the kernel's hash). Throws std::system_error.
+void steer_group(int fd, config::Steering steering, unsigned count);
+
 // True when replies must carry the address the query was sent to (the
 // socket is bound to the wildcard address).
 bool needs_pktinfo(const config::ListenAddress& address);

@@ -96,6 +96,7 @@ void Worker::start() {
   thread_ = std::thread([this] {
     pin_to_cpu();
     io_.run();
+    ran_out_.store(true);
   });
 }
 
@@ -116,6 +117,14 @@ void Worker::stop() {
     // TCP connections still open are dropped, not waited for: stopping must
     // take well under a second whatever the clients do.
     io_.stop();
+  });
+}
+
+void Worker::drain() {
+  boost::asio::post(io_, [this] {
+    stopping_ = true;
+    receiver_.cancel();
+    drained_.store(true);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,6 +53,15 @@ class Worker {
   // Stops receiving; the batch in hand is still answered. Then join().
   void stop();
   void join();
+  // Stops reading UDP for good, leaving the socket to a successor that
+  // shares it; the batch in hand is still answered. The thread runs on
+  // while its TCP connections do (see TcpListener::drain).
+  void drain();
+  // The thread's io_context has run out of work (after drain()).
+  bool ran_out() const { return ran_out_.load(); }
+  // drain() has taken effect: nothing more is read or counted from UDP.
+  bool drained() const { return drained_.load(); }
+  int fd() const { return fd_.fd; }
   // Makes the worker take the newly published zones now, so that an idle
   // worker drops the old snapshot at once.
   void nudge();
@@ -132,6 +142,8 @@ class Worker {
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   BatchReceiver receiver_;  // after io_: goes first, while the reactor exists
   std::thread thread_;
+  std::atomic<bool> ran_out_{false};
+  std::atomic<bool> drained_{false};
   bool stopping_ = false;   // worker thread only
   bool receiving_ = false;  // a receive is pending (worker thread; join() once it has ended)
   CachedSnapshot cached_;

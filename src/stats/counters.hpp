@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace rpdns::stats {
 
@@ -77,5 +78,26 @@ struct alignas(64) WorkerCounters {
   std::array<Counter, kTypeSlots> by_type;
   std::array<Counter, kCookieResults.size()> by_cookie;
 };
+
+// Calls `f` on every counter of `c`, always in the same order (the order
+// an upgrade hands them to the successor in).
+template <typename Counters, typename F>
+void for_each_counter(Counters& c, F f) {
+  for (auto* one : {&c.queries, &c.replies, &c.dropped, &c.truncated, &c.edns, &c.send_errors, &c.rate_limited_dropped,
+                    &c.rate_limited_slipped, &c.tcp_refused, &c.tcp_evicted, &c.tcp_accept_errors, &c.transfers_axfr,
+                    &c.transfers_ixfr, &c.transfers_ixfr_full, &c.transfer_bytes})
+    f(*one);
+  for (auto& one : c.by_rcode) f(one);
+  for (auto& one : c.by_type) f(one);
+  for (auto& one : c.by_cookie) f(one);
+}
+
+// Adds every counter of `from` to `to` (one writer of `to` at a time).
+inline void add_counters(WorkerCounters& to, const WorkerCounters& from) {
+  std::vector<uint64_t> values;
+  for_each_counter(from, [&values](const Counter& c) { values.push_back(c.get()); });
+  std::size_t i = 0;
+  for_each_counter(to, [&values, &i](Counter& c) { c.add(values[i++]); });
+}
 
 }  // namespace rpdns::stats

@@ -52,11 +52,21 @@ struct ReloadFacts {
 struct WorkerView {
   const WorkerCounters* counters;
   std::string listen;  // the address the worker's socket is bound to
+  // What the worker's predecessors counted before an upgrade; null: none.
+  const WorkerCounters* carried = nullptr;
 
-  uint64_t total(Counter WorkerCounters::*field) const { return (counters->*field).get(); }
-  uint64_t rcode_total(std::size_t slot) const { return counters->by_rcode[slot].get(); }
-  uint64_t type_total(std::size_t slot) const { return counters->by_type[slot].get(); }
-  uint64_t cookie_total(std::size_t slot) const { return counters->by_cookie[slot].get(); }
+  uint64_t total(Counter WorkerCounters::*field) const {
+    return (counters->*field).get() + (carried ? (carried->*field).get() : 0);
+  }
+  uint64_t rcode_total(std::size_t slot) const {
+    return counters->by_rcode[slot].get() + (carried ? carried->by_rcode[slot].get() : 0);
+  }
+  uint64_t type_total(std::size_t slot) const {
+    return counters->by_type[slot].get() + (carried ? carried->by_type[slot].get() : 0);
+  }
+  uint64_t cookie_total(std::size_t slot) const {
+    return counters->by_cookie[slot].get() + (carried ? carried->by_cookie[slot].get() : 0);
+  }
 };
 
 // Prometheus text exposition format 0.0.4, metric names prefixed rpdns_.

@@ -243,7 +243,7 @@ std::string big_zone(int records, int serial = 1) {
 // runtime may block every signal for a moment while it starts up.)
 bool handled_signals_blocked(pid_t pid) {
   uint64_t handled = 0;
-  for (int s : {SIGHUP, SIGINT, SIGUSR1, SIGTERM}) handled |= uint64_t{1} << (s - 1);
+  for (int s : {SIGHUP, SIGINT, SIGUSR1, SIGUSR2, SIGTERM}) handled |= uint64_t{1} << (s - 1);
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
@@ -268,7 +268,7 @@ TEST(Signals, HupAndUsr1FromTheStartDoNotKill) {
   auto start = Clock::now();
   bool blocked = false;
   while (!(blocked = handled_signals_blocked(pid)) && Clock::now() - start < 10s) std::this_thread::sleep_for(200us);
-  EXPECT_TRUE(blocked) << "HUP, INT, USR1 and TERM not blocked 10 s after the start";
+  EXPECT_TRUE(blocked) << "HUP, INT, USR1, USR2 and TERM not blocked 10 s after the start";
   bool answered = false;
   auto deadline = Clock::now() + 60s;
   int sent = 0;

@@ -71,6 +71,10 @@ class ServerProcess {
   RunResult stop(std::chrono::seconds timeout = std::chrono::seconds(10));
   // Everything it has logged so far.
   std::string log() const;
+  // After an upgrade: `successor` is the server now (it logs to the same
+  // file). The caller has made itself a subreaper (PR_SET_CHILD_SUBREAPER),
+  // so that the successor becomes its child once the old process is gone.
+  void follow(pid_t successor) { pid_ = successor; }
 
  private:
   pid_t pid_ = -1;
