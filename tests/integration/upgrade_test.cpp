@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,6 +245,71 @@ TEST_F(Upgrade, AnAxfrUnderWayCompletes) {
   // The zone's SOA, NS and two addresses, the TXT records, and the closing SOA.
   EXPECT_EQ(records, 4 + kExtra + 1) << "in " << messages << " messages\n" << server_->log();
   EXPECT_GT(messages, 3);
+}
+
+// The inode of the socket behind `fd` in this process.
+ino_t socket_inode(int fd) {
+  struct stat st {};
+  fstat(fd, &st);
+  return st.st_ino;
+}
+
+// Whether process `pid` holds the socket of inode `inode`.
+bool holds_socket(pid_t pid, ino_t inode) {
+  std::string wanted = "socket:[" + std::to_string(inode) + "]";
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path(), ec).string() == wanted) return true;
+  }
+  return false;
+}
+
+// systemd's socket activation (sd_listen_fds(3)): the sockets handed over
+// as descriptors 3 and 4 with LISTEN_PID and LISTEN_FDS are the ones
+// served, matched to the listen address by what they are, not bound anew
+// (which would fail: this process holds them without SO_REUSEPORT).
+TEST(SocketActivation, ListenFdsAreTheSocketsServed) {
+  std::string dir = test_dir("activation");
+  write_atomically(dir + "/up.zone", zone_text("up.test", 1, "192.0.2.1"));
+  uint16_t port = free_udp_port();
+  sockaddr_in at = loopback(port);
+  int tcp = socket(AF_INET, SOCK_STREAM, 0);
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_EQ(bind(tcp, reinterpret_cast<const sockaddr*>(&at), sizeof at), 0);
+  ASSERT_EQ(listen(tcp, 16), 0);
+  ASSERT_EQ(bind(udp, reinterpret_cast<const sockaddr*>(&at), sizeof at), 0);
+  std::string log_path = dir + "/rpdns.log";
+  std::string binary = RPDNS_BINARY;
+  std::vector<std::string> args = {binary, "--workers", "1", "--listen", "127.0.0.1:" + std::to_string(port),
+                                   "--zone", "up.test=" + dir + "/up.zone"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Given in the "wrong" order (TCP first): they are told apart by what they are.
+    if (dup2(tcp, 3) < 0 || dup2(udp, 4) < 0) _exit(126);
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    std::string listen_pid = "LISTEN_PID=" + std::to_string(getpid());
+    std::vector<char*> env = {listen_pid.data(), const_cast<char*>("LISTEN_FDS=2"), nullptr};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execve(binary.c_str(), argv.data(), env.data());
+    _exit(127);
+  }
+  EXPECT_TRUE(eventually([&] { return rcode_of(port, "www.up.test.", std::chrono::milliseconds(100)) == 0; },
+                         std::chrono::seconds(30)))
+      << read_file(log_path);
+  TcpClient client(port);
+  ASSERT_TRUE(client.send(make_query("www.up.test.", LDNS_RR_TYPE_A)));
+  EXPECT_TRUE(client.receive().has_value());
+  EXPECT_TRUE(holds_socket(pid, socket_inode(udp)));
+  EXPECT_TRUE(holds_socket(pid, socket_inode(tcp)));
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid, std::chrono::seconds(10)), 0) << read_file(log_path);
+  close(tcp);
+  close(udp);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
