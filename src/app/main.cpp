@@ -16,6 +16,7 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/summary.hpp"
+#include "app/supervisor.hpp"
 #include "app/upgrade.hpp"
 #include "control/server.hpp"
 #include "app/probe.hpp"
@@ -442,6 +443,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args->probe_server) return probe::run(*args->probe_server, args->probe_name);
+  if (!args->check_only) app::supervise_if_first_process();  // a container's PID 1 stays behind for upgrades
   // Before any thread or descriptor of ours: the environment is read once,
   // and the path of this executable as it is now (a package upgrade may
   // replace the file; the successor of an upgrade is started from it).
