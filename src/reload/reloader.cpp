@@ -104,7 +104,7 @@ void Reloader::reload() {
     last_.seconds = record(false, start);
     return;
   }
-  const config::Config& next = fresh ? *fresh : current_;
+  const config::Reloadable& next = fresh ? fresh->reloadable : current_.reloadable;
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
   // An unchanged configuration names the same zones with the same lists:
@@ -132,10 +132,10 @@ void Reloader::reload_zones(const std::vector<dns::WireName>& origins) {
   last_ = Result{};
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
-  auto next = reread_zones(current_, *previous, origins, reports);
+  auto next = reread_zones(current_.reloadable, *previous, origins, reports);
   log_reports(reports);
   store_.publish(std::move(next));
-  send_notifies(current_, reports);
+  send_notifies(current_.reloadable, reports);
   if (after_publish_) after_publish_();
   previous.reset();
   write_bases(reports);
@@ -157,12 +157,12 @@ void Reloader::keep_result(bool ok, double seconds, std::vector<ZoneReport>& rep
 
 void Reloader::notify_zone(const dns::WireName& origin, std::function<void(std::string, std::size_t)> done) {
   boost::asio::post(io_, [this, origin, done = std::move(done)] {
-    const config::ZoneConfig* zone = config::find_zone(current_.zones, origin);
+    const config::ZoneConfig* zone = config::find_zone(current_.reloadable.zones, origin);
     auto served = store_.load()->zones.get(origin.wire());
     if (zone == nullptr || !served || served->soa == nullptr)
       return done("zone " + origin.text() + " is not served", 0);
     if (zone->notify.empty()) return done("zone " + origin.text() + " has no notify: list", 0);
-    notifier_.notify(zone->origin, served->serial, xfr::notify_targets(current_.keys, *zone));
+    notifier_.notify(zone->origin, served->serial, xfr::notify_targets(current_.reloadable.keys, *zone));
     done("", zone->notify.size());
   });
 }
@@ -175,14 +175,14 @@ void Reloader::check(
     auto config = read_config_(errors);
     if (!config) return done(errors, nullptr, reports);
     // Loaded as at a start (previous: none), which writes no file.
-    build_snapshot(*config, nullptr, reports);
+    build_snapshot(config->reloadable, nullptr, reports);
     done(errors, &*config, reports);
     return_freed_memory();
   });
 }
 
 // RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
-void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
+void Reloader::send_notifies(const config::Reloadable& next, const std::vector<ZoneReport>& reports) {
   for (const auto& [zone, serial] : zones_to_notify(next, reports)) {
     notifier_.notify(zone->origin, serial, xfr::notify_targets(next.keys, *zone));
   }

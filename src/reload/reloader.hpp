@@ -93,7 +93,7 @@ class Reloader {
   // Notes a finished reload in facts_; returns its duration in seconds.
   double record(bool ok, std::chrono::steady_clock::time_point start);
 
-  void send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports);
+  void send_notifies(const config::Reloadable& next, const std::vector<ZoneReport>& reports);
   void keep_result(bool ok, double seconds, std::vector<ZoneReport>& reports);
 
   ReadConfig read_config_;

@@ -77,11 +77,11 @@ int64_t Secondaries::copy_expires_at(const zone::Zone& zone, int64_t mtime) {
 }
 
 void Secondaries::configure(const config::Config& config) {
-  keys_ = config.keys;
-  journal_ = journal_limits(config);
+  keys_ = config.reloadable.keys;
+  journal_ = journal_limits(config.reloadable);
   auto current = store_.load();
   std::map<dns::WireName, std::unique_ptr<State>> next;
-  for (const auto& zc : config.zones) {
+  for (const auto& zc : config.reloadable.zones) {
     if (zc.primaries.empty()) continue;
     const dns::WireName& origin = zc.origin;
     auto it = zones_.find(origin);

@@ -17,7 +17,7 @@ namespace {
 
 // One secret for every worker: a client's cookie must verify whichever
 // socket its next query reaches.
-std::vector<dns::CookieSecret> cookie_secrets(const config::Config& config) {
+std::vector<dns::CookieSecret> cookie_secrets(const config::ServerSettings& config) {
   if (!config.cookie_secrets.empty()) {
     spdlog::info("cookies: {} cookie secret(s) from the configuration", config.cookie_secrets.size());
     return config.cookie_secrets;
@@ -32,7 +32,7 @@ std::vector<dns::CookieSecret> cookie_secrets(const config::Config& config) {
   return {secret};
 }
 
-WorkerSettings worker_settings(const config::Config& config,
+WorkerSettings worker_settings(const config::ServerSettings& config,
                                std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify) {
   WorkerSettings settings;
   settings.on_notify = std::move(on_notify);
@@ -47,7 +47,7 @@ WorkerSettings worker_settings(const config::Config& config,
   return settings;
 }
 
-UdpSocketOptions socket_options(const config::Config& config) {
+UdpSocketOptions socket_options(const config::ServerSettings& config) {
   UdpSocketOptions options;
   options.receive_buffer = config.receive_buffer;
   options.reuseport = !config.shared_socket;
@@ -57,7 +57,7 @@ UdpSocketOptions socket_options(const config::Config& config) {
 
 }  // namespace
 
-TcpLimits Server::tcp_limits(const config::Config& config) {
+TcpLimits Server::tcp_limits(const config::ServerSettings& config) {
   TcpLimits limits;
   limits.idle = std::chrono::seconds(config.tcp.idle_timeout);
   limits.io = std::chrono::milliseconds(config.tcp.io_timeout_ms);
@@ -69,7 +69,7 @@ TcpLimits Server::tcp_limits(const config::Config& config) {
   return limits;
 }
 
-Server::Server(const config::Config& config, answer::SnapshotStore& store,
+Server::Server(const config::ServerSettings& config, answer::SnapshotStore& store,
                std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify)
     : tcp_per_client_(config.tcp.per_client) {
   WorkerSettings settings = worker_settings(config, std::move(on_notify));

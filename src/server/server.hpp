@@ -23,7 +23,7 @@ class Server {
   // Binds every socket; throws std::runtime_error naming the address that failed.
   // `on_notify` hears of every NOTIFY accepted for a secondary zone, from
   // the worker threads.
-  Server(const config::Config& config, answer::SnapshotStore& store,
+  Server(const config::ServerSettings& config, answer::SnapshotStore& store,
          std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {});
 
   void start();
@@ -41,7 +41,7 @@ class Server {
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
 
  private:
-  TcpLimits tcp_limits(const config::Config& config);
+  TcpLimits tcp_limits(const config::ServerSettings& config);
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
   // io_contexts still exist, and the connection counts outlive both, since
   // sessions still queued in an io_context release theirs when it goes.
