@@ -477,17 +477,18 @@ std::string section_keys(std::string_view section) {
   return list_text(names);
 }
 
-std::vector<std::string> keep_restart_only(const Config& running, Config& next) {
+std::vector<std::string> keep_restart_only(Config& running, Config next) {
   std::vector<std::string> warnings;
   for (const auto& key : schema()) {
     if (key.apply != Apply::restart || key.slot == nullptr) continue;
     std::string kept = value_text(key, running);
     if (kept == value_text(key, next)) continue;
-    copy_value(key, running, next);
     std::string name(key.name);
     warnings.push_back(name + " changes only on restart; " +
                        (key.secret ? "the running value stays in use" : "keeping '" + kept + "'"));
   }
+  running.reloadable = std::move(next.reloadable);
+  running.source_stamp = next.source_stamp;
   return warnings;
 }
 

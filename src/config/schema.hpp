@@ -99,8 +99,10 @@ std::string default_text(const Key& key);
 // The names of a section's keys, comma-separated ("slip, whitelist").
 std::string section_keys(std::string_view section);
 
-// Puts the running value back into `next` for every restart-only key a
-// reload changed; returns one warning for each.
-std::vector<std::string> keep_restart_only(const Config& running, Config& next);
+// A reload of `running` with `next`, the configuration read again:
+// `running` takes next's Reloadable part (and its file's stamp) and nothing
+// else, so every restart-only setting keeps its running value. Returns one
+// warning for each restart-only key whose value in `next` differs.
+std::vector<std::string> keep_restart_only(Config& running, Config next);
 
 }  // namespace rpdns::config

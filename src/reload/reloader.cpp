@@ -75,22 +75,24 @@ void Reloader::run_pending() {
   done_ = target;
 }
 
-bool Reloader::read_config(std::optional<config::Config>& fresh) {
+bool Reloader::read_config(bool& reread) {
   if (current_.source_stamp && config::file_stamp(current_.source) == current_.source_stamp) {
     spdlog::info("reload: {} unchanged; checking the zone files", current_.source);
     return true;
   }
   std::vector<std::string> errors;
-  fresh = read_config_(errors);
+  auto fresh = read_config_(errors);
   if (!fresh) {
     for (const auto& e : errors) spdlog::error("reload: {}", e);
     spdlog::error("reload: configuration not usable; nothing changed");
     last_.errors = std::move(errors);
     return false;
   }
-  // Sockets, workers and their settings are made once; what the schema
-  // marks restart-only keeps its running value.
-  for (const auto& warning : config::keep_restart_only(current_, *fresh)) spdlog::warn("reload: {}", warning);
+  // Sockets, workers and their settings are made once: only the reloadable
+  // part is taken, and what the schema marks restart-only keeps its running value.
+  for (const auto& warning : config::keep_restart_only(current_, std::move(*fresh)))
+    spdlog::warn("reload: {}", warning);
+  reread = true;
   return true;
 }
 
@@ -98,18 +100,18 @@ void Reloader::reload() {
   auto start = std::chrono::steady_clock::now();
   spdlog::info("reload: started");
   last_ = Result{};
-  std::optional<config::Config> fresh;
-  if (!read_config(fresh)) {
+  bool reread = false;
+  if (!read_config(reread)) {
     last_.ok = false;
     last_.seconds = record(false, start);
     return;
   }
-  const config::Reloadable& next = fresh ? fresh->reloadable : current_.reloadable;
+  const config::Reloadable& next = current_.reloadable;
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
   // An unchanged configuration names the same zones with the same lists:
   // only zone files can have changed.
-  auto snapshot = fresh ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
+  auto snapshot = reread ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
   log_reports(reports);
   store_.publish(std::move(snapshot));
   send_notifies(next, reports);
@@ -117,10 +119,7 @@ void Reloader::reload() {
   previous.reset();
   write_bases(reports);
   return_freed_memory();
-  if (fresh) {
-    current_ = std::move(*fresh);
-    secondaries_.configure(current_);
-  }
+  if (reread) secondaries_.configure(current_);
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
   keep_result(ok, seconds, reports);

@@ -173,23 +173,30 @@ TEST(ConfigSchema, RestartOnlyKeyIsKeptAndReported) {
   running.server.workers = 2;
   running.server.rrl.responses_per_second = 10;
   running.server.cookie_secrets.push_back({1});
+  running.log_level = "info";
   Config next = running;
   next.server.workers = 4;
   next.server.rrl.responses_per_second = 20;
   next.server.cookie_secrets[0][0] = 2;
+  next.log_level = "debug";
   next.reloadable.signature_warning_days = 30;
   next.reloadable.zones.push_back({rpdns::test::wire_name("example.com"), "/z", {}, {}, {}});
   auto warnings = rpdns::config::keep_restart_only(running, next);
-  ASSERT_EQ(warnings.size(), 3u);
+  ASSERT_EQ(warnings.size(), 4u);
   EXPECT_EQ(warnings[0], "workers changes only on restart; keeping '2'");
-  EXPECT_EQ(warnings[1], "rate-limit.responses-per-second changes only on restart; keeping '10'");
-  EXPECT_EQ(warnings[2], "cookie-secret changes only on restart; the running value stays in use");
-  EXPECT_EQ(next.server.workers, 2u);
-  EXPECT_EQ(next.server.rrl.responses_per_second, 10u);
-  EXPECT_EQ(next.server.cookie_secrets[0][0], 1);
-  EXPECT_EQ(next.reloadable.signature_warning_days, 30u);
-  EXPECT_EQ(next.reloadable.zones.size(), 1u);
-  EXPECT_TRUE(rpdns::config::keep_restart_only(running, next).empty());
+  EXPECT_EQ(warnings[1], "log-level changes only on restart; keeping 'info'");
+  EXPECT_EQ(warnings[2], "rate-limit.responses-per-second changes only on restart; keeping '10'");
+  EXPECT_EQ(warnings[3], "cookie-secret changes only on restart; the running value stays in use");
+  EXPECT_EQ(running.server.workers, 2u);
+  EXPECT_EQ(running.server.rrl.responses_per_second, 10u);
+  EXPECT_EQ(running.server.cookie_secrets[0][0], 1);
+  EXPECT_EQ(running.log_level, "info");
+  EXPECT_EQ(running.reloadable.signature_warning_days, 30u);
+  EXPECT_EQ(running.reloadable.zones.size(), 1u);
+  Config again = running;
+  again.reloadable.journal_depth = 5;
+  EXPECT_TRUE(rpdns::config::keep_restart_only(running, again).empty());
+  EXPECT_EQ(running.reloadable.journal_depth, 5u);
 }
 
 // The schema's `apply` column and Config's parts agree: a key a reload may
