@@ -309,11 +309,11 @@ std::string range_text(const config::Key& key) {
 // given twice is refused, as the file refuses it, since each zone is found
 // by its name alone.
 bool add_zone(config::ZoneConfig zone, config::Config& config, std::vector<std::string>& errors) {
-  if (config::find_zone(config.zones, zone.origin) != nullptr) {
+  if (config::find_zone(config.reloadable.zones, zone.origin) != nullptr) {
     errors.push_back("zone " + zone.origin.text() + " is configured twice");
     return false;
   }
-  config.zones.push_back(std::move(zone));
+  config.reloadable.zones.push_back(std::move(zone));
   return true;
 }
 
@@ -353,11 +353,11 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   }
   for (const config::Key* key : args.given) config::copy_value(*key, args.settings, config);
   for (const auto& key : args.keys) {
-    if (config::find_key(config.keys, key.name) != nullptr) {
+    if (config::find_key(config.reloadable.keys, key.name) != nullptr) {
       errors.push_back("--key: key '" + dns::to_text(key.name) + "' defined twice");
       return std::nullopt;
     }
-    config.keys.push_back(key);
+    config.reloadable.keys.push_back(key);
   }
   for (auto zone : args.zones) {
     for (const auto& p : args.allow_transfer) zone.allow_transfer.push_back({p, ""});
@@ -369,7 +369,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
       std::string wire;
       if (!dns::name_from_text(key, wire)) wire.clear();
       dns::lowercase(wire);
-      if (config::find_key(config.keys, wire) == nullptr) {
+      if (config::find_key(config.reloadable.keys, wire) == nullptr) {
         errors.push_back("--secondary: no key '" + key + "' (give it with --key NAME:ALGORITHM:SECRET)");
         return std::nullopt;
       }
@@ -381,7 +381,7 @@ std::optional<config::Config> resolve(const Arguments& args, std::vector<std::st
   }
   // A configuration file may name no zone yet (an installed package's
   // does): the server then refuses every query until a reload adds one.
-  if (config.zones.empty() && file.empty()) {
+  if (config.reloadable.zones.empty() && file.empty()) {
     errors.push_back("no zones to serve: give --config FILE, --zone ORIGIN=FILE or --secondary");
     return std::nullopt;
   }

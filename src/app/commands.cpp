@@ -218,9 +218,9 @@ void Commands::status(const control::Request& request, const Respond& respond) {
   auto facts = reloader_.facts();
   std::size_t zones = store_.load()->zones.size();
   std::string text = fmt::format("version {}\nuptime {} s\nworkers {} per listen address\n", RPDNS_VERSION,
-                                 uptime.count(), config_.workers);
+                                 uptime.count(), config_.server.workers);
   Json listen = Json::array();
-  for (const auto& l : config_.listen) {
+  for (const auto& l : config_.server.listen) {
     text += "listen " + l.to_string() + "\n";
     listen.push_back(l.to_string());
   }
@@ -237,7 +237,7 @@ void Commands::status(const control::Request& request, const Respond& respond) {
   }
   Json json{{"version", RPDNS_VERSION},
             {"uptime_seconds", uptime.count()},
-            {"workers", config_.workers},
+            {"workers", config_.server.workers},
             {"listen", listen},
             {"zones", zones},
             {"reloads", reloads}};

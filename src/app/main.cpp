@@ -49,7 +49,7 @@ int fail(const std::vector<std::string>& errors) {
 // Start-up is all or nothing: any zone error stops it before binding.
 std::shared_ptr<const answer::Snapshot> load_all(const config::Config& config, std::vector<reload::ZoneReport>& reports,
                                                  std::vector<std::string>& errors) {
-  auto snapshot = reload::build_snapshot(config, nullptr, reports);
+  auto snapshot = reload::build_snapshot(config.reloadable, nullptr, reports);
   for (const auto& r : reports) errors.insert(errors.end(), r.errors.begin(), r.errors.end());
   return errors.empty() ? snapshot : nullptr;
 }
@@ -239,20 +239,21 @@ std::unique_ptr<ops::HttpStats> start_stats(const config::Config& config, server
 // The settings the server runs with: `config` without its zones, which
 // the snapshot holds (a copy of 100,000 zone entries is some 20 MB).
 config::Config fit_descriptors(config::Config& config) {
-  auto zones = std::move(config.zones);
+  auto zones = std::move(config.reloadable.zones);
   config::Config fitted = config;
-  config.zones = std::move(zones);
+  config.reloadable.zones = std::move(zones);
   uint64_t limit = ops::raise_descriptor_limit();
-  auto sockets = static_cast<unsigned>(config.listen.size()) * config.workers;
-  fitted.tcp.max_connections = ops::fit_tcp_connections(config.tcp.max_connections, limit, sockets);
-  if (fitted.tcp.max_connections < config.tcp.max_connections) {
+  auto sockets = static_cast<unsigned>(config.server.listen.size()) * config.server.workers;
+  fitted.server.tcp.max_connections = ops::fit_tcp_connections(config.server.tcp.max_connections, limit, sockets);
+  if (fitted.server.tcp.max_connections < config.server.tcp.max_connections) {
     spdlog::warn(
         "tcp-max-connections lowered from {} to {}: the descriptor limit (RLIMIT_NOFILE) is {} and {} are kept for "
         "sockets, zone files and the stats endpoint",
-        config.tcp.max_connections, fitted.tcp.max_connections, limit, ops::reserved_descriptors(sockets));
+        config.server.tcp.max_connections, fitted.server.tcp.max_connections, limit,
+        ops::reserved_descriptors(sockets));
   } else {
     spdlog::info("descriptor limit {}; up to {} tcp connections",
-                 limit == UINT64_MAX ? "unlimited" : std::to_string(limit), fitted.tcp.max_connections);
+                 limit == UINT64_MAX ? "unlimited" : std::to_string(limit), fitted.server.tcp.max_connections);
   }
   return fitted;
 }
@@ -314,7 +315,7 @@ std::unique_ptr<server::Server> make_server(const config::Config& config, answer
   // NOTIFYs the workers accept go to the reloader's secondaries; it is made
   // before any worker runs.
   auto server = std::make_unique<server::Server>(
-      config, store,
+      config.server, store,
       [&reloader](const dns::WireName& origin, std::optional<uint32_t> serial) {
         reloader->notify_received(origin, serial);
       },
@@ -359,10 +360,10 @@ struct Observers {
 };
 
 void announce(const config::Config& config, const answer::SnapshotStore& store, bool successor) {
-  for (const auto& l : config.listen)
-    spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.workers);
+  for (const auto& l : config.server.listen)
+    spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.server.workers);
   std::string status = fmt::format("serving {} zones on {} address(es) with {} workers each",
-                                   store.load()->zones.size(), config.listen.size(), config.workers);
+                                   store.load()->zones.size(), config.server.listen.size(), config.server.workers);
   if (successor)
     ops::notify_ready_as_main(status);
   else
@@ -467,7 +468,7 @@ int main(int argc, char** argv) {
     spdlog::info("zone {} from {}: {}", r.origin.text(), r.file, app::describe_load(r));
     reload::log_warnings(r);
   }
-  if (config->zones.empty()) {
+  if (config->reloadable.zones.empty()) {
     spdlog::warn("{} names no zone: every query is answered REFUSED until a reload adds one", config->source);
   }
   std::vector<reload::ZoneReport>().swap(reports);  // not kept for the server's life

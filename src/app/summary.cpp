@@ -38,8 +38,8 @@ std::string zone_summary(const reload::ZoneReport& r) {
 std::string check_summary(const config::Config& config, const std::vector<reload::ZoneReport>& reports) {
   std::string out = "config " + (config.source.empty() ? std::string("(command line)") : config.source) + " is valid\n";
   for (const auto& r : reports) out += zone_summary(r);
-  for (const auto& l : config.listen) out += "listen " + l.to_string() + "\n";
-  out += fmt::format("workers {} per listen address\n", config.workers);
+  for (const auto& l : config.server.listen) out += "listen " + l.to_string() + "\n";
+  out += fmt::format("workers {} per listen address\n", config.server.workers);
   return out;
 }
 

@@ -92,7 +92,7 @@ class Checker {
         error(item, key, "expected 32 hex digits (16 bytes), got '" + text + "'");
         continue;
       }
-      config.cookie_secrets.push_back(secret);
+      config.server.cookie_secrets.push_back(secret);
     }
   }
 
@@ -110,7 +110,7 @@ class Checker {
   }
 
   // `{address: ..., key: NAME}` or a plain address: the address text and
-  // the key's wire name (checked against Config::keys). `where` is set to
+  // the key's wire name (checked against Reloadable::keys). `where` is set to
   // the address's node, for errors. False when nothing usable was there.
   bool keyed(const YAML::Node& item, const std::string& key, const Config& config, std::string& address,
              std::string& key_wire, YAML::Node& where) {
@@ -138,7 +138,7 @@ class Checker {
     if (!scalar(node, key, text)) return;
     if (!dns::name_from_text(text, out)) return error(node, key, "bad key name '" + text + "'");
     dns::lowercase(out);
-    if (find_key(config.keys, out) == nullptr) error(node, key, "no key '" + text + "' in keys");
+    if (find_key(config.reloadable.keys, out) == nullptr) error(node, key, "no key '" + text + "' in keys");
   }
 
   // A secondary zone's primaries, or NOTIFY targets: "ADDR:PORT" or
@@ -182,12 +182,13 @@ class Checker {
           error(field.first, "keys." + f, "unknown key");
       }
       std::string problem = make_key(name, algorithm, secret, key);
-      if (problem.empty() && find_key(config.keys, key.name) != nullptr) problem = "key '" + name + "' defined twice";
+      if (problem.empty() && find_key(config.reloadable.keys, key.name) != nullptr)
+        problem = "key '" + name + "' defined twice";
       if (!problem.empty()) {
         error(item, "keys", problem);
         continue;
       }
-      config.keys.push_back(std::move(key));
+      config.reloadable.keys.push_back(std::move(key));
     }
   }
 
@@ -250,7 +251,7 @@ class Checker {
     }
     std::filesystem::path path(zone.file);
     if (path.is_relative()) zone.file = (std::filesystem::path(file_).parent_path() / path).string();
-    config.zones.push_back(std::move(zone));
+    config.reloadable.zones.push_back(std::move(zone));
   }
 
   std::vector<YAML::Node> items(const YAML::Node& node) {
@@ -330,7 +331,7 @@ class Checker {
       case Type::secrets:
         return cookie_secrets(node, name, config);
       case Type::nsid:
-        return nsid(node, name, config.nsid);
+        return nsid(node, name, config.server.nsid);
       default:
         return scalar_value(node, key, config);
     }
@@ -450,11 +451,11 @@ std::string parse_key(const std::string& text, dns::tsig::Key& out) {
 }
 
 void apply_defaults(Config& config) {
-  if (config.listen.empty()) {
-    config.listen.push_back(*parse_listen("0.0.0.0:53"));
-    config.listen.push_back(*parse_listen("[::]:53"));
+  if (config.server.listen.empty()) {
+    config.server.listen.push_back(*parse_listen("0.0.0.0:53"));
+    config.server.listen.push_back(*parse_listen("[::]:53"));
   }
-  if (config.workers == 0) config.workers = std::max(1u, std::thread::hardware_concurrency());
+  if (config.server.workers == 0) config.server.workers = std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace rpdns::config

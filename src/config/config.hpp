@@ -37,7 +37,7 @@ enum class Steering { hash, cpu, random };
 // it). `increment`: the change is served with the served serial plus one.
 enum class SerialPolicy { file, increment };
 
-// Key names below are canonical wire names of a key of Config::keys
+// Key names below are canonical wire names of a key of Reloadable::keys
 // (RFC 8945 §4.2), checked to exist; empty: unsigned.
 
 // A server we talk to, with the key our messages to it are signed with.
@@ -69,7 +69,7 @@ struct ZoneConfig {
   // Bounds on one transfer of a secondary zone; 0: Config's.
   uint64_t max_zone_size = 0;
   unsigned transfer_timeout = 0;
-  // The zone's own journal bounds and serial policy; unset: Config's.
+  // The zone's own journal bounds and serial policy; unset: Reloadable's.
   std::optional<uint64_t> journal_size{};
   std::optional<unsigned> journal_depth{};
   std::optional<SerialPolicy> serial_policy{};
@@ -97,44 +97,69 @@ using FileStamp = std::array<int64_t, 4>;
 // The stamp of the file at `path`; nullopt when it cannot be read.
 std::optional<FileStamp> file_stamp(const std::string& path);
 
-struct Config {
+// What the server room takes as it is: its sockets, its workers and what
+// they answer with. All restart-only: the sockets and workers are made
+// once, and the workers hold the rest.
+struct ServerSettings {
   std::vector<ListenAddress> listen;
-  unsigned workers = 0;              // 0 until resolved: then the number of CPUs
-  std::vector<ZoneConfig> zones;     // one per origin
-  std::vector<dns::tsig::Key> keys;  // TSIG keys (RFC 8945), by wire name
-  std::string log_level = "info";
-  uint16_t edns_udp_size = dns::kDefaultEdnsPayload;
-  bool minimal_responses = true;
-  std::string identity;                       // CHAOS id.server; empty: REFUSED
-  std::string version;                        // CHAOS version.bind; empty: REFUSED
-  std::string nsid;                           // NSID option value (RFC 5001), "hostname" resolved; empty: none
-  std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
-  std::string control_socket;                 // rpdnsctl's Unix socket; empty: none
-  unsigned batch_size = 64;                   // datagrams per recvmmsg/sendmmsg
-  int receive_buffer = 4 << 20;               // SO_RCVBUF of each UDP socket
-  bool cpu_affinity = false;                  // pin worker i to CPU i
+  unsigned workers = 0;          // 0 until resolved: then the number of CPUs
+  unsigned batch_size = 64;      // datagrams per recvmmsg/sendmmsg
+  int receive_buffer = 4 << 20;  // SO_RCVBUF of each UDP socket
+  bool cpu_affinity = false;     // pin worker i to CPU i
   Steering steering = Steering::hash;
   bool shared_socket = false;  // listen-mode: shared (one socket, N threads)
   TcpSettings tcp;
   policy::RateLimitSettings rrl;  // response rate limiting; off while responses_per_second is 0
-  // Drop to this user (and group) after binding; empty: stay as started.
-  std::string user;
-  std::string group;
+  uint16_t edns_udp_size = dns::kDefaultEdnsPayload;
+  bool minimal_responses = true;
+  std::string identity;  // CHAOS id.server; empty: REFUSED
+  std::string version;   // CHAOS version.bind; empty: REFUSED
+  std::string nsid;      // NSID option value (RFC 5001), "hostname" resolved; empty: none
   // DNS cookie secrets (RFC 9018): the first makes server cookies, all of
   // them verify (a rollover). Empty: a random secret per process.
   std::vector<std::array<uint8_t, 16>> cookie_secrets;
+};
+
+// What a reload may change, and all it takes from the configuration read
+// again: the zones and what loading them uses. The reload room takes it
+// as it is.
+struct Reloadable {
+  std::vector<ZoneConfig> zones;     // one per origin
+  std::vector<dns::tsig::Key> keys;  // TSIG keys (RFC 8945), by wire name
   // Warn at load and reload of RRSIGs that expire within this many days.
   unsigned signature_warning_days = 7;
-  uint64_t max_zone_size = kDefaultMaxZoneSize;         // per zone unless it sets its own
-  unsigned transfer_timeout = kDefaultTransferTimeout;  // seconds; likewise
   // Each zone's journal of changes, for IXFR (RFC 1995): at most this many
   // bytes and this many versions; the oldest go first. Depth 0: none kept.
   uint64_t journal_size = uint64_t{4} << 20;
   unsigned journal_depth = 20;
   SerialPolicy serial_policy = SerialPolicy::file;
+};
+
+// The whole configuration: one part a reload may change, and the rest,
+// restart-only, which a reload keeps as it is running (the schema's
+// `apply` column says which key is where; a test holds them together).
+struct Config {
+  ServerSettings server;
+  Reloadable reloadable;
+  // Restart-only settings of the process rather than of one room, kept here:
+  // the logger, the privileges dropped, the stats endpoint and the control
+  // socket are set up once by app/ around the rooms.
+  std::string log_level = "info";
+  std::optional<ListenAddress> stats_listen;  // Prometheus /metrics over HTTP; off when unset
+  std::string control_socket;                 // rpdnsctl's Unix socket; empty: none
+  // Drop to this user (and group) after binding; empty: stay as started.
+  std::string user;
+  std::string group;
+  // The default bounds on a secondary's transfers. Restart-only, yet read by
+  // the reload room (its secondaries) beside Reloadable, where a zone's own
+  // bounds override them; kept here since they bound the process as a whole.
+  uint64_t max_zone_size = kDefaultMaxZoneSize;         // per zone unless it sets its own
+  unsigned transfer_timeout = kDefaultTransferTimeout;  // seconds; likewise
   // At an upgrade (app/upgrade.hpp), how long the old process lets its
   // open TCP connections finish their queries and transfers.
   unsigned shutdown_grace = 5;
+
+  // Not settings: where they were read from.
   std::string source;  // the config file, empty when none
   // That file's size, modification and change times and inode, taken just
   // before it was read: the same stamp later means the same file, so a

@@ -64,6 +64,8 @@ struct Key {
 
 // Every key, in the order --help and the documentation list them.
 const std::vector<Key>& schema();
+// The table schema() holds (schema_keys.cpp), made anew at each call.
+std::vector<Key> schema_table();
 
 // The key named `name` ("rate-limit.slip"); null when there is none.
 const Key* schema_key(std::string_view name);
@@ -99,8 +101,10 @@ std::string default_text(const Key& key);
 // The names of a section's keys, comma-separated ("slip, whitelist").
 std::string section_keys(std::string_view section);
 
-// Puts the running value back into `next` for every restart-only key a
-// reload changed; returns one warning for each.
-std::vector<std::string> keep_restart_only(const Config& running, Config& next);
+// A reload of `running` with `next`, the configuration read again:
+// `running` takes next's Reloadable part (and its file's stamp) and nothing
+// else, so every restart-only setting keeps its running value. Returns one
+// warning for each restart-only key whose value in `next` differs.
+std::vector<std::string> keep_restart_only(Config& running, Config next);
 
 }  // namespace rpdns::config

@@ -75,22 +75,24 @@ void Reloader::run_pending() {
   done_ = target;
 }
 
-bool Reloader::read_config(std::optional<config::Config>& fresh) {
+bool Reloader::read_config(bool& reread) {
   if (current_.source_stamp && config::file_stamp(current_.source) == current_.source_stamp) {
     spdlog::info("reload: {} unchanged; checking the zone files", current_.source);
     return true;
   }
   std::vector<std::string> errors;
-  fresh = read_config_(errors);
+  auto fresh = read_config_(errors);
   if (!fresh) {
     for (const auto& e : errors) spdlog::error("reload: {}", e);
     spdlog::error("reload: configuration not usable; nothing changed");
     last_.errors = std::move(errors);
     return false;
   }
-  // Sockets, workers and their settings are made once; what the schema
-  // marks restart-only keeps its running value.
-  for (const auto& warning : config::keep_restart_only(current_, *fresh)) spdlog::warn("reload: {}", warning);
+  // Sockets, workers and their settings are made once: only the reloadable
+  // part is taken, and what the schema marks restart-only keeps its running value.
+  for (const auto& warning : config::keep_restart_only(current_, std::move(*fresh)))
+    spdlog::warn("reload: {}", warning);
+  reread = true;
   return true;
 }
 
@@ -98,18 +100,18 @@ void Reloader::reload() {
   auto start = std::chrono::steady_clock::now();
   spdlog::info("reload: started");
   last_ = Result{};
-  std::optional<config::Config> fresh;
-  if (!read_config(fresh)) {
+  bool reread = false;
+  if (!read_config(reread)) {
     last_.ok = false;
     last_.seconds = record(false, start);
     return;
   }
-  const config::Config& next = fresh ? *fresh : current_;
+  const config::Reloadable& next = current_.reloadable;
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
   // An unchanged configuration names the same zones with the same lists:
   // only zone files can have changed.
-  auto snapshot = fresh ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
+  auto snapshot = reread ? build_snapshot(next, &previous->zones, reports) : refresh_snapshot(next, *previous, reports);
   log_reports(reports);
   store_.publish(std::move(snapshot));
   send_notifies(next, reports);
@@ -117,10 +119,7 @@ void Reloader::reload() {
   previous.reset();
   write_bases(reports);
   return_freed_memory();
-  if (fresh) {
-    current_ = std::move(*fresh);
-    secondaries_.configure(current_);
-  }
+  if (reread) secondaries_.configure(current_);
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
   keep_result(ok, seconds, reports);
@@ -132,10 +131,10 @@ void Reloader::reload_zones(const std::vector<dns::WireName>& origins) {
   last_ = Result{};
   auto previous = store_.load();
   std::vector<ZoneReport> reports;
-  auto next = reread_zones(current_, *previous, origins, reports);
+  auto next = reread_zones(current_.reloadable, *previous, origins, reports);
   log_reports(reports);
   store_.publish(std::move(next));
-  send_notifies(current_, reports);
+  send_notifies(current_.reloadable, reports);
   if (after_publish_) after_publish_();
   previous.reset();
   write_bases(reports);
@@ -157,12 +156,12 @@ void Reloader::keep_result(bool ok, double seconds, std::vector<ZoneReport>& rep
 
 void Reloader::notify_zone(const dns::WireName& origin, std::function<void(std::string, std::size_t)> done) {
   boost::asio::post(io_, [this, origin, done = std::move(done)] {
-    const config::ZoneConfig* zone = config::find_zone(current_.zones, origin);
+    const config::ZoneConfig* zone = config::find_zone(current_.reloadable.zones, origin);
     auto served = store_.load()->zones.get(origin.wire());
     if (zone == nullptr || !served || served->soa == nullptr)
       return done("zone " + origin.text() + " is not served", 0);
     if (zone->notify.empty()) return done("zone " + origin.text() + " has no notify: list", 0);
-    notifier_.notify(zone->origin, served->serial, xfr::notify_targets(current_.keys, *zone));
+    notifier_.notify(zone->origin, served->serial, xfr::notify_targets(current_.reloadable.keys, *zone));
     done("", zone->notify.size());
   });
 }
@@ -175,14 +174,14 @@ void Reloader::check(
     auto config = read_config_(errors);
     if (!config) return done(errors, nullptr, reports);
     // Loaded as at a start (previous: none), which writes no file.
-    build_snapshot(*config, nullptr, reports);
+    build_snapshot(config->reloadable, nullptr, reports);
     done(errors, &*config, reports);
     return_freed_memory();
   });
 }
 
 // RFC 1996 §3.5: a changed serial is announced to the zone's secondaries.
-void Reloader::send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports) {
+void Reloader::send_notifies(const config::Reloadable& next, const std::vector<ZoneReport>& reports) {
   for (const auto& [zone, serial] : zones_to_notify(next, reports)) {
     notifier_.notify(zone->origin, serial, xfr::notify_targets(next.keys, *zone));
   }

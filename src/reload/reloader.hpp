@@ -85,20 +85,21 @@ class Reloader {
  private:
   void run_pending();
   void reload();
-  // The configuration to reload with: `fresh` when the file was read
-  // again, or nothing when it did not change since it was last read; false
-  // when it was read and is not usable.
-  bool read_config(std::optional<config::Config>& fresh);
+  // Takes the reloadable part of the configuration read again into
+  // current_ (`reread`), or nothing when the file did not change since it
+  // was last read; false when it was read and is not usable.
+  bool read_config(bool& reread);
   void reload_zones(const std::vector<dns::WireName>& origins);
   // Notes a finished reload in facts_; returns its duration in seconds.
   double record(bool ok, std::chrono::steady_clock::time_point start);
 
-  void send_notifies(const config::Config& next, const std::vector<ZoneReport>& reports);
+  void send_notifies(const config::Reloadable& next, const std::vector<ZoneReport>& reports);
   void keep_result(bool ok, double seconds, std::vector<ZoneReport>& reports);
 
   ReadConfig read_config_;
   // Its source_stamp unchanged, a reload checks the zones by their files
   // without parsing the configuration again (a second for 100,000 zones).
+  // A reload changes only its Reloadable part (and the stamp).
   config::Config current_;
   Result last_;  // loader thread only
   answer::SnapshotStore& store_;

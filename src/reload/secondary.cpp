@@ -14,10 +14,8 @@
 #include "reload/zones.hpp"
 #include "zone/apply.hpp"
 #include "zone/builder.hpp"
-#include "zone/diff.hpp"
-#include "zone/journal_file.hpp"
 #include "zone/master_writer.hpp"
-#include "reload/secondary_timers.hpp"
+#include "reload/secondary_state.hpp"
 
 namespace rpdns::reload {
 namespace {
@@ -60,28 +58,6 @@ int64_t file_mtime(const std::string& path) {
 
 }  // namespace
 
-struct Secondaries::State {
-  explicit State(asio::io_context& io) : timer(io), expiry(io) {}
-  dns::WireName origin;
-  config::ZoneConfig config;
-  xfr::TransferLimits limits;
-  asio::steady_timer timer;   // the next SOA check
-  asio::steady_timer expiry;  // the copy's expire time
-  SecondaryTimers t;
-  int64_t published_expires_at = 0;  // what the zone set has, for EDNS EXPIRE answers
-  std::string last_error;
-  uint64_t failures = 0;
-  uint64_t transfers = 0;
-  uint64_t incremental_transfers = 0;  // of those, taken as IXFR changes
-  uint64_t axfr_fallbacks = 0;         // IXFRs that failed, followed by an AXFR
-  uint64_t transfer_bytes = 0;         // of every transfer published
-  bool incremental_attempt = false;    // the transfer being checked came as changes
-  bool whole_asked = false;            // rpdnsctl zone-retransfer: the next check transfers all
-  uint64_t copy_load_failures = 0;
-  uint64_t last_bytes = 0;
-  double last_seconds = 0;
-};
-
 Secondaries::Secondaries(asio::io_context& io, answer::SnapshotStore& store, std::function<void()> after_publish,
                          Notify notify)
     : io_(io), store_(store), after_publish_(std::move(after_publish)), notify_(std::move(notify)) {}
@@ -101,11 +77,11 @@ int64_t Secondaries::copy_expires_at(const zone::Zone& zone, int64_t mtime) {
 }
 
 void Secondaries::configure(const config::Config& config) {
-  keys_ = config.keys;
-  journal_ = journal_limits(config);
+  keys_ = config.reloadable.keys;
+  journal_ = journal_limits(config.reloadable);
   auto current = store_.load();
   std::map<dns::WireName, std::unique_ptr<State>> next;
-  for (const auto& zc : config.zones) {
+  for (const auto& zc : config.reloadable.zones) {
     if (zc.primaries.empty()) continue;
     const dns::WireName& origin = zc.origin;
     auto it = zones_.find(origin);
@@ -321,27 +297,6 @@ void Secondaries::incremental(State& s, std::size_t index, xfr::IxfrResult r,
   fetch_whole(s, index, true);
 }
 
-std::string Secondaries::keep_copy(const State& s, zone::Zone& copy) {
-  // The change from the version served goes into its journal, so our own
-  // secondaries can follow by IXFR; a copy whose serial did not grow (a
-  // forced transfer) replaces the zone whole, with no journal.
-  auto served = store_.load()->zones.get(s.origin.wire());
-  zone::follow(served.get(), copy, journal_limits(journal_, s.config));
-  // Kept before it is served: a copy that would not load back at a restart
-  // (and so turn the zone into SERVFAIL) is refused, and the old zone kept.
-  std::string error;
-  zone::WriteStatus kept = zone::write_master_file(copy, s.config.file, error);
-  if (kept == zone::WriteStatus::does_not_load_back) return error;
-  if (kept == zone::WriteStatus::io_error) spdlog::error("zone {}: cannot keep the copy: {}", s.origin.text(), error);
-  // After the copy, and only with it, so a journal on disk never runs ahead of it.
-  if (kept == zone::WriteStatus::written &&
-      !zone::write_journal(copy.journal.get(), copy.origin, zone::journal_path(s.config.file), error)) {
-    spdlog::warn("zone {}: journal not saved (after a restart, IXFR clients get the whole zone): {}", s.origin.text(),
-                 error);
-  }
-  return "";
-}
-
 void Secondaries::transferred(State& s, std::size_t index, xfr::AxfrResult r, double seconds, const char* kind) {
   bool from_changes = s.incremental_attempt;
   s.incremental_attempt = false;
@@ -456,49 +411,6 @@ void Secondaries::arm_expiry(State& s) {
     spdlog::error("zone {}: expired: no successful refresh for {} s; answering SERVFAIL", st.origin.text(),
                   now() - st.t.last_refresh());
   });
-}
-
-// The snapshot with this zone's new copy (or its state alone) swapped in.
-void Secondaries::publish(State& s, std::shared_ptr<const zone::Zone> copy) {
-  auto current = store_.load();
-  if (!copy) {
-    copy = current->zones.get(s.origin.wire());
-    if (!copy) return;
-  }
-  auto next = std::make_shared<answer::Snapshot>(*current);
-  next->access.accept_notify(copy->origin, notify_sources(s.config));
-  s.published_expires_at = s.t.expires_at();
-  next->zones.replace(std::move(copy), s.t.published());
-  store_.publish(std::move(next));
-  if (after_publish_) after_publish_();
-}
-
-void Secondaries::update_facts(const State& s) {
-  SecondaryFacts f;
-  f.zone = s.origin.text();
-  f.serial = s.t.serial();
-  f.has_copy = s.t.has_copy();
-  f.expired = s.t.expired();
-  f.last_refresh = s.t.last_refresh();
-  f.next_refresh = s.t.next_check() / 1000;
-  f.expires_at = s.t.has_copy() ? s.t.expires_at() : 0;
-  f.failures = s.failures;
-  f.transfers = s.transfers;
-  f.incremental_transfers = s.incremental_transfers;
-  f.axfr_fallbacks = s.axfr_fallbacks;
-  f.transfer_bytes = s.transfer_bytes;
-  f.copy_load_failures = s.copy_load_failures;
-  f.last_transfer_bytes = s.last_bytes;
-  f.last_transfer_seconds = s.last_seconds;
-  std::lock_guard lock(facts_mutex_);
-  facts_[s.origin] = f;
-}
-
-std::vector<SecondaryFacts> Secondaries::facts() const {
-  std::lock_guard lock(facts_mutex_);
-  std::vector<SecondaryFacts> out;
-  for (const auto& [origin, f] : facts_) out.push_back(f);
-  return out;
 }
 
 }  // namespace rpdns::reload

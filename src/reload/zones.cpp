@@ -72,7 +72,7 @@ bool save_journal(const std::string& file, zone::Zone& zone, ZoneReport& report)
   return true;
 }
 
-config::SerialPolicy serial_policy(const config::Config& config, const config::ZoneConfig& zc) {
+config::SerialPolicy serial_policy(const config::Reloadable& config, const config::ZoneConfig& zc) {
   return zc.serial_policy.value_or(config.serial_policy);
 }
 
@@ -84,7 +84,7 @@ enum class Succession { follows, refused, refused_signed };
 // is given the serial after old's; and a file that differs from `old` in
 // its serial alone (what an earlier increment left behind) takes old's
 // serial, so that it carries old's journal instead of bumping it again.
-Succession succeed(const config::Config& config, const config::ZoneConfig& zc, const zone::Zone& old,
+Succession succeed(const config::Reloadable& config, const config::ZoneConfig& zc, const zone::Zone& old,
                    zone::Zone& loaded) {
   auto limits = journal_limits(journal_limits(config), zc);
   if (zone::follow(&old, loaded, limits)) return Succession::follows;
@@ -112,7 +112,7 @@ std::string refusal(const config::ZoneConfig& zc, uint32_t serial, const zone::Z
 // file follows it as on a reload, or, refused, leaves it served. Nothing is
 // written: the disk catches up at the zone's next change (and
 // --check-config changes no file).
-std::shared_ptr<const zone::Zone> resume(const config::Config& config, const config::ZoneConfig& zc,
+std::shared_ptr<const zone::Zone> resume(const config::Reloadable& config, const config::ZoneConfig& zc,
                                          std::shared_ptr<zone::Zone> loaded, ZoneReport& report) {
   if (journal_limits(journal_limits(config), zc).max_depth == 0)
     return loaded;  // none kept: a file left from before is not read
@@ -153,7 +153,7 @@ std::shared_ptr<const zone::Zone> resume(const config::Config& config, const con
 
 // Reads a zone's file; the new version, or `old` (null when none) when it
 // fails or changed without a greater serial.
-std::shared_ptr<const zone::Zone> read_zone(const config::Config& config, const config::ZoneConfig& zc,
+std::shared_ptr<const zone::Zone> read_zone(const config::Reloadable& config, const config::ZoneConfig& zc,
                                             std::shared_ptr<const zone::Zone> old, ZoneReport& report) {
   auto loaded = zone::load_zone(zc.origin, zc.file);
   for (const auto& e : loaded.errors) report.errors.push_back(e.to_string());
@@ -180,7 +180,7 @@ std::shared_ptr<const zone::Zone> read_zone(const config::Config& config, const 
 
 // Loads one configured zone, or reuses (unless `force`) / keeps its
 // previous version.
-std::shared_ptr<const zone::Zone> load_one(const config::Config& config, const config::ZoneConfig& zc,
+std::shared_ptr<const zone::Zone> load_one(const config::Reloadable& config, const config::ZoneConfig& zc,
                                            const zone::ZoneSet* previous, ZoneReport& report, bool force = false) {
   auto start = std::chrono::steady_clock::now();
   std::shared_ptr<const zone::Zone> old = find_previous(previous, zc.origin);
@@ -257,7 +257,7 @@ struct Loaded {
   zone::SecondaryState secondary;
 };
 
-void load_entry(const config::Config& config, const config::ZoneConfig& zc, const zone::ZoneSet* previous,
+void load_entry(const config::Reloadable& config, const config::ZoneConfig& zc, const zone::ZoneSet* previous,
                 Loaded& out) {
   auto& r = out.report;
   out.zone = zc.primaries.empty() ? load_one(config, zc, previous, r) : load_secondary(zc, previous, r, out.secondary);
@@ -274,7 +274,7 @@ void load_entry(const config::Config& config, const config::ZoneConfig& zc, cons
 // and on reload these threads inherit the reloader's low priority. Each
 // thread takes the next zone not taken, so 100,000 small zones and one big
 // one spread alike (a big zone's own parse is split further, see loader).
-std::vector<Loaded> load_entries(const config::Config& config, const zone::ZoneSet* previous) {
+std::vector<Loaded> load_entries(const config::Reloadable& config, const zone::ZoneSet* previous) {
   std::vector<Loaded> loaded(config.zones.size());
   std::atomic<std::size_t> next{0};
   auto work = [&] {
@@ -317,7 +317,7 @@ void write_bases(std::vector<ZoneReport>& reports) {
   }
 }
 
-zone::JournalLimits journal_limits(const config::Config& config) {
+zone::JournalLimits journal_limits(const config::Reloadable& config) {
   return {static_cast<std::size_t>(config.journal_size), config.journal_depth};
 }
 
@@ -327,7 +327,7 @@ zone::JournalLimits journal_limits(zone::JournalLimits limits, const config::Zon
   return limits;
 }
 
-std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
+std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Reloadable& config, const zone::ZoneSet* previous,
                                                        std::vector<ZoneReport>& reports) {
   auto snapshot = std::make_shared<answer::Snapshot>();
   for (const auto& key : config.keys) snapshot->keys.add(key);
@@ -353,7 +353,8 @@ std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& con
   return snapshot;
 }
 
-std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
+std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Reloadable& config,
+                                                         const answer::Snapshot& current,
                                                          std::vector<ZoneReport>& reports) {
   auto loaded = load_entries(config, &current.zones);
   auto next = std::make_shared<answer::Snapshot>(current);
@@ -366,7 +367,7 @@ std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& c
   return next;
 }
 
-std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
+std::shared_ptr<const answer::Snapshot> reread_zones(const config::Reloadable& config, const answer::Snapshot& current,
                                                      const std::vector<dns::WireName>& origins,
                                                      std::vector<ZoneReport>& reports) {
   auto next = std::make_shared<answer::Snapshot>(current);
@@ -393,7 +394,7 @@ std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& confi
   return next;
 }
 
-std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports) {
+std::vector<NewSerial> zones_to_notify(const config::Reloadable& config, const std::vector<ZoneReport>& reports) {
   // RFC 1982: only a serial that grew is news to a secondary, which
   // ignores (or, worse, refuses to follow) one that did not.
   std::unordered_map<std::string_view, uint32_t> grown;

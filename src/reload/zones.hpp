@@ -1,5 +1,5 @@
-// Builds the Snapshot a Config names (its zones, their access lists, the
-// TSIG keys), at start-up and on every reload.
+// Builds the Snapshot a config::Reloadable names (its zones, their access
+// lists, the TSIG keys), at start-up and on every reload.
 #pragma once
 
 #include <memory>
@@ -41,21 +41,22 @@ struct ZoneReport {
 };
 
 // The bounds of each zone's journal (IXFR) that `config` sets.
-zone::JournalLimits journal_limits(const config::Config& config);
+zone::JournalLimits journal_limits(const config::Reloadable& config);
 // `limits` with those the zone `zc` sets for itself.
 zone::JournalLimits journal_limits(zone::JournalLimits limits, const config::ZoneConfig& zc);
 
 // Loads every zone of `config`. With a `previous` set (a reload), zones whose
 // files did not change are reused as they are, and a zone that fails to load
 // keeps its previous version. Never returns null; check the reports.
-std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Config& config, const zone::ZoneSet* previous,
+std::shared_ptr<const answer::Snapshot> build_snapshot(const config::Reloadable& config, const zone::ZoneSet* previous,
                                                        std::vector<ZoneReport>& reports);
 
 // A snapshot like `current`, for the same configuration as built it: every
 // zone's files checked (on every core) and the changed ones read again;
 // the rest, and the access lists and keys, shared as they are. The reports
 // follow the configuration's order.
-std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& config, const answer::Snapshot& current,
+std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Reloadable& config,
+                                                         const answer::Snapshot& current,
                                                          std::vector<ZoneReport>& reports);
 
 // A snapshot like `current` with the zones `origins` read again from their
@@ -63,7 +64,7 @@ std::shared_ptr<const answer::Snapshot> refresh_snapshot(const config::Config& c
 // access lists and keys, shared as they are. A zone that fails to load, is
 // not configured or is a secondary keeps what is served, and its report
 // says why. One report per origin, in their order.
-std::shared_ptr<const answer::Snapshot> reread_zones(const config::Config& config, const answer::Snapshot& current,
+std::shared_ptr<const answer::Snapshot> reread_zones(const config::Reloadable& config, const answer::Snapshot& current,
                                                      const std::vector<dns::WireName>& origins,
                                                      std::vector<ZoneReport>& reports);
 
@@ -77,7 +78,7 @@ struct NewSerial {
 // Each report is matched to its zone by name, never by position, so a
 // report missing or out of order cannot announce one zone's serial for
 // another.
-std::vector<NewSerial> zones_to_notify(const config::Config& config, const std::vector<ZoneReport>& reports);
+std::vector<NewSerial> zones_to_notify(const config::Reloadable& config, const std::vector<ZoneReport>& reports);
 
 // Writes the journal bases (zone/journal_base.hpp) the reports say are due,
 // once their versions are served; a failure is logged as a warning.

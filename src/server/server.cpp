@@ -20,7 +20,7 @@ namespace {
 
 // One secret for every worker: a client's cookie must verify whichever
 // socket its next query reaches.
-std::vector<dns::CookieSecret> cookie_secrets(const config::Config& config) {
+std::vector<dns::CookieSecret> cookie_secrets(const config::ServerSettings& config) {
   if (!config.cookie_secrets.empty()) {
     spdlog::info("cookies: {} cookie secret(s) from the configuration", config.cookie_secrets.size());
     return config.cookie_secrets;
@@ -35,7 +35,7 @@ std::vector<dns::CookieSecret> cookie_secrets(const config::Config& config) {
   return {secret};
 }
 
-WorkerSettings worker_settings(const config::Config& config,
+WorkerSettings worker_settings(const config::ServerSettings& config,
                                std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify) {
   WorkerSettings settings;
   settings.on_notify = std::move(on_notify);
@@ -50,7 +50,7 @@ WorkerSettings worker_settings(const config::Config& config,
   return settings;
 }
 
-UdpSocketOptions socket_options(const config::Config& config) {
+UdpSocketOptions socket_options(const config::ServerSettings& config) {
   UdpSocketOptions options;
   options.receive_buffer = config.receive_buffer;
   options.reuseport = !config.shared_socket;
@@ -67,7 +67,7 @@ bool same_socket(int a, int b) {
 
 }  // namespace
 
-TcpLimits Server::tcp_limits(const config::Config& config) {
+TcpLimits Server::tcp_limits(const config::ServerSettings& config) {
   TcpLimits limits;
   limits.idle = std::chrono::seconds(config.tcp.idle_timeout);
   limits.io = std::chrono::milliseconds(config.tcp.io_timeout_ms);
@@ -100,7 +100,7 @@ std::vector<int> Server::udp_sockets(const config::ListenAddress& address, unsig
   return fds;
 }
 
-Server::Server(const config::Config& config, answer::SnapshotStore& store,
+Server::Server(const config::ServerSettings& config, answer::SnapshotStore& store,
                std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify,
                InheritedSockets* inherited)
     : tcp_per_client_(config.tcp.per_client) {

@@ -28,7 +28,7 @@ class Server {
   // the worker threads.
   // With `inherited`, the sockets it holds for each listen address are
   // used before any is opened (an upgrade, or systemd's socket activation).
-  Server(const config::Config& config, answer::SnapshotStore& store,
+  Server(const config::ServerSettings& config, answer::SnapshotStore& store,
          std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {},
          InheritedSockets* inherited = nullptr);
 
@@ -62,7 +62,7 @@ class Server {
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
 
  private:
-  TcpLimits tcp_limits(const config::Config& config);
+  TcpLimits tcp_limits(const config::ServerSettings& config);
   static std::vector<int> udp_sockets(const config::ListenAddress& address, unsigned workers,
                                       const UdpSocketOptions& options, InheritedSockets* inherited);
   void add_listeners(const config::ListenAddress& address, unsigned workers, const TcpLimits& limits,

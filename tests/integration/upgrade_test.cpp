@@ -280,8 +280,13 @@ TEST(SocketActivation, ListenFdsAreTheSocketsServed) {
   ASSERT_EQ(bind(udp, reinterpret_cast<const sockaddr*>(&at), sizeof at), 0);
   std::string log_path = dir + "/rpdns.log";
   std::string binary = RPDNS_BINARY;
-  std::vector<std::string> args = {binary, "--workers", "1", "--listen", "127.0.0.1:" + std::to_string(port),
-                                   "--zone", "up.test=" + dir + "/up.zone"};
+  std::vector<std::string> args = {binary,
+                                   "--workers",
+                                   "1",
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port),
+                                   "--zone",
+                                   "up.test=" + dir + "/up.zone"};
   pid_t pid = fork();
   if (pid == 0) {
     // Given in the "wrong" order (TCP first): they are told apart by what they are.

@@ -66,21 +66,21 @@ TEST(ConfigFile, GoodFile) {
   auto config = load_file(file, errors);
   ASSERT_TRUE(config) << joined(errors);
   EXPECT_TRUE(errors.empty());
-  ASSERT_EQ(config->listen.size(), 2u);
-  EXPECT_EQ(config->listen[0].host, "127.0.0.1");
-  EXPECT_EQ(config->listen[0].port, 5353);
-  EXPECT_FALSE(config->listen[0].ipv6);
-  EXPECT_EQ(config->listen[1].host, "::1");
-  EXPECT_TRUE(config->listen[1].ipv6);
-  EXPECT_EQ(config->workers, 4u);
+  ASSERT_EQ(config->server.listen.size(), 2u);
+  EXPECT_EQ(config->server.listen[0].host, "127.0.0.1");
+  EXPECT_EQ(config->server.listen[0].port, 5353);
+  EXPECT_FALSE(config->server.listen[0].ipv6);
+  EXPECT_EQ(config->server.listen[1].host, "::1");
+  EXPECT_TRUE(config->server.listen[1].ipv6);
+  EXPECT_EQ(config->server.workers, 4u);
   EXPECT_EQ(config->log_level, "debug");
-  EXPECT_EQ(config->edns_udp_size, 1400);
-  ASSERT_EQ(config->zones.size(), 2u);
+  EXPECT_EQ(config->server.edns_udp_size, 1400);
+  ASSERT_EQ(config->reloadable.zones.size(), 2u);
   // An origin arrives in canonical wire form: lowercased, read once here.
-  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
+  EXPECT_EQ(config->reloadable.zones[0].origin, wire_name("example.com"));
   // A relative zone path is taken from the config file's directory.
-  EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "zones/example.com.zone");
-  EXPECT_EQ(config->zones[1].file, "/srv/dns/example.net.zone");
+  EXPECT_EQ(fs::path(config->reloadable.zones[0].file), dir.path() / "zones/example.com.zone");
+  EXPECT_EQ(config->reloadable.zones[1].file, "/srv/dns/example.net.zone");
   EXPECT_EQ(config->source, file);
 }
 
@@ -91,9 +91,9 @@ TEST(ConfigFile, AnswerSettings) {
   std::vector<std::string> errors;
   auto config = load_file(path, errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_FALSE(config->minimal_responses);
-  EXPECT_EQ(config->identity, "ns1");
-  EXPECT_EQ(config->version, "1.0");
+  EXPECT_FALSE(config->server.minimal_responses);
+  EXPECT_EQ(config->server.identity, "ns1");
+  EXPECT_EQ(config->server.version, "1.0");
 }
 
 // RFC 5001: `nsid` is sent as given; "hostname" means this machine's name.
@@ -102,15 +102,15 @@ TEST(ConfigFile, NsidTextOrHostname) {
   std::vector<std::string> errors;
   auto text = load_file(dir.write("a.yaml", "nsid: ns1.fra\n"), errors);
   ASSERT_TRUE(text) << joined(errors);
-  EXPECT_EQ(text->nsid, "ns1.fra");
+  EXPECT_EQ(text->server.nsid, "ns1.fra");
   auto host = load_file(dir.write("b.yaml", "nsid: hostname\n"), errors);
   ASSERT_TRUE(host) << joined(errors);
   char name[256] = {};
   gethostname(name, sizeof name - 1);
-  EXPECT_EQ(host->nsid, name);
+  EXPECT_EQ(host->server.nsid, name);
   auto none = load_file(dir.write("c.yaml", "workers: 1\n"), errors);
   ASSERT_TRUE(none) << joined(errors);
-  EXPECT_TRUE(none->nsid.empty());
+  EXPECT_TRUE(none->server.nsid.empty());
   std::string path = dir.write("d.yaml", "workers: 1\nnsid: " + std::string(256, 'x') + "\n");
   EXPECT_FALSE(load_file(path, errors));
   expect_error_at(errors, path, 2, "nsid");
@@ -123,21 +123,21 @@ TEST(ConfigFile, CookieSecrets) {
   std::vector<std::string> errors;
   auto one = load_file(dir.write("a.yaml", "cookie-secret: e5e973e5a6b2a43f48e7dc849e37bfcf\n"), errors);
   ASSERT_TRUE(one) << joined(errors);
-  ASSERT_EQ(one->cookie_secrets.size(), 1u);
-  EXPECT_EQ(one->cookie_secrets[0][0], 0xE5);
-  EXPECT_EQ(one->cookie_secrets[0][15], 0xCF);
+  ASSERT_EQ(one->server.cookie_secrets.size(), 1u);
+  EXPECT_EQ(one->server.cookie_secrets[0][0], 0xE5);
+  EXPECT_EQ(one->server.cookie_secrets[0][15], 0xCF);
   auto two = load_file(dir.write("b.yaml",
                                  "cookie-secret:\n"
                                  "  - 445536BCD2513298075A5D379663C962\n"
                                  "  - dd3bdf9344b678b185a6f5cb60fca715\n"),
                        errors);
   ASSERT_TRUE(two) << joined(errors);
-  ASSERT_EQ(two->cookie_secrets.size(), 2u);
-  EXPECT_EQ(two->cookie_secrets[0][0], 0x44);
-  EXPECT_EQ(two->cookie_secrets[1][0], 0xDD);
+  ASSERT_EQ(two->server.cookie_secrets.size(), 2u);
+  EXPECT_EQ(two->server.cookie_secrets[0][0], 0x44);
+  EXPECT_EQ(two->server.cookie_secrets[1][0], 0xDD);
   auto none = load_file(dir.write("c.yaml", "workers: 1\n"), errors);
   ASSERT_TRUE(none) << joined(errors);
-  EXPECT_TRUE(none->cookie_secrets.empty());
+  EXPECT_TRUE(none->server.cookie_secrets.empty());
   for (const char* bad : {"e5e973e5a6b2a43f48e7dc849e37bf", "e5e973e5a6b2a43f48e7dc849e37bfcf00",
                           "x5e973e5a6b2a43f48e7dc849e37bfcf", "\"\""}) {
     errors.clear();
@@ -160,8 +160,8 @@ TEST(ConfigFile, SignatureWarningDays) {
   std::vector<std::string> errors;
   auto config = load_file(dir.write("c.yaml", "signature-warning-days: 14\n"), errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_EQ(config->signature_warning_days, 14u);
-  EXPECT_EQ(rpdns::config::Config{}.signature_warning_days, 7u);
+  EXPECT_EQ(config->reloadable.signature_warning_days, 14u);
+  EXPECT_EQ(rpdns::config::Config{}.reloadable.signature_warning_days, 7u);
   std::string bad = dir.write("bad.yaml", "workers: 1\nsignature-warning-days: -1\n");
   EXPECT_FALSE(load_file(bad, errors));
   expect_error_at(errors, bad, 2, "signature-warning-days");
@@ -201,11 +201,11 @@ TEST(ConfigFile, WorkerModes) {
   std::vector<std::string> errors;
   auto config = load_file(path, errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_EQ(config->batch_size, 32u);
-  EXPECT_EQ(config->receive_buffer, 8388608);
-  EXPECT_TRUE(config->cpu_affinity);
-  EXPECT_EQ(config->steering, rpdns::config::Steering::random);
-  EXPECT_TRUE(config->shared_socket);
+  EXPECT_EQ(config->server.batch_size, 32u);
+  EXPECT_EQ(config->server.receive_buffer, 8388608);
+  EXPECT_TRUE(config->server.cpu_affinity);
+  EXPECT_EQ(config->server.steering, rpdns::config::Steering::random);
+  EXPECT_TRUE(config->server.shared_socket);
 }
 
 TEST(ConfigFile, UnknownSteeringNamesKeyAndChoices) {
@@ -223,8 +223,8 @@ TEST(ConfigFile, ListenScalar) {
   std::vector<std::string> errors;
   auto config = load_file(file, errors);
   ASSERT_TRUE(config) << joined(errors);
-  ASSERT_EQ(config->listen.size(), 1u);
-  EXPECT_EQ(config->listen[0].host, "2001:db8::1");
+  ASSERT_EQ(config->server.listen.size(), 1u);
+  EXPECT_EQ(config->server.listen[0].host, "2001:db8::1");
 }
 
 // An empty file means every default.
@@ -234,11 +234,11 @@ TEST(ConfigFile, EmptyFileIsDefaults) {
   std::vector<std::string> errors;
   auto config = load_file(file, errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_TRUE(config->listen.empty());
-  EXPECT_TRUE(config->zones.empty());
-  EXPECT_EQ(config->workers, 0u);
+  EXPECT_TRUE(config->server.listen.empty());
+  EXPECT_TRUE(config->reloadable.zones.empty());
+  EXPECT_EQ(config->server.workers, 0u);
   EXPECT_EQ(config->log_level, "info");
-  EXPECT_EQ(config->edns_udp_size, 1232);  // RFC 6891 §6.2.5 / DNS flag day 2020
+  EXPECT_EQ(config->server.edns_udp_size, 1232);  // RFC 6891 §6.2.5 / DNS flag day 2020
 }
 
 TEST(ConfigFile, UnknownKey) {
@@ -475,13 +475,13 @@ TEST(CliParse, Flags) {
   std::vector<std::string> errors;
   auto args = rpdns::cli::parse(a.argc(), a.argv(), errors);
   ASSERT_TRUE(args) << joined(errors);
-  ASSERT_EQ(args->settings.listen.size(), 2u);
-  EXPECT_EQ(args->settings.listen[0].to_string(), "127.0.0.1:5353");
-  EXPECT_EQ(args->settings.listen[1].to_string(), "[::1]:5353");
+  ASSERT_EQ(args->settings.server.listen.size(), 2u);
+  EXPECT_EQ(args->settings.server.listen[0].to_string(), "127.0.0.1:5353");
+  EXPECT_EQ(args->settings.server.listen[1].to_string(), "[::1]:5353");
   ASSERT_EQ(args->zones.size(), 1u);
   EXPECT_EQ(args->zones[0].origin, wire_name("example.com"));
   EXPECT_EQ(args->zones[0].file, "/z/example.com.zone");
-  EXPECT_EQ(args->settings.workers, 3u);
+  EXPECT_EQ(args->settings.server.workers, 3u);
   EXPECT_EQ(args->settings.log_level, "warn");
   EXPECT_EQ(args->config_file, "/etc/x.yaml");
   EXPECT_FALSE(args->check_only);
@@ -560,11 +560,11 @@ TEST(CliResolve, ZoneFlagOnly) {
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
-  ASSERT_EQ(config->zones.size(), 1u);
-  ASSERT_EQ(config->listen.size(), 2u);
-  EXPECT_EQ(config->listen[0].to_string(), "0.0.0.0:53");
-  EXPECT_EQ(config->listen[1].to_string(), "[::]:53");
-  EXPECT_GE(config->workers, 1u);
+  ASSERT_EQ(config->reloadable.zones.size(), 1u);
+  ASSERT_EQ(config->server.listen.size(), 2u);
+  EXPECT_EQ(config->server.listen[0].to_string(), "0.0.0.0:53");
+  EXPECT_EQ(config->server.listen[1].to_string(), "[::]:53");
+  EXPECT_GE(config->server.workers, 1u);
   EXPECT_EQ(config->log_level, "info");
 }
 
@@ -585,14 +585,14 @@ TEST(CliResolve, FlagsOverrideFile) {
   ASSERT_TRUE(args) << joined(errors);
   auto config = rpdns::cli::resolve(*args, errors);
   ASSERT_TRUE(config) << joined(errors);
-  ASSERT_EQ(config->listen.size(), 1u);
-  EXPECT_EQ(config->listen[0].to_string(), "[::1]:5301");
-  EXPECT_EQ(config->workers, 5u);
+  ASSERT_EQ(config->server.listen.size(), 1u);
+  EXPECT_EQ(config->server.listen[0].to_string(), "[::1]:5301");
+  EXPECT_EQ(config->server.workers, 5u);
   EXPECT_EQ(config->log_level, "trace");
-  ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
-  EXPECT_EQ(fs::path(config->zones[0].file), dir.path() / "example.com.zone");
-  EXPECT_EQ(config->zones[1].origin, wire_name("example.net"));
+  ASSERT_EQ(config->reloadable.zones.size(), 2u);
+  EXPECT_EQ(config->reloadable.zones[0].origin, wire_name("example.com"));
+  EXPECT_EQ(fs::path(config->reloadable.zones[0].file), dir.path() / "example.com.zone");
+  EXPECT_EQ(config->reloadable.zones[1].origin, wire_name("example.net"));
 }
 
 // A flag sets its key whatever the value, the key's "off" too: 0 turns
@@ -608,7 +608,7 @@ TEST(CliResolve, FlagTurnsOffTheFilesRateLimit) {
   ASSERT_TRUE(args) << joined(errors);
   auto config = rpdns::cli::resolve(*args, errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_EQ(config->rrl.responses_per_second, 0u);
+  EXPECT_EQ(config->server.rrl.responses_per_second, 0u);
 }
 
 // Without flags the file's own settings stand.
@@ -625,9 +625,9 @@ TEST(CliResolve, FileSettingsKept) {
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
-  ASSERT_EQ(config->listen.size(), 1u);
-  EXPECT_EQ(config->listen[0].to_string(), "127.0.0.1:5300");
-  EXPECT_EQ(config->workers, 2u);
+  ASSERT_EQ(config->server.listen.size(), 1u);
+  EXPECT_EQ(config->server.listen[0].to_string(), "127.0.0.1:5300");
+  EXPECT_EQ(config->server.workers, 2u);
 }
 
 // A configuration file may name no zone yet (the package's does: zones
@@ -640,7 +640,7 @@ TEST(CliResolve, NoZonesIsAnErrorOnlyWithoutAConfigFile) {
   std::vector<std::string> errors;
   auto config = rpdns::cli::resolve(args, errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_TRUE(config->zones.empty());
+  EXPECT_TRUE(config->reloadable.zones.empty());
   if (std::filesystem::exists("/etc/rpdns/rpdns.yaml")) GTEST_SKIP() << "/etc/rpdns/rpdns.yaml would be read";
   rpdns::cli::Arguments none;
   EXPECT_FALSE(rpdns::cli::resolve(none, errors));
@@ -698,12 +698,12 @@ TEST(ConfigFile, KeysAndKeyedPeers) {
   std::vector<std::string> errors;
   auto config = load_file(dir.write("c.yaml", kKeyed), errors);
   ASSERT_TRUE(config) << joined(errors);
-  ASSERT_EQ(config->keys.size(), 1u);
-  const auto& key = config->keys[0];
+  ASSERT_EQ(config->reloadable.keys.size(), 1u);
+  const auto& key = config->reloadable.keys[0];
   EXPECT_EQ(key.name, wire("transfer-key"));
   EXPECT_EQ(key.algorithm, rpdns::dns::tsig::Algorithm::hmac_sha256);
   EXPECT_EQ(key.secret, (std::vector<uint8_t>{'s', 'e', 'c', 'r', 'e', 't'}));
-  const auto& zone = config->zones.at(0);
+  const auto& zone = config->reloadable.zones.at(0);
   ASSERT_EQ(zone.primaries.size(), 1u);
   EXPECT_EQ(zone.primaries[0].key, key.name);
   ASSERT_EQ(zone.allow_transfer.size(), 2u);
@@ -763,10 +763,10 @@ TEST(ConfigFile, TransferLimits) {
   ASSERT_TRUE(config) << joined(errors);
   EXPECT_EQ(config->max_zone_size, 2000000u);
   EXPECT_EQ(config->transfer_timeout, 120u);
-  EXPECT_EQ(config->zones.at(0).max_zone_size, 100000u);
-  EXPECT_EQ(config->zones.at(0).transfer_timeout, 60u);
-  EXPECT_EQ(config->zones.at(1).max_zone_size, 0u);  // the global one
-  EXPECT_EQ(config->zones.at(1).transfer_timeout, 0u);
+  EXPECT_EQ(config->reloadable.zones.at(0).max_zone_size, 100000u);
+  EXPECT_EQ(config->reloadable.zones.at(0).transfer_timeout, 60u);
+  EXPECT_EQ(config->reloadable.zones.at(1).max_zone_size, 0u);  // the global one
+  EXPECT_EQ(config->reloadable.zones.at(1).transfer_timeout, 0u);
   auto defaults = load_file(dir.write("d.yaml", "workers: 1\n"), errors);
   ASSERT_TRUE(defaults) << joined(errors);
   EXPECT_EQ(defaults->max_zone_size, uint64_t{1} << 30);
@@ -785,14 +785,16 @@ TEST(ConfigFile, ZonesMaySetTheirOwnJournalAndSerialPolicy) {
                                     "  - origin: b.example\n    file: /z/b\n"),
                           errors);
   ASSERT_TRUE(config) << joined(errors);
-  EXPECT_EQ(config->serial_policy, rpdns::config::SerialPolicy::increment);
-  EXPECT_EQ(config->zones.at(0).journal_depth, std::optional<unsigned>(0));
-  EXPECT_EQ(config->zones.at(0).journal_size, std::optional<uint64_t>(70000));
-  EXPECT_EQ(config->zones.at(0).serial_policy, rpdns::config::SerialPolicy::file);
-  EXPECT_FALSE(config->zones.at(1).journal_depth);
-  EXPECT_FALSE(config->zones.at(1).serial_policy);
-  auto a = rpdns::reload::journal_limits(rpdns::reload::journal_limits(*config), config->zones.at(0));
-  auto b = rpdns::reload::journal_limits(rpdns::reload::journal_limits(*config), config->zones.at(1));
+  EXPECT_EQ(config->reloadable.serial_policy, rpdns::config::SerialPolicy::increment);
+  EXPECT_EQ(config->reloadable.zones.at(0).journal_depth, std::optional<unsigned>(0));
+  EXPECT_EQ(config->reloadable.zones.at(0).journal_size, std::optional<uint64_t>(70000));
+  EXPECT_EQ(config->reloadable.zones.at(0).serial_policy, rpdns::config::SerialPolicy::file);
+  EXPECT_FALSE(config->reloadable.zones.at(1).journal_depth);
+  EXPECT_FALSE(config->reloadable.zones.at(1).serial_policy);
+  auto a =
+      rpdns::reload::journal_limits(rpdns::reload::journal_limits(config->reloadable), config->reloadable.zones.at(0));
+  auto b =
+      rpdns::reload::journal_limits(rpdns::reload::journal_limits(config->reloadable), config->reloadable.zones.at(1));
   EXPECT_EQ(a.max_depth, 0u);
   EXPECT_EQ(a.max_bytes, 70000u);
   EXPECT_EQ(b.max_depth, 7u);
@@ -832,16 +834,16 @@ TEST(CliParse, KeyAndSecondary) {
   ASSERT_TRUE(args) << joined(errors);
   auto config = rpdns::cli::resolve(*args, errors);
   ASSERT_TRUE(config) << joined(errors);
-  ASSERT_EQ(config->keys.size(), 1u);
-  EXPECT_EQ(config->keys[0].algorithm, rpdns::dns::tsig::Algorithm::hmac_sha512);
-  ASSERT_EQ(config->zones.size(), 2u);
-  EXPECT_EQ(config->zones[0].origin, wire_name("example.com"));
-  EXPECT_EQ(config->zones[0].file, "/var/lib/rpdns/example.com");
-  ASSERT_EQ(config->zones[0].primaries.size(), 1u);
-  EXPECT_EQ(config->zones[0].primaries[0].address.to_string(), "192.0.2.1:53");
-  EXPECT_EQ(config->zones[0].primaries[0].key, wire("transfer-key"));
-  EXPECT_EQ(config->zones[1].primaries[0].address.to_string(), "[2001:db8::1]:5300");
-  EXPECT_EQ(config->zones[1].primaries[0].key, "");
+  ASSERT_EQ(config->reloadable.keys.size(), 1u);
+  EXPECT_EQ(config->reloadable.keys[0].algorithm, rpdns::dns::tsig::Algorithm::hmac_sha512);
+  ASSERT_EQ(config->reloadable.zones.size(), 2u);
+  EXPECT_EQ(config->reloadable.zones[0].origin, wire_name("example.com"));
+  EXPECT_EQ(config->reloadable.zones[0].file, "/var/lib/rpdns/example.com");
+  ASSERT_EQ(config->reloadable.zones[0].primaries.size(), 1u);
+  EXPECT_EQ(config->reloadable.zones[0].primaries[0].address.to_string(), "192.0.2.1:53");
+  EXPECT_EQ(config->reloadable.zones[0].primaries[0].key, wire("transfer-key"));
+  EXPECT_EQ(config->reloadable.zones[1].primaries[0].address.to_string(), "[2001:db8::1]:5300");
+  EXPECT_EQ(config->reloadable.zones[1].primaries[0].key, "");
 }
 
 TEST(CliParse, BadKeyAndSecondary) {

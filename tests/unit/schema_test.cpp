@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "config/schema.hpp"
@@ -169,26 +170,48 @@ TEST(ConfigSchema, RestartOnlyKeyIsKeptAndReported) {
   EXPECT_EQ(schema_key("workers")->apply, rpdns::config::Apply::restart);
   EXPECT_EQ(schema_key("zones")->apply, rpdns::config::Apply::reload);
   Config running;
-  running.workers = 2;
-  running.rrl.responses_per_second = 10;
-  running.cookie_secrets.push_back({1});
+  running.server.workers = 2;
+  running.server.rrl.responses_per_second = 10;
+  running.server.cookie_secrets.push_back({1});
+  running.log_level = "info";
   Config next = running;
-  next.workers = 4;
-  next.rrl.responses_per_second = 20;
-  next.cookie_secrets[0][0] = 2;
-  next.signature_warning_days = 30;
-  next.zones.push_back({rpdns::test::wire_name("example.com"), "/z", {}, {}, {}});
+  next.server.workers = 4;
+  next.server.rrl.responses_per_second = 20;
+  next.server.cookie_secrets[0][0] = 2;
+  next.log_level = "debug";
+  next.reloadable.signature_warning_days = 30;
+  next.reloadable.zones.push_back({rpdns::test::wire_name("example.com"), "/z", {}, {}, {}});
   auto warnings = rpdns::config::keep_restart_only(running, next);
-  ASSERT_EQ(warnings.size(), 3u);
+  ASSERT_EQ(warnings.size(), 4u);
   EXPECT_EQ(warnings[0], "workers changes only on restart; keeping '2'");
-  EXPECT_EQ(warnings[1], "rate-limit.responses-per-second changes only on restart; keeping '10'");
-  EXPECT_EQ(warnings[2], "cookie-secret changes only on restart; the running value stays in use");
-  EXPECT_EQ(next.workers, 2u);
-  EXPECT_EQ(next.rrl.responses_per_second, 10u);
-  EXPECT_EQ(next.cookie_secrets[0][0], 1);
-  EXPECT_EQ(next.signature_warning_days, 30u);
-  EXPECT_EQ(next.zones.size(), 1u);
-  EXPECT_TRUE(rpdns::config::keep_restart_only(running, next).empty());
+  EXPECT_EQ(warnings[1], "log-level changes only on restart; keeping 'info'");
+  EXPECT_EQ(warnings[2], "rate-limit.responses-per-second changes only on restart; keeping '10'");
+  EXPECT_EQ(warnings[3], "cookie-secret changes only on restart; the running value stays in use");
+  EXPECT_EQ(running.server.workers, 2u);
+  EXPECT_EQ(running.server.rrl.responses_per_second, 10u);
+  EXPECT_EQ(running.server.cookie_secrets[0][0], 1);
+  EXPECT_EQ(running.log_level, "info");
+  EXPECT_EQ(running.reloadable.signature_warning_days, 30u);
+  EXPECT_EQ(running.reloadable.zones.size(), 1u);
+  Config again = running;
+  again.reloadable.journal_depth = 5;
+  EXPECT_TRUE(rpdns::config::keep_restart_only(running, again).empty());
+  EXPECT_EQ(running.reloadable.journal_depth, 5u);
+}
+
+// The schema's `apply` column and Config's parts agree: a key a reload may
+// change lives in Config::reloadable, which is all a reload takes, and a
+// restart-only key lives outside it.
+TEST(ConfigSchema, ReloadableKeysAreTheReloadablePart) {
+  Config config;
+  const auto* begin = reinterpret_cast<const char*>(&config.reloadable);
+  const auto* end = begin + sizeof(config.reloadable);
+  for (const Key& key : schema()) {
+    if (key.slot == nullptr) continue;
+    const auto* at = std::visit([](auto* field) { return reinterpret_cast<const char*>(field); }, key.slot(config));
+    bool inside = at >= begin && at < end;
+    EXPECT_EQ(inside, key.apply == rpdns::config::Apply::reload) << key.name;
+  }
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
                                "@ IN SOA ns1.example.com. h.example.com. 1 7200 3600 1209600 300\n"
                                "@ IN NS ns1.example.com.\n"
                                "www.other.test. IN A 192.0.2.1\n");
-  rpdns::config::Config config;
+  rpdns::config::Reloadable config;
   config.zones.push_back({rpdns::test::wire_name("example.com"), file, {}, {}, {}});
   std::vector<ZoneReport> reports;
   auto set = rpdns::reload::build_snapshot(config, nullptr, reports);
@@ -40,7 +40,7 @@ TEST(ZoneReports, WarningsReachTheReport) {
 // (whichever thread loaded it first), and a broken zone fails alone.
 TEST(ZoneReports, ManyZonesLoadInConfigurationOrder) {
   TempDir dir;
-  rpdns::config::Config config;
+  rpdns::config::Reloadable config;
   constexpr int kZones = 300;
   for (int i = 0; i < kZones; ++i) {
     std::string name = "z" + std::to_string(i) + ".test";
@@ -121,7 +121,7 @@ TEST(ZoneSetSharing, CopiesChangeAloneAndFindEveryZone) {
 // come in another order than the zones, as a position would mislead.
 TEST(ZoneReports, NotifyPairsReportAndZoneByName) {
   using rpdns::test::wire_name;
-  rpdns::config::Config config;
+  rpdns::config::Reloadable config;
   auto secondary = *rpdns::config::parse_listen("192.0.2.53");
   config.zones.push_back({wire_name("a.example"), "/z/a", {}, {{secondary, ""}}, {}});
   config.zones.push_back({wire_name("b.example"), "/z/b", {}, {{secondary, ""}}, {}});
