@@ -370,6 +370,21 @@ reload_zone() {
   logs_show "zone example.com.: serial $serial -> $((serial + 1))"
 }
 
+# An upgrade in the container (docker kill --signal=USR2): rpdns as PID 1
+# stays behind as a supervisor, so the container keeps running while a new
+# process takes the sockets over; queries sent meanwhile are all answered.
+upgrade_container() {
+  local t0=$EPOCHREALTIME failed=0 i
+  timeout 30 docker kill --signal=USR2 "$NAME" >/dev/null || return 1
+  for i in $(seq 30); do
+    authoritative "$PORT" www.example.com A 192.0.2.80 || failed=$((failed + 1))
+  done
+  wait_for 20 logs_show "took over from the predecessor" || return 1
+  log "timing: upgrade done $(since "$t0") s after docker kill --signal=USR2; $failed of 30 queries meanwhile unanswered"
+  [ "$failed" -eq 0 ] && [ "$(timeout 10 docker inspect -f '{{.State.Running}}' "$NAME")" = true ] &&
+    authoritative "$PORT" www.example.com A 192.0.2.80
+}
+
 stop_container() {
   local t0=$EPOCHREALTIME took
   timeout 30 docker stop "$NAME" >/dev/null || return 1
@@ -573,6 +588,21 @@ add_zone_and_reload() {
     in_systemd systemctl reload rpdns
 }
 
+main_pid() { in_systemd systemctl show -p MainPID --value rpdns; }
+
+# systemd_upgrade COMMAND...: COMMAND replaces the running server by its
+# upgrade: the service stays active, its main PID moves to the successor
+# (sent as MAINPID= under NotifyAccess=all), and the zone is still answered.
+systemd_upgrade() {
+  local before
+  before=$(main_pid) && [ -n "$before" ] && [ "$before" != 0 ] || return 1
+  "$@" >"$WORK/upgrade.out" 2>&1 || { cat "$WORK/upgrade.out" >&2; return 1; }
+  wait_for 20 main_pid_moved "$before" || return 1
+  log "     main pid $before -> $(main_pid)"
+  [ "$(in_systemd systemctl is-active rpdns)" = active ] && zone_answered
+}
+main_pid_moved() { local now; now=$(main_pid) && [ -n "$now" ] && [ "$now" != 0 ] && [ "$now" != "$1" ]; }
+
 package_service_checks() {
   if [ "$ENGINE" != podman ]; then
     log "engine $ENGINE: the package's service is run under systemd with podman only; not run"
@@ -591,6 +621,8 @@ package_service_checks() {
   check "package: the zone answered after the reload" wait_for 10 zone_answered
   check "package: runs as rpdns" has rpdns "$(in_systemd ps -o user= -C rpdns)"
   check "package: rpdnsctl on the default socket" has "serial 2026112201" "$(in_systemd rpdnsctl zone-status example.com)"
+  check "package: rpdnsctl upgrade, systemd follows the new main process" systemd_upgrade in_systemd rpdnsctl upgrade
+  check "package: installed again, postinst upgrades in place" systemd_upgrade in_systemd dpkg -i /tmp/rpdns.deb
   check "package: systemctl stop rpdns" in_systemd systemctl stop rpdns
   timeout 60 podman rm -f "$NAME-systemd" >/dev/null 2>&1 && SYSTEMD_STARTED=""
   timeout 60 podman rmi -f rpdns-package-test >/dev/null 2>&1 || true  # holds this build's package: no cache
@@ -623,6 +655,7 @@ main() {
   check "runs as uid 10053 with cap_net_bind_service only" runs_as_non_root
   check "HEALTHCHECK reports healthy" wait_for 60 healthy "$NAME"
   check "changed zone served after docker kill --signal=HUP" reload_zone
+  check "docker kill --signal=USR2 upgrades in place, no query lost, the container runs on" upgrade_container
   check "docker logs shows the listeners" logs_show "listening on 0.0.0.0:53"
   check "docker stop under 2 s, exit code 0" stop_container
   check "docker logs shows a clean stop" logs_show "stopped"
