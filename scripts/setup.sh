@@ -16,6 +16,7 @@ packages=(
   clang-format clang-tidy  # scripts/check-style.sh
   pandoc groff-base  # scripts/man.sh: the man pages from doc/man/, checked with groff
   prometheus  # promtool: scripts/check-monitoring.sh checks docker/monitoring's rules
+  dnsperf  # scripts/upgrade-demo.sh (CI): the load across upgrades
 )
 
 missing=()

@@ -29,6 +29,9 @@ upgrades=${3:-10}
 has_part() { [ "$1" = bench ]; } # install_servers asks; only the basic packages
 
 install_traps
+# The server now answering is an upgrade's successor, not a process we
+# started: stop it by its pid on the way out too.
+trap 'rc=$?; stop_current; (exit $rc); cleanup' EXIT
 TMP=$(mktemp -d)
 if [ "${UPGRADE_DEMO_OTHERS:-0}" = 1 ]; then install_servers; fi
 command -v dnsperf >/dev/null || install_servers

@@ -299,9 +299,10 @@ struct Inheritance {
   int channel = -1;  // to the predecessor; -1: this is no upgrade
 };
 
-// An upgrade's successor, serving: takes the predecessor's counters, then
-// tells systemd it is the service's main process now.
+// An upgrade's successor, serving: tells systemd it is the service's main
+// process now, and the predecessor that it serves; takes its counters.
 void take_over(int channel, server::Server& server) {
+  ops::notify_main_pid();
   std::size_t carried =
       app::take_over(channel, std::chrono::seconds(10),
                      [&server](std::size_t index, const std::string& listen, const stats::WorkerCounters& counters) {
@@ -359,15 +360,11 @@ struct Observers {
   }
 };
 
-void announce(const config::Config& config, const answer::SnapshotStore& store, bool successor) {
+void announce(const config::Config& config, const answer::SnapshotStore& store) {
   for (const auto& l : config.server.listen)
     spdlog::info("listening on {} (udp and tcp) with {} workers", l.to_string(), config.server.workers);
-  std::string status = fmt::format("serving {} zones on {} address(es) with {} workers each",
-                                   store.load()->zones.size(), config.server.listen.size(), config.server.workers);
-  if (successor)
-    ops::notify_ready_as_main(status);
-  else
-    ops::notify_ready(status);
+  ops::notify_ready(fmt::format("serving {} zones on {} address(es) with {} workers each", store.load()->zones.size(),
+                                config.server.listen.size(), config.server.workers));
 }
 
 int serve(const cli::Arguments& args, const std::vector<std::string>& command_line, config::Config given,
@@ -413,7 +410,7 @@ int serve(const cli::Arguments& args, const std::vector<std::string>& command_li
     if (!observers.open_stats(config, *server, store, reloader) || !observers.open_control(config, control, commands))
       spdlog::error("upgrade: serving without the stats endpoint or control socket that could not be opened");
   }
-  announce(config, store, successor);
+  announce(config, store);
   reload::return_freed_memory();  // the workers already answer meanwhile
   control.run();
   signal_route.serve_with(nullptr);  // from here a stop signal ends the process at once

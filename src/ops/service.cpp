@@ -29,9 +29,7 @@ std::string status_line(std::string status) {
 }  // namespace
 
 void notify_ready(const std::string& status) { notify("READY=1\n" + status_line(status)); }
-void notify_ready_as_main(const std::string& status) {
-  notify("MAINPID=" + std::to_string(getpid()) + "\nREADY=1\n" + status_line(status));
-}
+void notify_main_pid() { notify("MAINPID=" + std::to_string(getpid())); }
 void notify_reloading() { notify("RELOADING=1\nSTATUS=reloading"); }
 void notify_status(const std::string& status) { notify(status_line(status)); }
 void notify_stopping() { notify("STOPPING=1\nSTATUS=stopping"); }

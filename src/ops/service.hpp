@@ -11,9 +11,11 @@
 namespace rpdns::ops {
 
 void notify_ready(const std::string& status);
-// READY=1 from the successor of an upgrade, which also names itself the
-// service's main process (MAINPID=; the unit needs NotifyAccess=all).
-void notify_ready_as_main(const std::string& status);
+// From the successor of an upgrade, before it tells its predecessor that it
+// serves: it is the service's main process now (MAINPID=; the unit needs
+// NotifyAccess=all). Sent before the old main process can exit, or systemd
+// would take that exit for the service's end.
+void notify_main_pid();
 void notify_reloading();
 void notify_status(const std::string& status);
 void notify_stopping();

@@ -2,6 +2,7 @@
 // systemd, listening on the datagram socket NOTIFY_SOCKET names.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -69,6 +70,44 @@ TEST(Service, TellsSystemdWhenItIsReadyReloadingAndStopping) {
   EXPECT_EQ(server.stop().exit_code, 0);  // SIGTERM
   std::string stop = systemd.until("STOPPING=1");
   EXPECT_NE(stop.find("STOPPING=1"), std::string::npos) << stop;
+  std::filesystem::remove_all(dir);
+}
+
+// An upgrade under systemd (NotifyAccess=all): the successor names itself
+// the main process (MAINPID=) while the old one still runs, since systemd
+// would take the old main process's exit for the service's end; then
+// READY=1. The old process never says STOPPING=1: the service goes on.
+TEST(Service, AnUpgradesSuccessorBecomesTheMainProcessBeforeTheOldOneEnds) {
+#ifndef RPDNS_TEST_SYSTEMD
+  GTEST_SKIP() << "rpdns was built without libsystemd (scripts/setup.sh installs libsystemd-dev)";
+#endif
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);  // the successor becomes ours once the old one ends
+  std::string dir = test_dir("svcup");
+  NotifySocket systemd(dir + "/notify.sock");
+  setenv("NOTIFY_SOCKET", (dir + "/notify.sock").c_str(), 1);
+  std::string zones = RPDNS_BUNDLED_ZONES;
+  ServerProcess server({"--zone", "example.com=" + zones + "/example.com.zone"});
+  unsetenv("NOTIFY_SOCKET");
+  systemd.until("READY=1");
+  pid_t old = server.pid();
+  kill(old, SIGUSR2);
+  std::string named = systemd.until("MAINPID=");
+  bool old_running =
+      kill(old, 0) == 0 && read_file("/proc/" + std::to_string(old) + "/stat").find(") Z") == std::string::npos;
+  auto at = named.find("MAINPID=");
+  ASSERT_NE(at, std::string::npos) << named << server.log();
+  pid_t successor = static_cast<pid_t>(std::stol(named.substr(at + 8)));
+  EXPECT_NE(successor, old);
+  // From here the successor is the server the harness stops, even should a
+  // check below fail.
+  EXPECT_EQ(wait_exit(old, std::chrono::seconds(15)), 0);
+  server.follow(successor);
+  EXPECT_TRUE(old_running) << "the old process had already ended when the successor said MAINPID=";
+  std::string after = systemd.until("READY=1");
+  EXPECT_NE(after.find("READY=1"), std::string::npos) << after;
+  std::string rest = systemd.until("STOPPING=1");  // nothing more should come
+  EXPECT_EQ((named + after + rest).find("STOPPING=1"), std::string::npos) << named << after << rest;
+  EXPECT_EQ(server.stop().exit_code, 0);
   std::filesystem::remove_all(dir);
 }
 

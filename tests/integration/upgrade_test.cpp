@@ -235,7 +235,7 @@ TEST_F(Upgrade, AnAxfrUnderWayCompletes) {
     uint8_t length[2];
     if (!read_exact(length, 2)) break;
     std::size_t n = static_cast<std::size_t>(length[0] << 8 | length[1]);
-    ASSERT_TRUE(read_exact(message.data(), n));
+    if (!read_exact(message.data(), n)) break;  // cut short: the count below tells
     records += message[6] << 8 | message[7];
     if (++messages == 1) upgrading = std::thread([this] { upgrade(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
