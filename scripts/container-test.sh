@@ -603,12 +603,14 @@ systemd_upgrade() {
 }
 main_pid_moved() { local now; now=$(main_pid) && [ -n "$now" ] && [ "$now" != 0 ] && [ "$now" != "$1" ]; }
 
+# The package is kept in /opt in the image (podman's systemd mode mounts a
+# tmpfs over /tmp), to be installed again over itself as an upgrade.
 package_service_checks() {
   if [ "$ENGINE" != podman ]; then
     log "engine $ENGINE: the package's service is run under systemd with podman only; not run"
     return 0
   fi
-  printf 'FROM debian:bookworm\nCOPY rpdns.deb /tmp/rpdns.deb\nRUN rm -f /etc/dpkg/dpkg.cfg.d/slim && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd systemd-sysv bind9-dnsutils /tmp/rpdns.deb && rm -rf /var/lib/apt/lists/*\nCMD ["/sbin/init"]\n' >"$WORK/pkg/Dockerfile"
+  printf 'FROM debian:bookworm\nCOPY rpdns.deb /opt/rpdns.deb\nRUN rm -f /etc/dpkg/dpkg.cfg.d/slim && apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd systemd-sysv bind9-dnsutils /opt/rpdns.deb && rm -rf /var/lib/apt/lists/*\nCMD ["/sbin/init"]\n' >"$WORK/pkg/Dockerfile"
   bounded 600 podman build -t rpdns-package-test "$WORK/pkg" >"$WORK/package-build.log" 2>&1 ||
     { tail -20 "$WORK/package-build.log" >&2; fail "package: image with systemd built"; return 0; }
   SYSTEMD_STARTED=1
@@ -622,7 +624,7 @@ package_service_checks() {
   check "package: runs as rpdns" has rpdns "$(in_systemd ps -o user= -C rpdns)"
   check "package: rpdnsctl on the default socket" has "serial 2026112201" "$(in_systemd rpdnsctl zone-status example.com)"
   check "package: rpdnsctl upgrade, systemd follows the new main process" systemd_upgrade in_systemd rpdnsctl upgrade
-  check "package: installed again, postinst upgrades in place" systemd_upgrade in_systemd dpkg -i /tmp/rpdns.deb
+  check "package: installed again, postinst upgrades in place" systemd_upgrade in_systemd dpkg -i /opt/rpdns.deb
   check "package: systemctl stop rpdns" in_systemd systemctl stop rpdns
   timeout 60 podman rm -f "$NAME-systemd" >/dev/null 2>&1 && SYSTEMD_STARTED=""
   timeout 60 podman rmi -f rpdns-package-test >/dev/null 2>&1 || true  # holds this build's package: no cache
