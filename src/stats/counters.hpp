@@ -73,6 +73,10 @@ struct alignas(64) WorkerCounters {
   Counter transfers_ixfr;        // IXFRs answered with changes from the journal (RFC 1995)
   Counter transfers_ixfr_full;   // IXFRs the journal could not serve, answered with the whole zone
   Counter transfer_bytes;        // bytes of every transfer's messages sent
+  Counter dnstap_dropped;        // dnstap messages the worker's full ring had no room for
+  // Written by the dnstap writer's thread, not the worker's:
+  Counter dnstap_sent;  // dnstap messages written to the collector
+  Counter dnstap_lost;  // dnstap messages dropped while the collector was away
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
   std::array<Counter, kCookieResults.size()> by_cookie;
