@@ -93,6 +93,17 @@ struct TcpSettings {
   unsigned max_connections = 1024;             // in total; each worker takes its share
 };
 
+// dnstap logging (issue 31): off while neither socket nor tcp is set.
+struct DnstapSettings {
+  std::string socket;                // the collector's Unix socket
+  std::optional<ListenAddress> tcp;  // or its TCP address
+  std::string identity;              // the messages' identity; empty: none
+  std::string version;               // their version; empty: none
+  bool queries = true;               // log AUTH_QUERY messages
+  bool responses = true;             // log AUTH_RESPONSE messages
+  unsigned sample = 1;               // log one exchange in this many, per worker
+};
+
 using FileStamp = std::array<int64_t, 4>;
 // The stamp of the file at `path`; nullopt when it cannot be read.
 std::optional<FileStamp> file_stamp(const std::string& path);
@@ -117,6 +128,7 @@ struct Config {
   bool shared_socket = false;  // listen-mode: shared (one socket, N threads)
   TcpSettings tcp;
   policy::RateLimitSettings rrl;  // response rate limiting; off while responses_per_second is 0
+  DnstapSettings dnstap;
   // Drop to this user (and group) after binding; empty: stay as started.
   std::string user;
   std::string group;

@@ -387,7 +387,7 @@ Slot read_slot(const Key& key, const Config& config) { return key.slot(const_cas
 const std::vector<Key>& schema() {
   static const std::vector<Key> keys = [] {
     std::vector<Key> all;
-    for (auto group : {serving_keys, limit_keys, service_keys}) {
+    for (auto group : {serving_keys, limit_keys, service_keys, dnstap_keys}) {
       auto some = group();
       all.insert(all.end(), some.begin(), some.end());
     }

@@ -65,6 +65,9 @@ struct Key {
 // Every key, in the order --help and the documentation list them.
 const std::vector<Key>& schema();
 
+// The dnstap section's keys (schema_dnstap.cpp), a part of schema().
+std::vector<Key> dnstap_keys();
+
 // The key named `name` ("rate-limit.slip"); null when there is none.
 const Key* schema_key(std::string_view name);
 
