@@ -100,6 +100,7 @@ Server::Server(const config::Config& config, answer::SnapshotStore& store,
       throw std::runtime_error("cannot listen on " + address.to_string() + " (tcp): " + e.code().message());
     }
   }
+  start_dnstap(config);
 }
 
 void Server::start() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "dnstap/writer.hpp"
 #include "server/tcp_listener.hpp"
 #include "server/worker.hpp"
 #include "answer/snapshot.hpp"
@@ -42,11 +43,14 @@ class Server {
 
  private:
   TcpLimits tcp_limits(const config::Config& config);
+  void start_dnstap(const config::Config& config);  // server/dnstap.cpp
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
   // io_contexts still exist, and the connection counts outlive both, since
   // sessions still queued in an io_context release theirs when it goes.
   std::atomic<unsigned> tcp_open_{0};
   policy::ConnectionLimit tcp_per_client_;
+  // Outlives the workers, which log into its rings; null while dnstap is off.
+  std::unique_ptr<dnstap::Writer> dnstap_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::string> labels_;
