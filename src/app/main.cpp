@@ -252,6 +252,7 @@ int serve(const cli::Arguments& args, config::Config given, std::shared_ptr<cons
   reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); },
                             std::move(given), store, [&server] { server->nudge_all(); });
   reloader_ptr = &reloader;
+  reloader.on_config([&server](const config::Config& c) { server->reconfigure_dnstap(c); });
   std::unique_ptr<ops::HttpStats> http;
   try {
     http = start_stats(config, *server, store, reloader);

@@ -120,6 +120,7 @@ void Reloader::reload() {
   if (fresh) {
     current_ = std::move(*fresh);
     secondaries_.configure(current_);
+    if (on_config_) on_config_(current_);
   }
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);

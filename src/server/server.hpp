@@ -38,6 +38,10 @@ class Server {
   // One line per worker with its query count, and the busiest/idlest ratio.
   void log_counts() const;
   std::vector<stats::WorkerView> views() const;
+  // Takes up a reload's dnstap settings (on the reloader's thread): a new
+  // writer when they changed, each worker switched to it, then the old one
+  // closed (server/dnstap.cpp).
+  void reconfigure_dnstap(const config::Config& config);
 
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
 

@@ -86,7 +86,8 @@ class Worker {
   void count_transfer_bytes(std::size_t bytes) { counters_.transfer_bytes.add(bytes); }
   void count_tcp_accept_error() { counters_.tcp_accept_errors.add(); }
   // dnstap (worker thread only): null while it is off, so that the query
-  // path pays one predictable branch for it; set before start().
+  // path pays one predictable branch for it; set before start(), or on the
+  // worker's thread (a reload posts it).
   void set_tap(dnstap::Tap* tap) { tap_ = tap; }
   dnstap::Tap* tap() const { return tap_; }
   // Where the worker's TCP sessions build their answers (worker thread

@@ -3,7 +3,7 @@
 // back: every query and response of UDP and TCP is there with its type,
 // protocol, addresses and times; a collector stopped mid-run costs no
 // answer, its messages are counted as dropped, and logging resumes when it
-// comes back. Both tools are installed by scripts/setup.sh: a missing one
+// comes back; a reload turns it on and off. Both tools are installed by scripts/setup.sh: a missing one
 // fails these tests.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/ldns_query.hpp"
@@ -220,6 +221,48 @@ TEST_F(DnstapTest, CollectorStoppedAndRestarted) {
   EXPECT_FALSE(find(resumed, "AUTH_QUERY", "UDP", "back-").empty()) << resumed.size() << " messages";
   EXPECT_FALSE(find(resumed, "AUTH_RESPONSE", "UDP", "back-").empty()) << resumed.size() << " messages";
   EXPECT_TRUE(find(resumed, "AUTH_QUERY", "UDP", "away-").empty());
+  server->stop();
+}
+
+// SIGHUP turns dnstap on and off while the server keeps serving.
+TEST_F(DnstapTest, TurnedOnAndOffByReload) {
+  Collector collector(socket_, dir_ + "/capture.fstrm");
+  ASSERT_TRUE(collector.listening()) << "fstrm_capture did not start (is fstrm-bin installed?)";
+  const std::string config = dir_ + "/rpdns.yaml";
+  const std::string with = read_file(config);
+  const std::string without = with.substr(0, with.find("dnstap:"));
+  write_atomically(config, without);
+  auto server = start_server();
+  ASSERT_TRUE(query(server->port(), "off-before.example.com.", LDNS_RR_TYPE_A));
+  EXPECT_EQ(sent(), 0);
+
+  write_atomically(config, with);
+  kill(server->pid(), SIGHUP);
+  int n = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        EXPECT_TRUE(query(server->port(), "on-" + std::to_string(n++) + ".example.com.", LDNS_RR_TYPE_A));
+        return sent() > 0;
+      },
+      10s, 100ms))
+      << server->log();
+
+  write_atomically(config, without);
+  kill(server->pid(), SIGHUP);
+  ASSERT_TRUE(eventually([&] { return server->log().find("dnstap: off") != std::string::npos; }, 10s)) << server->log();
+  long after_off = sent();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(query(server->port(), "off-after-" + std::to_string(i) + ".example.com.", LDNS_RR_TYPE_A));
+  }
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(sent(), after_off);
+  EXPECT_EQ(server->log().find("changes only on restart"), std::string::npos) << server->log();
+  ASSERT_EQ(collector.stop(), 0);
+
+  auto all = read_capture(dir_ + "/capture.fstrm");
+  EXPECT_FALSE(find(all, "AUTH_QUERY", "UDP", "on-").empty()) << all.size() << " messages";
+  EXPECT_FALSE(find(all, "AUTH_RESPONSE", "UDP", "on-").empty()) << all.size() << " messages";
+  EXPECT_TRUE(find(all, "AUTH_QUERY", "UDP", "off-").empty());
   server->stop();
 }
 
