@@ -35,16 +35,23 @@ long sum_metric(const std::string& text, const std::string& name) {
   return total;
 }
 
-// fstrm_capture on a Unix socket, writing to a file until it is stopped.
+// fstrm_capture on a Unix socket (or a TCP port), writing to a file until
+// it is stopped.
 class Collector {
  public:
   Collector(const std::string& socket, const std::string& file) : socket_(socket) {
     std::filesystem::remove(socket);
     pid_ = spawn_process(kCapture, {"-t", "protobuf:dnstap.Dnstap", "-u", socket, "-w", file}, file + ".log");
   }
+  Collector(uint16_t port, const std::string& file) : port_(port) {
+    pid_ = spawn_process(kCapture,
+                         {"-t", "protobuf:dnstap.Dnstap", "-a", "127.0.0.1", "-p", std::to_string(port), "-w", file},
+                         file + ".log");
+  }
   ~Collector() { stop(); }
-  // Whether it is listening (its socket is there).
+  // Whether it is listening (its socket is there, or its port takes a connection).
   bool listening() const {
+    if (port_ != 0) return eventually([&] { return TcpClient(port_).connected(); }, 5s);
     return eventually([&] { return std::filesystem::exists(socket_); }, 5s);
   }
   // SIGTERM: fstrm_capture flushes and closes its file.
@@ -58,6 +65,7 @@ class Collector {
 
  private:
   std::string socket_;
+  uint16_t port_ = 0;
   pid_t pid_ = -1;
 };
 
@@ -221,6 +229,30 @@ TEST_F(DnstapTest, CollectorStoppedAndRestarted) {
   EXPECT_FALSE(find(resumed, "AUTH_QUERY", "UDP", "back-").empty()) << resumed.size() << " messages";
   EXPECT_FALSE(find(resumed, "AUTH_RESPONSE", "UDP", "back-").empty()) << resumed.size() << " messages";
   EXPECT_TRUE(find(resumed, "AUTH_QUERY", "UDP", "away-").empty());
+  server->stop();
+}
+
+// The same to a collector over TCP (dnstap.tcp).
+TEST_F(DnstapTest, ToACollectorOverTcp) {
+  uint16_t port = free_udp_port();  // a TCP port of the same number is almost surely free too
+  Collector collector(port, dir_ + "/capture.fstrm");
+  ASSERT_TRUE(collector.listening()) << "fstrm_capture did not start (is fstrm-bin installed?)";
+  std::string config = read_file(dir_ + "/rpdns.yaml");
+  config.replace(config.find("socket: "), config.find('\n', config.find("socket: ")) - config.find("socket: "),
+                 "tcp: 127.0.0.1:" + std::to_string(port));
+  write_atomically(dir_ + "/rpdns.yaml", config);
+  auto server = start_server();
+  ASSERT_TRUE(eventually([&] { return sent() >= 2; }, 10s)) << server->log();
+  long start = sent();
+  ASSERT_TRUE(query(server->port(), "udp-over-tcp.example.com.", LDNS_RR_TYPE_A));
+  ASSERT_TRUE(tcp_query(server->port(), "tcp-over-tcp.example.com."));
+  ASSERT_TRUE(eventually([&] { return sent() >= start + 4; }, 10s)) << metrics();
+  ASSERT_EQ(collector.stop(), 0);
+  auto all = read_capture(dir_ + "/capture.fstrm");
+  for (const char* type : {"AUTH_QUERY", "AUTH_RESPONSE"}) {
+    EXPECT_EQ(find(all, type, "UDP", "udp-over-tcp.example.com.").size(), 1u) << type;
+    EXPECT_EQ(find(all, type, "TCP", "tcp-over-tcp.example.com.").size(), 1u) << type;
+  }
   server->stop();
 }
 
