@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "dnstap/encode.hpp"
+#include "dnstap/transport.hpp"
 
 namespace rpdns::dnstap {
 namespace {
@@ -21,26 +22,16 @@ constexpr std::size_t kBatch = 64;                        // messages per write
 constexpr auto kIdle = std::chrono::milliseconds(10);     // how long an idle writer sleeps
 constexpr time_t kReopenSeconds = 1;                      // between connection attempts
 
-// Owns an fstrm options object of any kind.
-template <typename T, void (*Destroy)(T**)>
-struct Owned {
-  T* p;
-  ~Owned() { Destroy(&p); }
-};
-
+// libfstrm's writer (its framing) over our own transport (transport.hpp).
 fstrm_writer* make_writer(const Settings& settings) {
-  Owned<fstrm_writer_options, fstrm_writer_options_destroy> options{fstrm_writer_options_init()};
-  fstrm_writer_options_add_content_type(options.p, kContentType.data(), kContentType.size());
-  if (!settings.socket.empty()) {
-    Owned<fstrm_unix_writer_options, fstrm_unix_writer_options_destroy> unix{fstrm_unix_writer_options_init()};
-    fstrm_unix_writer_options_set_socket_path(unix.p, settings.socket.c_str());
-    return fstrm_unix_writer_init(unix.p, options.p);
-  }
-  Owned<fstrm_tcp_writer_options, fstrm_tcp_writer_options_destroy> tcp{fstrm_tcp_writer_options_init()};
-  std::string port = std::to_string(settings.tcp_port);
-  fstrm_tcp_writer_options_set_socket_address(tcp.p, settings.tcp_host.c_str());
-  fstrm_tcp_writer_options_set_socket_port(tcp.p, port.c_str());
-  return fstrm_tcp_writer_init(tcp.p, options.p);
+  fstrm_rdwr* transport = make_transport(settings);
+  if (transport == nullptr) return nullptr;
+  fstrm_writer_options* options = fstrm_writer_options_init();
+  fstrm_writer_options_add_content_type(options, kContentType.data(), kContentType.size());
+  fstrm_writer* writer = fstrm_writer_init(options, &transport);
+  fstrm_writer_options_destroy(&options);
+  if (transport != nullptr) fstrm_rdwr_destroy(&transport);  // not taken: the writer failed
+  return writer;
 }
 
 }  // namespace

@@ -7,7 +7,12 @@
 // fails these tests.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <regex>
@@ -254,6 +259,30 @@ TEST_F(DnstapTest, ToACollectorOverTcp) {
     EXPECT_EQ(find(all, type, "TCP", "tcp-over-tcp.example.com.").size(), 1u) << type;
   }
   server->stop();
+}
+
+// A collector that takes the connection and then never answers nor reads
+// (here: a socket listening with nobody accepting) holds up neither the
+// answers nor a stop: the writer gives up on it, drops and counts.
+TEST_F(DnstapTest, ACollectorThatNeverAnswersHoldsNothingUp) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_.c_str(), sizeof address.sun_path - 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  auto server = start_server();
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(query(server->port(), "mute-" + std::to_string(i) + ".example.com.", LDNS_RR_TYPE_A)) << i;
+  }
+  EXPECT_TRUE(eventually([&] { return dropped() > 0; }, 10s)) << metrics();
+  EXPECT_EQ(sent(), 0);
+  auto start = std::chrono::steady_clock::now();
+  RunResult stopped = server->stop();
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.output;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  close(fd);
 }
 
 // SIGHUP turns dnstap on and off while the server keeps serving.
