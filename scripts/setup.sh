@@ -10,6 +10,8 @@ packages=(
   libssl-dev  # OpenSSL 3: SipHash-2-4 for DNS cookies
   nlohmann-json3-dev  # rpdnsctl --json: the control replies as JSON
   libsystemd-dev  # sd_notify: the packaged service is Type=notify
+  libfstrm-dev libprotobuf-c-dev protobuf-c-compiler  # dnstap: Frame Streams, the protobuf-c runtime and protoc-c
+  fstrm-bin dnstap-ldns  # fstrm_capture and dnstap-ldns: the collector and reader of the dnstap tests
   ldnsutils bind9-dnsutils knot-dnsutils
   knot nsd bind9  # the reference servers of the differential and interop tests (bind9: named as primary and secondary)
   unbound  # the validating resolver of tests/integration/validation_test.cpp

@@ -320,7 +320,7 @@ std::unique_ptr<server::Server> make_server(const config::Config& config, answer
       [&reloader](const dns::WireName& origin, std::optional<uint32_t> serial) {
         reloader->notify_received(origin, serial);
       },
-      &inherited.sockets);
+      &inherited.sockets, config.reloadable.dnstap);
   if (std::size_t unused = inherited.sockets.close_rest(); unused > 0) {
     spdlog::warn("{} inherited socket(s) match no listen address and worker of this configuration: closed", unused);
   }
@@ -384,6 +384,7 @@ int serve(const cli::Arguments& args, const std::vector<std::string>& command_li
   reload::Reloader reloader([&args](std::vector<std::string>& errors) { return cli::resolve(args, errors); },
                             std::move(given), store, [&server] { server->nudge_all(); });
   reloader_ptr = &reloader;
+  reloader.on_config([&server](const config::Config& c) { server->reconfigure_dnstap(c.reloadable.dnstap); });
   bool successor = inherited.channel >= 0;
   Observers observers;
   if (!successor && !observers.open_stats(config, *server, store, reloader)) return 1;

@@ -93,6 +93,18 @@ struct TcpSettings {
   unsigned max_connections = 1024;             // in total; each worker takes its share
 };
 
+// dnstap logging: off while neither socket nor tcp is set. A reload may
+// change it; the server takes it beside its ServerSettings.
+struct DnstapSettings {
+  std::string socket;                // the collector's Unix socket
+  std::optional<ListenAddress> tcp;  // or its TCP address
+  std::string identity;              // the messages' identity; empty: none
+  std::string version;               // their version; empty: none
+  bool queries = true;               // log AUTH_QUERY messages
+  bool responses = true;             // log AUTH_RESPONSE messages
+  unsigned sample = 1;               // log one exchange in this many, per worker
+};
+
 using FileStamp = std::array<int64_t, 4>;
 // The stamp of the file at `path`; nullopt when it cannot be read.
 std::optional<FileStamp> file_stamp(const std::string& path);
@@ -133,6 +145,7 @@ struct Reloadable {
   uint64_t journal_size = uint64_t{4} << 20;
   unsigned journal_depth = 20;
   SerialPolicy serial_policy = SerialPolicy::file;
+  DnstapSettings dnstap;  // taken up by the running workers at a reload
 };
 
 // The whole configuration: one part a reload may change, and the rest,

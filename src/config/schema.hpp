@@ -67,6 +67,9 @@ const std::vector<Key>& schema();
 // The table schema() holds (schema_keys.cpp), made anew at each call.
 std::vector<Key> schema_table();
 
+// The dnstap section's keys (schema_dnstap.cpp), a part of schema().
+std::vector<Key> dnstap_keys();
+
 // The key named `name` ("rate-limit.slip"); null when there is none.
 const Key* schema_key(std::string_view name);
 

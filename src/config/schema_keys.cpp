@@ -335,7 +335,7 @@ void add_zone_keys(std::vector<Key>& keys) {
 
 std::vector<Key> schema_table() {
   std::vector<Key> all;
-  for (auto group : {serving_keys, limit_keys, service_keys}) {
+  for (auto group : {serving_keys, limit_keys, service_keys, dnstap_keys}) {
     auto some = group();
     all.insert(all.end(), some.begin(), some.end());
   }

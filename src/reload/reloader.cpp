@@ -119,7 +119,10 @@ void Reloader::reload() {
   previous.reset();
   write_bases(reports);
   return_freed_memory();
-  if (reread) secondaries_.configure(current_);
+  if (reread) {
+    secondaries_.configure(current_);
+    if (on_config_) on_config_(current_);
+  }
   bool ok = std::all_of(reports.begin(), reports.end(), [](const ZoneReport& r) { return r.errors.empty(); });
   double seconds = record(ok, start);
   keep_result(ok, seconds, reports);

@@ -47,6 +47,11 @@ class Reloader {
   };
   using Done = std::function<void(const Result&)>;
 
+  // Told of each configuration a reload takes up (on the reloader's
+  // thread), for the settings that change without a restart outside the
+  // zones (dnstap); set before the first reload is requested.
+  void on_config(std::function<void(const config::Config&)> f) { on_config_ = std::move(f); }
+
   // Ends the reloader's thread (waiting for a reload in progress); what was
   // requested and not begun is dropped. Called by the destructor too.
   void stop();
@@ -104,6 +109,7 @@ class Reloader {
   Result last_;  // loader thread only
   answer::SnapshotStore& store_;
   std::function<void()> after_publish_;
+  std::function<void(const config::Config&)> on_config_;
   mutable std::mutex facts_mutex_;
   stats::ReloadFacts facts_;
   std::atomic<uint64_t> requested_{0};

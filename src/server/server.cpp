@@ -102,7 +102,7 @@ std::vector<int> Server::udp_sockets(const config::ListenAddress& address, unsig
 
 Server::Server(const config::ServerSettings& config, answer::SnapshotStore& store,
                std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify,
-               InheritedSockets* inherited)
+               InheritedSockets* inherited, const config::DnstapSettings& dnstap)
     : tcp_per_client_(config.tcp.per_client) {
   WorkerSettings settings = worker_settings(config, std::move(on_notify));
   UdpSocketOptions udp_options = socket_options(config);
@@ -124,6 +124,7 @@ Server::Server(const config::ServerSettings& config, answer::SnapshotStore& stor
     add_listeners(address, config.workers, limits, inherited);
   }
   carried_ = std::make_unique<stats::WorkerCounters[]>(workers_.size());
+  start_dnstap(dnstap);
 }
 
 void Server::add_listeners(const config::ListenAddress& address, unsigned workers, const TcpLimits& limits,

@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "server/inherited.hpp"
+#include "dnstap/writer.hpp"
 #include "server/tcp_listener.hpp"
 #include "server/udp_socket.hpp"
 #include "server/worker.hpp"
@@ -30,7 +31,7 @@ class Server {
   // used before any is opened (an upgrade, or systemd's socket activation).
   Server(const config::ServerSettings& config, answer::SnapshotStore& store,
          std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {},
-         InheritedSockets* inherited = nullptr);
+         InheritedSockets* inherited = nullptr, const config::DnstapSettings& dnstap = {});
 
   void start();
   void request_stop();  // every worker stops receiving; returns at once
@@ -58,6 +59,10 @@ class Server {
   // One line per worker with its query count, and the busiest/idlest ratio.
   void log_counts() const;
   std::vector<stats::WorkerView> views() const;
+  // Takes up a reload's dnstap settings (on the reloader's thread): a new
+  // writer when they changed, each worker switched to it, then the old one
+  // closed (server/dnstap.cpp).
+  void reconfigure_dnstap(const config::DnstapSettings& config);
 
   const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
 
@@ -67,11 +72,14 @@ class Server {
                                       const UdpSocketOptions& options, InheritedSockets* inherited);
   void add_listeners(const config::ListenAddress& address, unsigned workers, const TcpLimits& limits,
                      InheritedSockets* inherited);
+  void start_dnstap(const config::DnstapSettings& config);  // server/dnstap.cpp
   // Destroyed in reverse: listeners (their acceptors) go while the workers'
   // io_contexts still exist, and the connection counts outlive both, since
   // sessions still queued in an io_context release theirs when it goes.
   std::atomic<unsigned> tcp_open_{0};
   policy::ConnectionLimit tcp_per_client_;
+  // Outlives the workers, which log into its rings; null while dnstap is off.
+  std::unique_ptr<dnstap::Writer> dnstap_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<TcpListener>> listeners_;
   std::vector<std::string> labels_;

@@ -110,6 +110,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void answer() {
+    if (worker_.tap() != nullptr) received_ = dnstap::now();
     auto snapshot = worker_.snapshot();
     uint8_t* scratch = worker_.tcp_scratch();
     auto outcome = answer::respond(request_, request_len_, *snapshot, worker_.answer_options(), true, scratch + 2,
@@ -133,8 +134,10 @@ class Session : public std::enable_shared_from_this<Session> {
                                                         question, reserve, opt, outcome.changes);
       reply_.resize(2 + dns::kMaxMessageSize);
       worker_.count_transfer(outcome.qtype, !outcome.changes.empty());
+      tap_transfer_ = worker_.tap() != nullptr;  // logged with its first message
       return send_transfer();
     }
+    if (worker_.tap() != nullptr) tap({scratch + 2, outcome.size});
     if (outcome.size == 0) return read_length();
     reply_.assign(scratch, scratch + 2 + outcome.size);
     send(outcome.size, [self = shared_from_this()] { self->read_length(); });
@@ -159,7 +162,29 @@ class Session : public std::enable_shared_from_this<Session> {
       return read_length();
     }
     worker_.count_transfer_bytes(2 + size);
+    if (tap_transfer_) {
+      tap_transfer_ = false;
+      tap({reply_.data() + 2, size});
+    }
     send(size, [self = shared_from_this()] { self->send_transfer(); });
+  }
+
+  // dnstap: the request in hand and `response` (empty: none).
+  void tap(std::span<const uint8_t> response) {
+    dnstap::Tap* tap = worker_.tap();
+    if (tap == nullptr) return;  // turned off by a reload meanwhile
+    sockaddr_storage local{};
+    socklen_t local_size = sizeof local;
+    if (getsockname(socket_.native_handle(), reinterpret_cast<sockaddr*>(&local), &local_size) != 0) local = {};
+    dnstap::Exchange exchange;
+    exchange.protocol = dnstap::Protocol::tcp;
+    exchange.client = reinterpret_cast<const sockaddr*>(&peer_);
+    exchange.server = reinterpret_cast<const sockaddr*>(&local);
+    exchange.query_time = received_;
+    exchange.response_time = dnstap::now();
+    exchange.query = {request_, request_len_};
+    exchange.response = response;
+    tap->log(exchange);
   }
 
   template <typename Next>
@@ -189,6 +214,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<const answer::Snapshot> snapshot_;  // held while a transfer streams from it
   std::unique_ptr<xfr::TransferWriter> transfer_;
   std::optional<dns::tsig::StreamSigner> signer_;  // a signed transfer's
+  timespec received_{};                            // dnstap: when the request was read
+  bool tap_transfer_ = false;                      // dnstap: the transfer's first message is still to log
 };
 
 TcpListener::TcpListener(Worker& worker, const config::ListenAddress& address, const TcpLimits& limits, int fd)

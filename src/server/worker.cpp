@@ -84,6 +84,8 @@ Worker::Worker(unsigned index, int fd, bool pktinfo, answer::SnapshotStore& stor
   for (auto& slot : slots_) slot.reply = std::make_unique<uint8_t[]>(reply_capacity_);
   for (std::size_t i = 0; i < slots_.size(); ++i) prepare_receive(i);
   cached_.refresh(store_);
+  socklen_t local_size = sizeof local_;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local_), &local_size) != 0) local_ = {};
 }
 
 Worker::~Worker() {
@@ -193,6 +195,7 @@ unsigned Worker::answer_batch(unsigned received) {
   unsigned out = 0;
   counters_.queries.add(received);
   uint64_t now_ms = limiter_.enabled() ? monotonic_ms() : 0;
+  timespec received_at = tap_ != nullptr ? dnstap::now() : timespec{};
   for (unsigned i = 0; i < received; ++i) {
     Slot& slot = slots_[i];
     msghdr& in = recv_msgs_[i].msg_hdr;
@@ -210,6 +213,7 @@ unsigned Worker::answer_batch(unsigned received) {
     count(result);
     std::size_t size =
         bytes_to_send(reinterpret_cast<const sockaddr*>(&slot.peer), slot.request, slot.reply.get(), result, now_ms);
+    if (tap_ != nullptr) tap_udp(slot, recv_msgs_[i].msg_len, received_at, size);
     if (size == 0) continue;
     slot.reply_iov = {slot.reply.get(), size};
     msghdr& h = send_msgs_[out].msg_hdr;
@@ -258,6 +262,20 @@ std::size_t Worker::bytes_to_send(const sockaddr* peer, const uint8_t* request, 
       return policy::RateLimiter::slip_reply(reply, result.question_end);
   }
   return 0;
+}
+
+// The query as it came and the reply as it goes (none when the rate limiter
+// dropped it, a truncated one when it slipped).
+void Worker::tap_udp(const Slot& slot, unsigned length, const timespec& received, std::size_t size) {
+  dnstap::Exchange exchange;
+  exchange.protocol = dnstap::Protocol::udp;
+  exchange.client = reinterpret_cast<const sockaddr*>(&slot.peer);
+  exchange.server = reinterpret_cast<const sockaddr*>(&local_);
+  exchange.query_time = received;
+  exchange.response_time = dnstap::now();
+  exchange.query = {slot.request, length};
+  exchange.response = {slot.reply.get(), size};
+  tap_->log(exchange);
 }
 
 void Worker::send_batch(unsigned count) {

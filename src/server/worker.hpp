@@ -21,6 +21,7 @@
 #include "answer/answer.hpp"
 #include "dns/cookie.hpp"
 #include "dns/name.hpp"
+#include "dnstap/writer.hpp"
 #include "server/batch_receive.hpp"
 #include "policy/rate_limit.hpp"
 #include "answer/snapshot.hpp"
@@ -94,12 +95,19 @@ class Worker {
   }
   void count_transfer_bytes(std::size_t bytes) { counters_.transfer_bytes.add(bytes); }
   void count_tcp_accept_error() { counters_.tcp_accept_errors.add(); }
+  // dnstap (worker thread only): null while it is off, so that the query
+  // path pays one predictable branch for it; set before start(), or on the
+  // worker's thread (a reload posts it).
+  void set_tap(dnstap::Tap* tap) { tap_ = tap; }
+  dnstap::Tap* tap() const { return tap_; }
   // Where the worker's TCP sessions build their answers (worker thread
   // only): 2 + dns::kMaxMessageSize bytes, shared because a session answers
   // synchronously and copies the reply out before the next one runs.
   uint8_t* tcp_scratch() { return tcp_scratch_.get(); }
   // Written by the worker thread alone; read by anyone.
   const stats::WorkerCounters& counters() const { return counters_; }
+  // For the dnstap writer's thread, which counts its messages in the worker's block.
+  stats::WorkerCounters& counters() { return counters_; }
 
  private:
   struct Slot;
@@ -123,6 +131,7 @@ class Worker {
   std::size_t bytes_to_send(const sockaddr* peer, const uint8_t* request, uint8_t* reply, const answer::Reply& result,
                             uint64_t now_ms);
   void send_batch(unsigned count);
+  void tap_udp(const Slot& slot, unsigned length, const timespec& received, std::size_t size);
 
   unsigned index_;
   answer::SnapshotStore& store_;
@@ -153,6 +162,8 @@ class Worker {
   policy::RateLimiter limiter_;
   std::unique_ptr<uint8_t[]> tcp_scratch_;
   stats::WorkerCounters counters_;
+  dnstap::Tap* tap_ = nullptr;  // owned by the server's dnstap::Writer
+  sockaddr_storage local_{};    // the UDP socket's own address, for dnstap
 };
 
 }  // namespace rpdns::server

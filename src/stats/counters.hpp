@@ -74,6 +74,10 @@ struct alignas(64) WorkerCounters {
   Counter transfers_ixfr;        // IXFRs answered with changes from the journal (RFC 1995)
   Counter transfers_ixfr_full;   // IXFRs the journal could not serve, answered with the whole zone
   Counter transfer_bytes;        // bytes of every transfer's messages sent
+  Counter dnstap_dropped;        // dnstap messages the worker's full ring had no room for
+  // Written by the dnstap writer's thread, not the worker's:
+  Counter dnstap_sent;  // dnstap messages written to the collector
+  Counter dnstap_lost;  // dnstap messages dropped while the collector was away
   std::array<Counter, kRcodeNames.size()> by_rcode;
   std::array<Counter, kTypeSlots> by_type;
   std::array<Counter, kCookieResults.size()> by_cookie;
@@ -85,7 +89,8 @@ template <typename Counters, typename F>
 void for_each_counter(Counters& c, F f) {
   for (auto* one : {&c.queries, &c.replies, &c.dropped, &c.truncated, &c.edns, &c.send_errors, &c.rate_limited_dropped,
                     &c.rate_limited_slipped, &c.tcp_refused, &c.tcp_evicted, &c.tcp_accept_errors, &c.transfers_axfr,
-                    &c.transfers_ixfr, &c.transfers_ixfr_full, &c.transfer_bytes})
+                    &c.transfers_ixfr, &c.transfers_ixfr_full, &c.transfer_bytes, &c.dnstap_dropped, &c.dnstap_sent,
+                    &c.dnstap_lost})
     f(*one);
   for (auto& one : c.by_rcode) f(one);
   for (auto& one : c.by_type) f(one);

@@ -51,6 +51,18 @@ void by_cookie(std::ostringstream& out, const std::vector<WorkerView>& workers) 
   }
 }
 
+// The worker's own drops (its ring full) and the writer's (no collector) are one figure.
+void dnstap(std::ostringstream& out, const std::vector<WorkerView>& workers) {
+  per_worker(out, workers, "rpdns_dnstap_sent_total", "dnstap messages written to the collector.",
+             &WorkerCounters::dnstap_sent);
+  header(out, "rpdns_dnstap_dropped_total", "counter",
+         "dnstap messages dropped: the worker's queue was full, or the collector was away.");
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    out << "rpdns_dnstap_dropped_total{worker=\"" << i << "\",listen=\"" << workers[i].listen << "\"} "
+        << workers[i].total(&WorkerCounters::dnstap_dropped) + workers[i].total(&WorkerCounters::dnstap_lost) << '\n';
+  }
+}
+
 void zone_facts(std::ostringstream& out, const std::vector<ZoneFacts>& zones) {
   header(out, "rpdns_zone_serial", "gauge", "SOA serial of each zone being served.");
   for (const auto& z : zones) out << "rpdns_zone_serial{zone=\"" << z.name << "\"} " << z.serial << '\n';
@@ -193,6 +205,7 @@ std::string prometheus_text(const std::vector<WorkerView>& workers, const std::v
   by_rcode(out, workers);
   by_type(out, workers);
   by_cookie(out, workers);
+  dnstap(out, workers);
   zone_facts(out, zones);
   zone_roles(out, zones, secondaries);
   secondary_facts(out, secondaries);
