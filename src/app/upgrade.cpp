@@ -53,7 +53,7 @@ bool read_line(int fd, std::string& pending, std::string& line, std::chrono::ste
 }  // namespace
 
 Upgrader::Upgrader(asio::io_context& io, std::vector<std::string> args)
-    : io_(io), args_(std::move(args)), channel_(io), timer_(io) {}
+    : args_(std::move(args)), channel_(io), timer_(io) {}
 
 void Upgrader::start(const std::vector<int>& fds, Ready ready, Failed failed) {
   ops::Successor successor;

@@ -50,7 +50,6 @@ class Upgrader {
   void on_line(const std::string& line);
   void reap(std::string why, int attempts);
 
-  boost::asio::io_context& io_;
   std::vector<std::string> args_;
   boost::asio::local::stream_protocol::socket channel_;
   boost::asio::steady_timer timer_;
