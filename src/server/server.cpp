@@ -155,6 +155,11 @@ std::vector<int> Server::listening_fds() const {
   return fds;
 }
 
+Server::~Server() {
+  stop();
+  dnstap_.reset();
+}
+
 void Server::start() {
   for (auto& l : listeners_) l->start();
   for (auto& w : workers_) w->start();

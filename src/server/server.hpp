@@ -33,6 +33,13 @@ class Server {
          std::function<void(const dns::WireName&, std::optional<uint32_t>)> on_notify = {},
          InheritedSockets* inherited = nullptr, const config::DnstapSettings& dnstap = {});
 
+  // Stops and joins the workers, then the dnstap writer, whose thread
+  // counts into the workers' counters: they must outlive it, as its rings
+  // must outlive the workers' last writes.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
   void start();
   void request_stop();  // every worker stops receiving; returns at once
   void join();          // waits for every worker to finish its batch and exit
